@@ -1,0 +1,44 @@
+"""Small display helpers shared by the admin pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.utils.html import format_html, format_html_join
+
+from leadhub.statuses import SubmissionStatus
+
+LINK_LABELS = {
+    "edit": "Edit in vendor",
+    "customer_view": "Customer view",
+    "customer_verificate": "Verification",
+    "customer_project_approval": "Project approval",
+}
+
+
+def status_badge(status: str) -> str:
+    label = SubmissionStatus(status).label if status in SubmissionStatus.values else status
+    return format_html('<span class="lh-status lh-status-{}">{}</span>', status, label)
+
+
+def safe_link(url: object) -> str | None:
+    """A vendor-returned link, only if it is plain http(s)."""
+    if not isinstance(url, str):
+        return None
+    scheme = urlsplit(url.strip()).scheme.lower()
+    return url.strip() if scheme in ("http", "https") else None
+
+
+def link_buttons(links: dict) -> str:
+    items = [
+        (url, LINK_LABELS.get(name, name.replace("_", " ").capitalize()))
+        for name, raw in (links or {}).items()
+        if (url := safe_link(raw))
+    ]
+    if not items:
+        return "—"
+    return format_html_join(
+        " ",
+        '<a class="button lh-link" href="{}" target="_blank" rel="noopener noreferrer">{}</a>',
+        items,
+    )

@@ -1,0 +1,77 @@
+"""The demo that `make run` sets up: sandbox data, connections, campaigns, destinations, logins."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
+
+from vendors.base import VendorError
+from vendors.models import Campaign, Connection, Destination
+from vendors.registry import VendorKind, implemented_kinds
+from vendors.sandbox.seed import DEMO_CREDENTIALS, seed_all
+from vendors.services import campaigns_sync
+
+LOGINS_FILE = Path(settings.BASE_DIR) / "var" / "demo-logins.txt"
+
+
+def _refuse_in_production() -> None:
+    if settings.PRODUCTION or not settings.SANDBOX_ENABLED:
+        raise ImproperlyConfigured("The demo needs the sandbox and is never set up in production")
+
+
+def demo_users_ensure(say: Callable[[str], None]) -> None:
+    """Create the demo admin once and print its password that one time."""
+    _refuse_in_production()
+    User = get_user_model()
+    if User.objects.filter(username="admin").exists():
+        say(f"Demo login: admin (password printed on the first run; also in {LOGINS_FILE})")
+        return
+    password = secrets.token_urlsafe(12)
+    User.objects.create_superuser("admin", "admin@example.com", password)
+    LOGINS_FILE.parent.mkdir(exist_ok=True)
+    LOGINS_FILE.write_text(f"admin {password}\n")
+    LOGINS_FILE.chmod(0o600)
+    say(f"Demo login created: admin / {password}")
+
+
+def demo_connections_ensure(base_url: str) -> list[Connection]:
+    """A sandbox connection for every implemented vendor, pointing at this server."""
+    _refuse_in_production()
+    seed_all()
+    connections = []
+    for kind in implemented_kinds():
+        connection, created = Connection.objects.get_or_create(
+            name=f"{VendorKind(kind).label} sandbox",
+            defaults={"kind": kind, "base_url": f"{base_url.rstrip('/')}/sandbox/{kind}/"},
+        )
+        if created or not connection.credentials:
+            connection.credentials = DEMO_CREDENTIALS[kind]
+            connection.save()
+        connections.append(connection)
+    return connections
+
+
+def demo_destinations_ensure(say: Callable[[str], None]) -> None:
+    """Sync LeadByte campaigns, then make a destination per usable campaign."""
+    for connection in Connection.objects.filter(kind=VendorKind.LEADBYTE, name__endswith="sandbox"):
+        try:
+            report = campaigns_sync(connection=connection)
+            say(f"Synced LeadByte campaigns: {report.summary()}")
+        except VendorError as err:
+            say(f"LeadByte campaign sync failed: {err.message}")
+            continue
+        for campaign in Campaign.objects.filter(connection=connection, listed=True, active=True):
+            Destination.objects.get_or_create(
+                name=f"LeadByte · {campaign.name}",
+                defaults={
+                    "connection": connection,
+                    "operation": "create_lead",
+                    "campaign": campaign,
+                    "fixed_values": {"sid": "1"},
+                },
+            )

@@ -1,0 +1,114 @@
+"""FieldSpec → Django form field: the one builder behind every generated form."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from leadhub.phones import parse_phone
+from vendors.fieldspec import FieldSpec, FieldType
+
+logger = logging.getLogger(__name__)
+
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+UK_POSTCODE = re.compile(
+    r"^(GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})$", re.I
+)
+
+alphabetical = RegexValidator(
+    r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$", "Use letters, spaces, apostrophes and hyphens only."
+)
+uk_postcode = RegexValidator(UK_POSTCODE, "Enter a valid UK postcode, like SW1A 1AA.")
+
+_unknown_types_logged: set[str] = set()
+
+
+def _uk_mobile(value: str) -> None:
+    phone = parse_phone(value, "GB")
+    if phone is None or not phone.is_uk_mobile:
+        raise forms.ValidationError("Enter a valid UK mobile number, like 07911 123456.")
+
+
+def _phone(value: str) -> None:
+    if parse_phone(value) is None:
+        raise forms.ValidationError("Enter a valid phone number, with its country code if abroad.")
+
+
+class MultiEmailField(forms.CharField):
+    """One address or several, separated by commas; cleans to a list."""
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value)
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+    def validate(self, value: list[str]) -> None:
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        for address in value:
+            forms.EmailField().clean(address)
+
+
+def form_field(spec: FieldSpec) -> forms.Field:
+    common: dict[str, Any] = {
+        "label": spec.label,
+        "required": spec.required,
+        "help_text": spec.help,
+        "initial": spec.default,
+    }
+    kind = spec.type
+    if kind is FieldType.CHOICE:
+        choices = list(spec.choices)
+        if not spec.required or spec.default is None:
+            choices = [("", "---------"), *choices]
+        return forms.ChoiceField(choices=choices, **common)
+    if kind is FieldType.BOOLEAN:
+        common["required"] = False  # an unticked box is an answer, not a missing one
+        return forms.BooleanField(**common)
+    if kind is FieldType.EMAIL:
+        return forms.EmailField(max_length=254, **common)
+    if kind is FieldType.EMAILS:
+        return MultiEmailField(**common)
+    if kind is FieldType.DATE:
+        return forms.DateField(
+            input_formats=DATE_INPUT_FORMATS,
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            **common,
+        )
+    if kind is FieldType.INTEGER:
+        return forms.IntegerField(min_value=spec.min_value, max_value=spec.max_value, **common)
+    if kind is FieldType.DECIMAL:
+        return forms.DecimalField(
+            min_value=spec.min_value,
+            max_value=spec.max_value,
+            max_digits=15,
+            decimal_places=4,
+            **common,
+        )
+    if kind is FieldType.TEXTAREA:
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+    validators = {
+        FieldType.ALPHABETICAL: [alphabetical],
+        FieldType.UK_MOBILE: [_uk_mobile],
+        FieldType.PHONE: [_phone],
+        FieldType.POSTCODE: [uk_postcode],
+    }.get(kind, [])
+    if kind is FieldType.TEXT and spec.extra.get("known_type") is False:
+        _log_unknown_type(str(spec.extra.get("data_type")))
+    return forms.CharField(
+        max_length=spec.max_length or 1000, validators=validators, strip=True, **common
+    )
+
+
+def _log_unknown_type(data_type: str) -> None:
+    if data_type not in _unknown_types_logged:
+        _unknown_types_logged.add(data_type)
+        logger.warning("Unknown vendor field type %r: entered as plain text", data_type)
+
+
+def form_fields(specs: Iterable[FieldSpec], prefix: str = "") -> dict[str, forms.Field]:
+    return {f"{prefix}{spec.name}": form_field(spec) for spec in specs}

@@ -1,0 +1,97 @@
+"""`make run`: migrate, set up the demo, and run the web server and the worker together.
+
+Both run as child processes in their own process group; Ctrl-C (or SIGTERM) stops both and
+waits for them, so nothing is left running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from leadhub.demo import demo_connections_ensure, demo_destinations_ensure, demo_users_ensure
+
+
+class Command(BaseCommand):
+    help = "Run LeadHub locally: web server and django-q2 cluster, with the sandbox demo."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument("--no-demo", action="store_true", help="Skip the sandbox demo setup")
+
+    def handle(self, *args: Any, addr: str, no_demo: bool, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError(
+                "`serve` is the local runner; use gunicorn and qcluster in production"
+            )
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        base_url = f"http://{addr}"
+        demo = settings.SANDBOX_ENABLED and not no_demo
+        if demo:
+            demo_users_ensure(self.say)
+            demo_connections_ensure(base_url)
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        # Our own interpreter and manage.py; each child leads its own process group.
+        children = [
+            subprocess.Popen(command, start_new_session=True)  # noqa: S603
+            for command in (
+                [*manage, "runserver", addr, "--noreload", "--skip-checks"],
+                [*manage, "qcluster"],
+            )
+        ]
+        stopping = False
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            if self._wait_until_up(base_url, children) and demo:
+                demo_destinations_ensure(self.say)
+            self.say(f"LeadHub is running: {base_url}/admin/")
+            self.say("Ctrl-C stops the web server and the worker.")
+            while not stopping and all(c.poll() is None for c in children):
+                time.sleep(0.5)
+        finally:
+            self._stop(children)
+
+    def say(self, message: str) -> None:
+        self.stdout.write(message)
+        self.stdout.flush()
+
+    def _wait_until_up(self, base_url: str, children: list[subprocess.Popen]) -> bool:
+        for _ in range(120):
+            if any(c.poll() is not None for c in children):
+                return False
+            try:
+                with urllib.request.urlopen(f"{base_url}/healthz", timeout=1):  # noqa: S310 - our own loopback URL
+                    return True
+            except OSError:
+                time.sleep(0.25)
+        return False
+
+    def _stop(self, children: list[subprocess.Popen]) -> None:
+        for child in children:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        self.say("Stopped the web server and the worker.")

@@ -1,0 +1,120 @@
+"""Leads, their submissions to destinations, and every HTTP attempt behind them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from leadhub.statuses import FINAL, PENDING, SubmissionStatus
+from vendors.models import Campaign, Connection, Destination
+
+
+class Lead(models.Model):
+    """A person, entered once and sent to one or more destinations."""
+
+    first_name = models.CharField(max_length=120)
+    last_name = models.CharField(max_length=120, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField("phone as entered", max_length=40, blank=True)
+    phone_e164 = models.CharField("phone (E.164)", max_length=20, blank=True, db_index=True)
+    company = models.CharField(max_length=255, blank=True)
+    notes = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="leads",
+    )
+    extra = models.JSONField(blank=True, default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["email"], name="lead_email_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name or f"Lead #{self.pk}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Submission(models.Model):
+    """One lead sent to one destination: the outbox row and the source of truth."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="submissions")
+    destination = models.ForeignKey(
+        Destination, on_delete=models.PROTECT, related_name="submissions"
+    )
+    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="submissions")
+    operation = models.CharField(max_length=60)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, null=True, blank=True, related_name="submissions"
+    )
+    # The vendor fields exactly as sent; credentials are added at send time, never stored.
+    payload = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.QUEUED
+    )
+    vendor_reference = models.CharField(max_length=255, blank=True)
+    vendor_code = models.CharField(max_length=50, blank=True)
+    vendor_message = models.TextField(blank=True)
+    links = models.JSONField(blank=True, default=dict)
+    field_errors = models.JSONField(blank=True, default=dict)
+    response_data = models.JSONField(blank=True, default=dict)
+    attempt_count = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="submission_recent_idx"),
+            models.Index(fields=["status", "-created_at"], name="submission_status_idx"),
+            models.Index(fields=["connection", "-created_at"], name="submission_conn_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead} → {self.destination}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING
+
+
+class Attempt(models.Model):
+    """One HTTP exchange with a vendor, redacted."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    request = models.JSONField(default=dict)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    outcome = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["submission", "number", "id"]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} of submission {self.submission_id}"

@@ -1,0 +1,1 @@
+"""Business rules. Views, admin actions and tasks call these and nothing deeper."""

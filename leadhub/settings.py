@@ -1,0 +1,246 @@
+"""LeadHub settings: twelve-factor, read from the environment through django-environ.
+
+Two profiles:
+- ``local`` (the default): SQLite, django-q2's ORM broker, the vendor sandbox, a fixed
+  development secret. Nothing to install or start.
+- ``production``: demands SECRET_KEY, ALLOWED_HOSTS and FIELD_ENCRYPTION_KEYS, refuses the
+  sandbox, and passes ``manage.py check --deploy``.
+
+Every variable is listed in the README's configuration table and in ``.env.example``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+LEADHUB_ENV = env.str("LEADHUB_ENV", default="local")
+if LEADHUB_ENV not in {"local", "test", "production"}:
+    raise ImproperlyConfigured(
+        f"LEADHUB_ENV must be local, test or production, not {LEADHUB_ENV!r}"
+    )
+PRODUCTION = LEADHUB_ENV == "production"
+
+
+def _required_in_production(name: str) -> None:
+    if PRODUCTION and not env.str(name, default=""):
+        raise ImproperlyConfigured(f"{name} must be set when LEADHUB_ENV=production")
+
+
+for _name in ("SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS"):
+    _required_in_production(_name)
+
+SECRET_KEY = env.str(
+    "SECRET_KEY", default="django-insecure-leadhub-local-development-only-never-in-production"
+)
+DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# The vendor sandbox simulates every vendor API on this server under /sandbox/.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=not PRODUCTION)
+if PRODUCTION and SANDBOX_ENABLED:
+    raise ImproperlyConfigured("SANDBOX_ENABLED cannot be on when LEADHUB_ENV=production")
+
+# Connections may point at loopback or private hosts only where this is on (the sandbox).
+ALLOW_PRIVATE_VENDOR_HOSTS = env.bool("ALLOW_PRIVATE_VENDOR_HOSTS", default=not PRODUCTION)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_q",
+    "leadhub",
+    "vendors",
+    "vendors.sandbox",
+]
+
+MIDDLEWARE = [
+    "leadhub.health.HealthCheckMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "leadhub.urls"
+WSGI_APPLICATION = "leadhub.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------
+# SQLite by default, tuned so the web server and the worker cluster can share it: WAL lets
+# readers run beside the writer, IMMEDIATE takes the write lock up front (no deadlock on
+# upgrade), and the busy timeout waits instead of failing with "database is locked".
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ----------------------------------------------------------------------------
+# The worker cluster reports its heartbeat through the cache, so the web process must
+# share it with the worker: the database cache locally, Redis when REDIS_URL is set.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="leadhub"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "leadhub_cache",
+        }
+    }
+
+# --- Background tasks (django-q2) -----------------------------------------------------
+# Vendor HTTP calls are bounded by VENDOR_CONNECT_TIMEOUT + VENDOR_READ_TIMEOUT; the task
+# timeout sits above that and the broker's redelivery ("retry") above the task timeout, so
+# a running task is never handed to a second worker. Failed tasks are acknowledged: the
+# submission row, not the broker, decides whether a lead is sent again.
+VENDOR_CONNECT_TIMEOUT = env.float("VENDOR_CONNECT_TIMEOUT", default=5.0)
+VENDOR_READ_TIMEOUT = env.float("VENDOR_READ_TIMEOUT", default=20.0)
+Q_TIMEOUT = env.int("Q_TIMEOUT", default=60)
+Q_CLUSTER = {
+    "name": env.str("Q_CLUSTER_NAME", default="leadhub"),
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": Q_TIMEOUT,
+    "retry": Q_TIMEOUT * 3,
+    "max_attempts": 3,
+    "ack_failures": True,
+    "save_limit": 1000,
+    "catch_up": False,
+    "poll": env.float("Q_POLL", default=0.2),
+    "queue_limit": 20,
+    "label": "Background tasks",
+}
+Q_BROKER = env.str("Q_BROKER", default="redis" if REDIS_URL else "orm")
+if Q_BROKER == "redis":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("Q_BROKER=redis needs REDIS_URL")
+    Q_CLUSTER["redis"] = REDIS_URL
+elif Q_BROKER == "orm":
+    Q_CLUSTER["orm"] = "default"
+else:
+    raise ImproperlyConfigured(f"Q_BROKER must be orm or redis, not {Q_BROKER!r}")
+if env.bool("Q_SYNC", default=False):
+    Q_CLUSTER["sync"] = True
+
+# --- Secrets at rest ------------------------------------------------------------------
+# Fernet keys, newest first. Locally one is derived from SECRET_KEY when none is given.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
+# --- Vendors --------------------------------------------------------------------------
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="GB")
+VENDOR_MAX_RESPONSE_BYTES = env.int("VENDOR_MAX_RESPONSE_BYTES", default=1_000_000)
+STORED_BODY_LIMIT = env.int("STORED_BODY_LIMIT", default=20_000)
+
+# --- Auth, i18n, static -----------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- Logging --------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING")}},
+}
+
+# --- Production hardening -------------------------------------------------------------
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^readyz/?$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    if env.bool("BEHIND_TLS_PROXY", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=int(timedelta(hours=12).total_seconds()))
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Delivery -------------------------------------------------------------------------
+# Delays between attempts after the first: 10 s, 1 min, 5 min, 30 min, 2 h, 6 h.
+SUBMISSION_RETRY_DELAYS = env.list(
+    "SUBMISSION_RETRY_DELAYS", cast=int, default=[10, 60, 300, 1800, 7200, 21600]
+)
+SUBMISSION_RETRY_JITTER = env.float("SUBMISSION_RETRY_JITTER", default=0.1)
+SUBMISSION_MAX_RETRY_AFTER = env.int("SUBMISSION_MAX_RETRY_AFTER", default=3600)
+# A SENDING row older than this lost its worker (well above the task timeout).
+SUBMISSION_LEASE_SECONDS = env.int("SUBMISSION_LEASE_SECONDS", default=Q_TIMEOUT * 2)
+# A QUEUED row untouched this long lost its task (the broker dropped it): enqueue again.
+SUBMISSION_REQUEUE_AFTER = env.int("SUBMISSION_REQUEUE_AFTER", default=120)

@@ -1,0 +1,69 @@
+"""The closed vocabulary of submission statuses and every allowed transition."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from vendors.base import Outcome
+
+
+class SubmissionStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    ACCEPTED = "accepted", "Accepted"
+    QUARANTINED = "quarantined", "Quarantined by vendor"
+    DUPLICATE = "duplicate", "Duplicate at vendor"
+    REJECTED = "rejected", "Rejected"
+    RETRY_WAIT = "retry_wait", "Waiting to retry"
+    EXHAUSTED = "exhausted", "Gave up after retries"
+    UNCERTAIN = "uncertain", "Needs review (no answer)"
+
+
+S = SubmissionStatus
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.QUEUED: frozenset({S.SENDING}),
+    S.SENDING: frozenset(
+        {
+            S.ACCEPTED,
+            S.QUARANTINED,
+            S.DUPLICATE,
+            S.REJECTED,
+            S.RETRY_WAIT,
+            S.EXHAUSTED,
+            S.UNCERTAIN,
+            S.QUEUED,
+        }  # QUEUED: a stale lease recovered after a worker died
+    ),
+    S.RETRY_WAIT: frozenset({S.QUEUED, S.SENDING}),
+    # A person may send again what failed or went unanswered.
+    S.REJECTED: frozenset({S.QUEUED}),
+    S.EXHAUSTED: frozenset({S.QUEUED}),
+    S.UNCERTAIN: frozenset({S.QUEUED, S.ACCEPTED, S.REJECTED}),
+    # LeadByte releases or rejects what it quarantined.
+    S.QUARANTINED: frozenset({S.ACCEPTED, S.REJECTED}),
+    S.ACCEPTED: frozenset({S.REJECTED}),  # a late rejection (LeadByte's queue, e.g. HLR)
+    S.DUPLICATE: frozenset(),
+}
+
+FINAL = frozenset({S.ACCEPTED, S.QUARANTINED, S.DUPLICATE, S.REJECTED, S.EXHAUSTED})
+PENDING = frozenset({S.QUEUED, S.SENDING, S.RETRY_WAIT})
+NEEDS_ATTENTION = frozenset({S.EXHAUSTED, S.UNCERTAIN})
+
+# What a vendor outcome makes of a submission (transient is decided by the retry policy).
+OUTCOME_STATUS: dict[Outcome, str] = {
+    Outcome.ACCEPTED: S.ACCEPTED,
+    Outcome.QUARANTINED: S.QUARANTINED,
+    Outcome.DUPLICATE: S.DUPLICATE,
+    Outcome.REJECTED: S.REJECTED,
+    Outcome.UNCERTAIN: S.UNCERTAIN,
+}
+
+
+class InvalidTransition(Exception):
+    pass
+
+
+def check_transition(current: str, new: str) -> None:
+    if new not in TRANSITIONS.get(current, frozenset()):
+        raise InvalidTransition(f"A submission cannot go from {current} to {new}")

@@ -1,0 +1,11 @@
+"""WSGI entry point; gunicorn serves ``leadhub.wsgi:application`` in production."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadhub.settings")
+
+application = get_wsgi_application()

@@ -1,0 +1,53 @@
+"""Shared fixtures: the vendor sandbox served on loopback by pytest-django's live server."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import ConnectionFactory, DestinationFactory
+from vendors.models import Campaign, Connection, Destination
+from vendors.sandbox.seed import seed_all
+from vendors.services import campaigns_sync
+
+LEADBYTE_KEY = "test-leadbyte-key-123456"
+
+
+@pytest.fixture
+def sandbox(live_server) -> str:
+    """The sandbox's base URL on a live server; its accounts seeded with the test keys."""
+    from vendors.sandbox.models import SandboxCredential
+
+    seed_all()
+    SandboxCredential.register("leadbyte", LEADBYTE_KEY)
+    return f"{live_server.url}/sandbox/"
+
+
+@pytest.fixture
+def leadbyte_connection(sandbox: str) -> Connection:
+    return ConnectionFactory(
+        kind="leadbyte",
+        name="LeadByte test",
+        base_url=f"{sandbox}leadbyte/",
+        credentials={"api_key": LEADBYTE_KEY},
+    )
+
+
+@pytest.fixture
+def example_campaign(leadbyte_connection: Connection) -> Campaign:
+    campaigns_sync(connection=leadbyte_connection)
+    return Campaign.objects.get(connection=leadbyte_connection, reference="EXAMPLE-CAMPAIGN")
+
+
+@pytest.fixture
+def leadbyte_destination(example_campaign: Campaign) -> Destination:
+    return DestinationFactory(
+        name="LeadByte example",
+        connection=example_campaign.connection,
+        campaign=example_campaign,
+        fixed_values={"sid": "1"},
+    )
+
+
+@pytest.fixture
+def staff_user(db, django_user_model):
+    return django_user_model.objects.create_superuser("boss", "boss@example.com", "pw-boss-123456")

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django import forms
+
+from leadhub.forms.builder import form_field
+from vendors.fieldspec import FieldSpec, FieldType
+
+
+def clean(spec: FieldSpec, value: object) -> object:
+    return form_field(spec).clean(value)
+
+
+@pytest.mark.parametrize(
+    ("field_type", "good", "bad"),
+    [
+        (FieldType.EMAIL, "a@example.com", "not-an-email"),
+        (FieldType.ALPHABETICAL, "Mary-Jane O'Neil", "R2D2"),
+        (FieldType.UK_MOBILE, "07911 123456", "020 7946 0018"),
+        (FieldType.POSTCODE, "SW1A 1AA", "12345"),
+        (FieldType.DATE, "31/12/1990", "31/31/1990"),
+        (FieldType.INTEGER, "42", "forty-two"),
+        (FieldType.PHONE, "+46 768 741 810", "12"),
+    ],
+)
+def test_each_type_validates(field_type: FieldType, good: str, bad: str) -> None:
+    spec = FieldSpec("f", "F", field_type)
+    clean(spec, good)
+    with pytest.raises(forms.ValidationError):
+        clean(spec, bad)
+
+
+def test_dates_clean_to_dates_in_both_documented_formats() -> None:
+    spec = FieldSpec("dob", "DOB", FieldType.DATE)
+    assert clean(spec, "1990-12-31") == clean(spec, "31/12/1990") == datetime.date(1990, 12, 31)
+
+
+def test_required_choice_rejects_values_outside_the_list() -> None:
+    spec = FieldSpec("g", "Gender", FieldType.CHOICE, required=True, choices=(("M", "Male"),))
+    assert clean(spec, "M") == "M"
+    with pytest.raises(forms.ValidationError):
+        clean(spec, "X")
+    with pytest.raises(forms.ValidationError):
+        clean(spec, "")
+
+
+def test_label_is_shown_and_help_carried() -> None:
+    field = form_field(FieldSpec("data13", "make_of_car", required=True, help="Car make"))
+    assert field.label == "make_of_car" and field.required and field.help_text == "Car make"
+
+
+def test_several_emails_clean_to_a_list() -> None:
+    spec = FieldSpec("s", "Salespeople", FieldType.EMAILS)
+    assert clean(spec, "a@x.se, b@x.se") == ["a@x.se", "b@x.se"]
+    with pytest.raises(forms.ValidationError):
+        clean(spec, "a@x.se, nope")

@@ -1,0 +1,18 @@
+"""Test settings: LeadHub's own, with an in-process cache and tasks run inline."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("LEADHUB_ENV", "test")
+
+from leadhub.settings import *  # noqa: F403
+from leadhub.settings import Q_CLUSTER
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Short vendor timeouts keep fault tests fast; the sandbox answers in milliseconds.
+VENDOR_CONNECT_TIMEOUT = 2.0
+VENDOR_READ_TIMEOUT = 5.0
+SUBMISSION_RETRY_JITTER = 0.0

@@ -1,0 +1,51 @@
+"""The production profile: demands its secrets, refuses the sandbox, passes check --deploy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "LEADHUB_ENV": "production",
+    "SECRET_KEY": "x" * 30 + "Q9#kLm2$vB7&nR4@wT6^yU8*pZ1!eC3%",
+    "ALLOWED_HOSTS": "leadhub.example.com",
+    "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "DJANGO_SETTINGS_MODULE": "leadhub.settings",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DATABASE_URL"}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_passes_check_deploy() -> None:
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_production_demands_each_secret() -> None:
+    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "FIELD_ENCRYPTION_KEYS"):
+        env = {k: v for k, v in PRODUCTION.items() if k != name}
+        result = manage("check", **env)
+        assert result.returncode != 0
+        assert f"{name} must be set" in result.stderr
+
+
+def test_production_refuses_the_sandbox() -> None:
+    result = manage("check", **PRODUCTION, SANDBOX_ENABLED="true")
+    assert result.returncode != 0
+    assert "SANDBOX_ENABLED cannot be on" in result.stderr

@@ -1,0 +1,175 @@
+"""The real LeadByte client against the LeadByte sandbox, over HTTP on loopback."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import LEADBYTE_KEY
+from vendors.base import Outcome
+from vendors.fieldspec import FieldType
+from vendors.leadbyte import LeadByte, field_spec_from_metadata
+from vendors.models import Connection
+from vendors.sandbox.models import SandboxRecord
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+QUEUE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{8}$")
+
+
+def good_lead(**overrides: str) -> dict[str, str]:
+    lead = {
+        "campid": "EXAMPLE-CAMPAIGN",
+        "sid": "1",
+        "email": "ada@example.com",
+        "firstname": "Ada",
+        "lastname": "Lovelace",
+        "data13": "Volvo",
+        "phone1": "+447911123456",
+    }
+    lead.update(overrides)
+    return lead
+
+
+def test_list_campaigns_returns_the_documented_shape(leadbyte_connection: Connection) -> None:
+    campaigns = leadbyte_connection.adapter().list_campaigns()
+    example = next(c for c in campaigns if c["reference"] == "EXAMPLE-CAMPAIGN")
+    assert example == {
+        "id": "9",
+        "name": "Example Campaign A",
+        "reference": "EXAMPLE-CAMPAIGN",
+        "description": "",
+        "currency": "Britain (United Kingdom), Pounds",
+        "country": "United Kingdom",
+        "sms_field": "Phone 1",
+        "active": "1",
+        "sup_visible": "1",
+        "archived": "0",
+    }
+
+
+def test_campaign_detail_lists_fields_with_names_and_labels(
+    leadbyte_connection: Connection,
+) -> None:
+    detail = leadbyte_connection.adapter().get_campaign("9")
+    by_name = {f["name"]: f for f in detail["fields"]}
+    assert by_name["data13"]["label"] == "make_of_car"
+    assert by_name["data13"]["required"] is True
+    assert by_name["gender"]["selection_values"] == "Male,Female,M,F"
+
+
+def test_create_lead_is_queued_with_a_queue_id(leadbyte_connection: Connection) -> None:
+    delivery = leadbyte_connection.adapter().submit("create_lead", good_lead())
+    assert delivery.result.outcome is Outcome.ACCEPTED
+    assert QUEUE_ID.match(delivery.result.reference)
+    assert delivery.result.data["queue_status"] == "Queued"
+    record = SandboxRecord.objects.get(reference=delivery.result.reference)
+    assert record.payload["data13"] == "Volvo"
+    assert "key" not in record.payload
+
+
+def test_the_key_travels_in_the_body_and_is_masked_in_the_exchange(
+    leadbyte_connection: Connection,
+) -> None:
+    delivery = leadbyte_connection.adapter().submit("create_lead", good_lead())
+    (exchange,) = delivery.exchanges
+    assert exchange.request["body"]["key"] == "••••••"
+    assert LEADBYTE_KEY not in str(exchange.request)
+    assert exchange.request["body"]["lead"]["campid"] == "EXAMPLE-CAMPAIGN"
+    assert exchange.status_code == 200
+
+
+def test_quarantining_campaign_answers_quarantined(leadbyte_connection: Connection) -> None:
+    lead = good_lead(campid="SOLAR-REVIEW")
+    del lead["data13"]
+    delivery = leadbyte_connection.adapter().submit("create_lead", lead)
+    assert delivery.result.outcome is Outcome.QUARANTINED
+    assert QUEUE_ID.match(delivery.result.reference)
+
+
+def test_validation_errors_come_back_as_the_errors_array(leadbyte_connection: Connection) -> None:
+    delivery = leadbyte_connection.adapter().submit(
+        "create_lead", good_lead(email="not-an-email", data13="")
+    )
+    result = delivery.result
+    assert result.outcome is Outcome.REJECTED
+    assert result.code == "-5"
+    assert "Email is not a valid email address" in result.message
+    assert "make_of_car is required" in result.field_errors["__all__"]
+
+
+def test_a_second_identical_lead_is_a_duplicate(leadbyte_connection: Connection) -> None:
+    adapter = leadbyte_connection.adapter()
+    assert adapter.submit("create_lead", good_lead()).result.outcome is Outcome.ACCEPTED
+    second = adapter.submit("create_lead", good_lead(phone1="+447911654321")).result
+    assert second.outcome is Outcome.DUPLICATE
+    assert second.code == "-2"
+
+
+@pytest.mark.parametrize("campid", ["NO-SUCH-CAMPAIGN", ""])
+def test_unknown_campaign_is_not_active(leadbyte_connection: Connection, campid: str) -> None:
+    result = leadbyte_connection.adapter().submit("create_lead", good_lead(campid=campid)).result
+    assert result.outcome is Outcome.REJECTED
+    assert result.code == "-9"
+    assert "not active" in result.message
+
+
+def test_supplier_not_allowed_is_refused(leadbyte_connection: Connection) -> None:
+    result = leadbyte_connection.adapter().submit("create_lead", good_lead(sid="77")).result
+    assert result.outcome is Outcome.REJECTED
+    assert result.code == "-7"
+
+
+def test_wrong_key_is_refused_in_plain_words(sandbox: str) -> None:
+    adapter = LeadByte(base_url=f"{sandbox}leadbyte/", credentials={"api_key": "wrong-key-000000"})
+    result = adapter.submit("create_lead", good_lead()).result
+    assert result.outcome is Outcome.REJECTED
+    assert result.message.startswith("LeadByte refused the API key")
+    assert "wrong-key-000000" not in result.message
+
+
+def test_unreachable_host_is_transient() -> None:
+    adapter = LeadByte(base_url="http://127.0.0.1:9/", credentials={"api_key": LEADBYTE_KEY})
+    delivery = adapter.submit("create_lead", good_lead())
+    assert delivery.result.outcome is Outcome.TRANSIENT
+    assert "could not be reached" in delivery.result.message
+    assert delivery.exchanges[0].status_code is None
+
+
+def test_an_answer_that_is_not_json_is_recorded_not_raised(live_server) -> None:
+    # The admin login page answers HTML: the shape a misconfigured base URL would give.
+    adapter = LeadByte(
+        base_url=f"{live_server.url}/admin/login/", credentials={"api_key": "k" * 10}
+    )
+    delivery = adapter.submit("create_lead", good_lead())
+    assert delivery.result.outcome in (Outcome.UNCERTAIN, Outcome.REJECTED, Outcome.TRANSIENT)
+    assert delivery.exchanges[0].response_body
+
+
+def test_queue_status_follows_a_queue_id(leadbyte_connection: Connection) -> None:
+    adapter = leadbyte_connection.adapter()
+    queue_id = adapter.submit("create_lead", good_lead()).result.reference
+    body = adapter.queue_status(queue_id)
+    assert body["records"][0]["status"] == "Valid"
+
+
+def test_field_metadata_becomes_a_field_spec() -> None:
+    spec = field_spec_from_metadata(
+        {
+            "name": "gender",
+            "label": "Gender",
+            "required": False,
+            "data_type": "Text",
+            "selection_labels": "Male,Female",
+            "selection_values": "M,F",
+        }
+    )
+    assert spec.type is FieldType.CHOICE
+    assert spec.choices == (("M", "Male"), ("F", "Female"))
+    phone = field_spec_from_metadata(
+        {"name": "phone1", "label": "Phone_1", "data_type": "UK Mobile Number"}
+    )
+    assert phone.type is FieldType.UK_MOBILE and phone.contact == "phone"
+    unknown = field_spec_from_metadata({"name": "x", "label": "X", "data_type": "Currency"})
+    assert unknown.type is FieldType.TEXT and unknown.extra["known_type"] is False

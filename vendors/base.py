@@ -1,0 +1,397 @@
+"""The vendor adapter base: every vendor call runs build → send → parse.
+
+This is the only module that imports ``requests``. A vendor module subclasses
+``VendorAdapter`` and fills in ``build_request`` and ``parse_response`` (and, where the
+vendor's error bodies need it, ``raise_for_status``); the base sends, times, caps and
+redacts every HTTP exchange, and turns transport failures into outcomes.
+
+Vendor failures are results, never crashes: ``submit`` always returns a ``Delivery``
+whose ``result.outcome`` is one of the closed ``Outcome`` vocabulary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, ClassVar
+from urllib.parse import urlencode, urljoin
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+from vendors.fieldspec import FieldSpec, FieldType
+from vendors.redaction import Redactor
+
+USER_AGENT = "LeadHub/0.1 (+https://github.com/leadhub)"
+
+
+class Outcome(StrEnum):
+    """What a vendor call came to, for every vendor alike."""
+
+    ACCEPTED = "accepted"  # the vendor took the lead
+    QUARANTINED = "quarantined"  # taken, but held for review by the vendor (LeadByte)
+    DUPLICATE = "duplicate"  # the vendor already has it: final, not an error of ours
+    REJECTED = "rejected"  # a permanent refusal: sending again will not help
+    TRANSIENT = "transient"  # failed before or without effect: safe to send again later
+    UNCERTAIN = "uncertain"  # the vendor may have it but never said: a person decides
+
+
+@dataclass
+class VendorRequest:
+    method: str
+    path: str
+    json: Any = None
+    params: Mapping[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class VendorResponse:
+    status_code: int
+    headers: Mapping[str, str]
+    text: str
+    truncated: bool = False
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        """The body as JSON, or a VendorError saying the answer was not JSON."""
+        try:
+            return json.loads(self.text)
+        except ValueError as err:
+            raise VendorError(
+                f"The vendor answered HTTP {self.status_code} with a body that is not JSON.",
+                outcome=Outcome.TRANSIENT if self.status_code >= 500 else Outcome.UNCERTAIN,
+                status_code=self.status_code,
+            ) from err
+
+
+@dataclass
+class VendorResult:
+    outcome: Outcome
+    message: str
+    reference: str = ""
+    code: str = ""
+    links: dict[str, str] = field(default_factory=dict)
+    field_errors: dict[str, list[str]] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    retry_after: float | None = None
+
+    def __post_init__(self) -> None:
+        self.outcome = Outcome(self.outcome)  # refuses anything outside the vocabulary
+
+
+@dataclass
+class Exchange:
+    """One HTTP exchange, redacted and ready to be stored as an Attempt."""
+
+    request: dict[str, Any]
+    status_code: int | None
+    response_body: str
+    duration_ms: int
+    error: str = ""
+
+
+@dataclass
+class Delivery:
+    """What one ``submit`` came to: the result and every exchange it took."""
+
+    result: VendorResult
+    exchanges: list[Exchange]
+
+
+class VendorError(Exception):
+    """A vendor call that failed; ``outcome`` says whether trying again can help."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        outcome: Outcome = Outcome.REJECTED,
+        status_code: int | None = None,
+        code: str = "",
+        field_errors: dict[str, list[str]] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.outcome = Outcome(outcome)
+        self.status_code = status_code
+        self.code = code
+        self.field_errors = field_errors or {}
+        self.retry_after = retry_after
+
+    @property
+    def transient(self) -> bool:
+        return self.outcome is Outcome.TRANSIENT
+
+    def as_result(self) -> VendorResult:
+        return VendorResult(
+            outcome=self.outcome,
+            message=self.message,
+            code=self.code,
+            field_errors=self.field_errors,
+            retry_after=self.retry_after,
+        )
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One documented vendor endpoint that LeadHub sends leads to."""
+
+    name: str
+    label: str
+    fields: tuple[FieldSpec, ...] = ()
+    uses_campaign: bool = False
+
+
+_sessions: dict[int, requests.Session] = {}
+
+
+def http_session() -> requests.Session:
+    """One Session per process, created after django-q2 forks its workers."""
+    session = _sessions.get(os.getpid())
+    if session is None:
+        session = requests.Session()
+        session.headers["User-Agent"] = USER_AGENT
+        # No transport-level retries: a POST is never repeated behind the outbox's back.
+        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=16, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        _sessions[os.getpid()] = session
+    return session
+
+
+_STATUS_MESSAGES = {
+    401: "The vendor refused the credentials (HTTP 401).",
+    403: "The vendor refused access (HTTP 403).",
+    404: "The vendor could not find what was asked for (HTTP 404).",
+    408: "The vendor timed out reading the request (HTTP 408).",
+    429: "The vendor is rate limiting us (HTTP 429).",
+}
+
+
+class VendorAdapter:
+    """Base for one vendor's client. Subclasses set the class attributes and the hooks."""
+
+    kind: ClassVar[str]
+    label: ClassVar[str]
+    default_base_url: ClassVar[str]
+    # Written once by an admin, never shown again (stored encrypted on the connection).
+    credential_fields: ClassVar[tuple[FieldSpec, ...]] = ()
+    # Plain per-connection settings, stored as JSON on the connection.
+    setting_fields: ClassVar[tuple[FieldSpec, ...]] = ()
+    operations: ClassVar[dict[str, Operation]] = {}
+    # True when the vendor itself refuses a lead it already has, so a lead whose answer
+    # was lost can be sent again without creating a second one.
+    rejects_resent_leads: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        credentials: Mapping[str, str],
+        settings: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/") + "/"
+        self.credentials = dict(credentials)
+        self.settings = dict(settings or {})
+        self.exchanges: list[Exchange] = []
+        self.redactor = Redactor(self.secret_values())
+
+    # --- hooks ------------------------------------------------------------------------
+
+    def build_request(self, operation: str, payload: Mapping[str, Any]) -> VendorRequest:
+        """Return the HTTP request that performs ``operation`` with ``payload``."""
+        raise NotImplementedError
+
+    def parse_response(self, operation: str, response: VendorResponse) -> VendorResult:
+        """Turn a vendor answer (already past ``raise_for_status``) into a result.
+
+        Raise ``VendorError`` for an answer that means failure.
+        """
+        raise NotImplementedError
+
+    def raise_for_status(self, response: VendorResponse) -> None:
+        """Raise ``VendorError`` for an HTTP status that is a failure.
+
+        The default classes 5xx, 408 and 429 as transient and other 4xx as rejected.
+        Vendors override it to read their error bodies, then call ``super()``.
+        """
+        status = response.status_code
+        if status < 400:
+            return
+        retry_after = _retry_after(response.headers.get("Retry-After"))
+        retryable = status >= 500 or status in (408, 429)
+        outcome = Outcome.TRANSIENT if retryable else Outcome.REJECTED
+        message = _STATUS_MESSAGES.get(
+            status, f"The vendor answered with an error (HTTP {status})."
+        )
+        raise VendorError(message, outcome=outcome, status_code=status, retry_after=retry_after)
+
+    def format_value(self, spec: FieldSpec, value: Any) -> Any:
+        """How a cleaned form value travels to this vendor (dates as ISO by default)."""
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return float(value) if spec.type is FieldType.DECIMAL else str(value)
+        return value
+
+    def base_payload(self, destination: Any) -> dict[str, Any]:
+        """Fields every lead to ``destination`` carries before its own (LeadByte's campid)."""
+        return {}
+
+    def secret_values(self) -> list[str]:
+        """Every value that must never be stored or logged in clear."""
+        return [v for v in self.credentials.values() if isinstance(v, str) and v]
+
+    # --- the sequence -------------------------------------------------------------------
+
+    def submit(self, operation: str, payload: Mapping[str, Any]) -> Delivery:
+        """Perform ``operation``: build → send → parse, never raising for vendor failures."""
+        self.exchanges = []
+        try:
+            request = self.build_request(operation, payload)
+            response = self.send(request)
+            result = self.parse_response(operation, response)
+        except VendorError as err:
+            result = err.as_result()
+        result.message = self.redactor.text(result.message)
+        return Delivery(result=result, exchanges=list(self.exchanges))
+
+    def send(self, request: VendorRequest) -> VendorResponse:
+        """Send one request, record the exchange, and pass the answer through
+        ``raise_for_status``. Transport failures become ``VendorError``."""
+        url = urljoin(self.base_url, request.path.lstrip("/"))
+        started = time.monotonic()
+        status_code: int | None = None
+        body = ""
+        error = ""
+        try:
+            response = self._http(request, url)
+            status_code = response.status_code
+            body = response.text
+            self.raise_for_status(response)
+            return response
+        except VendorError as err:
+            error = err.message
+            raise
+        finally:
+            self.exchanges.append(
+                Exchange(
+                    request=self._redacted_request(request, url),
+                    status_code=status_code,
+                    response_body=self.redactor.text(body)[: settings.STORED_BODY_LIMIT],
+                    duration_ms=int((time.monotonic() - started) * 1000),
+                    error=self.redactor.text(error),
+                )
+            )
+
+    def _http(self, request: VendorRequest, url: str) -> VendorResponse:
+        timeout = (settings.VENDOR_CONNECT_TIMEOUT, settings.VENDOR_READ_TIMEOUT)
+        try:
+            with http_session().request(
+                request.method,
+                url,
+                params=request.params,
+                json=request.json,
+                headers=request.headers,
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+            ) as raw:
+                text, truncated = _read_capped(raw, settings.VENDOR_MAX_RESPONSE_BYTES)
+                return VendorResponse(
+                    status_code=raw.status_code,
+                    headers=dict(raw.headers),
+                    text=text,
+                    truncated=truncated,
+                )
+        except requests.ConnectTimeout as err:
+            raise VendorError(
+                "The vendor could not be reached in time (connect timeout).",
+                outcome=Outcome.TRANSIENT,
+            ) from err
+        except requests.ReadTimeout as err:
+            raise VendorError(
+                "The vendor took the request but did not answer in time.",
+                outcome=self._lost_answer_outcome(),
+            ) from err
+        except requests.ConnectionError as err:
+            if _never_connected(err):
+                raise VendorError(
+                    "The vendor could not be reached (connection refused or host unknown).",
+                    outcome=Outcome.TRANSIENT,
+                ) from err
+            raise VendorError(
+                "The connection to the vendor dropped before it answered.",
+                outcome=self._lost_answer_outcome(),
+            ) from err
+        except requests.RequestException as err:
+            raise VendorError(
+                f"The request to the vendor failed: {type(err).__name__}.",
+                outcome=Outcome.TRANSIENT,
+            ) from err
+
+    def _lost_answer_outcome(self) -> Outcome:
+        # A lost answer is only safe to resend where the vendor refuses what it already has.
+        return Outcome.TRANSIENT if self.rejects_resent_leads else Outcome.UNCERTAIN
+
+    def _redacted_request(self, request: VendorRequest, url: str) -> dict[str, Any]:
+        full_url = url
+        if request.params:
+            full_url = f"{url}?{urlencode(request.params, doseq=True)}"
+        return {
+            "method": request.method,
+            "url": self.redactor.url(full_url),
+            "headers": self.redactor.headers(request.headers),
+            "body": self.redactor.data(request.json),
+        }
+
+
+def _read_capped(raw: requests.Response, limit: int) -> tuple[str, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    truncated = False
+    for chunk in raw.iter_content(chunk_size=65536):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            truncated = True
+            break
+    content = b"".join(chunks)[:limit]
+    encoding = raw.encoding or "utf-8"
+    try:
+        text = content.decode(encoding, errors="replace")
+    except LookupError:
+        text = content.decode("utf-8", errors="replace")
+    return text, truncated
+
+
+def _never_connected(err: requests.ConnectionError) -> bool:
+    reason: Any = err.args[0] if err.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def specs_by_name(specs: Iterable[FieldSpec]) -> dict[str, FieldSpec]:
+    return {spec.name: spec for spec in specs}

@@ -1,0 +1,249 @@
+"""LeadByte REST API v1.2: campaigns, campaign fields, create lead, queue status.
+
+Seed: shared/seeds/002 (the Integromat guide). Decisions where LeadByte is silent:
+- success is ``status == "Success"`` whatever ``code`` says (the seed shows 2, another
+  page 1); each result's own ``status`` says Queued or Quarantined;
+- the key travels in the JSON body on POST and as ``?key=`` on GET, as the seed does;
+- ``campid`` is the campaign *reference*; fields go under their ``name``;
+- dates go as DD/MM/YYYY unless the connection's ``date_format`` says otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from vendors.base import (
+    Operation,
+    Outcome,
+    VendorAdapter,
+    VendorError,
+    VendorRequest,
+    VendorResponse,
+    VendorResult,
+)
+from vendors.fieldspec import FieldSpec, FieldType
+
+API = "restapi/v1.2"
+
+CREATE_LEAD = "create_lead"
+
+# Every documented response code, in plain words, with what it means for delivery.
+# -3 (remote system error) and -100 (internal error) are LeadByte's own troubles: retry.
+RESPONSE_CODES: dict[int, tuple[Outcome, str]] = {
+    -2: (Outcome.DUPLICATE, "LeadByte already has this lead (duplicate or resubmission)."),
+    -3: (Outcome.TRANSIENT, "LeadByte's remote system had an error; it will be retried."),
+    -4: (Outcome.REJECTED, "The campaign has reached its cap."),
+    -5: (Outcome.REJECTED, "LeadByte found errors in the lead."),
+    -7: (Outcome.REJECTED, "The supplier is not authorised for this campaign."),
+    -8: (Outcome.REJECTED, "The phone number failed LeadByte's HLR check."),
+    -9: (Outcome.REJECTED, "The campaign is not active in LeadByte."),
+    -10: (Outcome.REJECTED, "The address failed LeadByte's PAF check."),
+    -11: (Outcome.REJECTED, "LeadByte blocks the sending IP address."),
+    -12: (Outcome.REJECTED, "LeadByte rejected the email address."),
+    -13: (Outcome.REJECTED, "LeadByte rejected the number as a landline."),
+    -14: (Outcome.REJECTED, "LeadByte rejected the IP address's country."),
+    -15: (Outcome.REJECTED, "The number is on the TPS (do-not-call) register."),
+    -16: (Outcome.REJECTED, "The number is on the DNCR register."),
+    -100: (Outcome.TRANSIENT, "LeadByte had an internal error; it will be retried."),
+}
+
+# LeadByte data types → LeadHub field types. Anything else is entered as text.
+DATA_TYPES: dict[str, FieldType] = {
+    "Text": FieldType.TEXT,
+    "Date": FieldType.DATE,
+    "Email Address": FieldType.EMAIL,
+    "Alphabetical": FieldType.ALPHABETICAL,
+    "UK Mobile Number": FieldType.UK_MOBILE,
+    "Postcode": FieldType.POSTCODE,
+}
+
+# The standard LeadByte fields that a lead's contact details fill in.
+CONTACT_FIELDS: dict[str, str] = {
+    "firstname": "first_name",
+    "lastname": "last_name",
+    "email": "email",
+    "phone1": "phone",
+    "company": "company",
+}
+
+DATE_FORMATS = {"DD/MM/YYYY": "%d/%m/%Y", "YYYY-MM-DD": "%Y-%m-%d"}
+
+
+class LeadByte(VendorAdapter):
+    kind = "leadbyte"
+    label = "LeadByte"
+    default_base_url = "https://account.leadbyte.co.uk/"
+    credential_fields = (
+        FieldSpec("api_key", "API key", required=True, help="Admin → Tech Hub → REST API"),
+    )
+    setting_fields = (
+        FieldSpec(
+            "date_format",
+            "Date format",
+            FieldType.CHOICE,
+            choices=tuple((k, k) for k in DATE_FORMATS),
+            default="DD/MM/YYYY",
+        ),
+    )
+    operations = {
+        CREATE_LEAD: Operation(CREATE_LEAD, "Create lead", uses_campaign=True),
+    }
+    # LeadByte de-duplicates on email and phone within a campaign (answering -2), so a
+    # lead whose answer was lost can be sent again safely.
+    rejects_resent_leads = True
+
+    @property
+    def api_key(self) -> str:
+        return self.credentials.get("api_key", "")
+
+    # --- reads used by the campaign cache ------------------------------------------------
+
+    def list_campaigns(self) -> list[dict[str, Any]]:
+        response = self.send(VendorRequest("GET", f"{API}/campaigns", params=self._key_param()))
+        body = response.json()
+        if isinstance(body, dict):
+            self._raise_for_body(body)
+        if not isinstance(body, list):
+            raise VendorError("LeadByte answered the campaign list with an unexpected shape.")
+        return [c for c in body if isinstance(c, dict)]
+
+    def get_campaign(self, campaign_id: str) -> dict[str, Any]:
+        response = self.send(
+            VendorRequest("GET", f"{API}/campaigns/{campaign_id}", params=self._key_param())
+        )
+        body = response.json()
+        if not isinstance(body, dict):
+            raise VendorError("LeadByte answered the campaign detail with an unexpected shape.")
+        self._raise_for_body(body)
+        if not isinstance(body.get("fields", []), list):
+            raise VendorError("LeadByte sent campaign fields in an unexpected shape.")
+        return body
+
+    def queue_status(self, queue_id: str) -> dict[str, Any]:
+        response = self.send(
+            VendorRequest("GET", f"{API}/apiqueue/{queue_id}", params=self._key_param())
+        )
+        body = response.json()
+        if not isinstance(body, dict):
+            raise VendorError("LeadByte answered the queue status with an unexpected shape.")
+        return body
+
+    # --- create lead ------------------------------------------------------------------------
+
+    def build_request(self, operation: str, payload: Mapping[str, Any]) -> VendorRequest:
+        if operation != CREATE_LEAD:
+            raise VendorError(f"LeadByte has no operation {operation!r}.")
+        return VendorRequest("POST", f"{API}/leads", json={"key": self.api_key, "lead": payload})
+
+    def base_payload(self, destination: Any) -> dict[str, Any]:
+        return {"campid": destination.campaign.reference} if destination.campaign else {}
+
+    def format_value(self, spec: FieldSpec, value: Any) -> Any:
+        if isinstance(value, datetime | date):
+            fmt = DATE_FORMATS.get(self.settings.get("date_format", ""), "%d/%m/%Y")
+            return value.strftime(fmt)
+        return super().format_value(spec, value)
+
+    def raise_for_status(self, response: VendorResponse) -> None:
+        # LeadByte's error bodies carry the code and message; read them before the status.
+        if response.status_code >= 400 and response.content_type == "application/json":
+            try:
+                body = response.json()
+            except VendorError:
+                body = None
+            if isinstance(body, dict) and "code" in body:
+                self._raise_for_body(body, status_code=response.status_code)
+        super().raise_for_status(response)
+
+    def parse_response(self, operation: str, response: VendorResponse) -> VendorResult:
+        body = response.json()
+        if not isinstance(body, dict):
+            raise VendorError(
+                "LeadByte answered with an unexpected shape.", outcome=Outcome.UNCERTAIN
+            )
+        self._raise_for_body(body)
+        results = body.get("results")
+        first = results[0] if isinstance(results, list) and results else None
+        if not isinstance(first, dict) or not first.get("queueId"):
+            raise VendorError(
+                "LeadByte said Success but sent no queueId.", outcome=Outcome.UNCERTAIN
+            )
+        queue_status = str(first.get("status", ""))
+        quarantined = queue_status.lower() == "quarantined"
+        return VendorResult(
+            outcome=Outcome.QUARANTINED if quarantined else Outcome.ACCEPTED,
+            reference=str(first["queueId"]),
+            code=str(first.get("code", body.get("code", ""))),
+            message=(
+                "LeadByte quarantined the lead for review."
+                if quarantined
+                else f"LeadByte queued the lead ({queue_status or 'Queued'})."
+            ),
+            data={"queue_status": queue_status},
+        )
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _key_param(self) -> dict[str, str]:
+        return {"key": self.api_key}
+
+    def _raise_for_body(self, body: Mapping[str, Any], *, status_code: int | None = None) -> None:
+        """Raise for a LeadByte body whose status is not Success."""
+        status = str(body.get("status", "")).lower()
+        if status == "success" or ("status" not in body and "code" not in body):
+            return
+        code = _int_or_none(body.get("code"))
+        outcome, plain = RESPONSE_CODES.get(
+            code if code is not None else 0,
+            (Outcome.REJECTED, "LeadByte refused the request."),
+        )
+        if status_code == 401 and code in (None, -7):
+            plain = "LeadByte refused the API key."
+        errors = [str(e) for e in body.get("errors", []) or [] if e]
+        detail = "; ".join(errors) or str(body.get("message") or "")
+        message = f"{plain} {detail}".strip() if detail and detail not in plain else plain
+        raise VendorError(
+            message,
+            outcome=outcome,
+            status_code=status_code,
+            code=str(code) if code is not None else "",
+            field_errors={"__all__": errors} if errors else {},
+        )
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def field_spec_from_metadata(meta: Mapping[str, Any]) -> FieldSpec:
+    """A campaign field as LeadByte describes it → a form field spec (label shown, name sent)."""
+    name = str(meta.get("name", ""))
+    values = _split_csv(meta.get("selection_values"))
+    labels = _split_csv(meta.get("selection_labels"))
+    data_type = str(meta.get("data_type", "Text"))
+    field_type = DATA_TYPES.get(data_type, FieldType.TEXT)
+    choices: tuple[tuple[str, str], ...] = ()
+    if values:
+        field_type = FieldType.CHOICE
+        labels = labels if len(labels) == len(values) else values
+        choices = tuple(zip(values, labels, strict=True))
+    return FieldSpec(
+        name=name,
+        label=str(meta.get("label") or name),
+        type=field_type,
+        required=bool(meta.get("required")),
+        choices=choices,
+        contact=CONTACT_FIELDS.get(name),
+        extra={"data_type": data_type, "known_type": data_type in DATA_TYPES},
+    )
+
+
+def _split_csv(value: Any) -> list[str]:
+    if not value:
+        return []
+    return [part.strip() for part in str(value).split(",") if part.strip()]

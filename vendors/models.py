@@ -1,0 +1,169 @@
+"""Vendor connections, the LeadByte campaign cache, and destinations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from vendors.base import Operation, VendorAdapter
+from vendors.crypto import EncryptedJSONField
+from vendors.fieldspec import FieldSpec
+from vendors.registry import VendorKind, adapter_class
+
+
+class Connection(models.Model):
+    """A vendor account an integration admin configured: where it is and how to log in."""
+
+    kind = models.CharField(max_length=20, choices=VendorKind.choices)
+    name = models.CharField(max_length=120, unique=True)
+    base_url = models.URLField(
+        max_length=500,
+        help_text="The vendor's API host. Defaults to the documented one; point it at a "
+        "sandbox or staging host to test.",
+    )
+    credentials = EncryptedJSONField(blank=True, default=dict, editable=False)
+    settings = models.JSONField(blank=True, default=dict)
+    is_active = models.BooleanField(default=True)
+    last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_sync_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_sync_summary = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def adapter_class(self) -> type[VendorAdapter]:
+        return adapter_class(self.kind)
+
+    def adapter(self) -> VendorAdapter:
+        return self.adapter_class(
+            base_url=self.base_url, credentials=self.credentials, settings=self.settings
+        )
+
+    def setting(self, name: str) -> Any:
+        """A per-vendor setting, falling back to the adapter's declared default."""
+        spec = next((s for s in self.adapter_class.setting_fields if s.name == name), None)
+        if spec is None:
+            raise KeyError(f"{self.get_kind_display()} has no setting {name!r}")
+        return self.settings.get(name, spec.default)
+
+    def has_credential(self, name: str) -> bool:
+        return bool(self.credentials.get(name))
+
+
+class Campaign(models.Model):
+    """A LeadByte campaign, cached exactly as the API returns it."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="campaigns")
+    vendor_id = models.CharField("LeadByte id", max_length=50)
+    name = models.CharField(max_length=255)
+    reference = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    currency = models.CharField(max_length=120, blank=True)
+    country = models.CharField(max_length=120, blank=True)
+    sms_field = models.CharField(max_length=120, blank=True)
+    active = models.BooleanField(default=True)
+    sup_visible = models.BooleanField(default=True)
+    archived = models.BooleanField(default=False)
+    # False once a sync no longer finds the campaign: kept, never deleted.
+    listed = models.BooleanField(default=True)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["connection", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "vendor_id"], name="campaign_unique_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.reference}]"
+
+    @property
+    def usable(self) -> bool:
+        return self.active and self.listed and not self.archived
+
+    def field_specs(self) -> list[FieldSpec]:
+        from vendors.leadbyte import field_spec_from_metadata
+
+        return [field_spec_from_metadata(f.as_metadata()) for f in self.fields.all()]
+
+
+class CampaignField(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="fields")
+    name = models.CharField(max_length=120)
+    label = models.CharField(max_length=255)
+    required = models.BooleanField(default=False)
+    data_type = models.CharField(max_length=80, blank=True)
+    selection_labels = models.TextField(blank=True)
+    selection_values = models.TextField(blank=True)
+    category = models.CharField(max_length=120, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["campaign", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "name"], name="campaign_field_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.name})"
+
+    def as_metadata(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "required": self.required,
+            "data_type": self.data_type,
+            "selection_labels": self.selection_labels,
+            "selection_values": self.selection_values,
+            "category": self.category,
+        }
+
+
+class Destination(models.Model):
+    """What sales staff pick: a connection, an operation, and the values staff need not know."""
+
+    name = models.CharField(max_length=120, unique=True)
+    connection = models.ForeignKey(
+        Connection, on_delete=models.PROTECT, related_name="destinations"
+    )
+    operation = models.CharField(max_length=60)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, null=True, blank=True, related_name="destinations"
+    )
+    fixed_values = models.JSONField(
+        blank=True,
+        default=dict,
+        help_text="Values sent with every lead and hidden from staff, by vendor field name.",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def operation_spec(self) -> Operation:
+        return self.connection.adapter_class.operations[self.operation]
+
+    def field_specs(self) -> list[FieldSpec]:
+        """Every vendor field of this destination, fixed ones included."""
+        if self.operation_spec.uses_campaign:
+            return self.campaign.field_specs() if self.campaign else []
+        return list(self.operation_spec.fields)
+
+    def staff_field_specs(self) -> list[FieldSpec]:
+        """The fields staff fill in: those without a fixed value."""
+        return [s for s in self.field_specs() if s.name not in self.fixed_values]

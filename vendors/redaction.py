@@ -1,0 +1,83 @@
+"""Masking of secrets in everything LeadHub stores, logs or shows.
+
+Two nets: values under a sensitive name (``key``, ``token``, ``uuid``, ``password``,
+``Authorization``, ``X_KEY`` ...) are masked wherever they stand, and every known secret
+value is masked wherever it appears inside any string (a URL path, a query, an error).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+MASK = "••••••"
+
+SENSITIVE_NAMES = frozenset(
+    {
+        "key",
+        "api_key",
+        "apikey",
+        "x_key",
+        "x-key",
+        "token",
+        "access_token",
+        "refresh_token",
+        "uuid",
+        "password",
+        "secret",
+        "authorization",
+        "cookie",
+        "set-cookie",
+        "proxy-authorization",
+    }
+)
+# Short values would mask innocent text; real credentials are longer than this.
+_MIN_SECRET_LENGTH = 6
+
+
+def is_sensitive_name(name: str) -> bool:
+    return name.strip().lower() in SENSITIVE_NAMES
+
+
+class Redactor:
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        values = {s for s in secrets if isinstance(s, str) and len(s) >= _MIN_SECRET_LENGTH}
+        # Longest first so a secret that contains another is masked whole.
+        self._pattern = (
+            re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
+            if values
+            else None
+        )
+
+    def text(self, value: str) -> str:
+        if not value or self._pattern is None:
+            return value
+        return self._pattern.sub(MASK, value)
+
+    def data(self, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {
+                k: (MASK if is_sensitive_name(str(k)) and v not in (None, "") else self.data(v))
+                for k, v in value.items()
+            }
+        if isinstance(value, list | tuple):
+            return [self.data(v) for v in value]
+        if isinstance(value, str):
+            return self.text(value)
+        return value
+
+    def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        return {k: MASK if is_sensitive_name(k) else self.text(v) for k, v in headers.items()}
+
+    def url(self, url: str) -> str:
+        parts = urlsplit(url)
+        query = urlencode(
+            [
+                (k, MASK if is_sensitive_name(k) else v)
+                for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            ],
+            safe="•",
+        )
+        return self.text(urlunsplit(parts._replace(query=query)))

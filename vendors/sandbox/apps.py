@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class SandboxConfig(AppConfig):
+    name = "vendors.sandbox"
+    label = "sandbox"
+    verbose_name = "Vendor sandbox"
+    default_auto_field = "django.db.models.BigAutoField"

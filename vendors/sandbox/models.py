@@ -1,0 +1,73 @@
+"""The sandbox's own state: the accounts it accepts and what it received."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import models
+from django.utils import timezone
+
+
+def secret_hash(secret: str) -> str:
+    # The simulated vendor keeps only a hash: no credential sits in clear in LeadHub's DB.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class SandboxCredential(models.Model):
+    vendor = models.CharField(max_length=20)
+    secret_hash = models.CharField(max_length=64)
+    label = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "secret_hash"], name="sandbox_cred_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor}: {self.label or 'credential'}"
+
+    @classmethod
+    def register(cls, vendor: str, secret: str, label: str = "") -> SandboxCredential:
+        credential, _ = cls.objects.get_or_create(
+            vendor=vendor, secret_hash=secret_hash(secret), defaults={"label": label}
+        )
+        return credential
+
+    @classmethod
+    def accepts(cls, vendor: str, secret: str | None) -> bool:
+        return (
+            bool(secret)
+            and cls.objects.filter(vendor=vendor, secret_hash=secret_hash(secret)).exists()
+        )
+
+
+class SandboxCampaign(models.Model):
+    """A LeadByte campaign as the vendor defines it (the API's detail shape, in JSON)."""
+
+    vendor_id = models.CharField(max_length=20, unique=True)
+    reference = models.CharField(max_length=120, unique=True)
+    definition = models.JSONField()
+    quarantine = models.BooleanField(default=False)
+    allowed_sids = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class SandboxRecord(models.Model):
+    """Everything the sandbox accepted or refused, for dedupe and for tests to count."""
+
+    vendor = models.CharField(max_length=20)
+    endpoint = models.CharField(max_length=120)
+    reference = models.CharField(max_length=120, blank=True, db_index=True)
+    payload = models.JSONField(default=dict)
+    accepted = models.BooleanField(default=False)
+    status = models.CharField(max_length=40, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["vendor", "endpoint"], name="sandbox_record_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} {self.endpoint} {self.status}"

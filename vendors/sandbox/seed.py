@@ -1,0 +1,92 @@
+"""The sandbox's seed data: the example campaign from LeadByte's guide, and demo keys."""
+
+from __future__ import annotations
+
+import copy
+
+from vendors.sandbox.models import SandboxCampaign, SandboxCredential
+
+# Shared with the demo connections that `make run` registers; sandbox-only values.
+DEMO_CREDENTIALS = {
+    "leadbyte": {"api_key": "sandbox-leadbyte-key-0001"},
+}
+
+
+def _field(
+    name: str,
+    label: str,
+    required: bool,
+    data_type: str,
+    category: str = "Standard",
+    choices: str = "",
+) -> dict:
+    return {
+        "name": name,
+        "label": label,
+        "required": required,
+        "data_type": data_type,
+        "selection_labels": choices,
+        "selection_values": choices,
+        "category": category,
+    }
+
+
+# Exactly as shared/seeds/002 shows it.
+EXAMPLE_CAMPAIGN = {
+    "id": "9",
+    "name": "Example Campaign A",
+    "reference": "EXAMPLE-CAMPAIGN",
+    "description": "",
+    "currency": "Britain (United Kingdom), Pounds",
+    "country": "United Kingdom",
+    "sms_field": "Phone 1",
+    "active": "1",
+    "sup_visible": "1",
+    "archived": "0",
+    "fields": [
+        _field("data13", "make_of_car", True, "Text", category=""),
+        _field("data14", "mortgage_type", False, "Text", category=""),
+        _field("dob", "DOB", False, "Date"),
+        _field("email", "Email", True, "Email Address"),
+        _field("firstname", "First_Name", True, "Alphabetical"),
+        _field("gender", "Gender", False, "Text", choices="Male,Female,M,F"),
+        _field("lastname", "Last_Name", True, "Alphabetical"),
+        _field("phone1", "Phone_1", False, "UK Mobile Number"),
+        _field("postcode", "Postcode", False, "Postcode"),
+        _field("sid", "SID", True, "Text"),
+    ],
+}
+
+# A second campaign that quarantines every lead, to show LeadByte's review hold.
+REVIEW_CAMPAIGN = {
+    **copy.deepcopy(EXAMPLE_CAMPAIGN),
+    "id": "12",
+    "name": "Solar Survey (manual review)",
+    "reference": "SOLAR-REVIEW",
+    "fields": [
+        _field("email", "Email", True, "Email Address"),
+        _field("firstname", "First_Name", True, "Alphabetical"),
+        _field("lastname", "Last_Name", True, "Alphabetical"),
+        _field("phone1", "Phone_1", True, "UK Mobile Number"),
+        _field("data20", "roof_type", False, "Text", category="", choices="Flat,Pitched"),
+        _field("sid", "SID", True, "Text"),
+    ],
+}
+
+
+def seed_leadbyte(api_key: str | None = None) -> None:
+    SandboxCredential.register("leadbyte", api_key or DEMO_CREDENTIALS["leadbyte"]["api_key"])
+    for definition, quarantine in ((EXAMPLE_CAMPAIGN, False), (REVIEW_CAMPAIGN, True)):
+        SandboxCampaign.objects.update_or_create(
+            vendor_id=definition["id"],
+            defaults={
+                "reference": definition["reference"],
+                "definition": definition,
+                "quarantine": quarantine,
+                "allowed_sids": ["1"],
+            },
+        )
+
+
+def seed_all() -> None:
+    seed_leadbyte()

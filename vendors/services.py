@@ -1,0 +1,128 @@
+"""Vendor-side business rules: the LeadByte campaign cache."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from vendors.base import VendorError
+from vendors.leadbyte import LeadByte
+from vendors.models import Campaign, CampaignField, Connection
+
+logger = logging.getLogger(__name__)
+
+CAMPAIGN_FLAGS = ("active", "sup_visible", "archived")
+CAMPAIGN_TEXT = ("name", "reference", "description", "currency", "country", "sms_field")
+FIELD_ATTRS = ("label", "required", "data_type", "selection_labels", "selection_values", "category")
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    delisted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.added)} new" + (f" ({', '.join(self.added)})" if self.added else ""),
+            f"{len(self.changed)} changed"
+            + (f" ({', '.join(self.changed)})" if self.changed else ""),
+            f"{len(self.delisted)} no longer listed"
+            + (f" ({', '.join(self.delisted)})" if self.delisted else ""),
+            f"{self.unchanged} unchanged",
+        ]
+        return ", ".join(parts)
+
+
+def _flag(value: object) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes"}
+
+
+def campaigns_sync(*, connection: Connection) -> SyncReport:
+    """Refresh the cached campaigns and their fields from LeadByte.
+
+    A campaign LeadByte no longer lists is kept and marked unlisted, never deleted: past
+    submissions and destinations point at it. On a vendor error nothing is changed and the
+    error is recorded on the connection.
+    """
+    adapter = connection.adapter()
+    if not isinstance(adapter, LeadByte):
+        raise ValueError(f"{connection} is not a LeadByte connection")
+    now = timezone.now()
+    try:
+        listed = adapter.list_campaigns()
+        details = [adapter.get_campaign(str(c.get("id", ""))) for c in listed if c.get("id")]
+    except VendorError as err:
+        Connection.objects.filter(pk=connection.pk).update(
+            last_error=f"Campaign sync failed: {err.message}", last_error_at=now
+        )
+        raise
+    report = SyncReport()
+    with transaction.atomic():
+        seen: set[str] = set()
+        for detail in details:
+            vendor_id = str(detail.get("id"))
+            seen.add(vendor_id)
+            _sync_one(connection, detail, now, report)
+        for campaign in connection.campaigns.filter(listed=True).exclude(vendor_id__in=seen):
+            campaign.listed = False
+            campaign.active = False
+            campaign.save(update_fields=["listed", "active"])
+            report.delisted.append(campaign.reference)
+        Connection.objects.filter(pk=connection.pk).update(
+            last_sync_at=now, last_sync_summary=report.summary(), last_success_at=now
+        )
+    return report
+
+
+def _sync_one(connection: Connection, detail: dict, now: object, report: SyncReport) -> None:
+    vendor_id = str(detail.get("id"))
+    values = {name: str(detail.get(name) or "") for name in CAMPAIGN_TEXT}
+    values.update({name: _flag(detail.get(name)) for name in CAMPAIGN_FLAGS})
+    campaign, created = Campaign.objects.get_or_create(
+        connection=connection, vendor_id=vendor_id, defaults={**values, "synced_at": now}
+    )
+    before = _snapshot(campaign) if not created else None
+    for name, value in values.items():
+        setattr(campaign, name, value)
+    campaign.listed = True
+    campaign.synced_at = now
+    campaign.save()
+    kept: set[str] = set()
+    for position, meta in enumerate(detail.get("fields") or []):
+        if not isinstance(meta, dict) or not meta.get("name"):
+            continue
+        name = str(meta["name"])
+        kept.add(name)
+        CampaignField.objects.update_or_create(
+            campaign=campaign,
+            name=name,
+            defaults={
+                "label": str(meta.get("label") or name),
+                "required": bool(meta.get("required")),
+                "data_type": str(meta.get("data_type") or ""),
+                "selection_labels": str(meta.get("selection_labels") or ""),
+                "selection_values": str(meta.get("selection_values") or ""),
+                "category": str(meta.get("category") or ""),
+                "position": position,
+            },
+        )
+    campaign.fields.exclude(name__in=kept).delete()
+    if created:
+        report.added.append(campaign.reference)
+    elif before != _snapshot(campaign):
+        report.changed.append(campaign.reference)
+    else:
+        report.unchanged += 1
+
+
+def _snapshot(campaign: Campaign) -> tuple:
+    fields = tuple(
+        (f.name, *(getattr(f, a) for a in FIELD_ATTRS)) for f in campaign.fields.order_by("name")
+    )
+    own = tuple(getattr(campaign, n) for n in (*CAMPAIGN_TEXT, *CAMPAIGN_FLAGS))
+    return own, fields

@@ -1,0 +1,16 @@
+"""django-q2 tasks for the vendors app: thin, they take primary keys."""
+
+from __future__ import annotations
+
+from vendors.base import VendorError
+from vendors.models import Connection
+from vendors.services import campaigns_sync
+
+
+def sync_campaigns(connection_id: int) -> str:
+    connection = Connection.objects.get(pk=connection_id)
+    try:
+        return campaigns_sync(connection=connection).summary()
+    except VendorError as err:
+        # Recorded on the connection by the service; the task itself did its job.
+        return f"failed: {err.message}"
