@@ -47,8 +47,9 @@ class Submission(models.Model):
     """One lead sent to one destination: the outbox row and the source of truth."""
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="submissions")
+    # Empty for follow-ups started from a lead's page (a Getlead note, say).
     destination = models.ForeignKey(
-        Destination, on_delete=models.PROTECT, related_name="submissions"
+        Destination, on_delete=models.PROTECT, null=True, blank=True, related_name="submissions"
     )
     connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="submissions")
     operation = models.CharField(max_length=60)
@@ -89,7 +90,7 @@ class Submission(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.lead} → {self.destination}"
+        return f"{self.lead} → {self.destination or self.connection}"
 
     @property
     def is_final(self) -> bool:

@@ -16,3 +16,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 VENDOR_CONNECT_TIMEOUT = 2.0
 VENDOR_READ_TIMEOUT = 5.0
 SUBMISSION_RETRY_JITTER = 0.0
+# The live server's threads must not keep connections open past a test (PostgreSQL teardown).
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -18,6 +18,7 @@ CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "company", "notes
 def contact_values(contact: Mapping[str, Any]) -> dict[str, Any]:
     """The lead's contact details as vendors consume them (phone in E.164 when valid)."""
     values = {name: contact.get(name) or "" for name in CONTACT_FIELDS}
+    values["full_name"] = f"{values['first_name']} {values['last_name']}".strip()
     phone = parse_phone(values["phone"])
     if phone:
         values["phone"] = phone.e164
@@ -59,11 +60,10 @@ def lead_create_and_send(
     owner: Any = None,
 ) -> Lead:
     """Save the lead and one queued submission per destination, all or nothing."""
+    phone = parse_phone(contact.get("phone") or "")
     lead = Lead.objects.create(
         **{name: contact.get(name) or "" for name in CONTACT_FIELDS},
-        phone_e164=contact_values(contact).get("phone", "")
-        if parse_phone(contact.get("phone") or "")
-        else "",
+        phone_e164=phone.e164 if phone else "",
         owner=owner,
     )
     for destination in destinations:
