@@ -28,6 +28,10 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Needs PostgreSQL (and Redis) reachable; see docs/benchmarks.md. BENCH=name runs one.
+bench: $(STAMP)
+	$(PY) bench/run.py $(BENCH)
+
 check-deploy: $(STAMP)
 	LEADHUB_ENV=production SANDBOX_ENABLED=false DEBUG=false \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
