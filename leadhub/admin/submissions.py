@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from leadhub.admin.display import link_buttons, status_badge
+from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.models import Attempt, Submission
 from leadhub.services.submissions import submission_resend
 from leadhub.statuses import TRANSITIONS, SubmissionStatus
@@ -31,7 +32,9 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(OwnedByUserAdminMixin, admin.ModelAdmin):
+    owner_path = "lead__owner"
+
     list_display = (
         "id",
         "lead",
