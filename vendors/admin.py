@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -157,6 +158,8 @@ class ConnectionAdmin(admin.ModelAdmin):
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
     ) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         if request.GET.get("kind") not in implemented_kinds():
             kinds = [(k, VendorKind(k).label) for k in implemented_kinds()]
             return TemplateResponse(
