@@ -19,8 +19,8 @@ from vendors.redaction import MASK, SENSITIVE_NAMES, known_secrets_redactor
 _NAMES = "|".join(
     re.escape(n) for n in sorted(SENSITIVE_NAMES | {"uuid", "x-api-key"}, key=len, reverse=True)
 )
-# ?key=abc or &api_key=abc in any URL (the name may be URL-encoded the plain way only).
-_QUERY_PARAM = re.compile(rf"(?i)([?&;](?:{_NAMES})=)([^&\s\"'#<>]+)")
+# ?key=abc or &api_key=abc in any URL, and key=abc anywhere else.
+_QUERY_PARAM = re.compile(rf"(?i)((?<![\w-])(?:{_NAMES})=)([^&\s\"'#<>,)]+)")
 # Authorization: Bearer abc / X_KEY: abc / "Cookie": "abc" in header dumps.
 _HEADER = re.compile(
     r"(?i)\b((?:proxy-)?authorization|x[-_]key|x-api-key|cookie|set-cookie)"

@@ -51,7 +51,7 @@ class RedactingExceptionReporterFilter(SafeExceptionReporterFilter):
 
     def cleanse_setting(self, key: Any, value: Any) -> Any:
         cleansed = super().cleanse_setting(key, value)
-        if isinstance(cleansed, str):
+        if type(cleansed) is str:  # lazy objects pretend to be str; leave them be
             return redact_log_text(cleansed)
         return cleansed
 
