@@ -118,3 +118,27 @@ def test_binary_answers_are_replaced_by_a_note() -> None:
     delivery = adapter.submit("create_lead", {"campid": "X"})
     assert delivery.exchanges[0].response_body.startswith("[binary answer of")
     assert delivery.result.outcome is Outcome.UNCERTAIN
+
+
+def test_a_failed_sync_records_a_masked_storable_message(db) -> None:
+    from tests.factories import ConnectionFactory
+    from vendors.models import Connection
+    from vendors.services import campaigns_sync
+
+    connection = ConnectionFactory(credentials={"api_key": KEY}, base_url="https://vendor.test/")
+    body = f'{{"status":"Error","code":-5,"message":"key {KEY}\\u0000","errors":true}}'
+
+    def answer(self, request, url):
+        return VendorResponse(200, {"Content-Type": "application/json"}, body)
+
+    original = LeadByte._http
+    LeadByte._http = answer  # type: ignore[method-assign]
+    try:
+        with pytest.raises(VendorError) as caught:
+            campaigns_sync(connection=connection)
+    finally:
+        LeadByte._http = original  # type: ignore[method-assign]
+    assert KEY not in str(caught.value) and "\x00" not in caught.value.message
+    stored = Connection.objects.get(pk=connection.pk).last_error
+    assert stored.startswith("Campaign sync failed:")
+    assert KEY not in stored and "\x00" not in stored
