@@ -18,6 +18,8 @@ class VendorKind(models.TextChoices):
 ADAPTERS: dict[str, str] = {
     VendorKind.LEADBYTE: "vendors.leadbyte.LeadByte",
 }
+ADAPTERS[VendorKind.CRMCOM] = "vendors.crmcom.CrmCom"
+ADAPTERS[VendorKind.GETLEAD] = "vendors.getlead.Getlead"
 
 
 def implemented_kinds() -> list[str]:
