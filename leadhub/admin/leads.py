@@ -178,8 +178,8 @@ class LeadAdmin(admin.ModelAdmin):
             raise Http404("No such follow-up")
         specs = follow_up_staff_specs(choice.operation)
         form_class = type("FollowUpForm", (forms.Form,), form_fields(specs))
-        form = form_class(request.POST or None)
-        if request.method == "POST" and form.is_valid():
+        form = form_class(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
             try:
                 follow_up_create(
                     lead=lead,
