@@ -290,3 +290,59 @@ def test_destinations_never_offer_follow_ups(getlead_connection: Connection) -> 
     )
     assert not form.is_valid()
     assert "operation" in form.errors
+
+
+def test_crmcom_fields_staff_fill_in_are_nested_on_the_way_out(
+    admin_client, crmcom_connection: Connection
+) -> None:
+    destination = DestinationFactory(
+        connection=crmcom_connection,
+        fixed_values={"importance": "IMPORTANCE1", "priority": "1", "source.type": "OTHER"},
+    )
+    prefix = f"d{destination.pk}__"
+    form_page = admin_client.get(f"{ADD_URL}?destinations={destination.pk}").content.decode()
+    assert f'name="{prefix}source.name"' in form_page
+    assert f'name="{prefix}type_identifier"' in form_page
+    assert f'name="{prefix}source.type"' not in form_page  # fixed, so hidden from staff
+    lead = enter_lead(
+        admin_client,
+        destination,
+        **{
+            f"{prefix}type_identifier": "Web lead",
+            f"{prefix}source.name": "Trade fair",
+            f"{prefix}probability_to_win": "55",
+            f"{prefix}udf_date_1": "2026-12-24",
+        },
+    )
+    submission = Submission.objects.get(lead=lead)
+    assert submission.status == S.ACCEPTED, submission.vendor_message
+    received = SandboxRecord.objects.get(reference=submission.vendor_reference).payload
+    assert received["source"] == {"type": "OTHER", "name": "Trade fair"}
+    assert received["probability_to_win"] == 55 and received["udf_date_1"] == "2026-12-24"
+
+
+def test_a_probability_over_100_is_refused_on_the_form(
+    admin_client, crmcom_destination: Destination
+) -> None:
+    prefix = f"d{crmcom_destination.pk}__"
+    response = admin_client.post(
+        f"{ADD_URL}?destinations={crmcom_destination.pk}",
+        {"first_name": "Ada", "email": "ada@example.com", f"{prefix}probability_to_win": "120"},
+    )
+    assert response.status_code == 200
+    assert "less than or equal to 100" in response.content.decode()
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields"),
+    [("crmcom", ["username", "password", "organisation"]), ("getlead", ["token"])],
+)
+def test_the_connection_form_asks_for_each_vendor_credentials(
+    admin_client, kind: str, fields: list[str]
+) -> None:
+    page = admin_client.get(
+        reverse("admin:vendors_connection_add"), {"kind": kind}
+    ).content.decode()
+    for name in fields:
+        assert f'name="credential__{name}"' in page
