@@ -112,7 +112,9 @@ class LeadEntryForm(ContactForm):
                     self.row_sets[f"{prefix}{name}"].add_row_error(
                         int(index) if index.isdigit() else -1, row_field, message
                     )
-                self.add_error(None, f"{destination}: correct the {spec.label.lower()} rows.")
+                rows_label = f"{destination}: correct the {spec.label.lower()} rows."
+                if rows_label not in self.non_field_errors():
+                    self.add_error(None, rows_label)
                 continue
             target = self._form_field_for(destination, spec)
             if target in self.errors:

@@ -149,13 +149,20 @@ def test_an_alternative_with_both_bundle_and_skus_is_shown_on_its_row(
     rows = f"d{salesbyte_quote_destination.pk}__alternatives"
     data = quote_form(
         salesbyte_quote_destination,
-        **{f"{rows}-1-bundle_id": "7", f"{rows}-1-skus": "123", f"{rows}-1-title": "Both"},
+        **{
+            f"{rows}-0-title": "Neither",
+            f"{rows}-1-bundle_id": "7",
+            f"{rows}-1-skus": "123",
+            f"{rows}-1-title": "Both",
+        },
     )
     response = post(admin_client, salesbyte_quote_destination, data)
     assert response.status_code == 200
     form = response.context["form"]
-    row_form = form.row_sets[rows].forms[1]
-    assert row_form.errors["bundle_id"] == ["Give a bundle id or SKUs, not both."]
+    for row in (0, 1):
+        row_form = form.row_sets[rows].forms[row]
+        assert row_form.errors["bundle_id"] == ["Give a bundle id or SKUs, not both."]
+    assert form.non_field_errors() == ["SalesByte quote: correct the alternatives rows."]
     assert "Give a bundle id or SKUs, not both." in response.content.decode()
     assert not Lead.objects.exists()
 
