@@ -324,13 +324,16 @@ class SalesByte(VendorAdapter):
             if self._operation == QUOTES_API:
                 plain = "SalesByte has no quote with this key."
             raise VendorError(_with_detail(plain, vendor_message), status_code=status, code="404")
+        reading = self._operation == QUOTES_API
         if status == 401:
             raise VendorError(
-                "SalesByte refused the Quotes API token: check it on the connection.",
+                "SalesByte refused the Quotes API token: check it on the connection."
+                if reading
+                else "SalesByte refused the request (HTTP 401): check the integration UUID.",
                 status_code=status,
                 code="401",
             )
-        if status >= 500 and status != 503:
+        if status >= 500 and status != 503 and not reading:
             raise VendorError(
                 _with_detail(
                     f"SalesByte had an internal error (HTTP {status}). It may have created the "

@@ -254,3 +254,15 @@ def test_a_quote_shows_its_id_and_four_link_buttons_on_the_lead_and_submission_p
             "Project approval": submission.links["customer_project_approval"],
         }
         assert buttons["Customer view"].endswith(f"/sandbox/salesbyte/view/{created.key}")
+
+
+def test_tampered_rows_give_errors_not_a_500(
+    admin_client, salesbyte_quote_destination: Destination
+) -> None:
+    rows = f"d{salesbyte_quote_destination.pk}__alternatives"
+    data = quote_form(salesbyte_quote_destination, **{f"{rows}-TOTAL_FORMS": "500"})
+    del data[f"{rows}-INITIAL_FORMS"]
+    response = post(admin_client, salesbyte_quote_destination, data)
+    assert response.status_code == 200
+    assert "Alternatives: correct the rows below." in response.context["form"].non_field_errors()
+    assert not Lead.objects.exists()

@@ -252,6 +252,26 @@ def test_json_of_an_unexpected_shape_is_uncertain(body: str) -> None:
     assert "unexpected shape" in caught.value.message
 
 
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [(503, Outcome.TRANSIENT), (429, Outcome.TRANSIENT), (502, Outcome.UNCERTAIN)],
+)
+def test_statuses_the_sandbox_does_not_make(status: int, outcome: Outcome) -> None:
+    # Built by hand: the sandbox has no reason to answer these.
+    adapter = SalesByte(base_url="https://app.salesbyte.se/", credentials={"uuid": "u" * 10})
+    adapter.build_request("create_quote", quote())
+    with pytest.raises(VendorError) as caught:
+        adapter.raise_for_status(VendorResponse(status, {}, "<html>down</html>"))
+    assert caught.value.outcome is outcome
+
+
+def test_a_401_on_the_integration_api_names_the_uuid() -> None:
+    adapter = SalesByte(base_url="https://app.salesbyte.se/", credentials={"uuid": "u" * 10})
+    adapter.build_request("create_lead", lead())
+    with pytest.raises(VendorError, match="check the integration UUID"):
+        adapter.raise_for_status(VendorResponse(401, {}, ""))
+
+
 # --- create quote ---------------------------------------------------------------------------
 
 
