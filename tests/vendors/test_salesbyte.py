@@ -602,3 +602,27 @@ def test_validate_payload_states_the_cross_field_rules() -> None:
         "customer_phone",
     }
     assert adapter.validate_payload("create_lead", lead(customer_phone="+447911123456")) == {}
+
+
+def test_a_salesbyte_connection_is_added_with_uuid_and_optional_token(admin_client) -> None:
+    from django.urls import reverse
+
+    add = reverse("admin:vendors_connection_add")
+    assert "?kind=salesbyte" in admin_client.get(add).content.decode()
+    form = admin_client.get(f"{add}?kind=salesbyte").content.decode()
+    assert "Integration UUID" in form and "Quotes API token" in form
+    assert 'value="https://app.salesbyte.se/"' in form
+    response = admin_client.post(
+        f"{add}?kind=salesbyte",
+        {
+            "name": "SalesByte live",
+            "base_url": "https://app.salesbyte.se/",
+            "is_active": "on",
+            "credential__uuid": "9b2e-live-uuid-0001",
+            "credential__api_token": "",
+        },
+    )
+    assert response.status_code == 302
+    connection = Connection.objects.get(name="SalesByte live")
+    assert connection.credentials == {"uuid": "9b2e-live-uuid-0001"}
+    assert isinstance(connection.adapter(), SalesByte)
