@@ -9,6 +9,18 @@ from vendors.sandbox.models import SandboxCampaign, SandboxCredential
 # Shared with the demo connections that `make run` registers; sandbox-only values.
 DEMO_CREDENTIALS = {
     "leadbyte": {"api_key": "sandbox-leadbyte-key-0001"},
+    "salesbyte": {
+        "uuid": "5b1f0c2e-5a1e-4c7b-9d3a-5a1e5b0c0001",
+        "api_token": "sandbox-salesbyte-token-0001",
+    },
+}
+
+# The SalesByte account the sandbox simulates: what its integration UUIDs may use.
+SALESBYTE_QUOTE_PROFILES = {1: "Solar panels", 2: "Heat pumps"}
+SALESBYTE_QUOTE_TEMPLATES = {10: "Solar standard package", 11: "Heat pump service"}
+SALESBYTE_SALESPEOPLE = {
+    "anna.svensson@salesbyte.example": "Anna Svensson",
+    "erik.larsson@salesbyte.example": "Erik Larsson",
 }
 
 
@@ -88,5 +100,12 @@ def seed_leadbyte(api_key: str | None = None) -> None:
         )
 
 
+def seed_salesbyte(uuid: str | None = None, api_token: str | None = None) -> None:
+    demo = DEMO_CREDENTIALS["salesbyte"]
+    SandboxCredential.register("salesbyte", uuid or demo["uuid"], "integration uuid")
+    SandboxCredential.register("salesbyte_api", api_token or demo["api_token"], "Quotes API")
+
+
 def seed_all() -> None:
     seed_leadbyte()
+    seed_salesbyte()
