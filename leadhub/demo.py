@@ -18,6 +18,36 @@ from vendors.services import campaigns_sync
 
 LOGINS_FILE = Path(settings.BASE_DIR) / "var" / "demo-logins.txt"
 
+# One SalesByte destination per operation, with the values staff need not know (the
+# sandbox's seeded quote profile 1 and template 10).
+SALESBYTE_DESTINATIONS = {
+    "SalesByte · Lead (brand awareness)": (
+        "create_lead",
+        {
+            "quote_profile_id": 1,
+            "send_type": "email",
+            "type": "newsletter",
+            "chat_enabled": True,
+            "workflows_enabled": True,
+            "allow_customer_document_upload": False,
+            "trigger_created_messages_to_customer": False,
+        },
+    ),
+    "SalesByte · Quote": (
+        "create_quote",
+        {
+            "quote_profile_id": 1,
+            "chat_enabled": True,
+            "workflows_enabled": True,
+            "allow_customer_document_upload": True,
+        },
+    ),
+    "SalesByte · Quote from template": (
+        "create_quote_template",
+        {"quote_template_id": 10, "trigger_created_messages_to_customer": True},
+    ),
+}
+
 
 def _refuse_in_production() -> None:
     if settings.PRODUCTION or not settings.SANDBOX_ENABLED:
@@ -57,7 +87,19 @@ def demo_connections_ensure(base_url: str) -> list[Connection]:
 
 
 def demo_destinations_ensure(say: Callable[[str], None]) -> None:
-    """Sync LeadByte campaigns, then make a destination per usable campaign."""
+    """A destination per SalesByte operation; LeadByte campaigns synced, one destination each."""
+    for connection in Connection.objects.filter(
+        kind=VendorKind.SALESBYTE, name__endswith="sandbox"
+    ):
+        for name, (operation, fixed_values) in SALESBYTE_DESTINATIONS.items():
+            Destination.objects.get_or_create(
+                name=name,
+                defaults={
+                    "connection": connection,
+                    "operation": operation,
+                    "fixed_values": fixed_values,
+                },
+            )
     for connection in Connection.objects.filter(kind=VendorKind.LEADBYTE, name__endswith="sandbox"):
         try:
             report = campaigns_sync(connection=connection)

@@ -53,6 +53,37 @@ def staff_user(db, django_user_model):
     return django_user_model.objects.create_superuser("boss", "boss@example.com", "pw-boss-123456")
 
 
+SALESBYTE_UUID = "test-salesbyte-uuid-0001"
+SALESBYTE_TOKEN = "test-salesbyte-token-0001"
+
+
+@pytest.fixture
+def salesbyte_connection(sandbox: str) -> Connection:
+    from vendors.sandbox.seed import seed_salesbyte
+
+    seed_salesbyte(uuid=SALESBYTE_UUID, api_token=SALESBYTE_TOKEN)
+    return ConnectionFactory(
+        kind="salesbyte",
+        name="SalesByte test",
+        base_url=f"{sandbox}salesbyte/",
+        credentials={"uuid": SALESBYTE_UUID, "api_token": SALESBYTE_TOKEN},
+    )
+
+
+@pytest.fixture
+def salesbyte_quote_destination(salesbyte_connection: Connection) -> Destination:
+    return DestinationFactory(
+        name="SalesByte quote",
+        connection=salesbyte_connection,
+        operation="create_quote",
+        fixed_values={
+            "quote_profile_id": 1,
+            "workflows_enabled": True,
+            "allow_customer_document_upload": False,
+        },
+    )
+
+
 # --- CRM.COM and Getlead ------------------------------------------------------------------
 
 CRMCOM_CREDENTIALS = {

@@ -16,6 +16,7 @@ class VendorKind(models.TextChoices):
 
 
 ADAPTERS: dict[str, str] = {
+    VendorKind.SALESBYTE: "vendors.salesbyte.SalesByte",
     VendorKind.LEADBYTE: "vendors.leadbyte.LeadByte",
 }
 ADAPTERS[VendorKind.CRMCOM] = "vendors.crmcom.CrmCom"

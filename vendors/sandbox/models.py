@@ -116,3 +116,21 @@ class SandboxEnquiry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vendor} +{self.countrycode} {self.mobile}"
+
+
+class SandboxQuote(models.Model):
+    """A quote SalesByte made: its id (increasing), public key, and whether it is signed."""
+
+    key = models.CharField(max_length=14, unique=True)
+    kind = models.CharField(max_length=40)  # the endpoint that made it
+    quote_profile_id = models.IntegerField(null=True, blank=True)
+    data = models.JSONField(default=dict)  # what was sent, without the uuid
+    signed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Quote {self.pk} ({self.key})"

@@ -16,6 +16,18 @@ DEMO_CREDENTIALS = {
         "organisation": "SANDBOX-ORG",
     },
     "getlead": {"token": "gl_5a1dbc0e9f3a4b7c8d2e"},
+    "salesbyte": {
+        "uuid": "5b1f0c2e-5a1e-4c7b-9d3a-5a1e5b0c0001",
+        "api_token": "sandbox-salesbyte-token-0001",
+    },
+}
+
+# The SalesByte account the sandbox simulates: what its integration UUIDs may use.
+SALESBYTE_QUOTE_PROFILES = {1: "Solar panels", 2: "Heat pumps"}
+SALESBYTE_QUOTE_TEMPLATES = {10: "Solar standard package", 11: "Heat pump service"}
+SALESBYTE_SALESPEOPLE = {
+    "anna.svensson@salesbyte.example": "Anna Svensson",
+    "erik.larsson@salesbyte.example": "Erik Larsson",
 }
 
 
@@ -158,7 +170,14 @@ def seed_getlead(token: str | None = None) -> None:
     SandboxCredential.register("getlead", token or DEMO_CREDENTIALS["getlead"]["token"])
 
 
+def seed_salesbyte(uuid: str | None = None, api_token: str | None = None) -> None:
+    demo = DEMO_CREDENTIALS["salesbyte"]
+    SandboxCredential.register("salesbyte", uuid or demo["uuid"], "integration uuid")
+    SandboxCredential.register("salesbyte_api", api_token or demo["api_token"], "Quotes API")
+
+
 def seed_all() -> None:
     seed_leadbyte()
     seed_crmcom()
     seed_getlead()
+    seed_salesbyte()
