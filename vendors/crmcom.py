@@ -291,6 +291,16 @@ class CrmCom(VendorAdapter):
             raise VendorError(f"CRM.COM has no operation {operation!r}.")
         return VendorRequest("POST", CREATE_LEAD_PATH, json=lead_body(payload))
 
+    def validate_payload(self, operation: str, payload: Mapping[str, Any]) -> dict[str, list[str]]:
+        source_type = payload.get("source.type")
+        if (
+            source_type in SOURCE_NAME_REQUIRED
+            and not str(payload.get("source.name") or "").strip()
+        ):
+            kind = str(source_type).replace("_", " ").lower()
+            return {"source.name": [f"CRM.COM needs a source name for a {kind} source."]}
+        return {}
+
     def raise_for_status(self, response: VendorResponse) -> None:
         # All CRM.COM answers are JSON envelopes: say what it said, whatever the status.
         if response.status_code >= 400 and not _token_refused(response):

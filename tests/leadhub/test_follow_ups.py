@@ -346,3 +346,26 @@ def test_the_connection_form_asks_for_each_vendor_credentials(
     ).content.decode()
     for name in fields:
         assert f'name="credential__{name}"' in page
+
+
+def test_a_source_name_crmcom_needs_is_asked_for_on_its_field(
+    admin_client, crmcom_connection: Connection
+) -> None:
+    destination = DestinationFactory(
+        connection=crmcom_connection,
+        fixed_values={"importance": "IMPORTANCE1", "priority": "1", "type_identifier": "Web lead"},
+    )
+    prefix = f"d{destination.pk}__"
+    response = admin_client.post(
+        f"{ADD_URL}?destinations={destination.pk}",
+        {"first_name": "Ada", "email": "ada@example.com", f"{prefix}source.type": "WEBSITE"},
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors[f"{prefix}source.name"] == ["CRM.COM needs a source name for a website source."]
+    assert not Lead.objects.exists()
+    admin_client.post(
+        f"{ADD_URL}?destinations={destination.pk}",
+        {"first_name": "Ada", "email": "ada@example.com", f"{prefix}source.type": "COMMUNICATIONS"},
+    )
+    assert Submission.objects.get().status == S.ACCEPTED
