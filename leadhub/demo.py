@@ -117,3 +117,53 @@ def demo_destinations_ensure(say: Callable[[str], None]) -> None:
                     "fixed_values": {"sid": "1"},
                 },
             )
+    demo_crmcom_getlead_destinations_ensure()
+
+
+# CRM.COM and Getlead: a destination per lead-creating operation, with the values staff
+# need not know (CRM.COM's lead type, importance, priority and source; Getlead's source).
+CRMCOM_GETLEAD_DESTINATIONS: dict[str, list[tuple[str, str, dict]]] = {
+    VendorKind.CRMCOM: [
+        (
+            "CRM.COM · Web lead",
+            "create_lead",
+            {
+                "importance": "IMPORTANCE3",
+                "priority": "3",
+                "type_identifier": "Web lead",
+                "source.type": "WEBSITE",
+                "source.name": "LeadHub web form",
+            },
+        ),
+        (
+            "CRM.COM · Phone enquiry",
+            "create_lead",
+            {
+                "importance": "IMPORTANCE2",
+                "priority": "2",
+                "type_identifier": "Phone enquiry",
+                "source.type": "ADVERTISEMENT",
+                "source.name": "Radio advert",
+            },
+        ),
+    ],
+    VendorKind.GETLEAD: [
+        ("Getlead · Website enquiry", "create_lead", {"source": "LeadHub"}),
+    ],
+}
+
+
+def demo_crmcom_getlead_destinations_ensure() -> None:
+    for kind, rows in CRMCOM_GETLEAD_DESTINATIONS.items():
+        connection = Connection.objects.filter(kind=kind, name__endswith="sandbox").first()
+        if connection is None:
+            continue
+        for name, operation, fixed_values in rows:
+            Destination.objects.get_or_create(
+                name=name,
+                defaults={
+                    "connection": connection,
+                    "operation": operation,
+                    "fixed_values": fixed_values,
+                },
+            )

@@ -82,3 +82,39 @@ def salesbyte_quote_destination(salesbyte_connection: Connection) -> Destination
             "allow_customer_document_upload": False,
         },
     )
+
+
+# --- CRM.COM and Getlead ------------------------------------------------------------------
+
+CRMCOM_CREDENTIALS = {
+    "username": "test.integration",
+    "password": "test-crmcom-pass-123456",
+    "organisation": "TEST-ORG-001",
+}
+GETLEAD_TOKEN = "gl_0123456789abcdef0123"
+
+
+@pytest.fixture
+def crmcom_connection(sandbox: str) -> Connection:
+    from vendors.sandbox.seed import seed_crmcom
+
+    seed_crmcom(CRMCOM_CREDENTIALS)
+    return ConnectionFactory(
+        kind="crmcom",
+        name="CRM.COM test",
+        base_url=f"{sandbox}crmcom/",
+        credentials=dict(CRMCOM_CREDENTIALS),
+    )
+
+
+@pytest.fixture
+def getlead_connection(sandbox: str) -> Connection:
+    from vendors.sandbox.seed import seed_getlead
+
+    seed_getlead(GETLEAD_TOKEN)
+    return ConnectionFactory(
+        kind="getlead",
+        name="Getlead test",
+        base_url=f"{sandbox}getlead/",
+        credentials={"token": GETLEAD_TOKEN},
+    )

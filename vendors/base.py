@@ -153,6 +153,9 @@ class Operation:
     label: str
     fields: tuple[FieldSpec, ...] = ()
     uses_campaign: bool = False
+    # Started from a lead's page about a lead the vendor already has (a Getlead note),
+    # never offered as a destination.
+    follow_up: bool = False
 
 
 _sessions: dict[int, requests.Session] = {}
@@ -208,6 +211,16 @@ class VendorAdapter:
         self.settings = dict(settings or {})
         self.exchanges: list[Exchange] = []
         self.redactor = Redactor(self.secret_values())
+
+    @classmethod
+    def for_connection(cls, connection: Any) -> VendorAdapter:
+        """The client for a stored connection; vendors with session state (a login token)
+        override it to reach the connection."""
+        return cls(
+            base_url=connection.base_url,
+            credentials=connection.credentials,
+            settings=connection.settings,
+        )
 
     # --- hooks ------------------------------------------------------------------------
 

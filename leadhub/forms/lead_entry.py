@@ -104,7 +104,11 @@ class LeadEntryForm(ContactForm):
         for vendor_field, messages in adapter.validate_payload(
             destination.operation, payload
         ).items():
+            # A dot addresses a row of a ROWS field, unless the vendor's own name has one
+            # (CRM.COM's "source.name").
             name, _, row_part = vendor_field.partition(".")
+            if vendor_field in specs:
+                name, row_part = vendor_field, ""
             spec = specs.get(name)
             if row_part and f"{prefix}{name}" in self.row_sets:
                 index, _, row_field = row_part.partition(".")
