@@ -33,7 +33,20 @@ SALESBYTE_DESTINATIONS = {
             "trigger_created_messages_to_customer": False,
         },
     ),
+    # SalesByte quotes want Swedish (+46) phones. The demo desk also sells to UK leads, so
+    # its default quote destinations quote by email and leave the phone out (null).
     "SalesByte · Quote": (
+        "create_quote",
+        {
+            "quote_profile_id": 1,
+            "send_type": "email",
+            "customer_phone": None,
+            "chat_enabled": True,
+            "workflows_enabled": True,
+            "allow_customer_document_upload": True,
+        },
+    ),
+    "SalesByte · Quote (Swedish customers, choose how to send)": (
         "create_quote",
         {
             "quote_profile_id": 1,
@@ -44,7 +57,11 @@ SALESBYTE_DESTINATIONS = {
     ),
     "SalesByte · Quote from template": (
         "create_quote_template",
-        {"quote_template_id": 10, "trigger_created_messages_to_customer": True},
+        {
+            "quote_template_id": 10,
+            "customer_phone": None,
+            "trigger_created_messages_to_customer": True,
+        },
     ),
 }
 

@@ -144,7 +144,8 @@ class Destination(models.Model):
     fixed_values = models.JSONField(
         blank=True,
         default=dict,
-        help_text="Values sent with every lead and hidden from staff, by vendor field name.",
+        help_text="Values sent with every lead and hidden from staff, by vendor field name. "
+        "null leaves a field out (say, a phone this vendor cannot take).",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
