@@ -18,6 +18,53 @@ from vendors.services import campaigns_sync
 
 LOGINS_FILE = Path(settings.BASE_DIR) / "var" / "demo-logins.txt"
 
+# One SalesByte destination per operation, with the values staff need not know (the
+# sandbox's seeded quote profile 1 and template 10).
+SALESBYTE_DESTINATIONS = {
+    "SalesByte · Lead (brand awareness)": (
+        "create_lead",
+        {
+            "quote_profile_id": 1,
+            "send_type": "email",
+            "type": "newsletter",
+            "chat_enabled": True,
+            "workflows_enabled": True,
+            "allow_customer_document_upload": False,
+            "trigger_created_messages_to_customer": False,
+        },
+    ),
+    # SalesByte quotes want Swedish (+46) phones. The demo desk also sells to UK leads, so
+    # its default quote destinations quote by email and leave the phone out (null).
+    "SalesByte · Quote": (
+        "create_quote",
+        {
+            "quote_profile_id": 1,
+            "send_type": "email",
+            "customer_phone": None,
+            "chat_enabled": True,
+            "workflows_enabled": True,
+            "allow_customer_document_upload": True,
+        },
+    ),
+    "SalesByte · Quote (Swedish customers, choose how to send)": (
+        "create_quote",
+        {
+            "quote_profile_id": 1,
+            "chat_enabled": True,
+            "workflows_enabled": True,
+            "allow_customer_document_upload": True,
+        },
+    ),
+    "SalesByte · Quote from template": (
+        "create_quote_template",
+        {
+            "quote_template_id": 10,
+            "customer_phone": None,
+            "trigger_created_messages_to_customer": True,
+        },
+    ),
+}
+
 
 def _refuse_in_production() -> None:
     if settings.PRODUCTION or not settings.SANDBOX_ENABLED:
@@ -57,7 +104,19 @@ def demo_connections_ensure(base_url: str) -> list[Connection]:
 
 
 def demo_destinations_ensure(say: Callable[[str], None]) -> None:
-    """Sync LeadByte campaigns, then make a destination per usable campaign."""
+    """A destination per SalesByte operation; LeadByte campaigns synced, one destination each."""
+    for connection in Connection.objects.filter(
+        kind=VendorKind.SALESBYTE, name__endswith="sandbox"
+    ):
+        for name, (operation, fixed_values) in SALESBYTE_DESTINATIONS.items():
+            Destination.objects.get_or_create(
+                name=name,
+                defaults={
+                    "connection": connection,
+                    "operation": operation,
+                    "fixed_values": fixed_values,
+                },
+            )
     for connection in Connection.objects.filter(kind=VendorKind.LEADBYTE, name__endswith="sandbox"):
         try:
             report = campaigns_sync(connection=connection)
@@ -73,5 +132,55 @@ def demo_destinations_ensure(say: Callable[[str], None]) -> None:
                     "operation": "create_lead",
                     "campaign": campaign,
                     "fixed_values": {"sid": "1"},
+                },
+            )
+    demo_crmcom_getlead_destinations_ensure()
+
+
+# CRM.COM and Getlead: a destination per lead-creating operation, with the values staff
+# need not know (CRM.COM's lead type, importance, priority and source; Getlead's source).
+CRMCOM_GETLEAD_DESTINATIONS: dict[str, list[tuple[str, str, dict]]] = {
+    VendorKind.CRMCOM: [
+        (
+            "CRM.COM · Web lead",
+            "create_lead",
+            {
+                "importance": "IMPORTANCE3",
+                "priority": "3",
+                "type_identifier": "Web lead",
+                "source.type": "WEBSITE",
+                "source.name": "LeadHub web form",
+            },
+        ),
+        (
+            "CRM.COM · Phone enquiry",
+            "create_lead",
+            {
+                "importance": "IMPORTANCE2",
+                "priority": "2",
+                "type_identifier": "Phone enquiry",
+                "source.type": "ADVERTISEMENT",
+                "source.name": "Radio advert",
+            },
+        ),
+    ],
+    VendorKind.GETLEAD: [
+        ("Getlead · Website enquiry", "create_lead", {"source": "LeadHub"}),
+    ],
+}
+
+
+def demo_crmcom_getlead_destinations_ensure() -> None:
+    for kind, rows in CRMCOM_GETLEAD_DESTINATIONS.items():
+        connection = Connection.objects.filter(kind=kind, name__endswith="sandbox").first()
+        if connection is None:
+            continue
+        for name, operation, fixed_values in rows:
+            Destination.objects.get_or_create(
+                name=name,
+                defaults={
+                    "connection": connection,
+                    "operation": operation,
+                    "fixed_values": fixed_values,
                 },
             )

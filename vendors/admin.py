@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -14,11 +15,14 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django_q.tasks import async_task
 
-from leadhub.forms.builder import form_field
+from leadhub.forms.builder import form_field, form_fields
+from vendors.base import Outcome
 from vendors.crypto import UndecryptableValue
+from vendors.getlead import ASSIGN_DEPARTMENT_FIELDS
 from vendors.hosts import UnsafeVendorHost, check_vendor_url
 from vendors.models import Campaign, CampaignField, Connection, Destination
 from vendors.registry import VendorKind, adapter_class, implemented_kinds
+from vendors.services import department_assign
 
 CREDENTIAL_PREFIX = "credential__"
 SETTING_PREFIX = "setting__"
@@ -132,7 +136,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         "last_sync_at",
         "last_sync_summary",
     )
-    actions = ["sync_campaigns"]
+    actions = ["sync_campaigns", "assign_department"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Connection]:
         # Lists and lookups never decrypt: a key problem cannot take the pages down.
@@ -225,6 +229,49 @@ class ConnectionAdmin(admin.ModelAdmin):
                 request, "Only LeadByte connections have campaigns to sync.", messages.WARNING
             )
 
+    @admin.action(
+        description="Assign a source number to a department (Getlead)", permissions=["change"]
+    )
+    def assign_department(
+        self, request: HttpRequest, queryset: QuerySet[Connection]
+    ) -> HttpResponse | None:
+        """An intermediate page asks for the source number and the department, then each
+        selected Getlead connection is told at once and the answer shown here."""
+        getlead = list(queryset.filter(kind=VendorKind.GETLEAD))
+        if not getlead:
+            self.message_user(
+                request, "Only Getlead connections assign departments.", messages.WARNING
+            )
+            return None
+        form_class = type("DepartmentForm", (forms.Form,), form_fields(ASSIGN_DEPARTMENT_FIELDS))
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            for connection in getlead:
+                result = department_assign(
+                    connection=connection,
+                    source_number=form.cleaned_data["SourceNumber"],
+                    department=form.cleaned_data["department"],
+                )
+                accepted = result.outcome is Outcome.ACCEPTED
+                self.message_user(
+                    request,
+                    f"{connection.name}: {result.message}",
+                    messages.SUCCESS if accepted else messages.ERROR,
+                )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/vendors/connection/assign_department.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Assign a source number to a department",
+                "form": form,
+                "connections": getlead,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
 
 class CampaignFieldInline(admin.TabularInline):
     model = CampaignField
@@ -263,7 +310,8 @@ class DestinationForm(forms.ModelForm):
         choices = []
         for kind in implemented_kinds():
             for op in adapter_class(kind).operations.values():
-                choices.append((op.name, f"{VendorKind(kind).label}: {op.label}"))
+                if not op.follow_up:  # follow-ups start from a lead's page
+                    choices.append((op.name, f"{VendorKind(kind).label}: {op.label}"))
         self.fields["operation"].choices = sorted(set(choices), key=lambda c: c[1])
 
     def clean(self) -> dict[str, Any]:
@@ -272,7 +320,7 @@ class DestinationForm(forms.ModelForm):
         operation = cleaned.get("operation")
         if connection and operation:
             spec = connection.adapter_class.operations.get(operation)
-            if spec is None:
+            if spec is None or spec.follow_up:
                 self.add_error(
                     "operation", f"{connection.get_kind_display()} has no such operation."
                 )

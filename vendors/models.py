@@ -24,6 +24,9 @@ class Connection(models.Model):
         "sandbox or staging host to test.",
     )
     credentials = EncryptedJSONField(blank=True, default=dict, editable=False)
+    # A session token a vendor issued at login (CRM.COM), with when it was issued: as
+    # secret as the credentials, so encrypted the same way.
+    token_cache = EncryptedJSONField(blank=True, default=dict, editable=False)
     settings = models.JSONField(blank=True, default=dict)
     is_active = models.BooleanField(default=True)
     last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -45,9 +48,7 @@ class Connection(models.Model):
         return adapter_class(self.kind)
 
     def adapter(self) -> VendorAdapter:
-        return self.adapter_class(
-            base_url=self.base_url, credentials=self.credentials, settings=self.settings
-        )
+        return self.adapter_class.for_connection(self)
 
     def setting(self, name: str) -> Any:
         """A per-vendor setting, falling back to the adapter's declared default."""
@@ -143,7 +144,8 @@ class Destination(models.Model):
     fixed_values = models.JSONField(
         blank=True,
         default=dict,
-        help_text="Values sent with every lead and hidden from staff, by vendor field name.",
+        help_text="Values sent with every lead and hidden from staff, by vendor field name. "
+        "null leaves a field out (say, a phone this vendor cannot take).",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

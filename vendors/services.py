@@ -1,4 +1,4 @@
-"""Vendor-side business rules: the LeadByte campaign cache."""
+"""Vendor-side business rules: the LeadByte campaign cache, Getlead department routing."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from vendors.base import VendorError
+from vendors.base import Outcome, VendorError, VendorResult
+from vendors.getlead import Getlead
 from vendors.leadbyte import LeadByte
 from vendors.models import Campaign, CampaignField, Connection
 
@@ -140,3 +141,26 @@ def _snapshot(campaign: Campaign) -> tuple:
     )
     own = tuple(getattr(campaign, n) for n in (*CAMPAIGN_TEXT, *CAMPAIGN_FLAGS))
     return own, fields
+
+
+def department_assign(
+    *, connection: Connection, source_number: str, department: str
+) -> VendorResult:
+    """Tell Getlead to hand the leads of ``source_number`` to ``department``'s agents.
+
+    The answer is returned for the admin to show and recorded on the connection: a success
+    as ``last_success_at``, a refusal or a failure as ``last_error``.
+    """
+    adapter = connection.adapter()
+    if not isinstance(adapter, Getlead):
+        raise ValueError(f"{connection} is not a Getlead connection")
+    result = adapter.assign_department(source_number=source_number, department=department).result
+    now = timezone.now()
+    if result.outcome is Outcome.ACCEPTED:
+        Connection.objects.filter(pk=connection.pk).update(last_success_at=now)
+    else:
+        Connection.objects.filter(pk=connection.pk).update(
+            last_error=f"Department assignment failed: {result.message}", last_error_at=now
+        )
+    logger.info("department assignment on connection %s: %s", connection.pk, result.outcome.value)
+    return result

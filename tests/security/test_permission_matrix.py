@@ -187,6 +187,19 @@ CUSTOM = {
         ),
         {"sales", "other_sales", "superuser"},
     ),
+    "follow-up on sales's lead": (
+        lambda w: (
+            reverse("admin:leadhub_lead_follow_up", args=[w.leads["sales"].pk]) + "?kind=getlead"
+        ),
+        {"sales", "superuser"},
+    ),
+    "follow-up on other_sales's lead": (
+        lambda w: (
+            reverse("admin:leadhub_lead_follow_up", args=[w.leads["other_sales"].pk])
+            + "?kind=getlead"
+        ),
+        {"other_sales", "superuser"},
+    ),
     "connection: choose vendor": (
         lambda w: reverse("admin:vendors_connection_add"),
         {"integration", "superuser"},
