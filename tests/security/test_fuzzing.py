@@ -324,6 +324,7 @@ def test_fuzz_every_adapters_answer_handling_through_push_and_record(
     )
     monkeypatch.setattr(base, "check_vendor_url", lambda url: None)  # no DNS offline
     operations = list(adapter.operations)
+    lead = LeadFactory()
 
     @given(answers=st.lists(ANSWER, min_size=1, max_size=3), operation=st.sampled_from(operations))
     def run(answers: list[VendorResponse], operation: str) -> None:
@@ -331,7 +332,7 @@ def test_fuzz_every_adapters_answer_handling_through_push_and_record(
 
         def block() -> None:
             submission = Submission.objects.create(
-                lead=LeadFactory(),
+                lead=lead,
                 connection=connection,
                 operation=operation,
                 payload={"email": "fuzz@example.com"},
