@@ -3,16 +3,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from leadhub.admin.desk import carried_post_data, destination_drift_warnings
 from leadhub.admin.display import link_buttons, status_badge
+from leadhub.admin.lead_page import lead_status_payload
 from leadhub.forms.lead_entry import DestinationChoiceForm, lead_entry_form_class
 from leadhub.models import Lead, Submission
 from leadhub.services.leads import lead_create_and_send
+from leadhub.services.preview import lead_preview
 from vendors.models import Destination
 
 
@@ -62,8 +66,26 @@ class LeadAdmin(admin.ModelAdmin):
         "owner",
         "created_at",
     )
-    inlines = [SubmissionInline]
+    # The lead page shows the submissions as a live panel (templates/admin/leadhub/lead/).
+    inlines = []
     show_full_result_count = False
+
+    def get_urls(self) -> list[URLPattern]:
+        status = path(
+            "<path:object_id>/status/",
+            self.admin_site.admin_view(self.status_view),
+            name="leadhub_lead_status",
+        )
+        return [status, *super().get_urls()]
+
+    def status_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        """The lead's submissions as JSON, polled by the lead page while work is pending."""
+        lead = self.get_object(request, unquote(object_id))
+        if lead is None:
+            return JsonResponse({"error": "No such lead."}, status=404)
+        if not self.has_view_or_change_permission(request, lead):
+            return JsonResponse({"error": "You may not see this lead."}, status=403)
+        return JsonResponse(lead_status_payload(lead, request))
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
@@ -81,7 +103,24 @@ class LeadAdmin(admin.ModelAdmin):
         destinations: list[Destination] = list(chooser.cleaned_data["destinations"])
         form_class = lead_entry_form_class(destinations)
         form = form_class(request.POST or None)
-        if request.method == "POST" and form.is_valid():
+        drift = destination_drift_warnings(destinations)
+        if request.method == "POST" and form.is_valid() and not request.POST.get("edit"):
+            if not request.POST.get("confirm"):
+                # Valid: show exactly what each destination will get; nothing is saved yet.
+                return self._render(
+                    request,
+                    "admin/leadhub/lead/preview.html",
+                    {
+                        "previews": lead_preview(
+                            contact=form.contact_data(),
+                            destinations=destinations,
+                            destination_values=form.destination_values(),
+                        ),
+                        "carried": carried_post_data(request),
+                        "drift": drift,
+                        "title": "Send a lead: check before sending",
+                    },
+                )
             lead = lead_create_and_send(
                 contact=form.contact_data(),
                 destinations=destinations,
@@ -101,6 +140,7 @@ class LeadAdmin(admin.ModelAdmin):
             {
                 "form": form,
                 "destinations": destinations,
+                "drift": drift,
                 "title": "Send a lead",
                 "media": self.media + form.media,
             },
