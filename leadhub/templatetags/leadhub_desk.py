@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from leadhub.admin.lead_page import panel_context
+from leadhub.dashboard import dashboard_context
 from leadhub.models import Lead
 
 register = template.Library()
@@ -15,3 +16,12 @@ register = template.Library()
 @register.inclusion_tag("admin/leadhub/lead/submissions.html", takes_context=True)
 def lead_submissions_panel(context: template.Context, lead: Lead) -> dict[str, Any]:
     return panel_context(lead, context.get("request"))
+
+
+@register.inclusion_tag("admin/leadhub/dashboard.html", takes_context=True)
+def leadhub_dashboard(context: template.Context) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.has_perm("leadhub.view_submission"):
+        return {"show": False}
+    return {"show": True, **dashboard_context(user=user)}
