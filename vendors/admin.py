@@ -12,14 +12,18 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
 from django_q.tasks import async_task
 
 from leadhub.forms.builder import form_field
 from vendors.drift import campaign_changes_acknowledge, open_changes, open_changes_by_campaign
+from vendors.health import connection_check
 from vendors.models import Campaign, CampaignChange, CampaignField, Connection, Destination
 from vendors.registry import VendorKind, adapter_class, implemented_kinds
 
 CREDENTIAL_PREFIX = "credential__"
+# Each test is a live vendor call made while the admin waits for the page.
+MAX_TESTED_AT_ONCE = 10
 SETTING_PREFIX = "setting__"
 
 
@@ -99,6 +103,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         "last_success_at",
         "last_error_short",
         "last_sync_at",
+        "last_check",
     )
     list_filter = ("kind", "is_active")
     search_fields = ("name",)
@@ -108,8 +113,9 @@ class ConnectionAdmin(admin.ModelAdmin):
         "last_error_at",
         "last_sync_at",
         "last_sync_summary",
+        "last_check",
     )
-    actions = ["sync_campaigns"]
+    actions = ["sync_campaigns", "test_connection"]
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
@@ -162,6 +168,38 @@ class ConnectionAdmin(admin.ModelAdmin):
     @admin.display(description="Last error")
     def last_error_short(self, obj: Connection) -> str:
         return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
+
+    @admin.display(description="Last test", ordering="last_check_at")
+    def last_check(self, obj: Connection) -> str:
+        if obj.last_check_at is None:
+            return "Never tested"
+        state, css = {
+            True: ("OK", "accepted"),
+            False: ("Failed", "rejected"),
+            None: ("No test", "duplicate"),
+        }[obj.last_check_ok]
+        return format_html(
+            '<span class="lh-status lh-status-{}">{}</span> {} ago: {}',
+            css,
+            state,
+            timesince(obj.last_check_at),
+            obj.last_check_message,
+        )
+
+    @admin.action(description="Test connection", permissions=["change"])
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        """The vendor's cheapest authenticated call, now, for each selected connection."""
+        for connection in queryset[:MAX_TESTED_AT_ONCE]:
+            result = connection_check(connection=connection)
+            level = {True: messages.SUCCESS, False: messages.ERROR}.get(result.ok, messages.WARNING)
+            state = {True: "works", False: "failed"}.get(result.ok, "cannot be tested")
+            self.message_user(request, f"{connection.name} {state}: {result.message}", level)
+        if queryset.count() > MAX_TESTED_AT_ONCE:
+            self.message_user(
+                request,
+                f"Only the first {MAX_TESTED_AT_ONCE} were tested; the daily check tests all.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Sync campaigns from LeadByte", permissions=["change"])
     def sync_campaigns(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
