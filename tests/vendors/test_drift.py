@@ -150,7 +150,9 @@ def test_a_sync_records_what_leadbyte_changed_and_flags_destinations(
 @pytest.mark.django_db
 def test_acknowledging_counts_only_open_changes(django_user_model) -> None:
     connection = Connection.objects.create(kind="leadbyte", name="x", base_url="https://x.test/")
-    campaign = Campaign.objects.create(connection=connection, vendor_id="1", name="C", reference="C")
+    campaign = Campaign.objects.create(
+        connection=connection, vendor_id="1", name="C", reference="C"
+    )
     CampaignChange.objects.create(campaign=campaign, changes=[{"kind": FIELD_ADDED, "field": "a"}])
     CampaignChange.objects.create(campaign=campaign, changes=[{"kind": FIELD_ADDED, "field": "b"}])
     assert campaign_changes_acknowledge(campaign=campaign) == 2
@@ -160,7 +162,9 @@ def test_acknowledging_counts_only_open_changes(django_user_model) -> None:
 @pytest.mark.django_db
 def test_the_acknowledge_action_on_the_campaign_list(admin_client) -> None:
     connection = Connection.objects.create(kind="leadbyte", name="x", base_url="https://x.test/")
-    campaign = Campaign.objects.create(connection=connection, vendor_id="1", name="C", reference="C")
+    campaign = Campaign.objects.create(
+        connection=connection, vendor_id="1", name="C", reference="C"
+    )
     CampaignChange.objects.create(campaign=campaign, changes=[{"kind": FIELD_ADDED, "field": "a"}])
     changelist = reverse("admin:vendors_campaign_changelist")
     assert "1 to review" in admin_client.get(changelist).content.decode()
