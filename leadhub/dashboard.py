@@ -2,7 +2,7 @@
 
 Built to stay fast with millions of submissions: every count is one grouped query over a
 bounded date range (the ``created_at`` index), the attention counts are one conditional
-aggregate over the ``(status, created_at)`` index, and lists are limited. Six queries in
+aggregate over the ``(status, created_at)`` index, and lists are limited. Five queries in
 all, whatever the table size.
 """
 
