@@ -1,4 +1,4 @@
-"""A sales staff member sends a lead to two destinations through the real admin.
+"""A sales staff member sends a lead to LeadByte and SalesByte through the real admin.
 
 Log in, tick the destinations, fill the generated form, check the preview, confirm, and
 watch the lead page update by itself as the background pushes finish, with no page breaking
@@ -20,7 +20,7 @@ from django.contrib.auth import get_user_model
 from leadhub.demo import sales_staff_grant
 from leadhub.models import Lead, Submission
 from leadhub.tasks import push_submission
-from tests.conftest import LEADBYTE_KEY
+from tests.conftest import LEADBYTE_KEY, SALESBYTE_UUID
 from vendors.models import Campaign, Connection, Destination
 from vendors.redaction import MASK
 
@@ -42,6 +42,8 @@ class DestinationCase:
     fill: Callable[[Page, str], None]  # the page and the destination's field prefix
     status_label: str
     message: str
+    secret: str  # the credential that must show masked in the preview, and nowhere in clear
+    secret_field: str  # where the request carries it
     link_labels: tuple[str, ...] = ()  # the vendor's link buttons on the lead page
     destination: Destination | None = field(default=None, init=False)
 
@@ -62,26 +64,50 @@ def fill_example_campaign(page: Page, prefix: str) -> None:
     page.locator(f'[name="{prefix}dob"]').fill("1990-12-31")
 
 
-def fill_review_campaign(page: Page, prefix: str) -> None:
-    page.locator(f'[name="{prefix}data20"]').select_option("Flat")
+def salesbyte_quote_destination(connection: Connection) -> Destination:
+    # Quoted by email: SalesByte quotes take only Swedish phones, this lead's is British.
+    return Destination.objects.create(
+        name="SalesByte · Quote",
+        connection=connection,
+        operation="create_quote",
+        fixed_values={
+            "quote_profile_id": 1,
+            "send_type": "email",
+            "customer_phone": None,
+            "workflows_enabled": True,
+            "allow_customer_document_upload": False,
+        },
+    )
+
+
+def fill_quote(page: Page, prefix: str) -> None:
+    page.locator(f'[name="{prefix}alternatives-0-title"]').fill("Standard")
+    page.locator(f'[name="{prefix}alternatives-0-bundle_id"]').fill("7")
 
 
 @pytest.fixture
-def cases(leadbyte_connection: Connection, example_campaign: Campaign) -> list[DestinationCase]:
-    connection = leadbyte_connection
+def cases(
+    leadbyte_connection: Connection, example_campaign: Campaign, salesbyte_connection: Connection
+) -> list[DestinationCase]:
     return [
         DestinationCase(
-            make=lambda: leadbyte_destination(connection, "EXAMPLE-CAMPAIGN", "LeadByte · Cars"),
+            make=lambda: leadbyte_destination(
+                leadbyte_connection, "EXAMPLE-CAMPAIGN", "LeadByte · Cars"
+            ),
             fill=fill_example_campaign,
             status_label="Accepted",
             message="LeadByte queued the lead (Queued).",
+            secret=LEADBYTE_KEY,
+            secret_field="key",
         ),
-        # SOLAR-REVIEW takes every lead into LeadByte's review hold: taken, not refused.
         DestinationCase(
-            make=lambda: leadbyte_destination(connection, "SOLAR-REVIEW", "LeadByte · Solar"),
-            fill=fill_review_campaign,
-            status_label="Quarantined by vendor",
-            message="LeadByte quarantined the lead for review.",
+            make=lambda: salesbyte_quote_destination(salesbyte_connection),
+            fill=fill_quote,
+            status_label="Accepted",
+            message="SalesByte created quote",
+            secret=SALESBYTE_UUID,
+            secret_field="uuid",
+            link_labels=("Edit in vendor", "Customer view", "Verification", "Project approval"),
         ),
     ]
 
@@ -128,10 +154,10 @@ def test_sales_staff_send_a_lead_to_two_destinations_and_watch_it_land(
     page.get_by_role("button", name="Continue").click()
 
     # The generated form: contact details once, then each destination's own fields.
-    page.get_by_label("First name").fill("Ada")
-    page.get_by_label("Last name").fill("Lovelace")
-    page.get_by_label("Email").fill("ada.browser@example.com")
-    page.get_by_label("Phone").fill("07911 123456")
+    page.locator("#id_first_name").fill("Ada")
+    page.locator("#id_last_name").fill("Lovelace")
+    page.locator("#id_email").fill("ada.browser@example.com")
+    page.locator("#id_phone").fill("07911 123456")
     for case in cases:
         case.fill(page, f"d{case.destination.pk}__")
     page.get_by_role("button", name="Preview").click()
@@ -141,14 +167,15 @@ def test_sales_staff_send_a_lead_to_two_destinations_and_watch_it_land(
     for case in cases:
         section = page.locator(f"#preview-{case.destination.pk}")
         expect(section.locator("h2")).to_have_text(case.destination.name)
-        expect(section.locator("pre.lh-body")).to_contain_text(f'"key": "{MASK}"')
-        expect(section.locator("pre.lh-body")).to_contain_text('"email": "ada.browser@example.com"')
-    assert LEADBYTE_KEY not in page.content()
+        body = section.locator("pre.lh-body")
+        expect(body).to_contain_text(f'"{case.secret_field}": "{MASK}"')
+        expect(body).to_contain_text("ada.browser@example.com")
+        assert case.secret not in page.content()
     assert not Lead.objects.exists()
 
     # Edit keeps everything; preview again; confirm.
     page.get_by_role("button", name="Edit").click()
-    expect(page.get_by_label("Email")).to_have_value("ada.browser@example.com")
+    expect(page.locator("#id_email")).to_have_value("ada.browser@example.com")
     page.get_by_role("button", name="Preview").click()
     page.get_by_role("button", name="Confirm and send").click()
 
