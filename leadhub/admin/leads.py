@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from leadhub.admin.changelists import LeadListMixin
 from leadhub.admin.display import link_buttons, status_badge
 from leadhub.forms.lead_entry import DestinationChoiceForm, lead_entry_form_class
 from leadhub.models import Lead, Submission
@@ -45,7 +46,7 @@ class SubmissionInline(admin.TabularInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(LeadListMixin, admin.ModelAdmin):
     list_display = ("__str__", "email", "phone", "company", "owner", "created_at")
     search_fields = ("first_name", "last_name", "email", "=phone_e164", "company")
     list_select_related = ("owner",)
