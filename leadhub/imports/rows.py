@@ -69,13 +69,18 @@ def normalise_header(text: str) -> str:
 def destinations_for_import(pks: Sequence[int]) -> list[Destination]:
     """The destinations with everything row checks need loaded once, not once per row."""
     fields = Prefetch("campaign__fields", queryset=CampaignField.objects.order_by("position"))
-    rows = (
+    rows = list(
         Destination.objects.filter(pk__in=pks)
         .select_related("connection", "campaign")
         .prefetch_related(fields)
         .order_by("name")
     )
-    return list(rows)
+    for destination in rows:
+        # A destination's fields do not change during one import, but field_specs() builds
+        # them anew on every call (several per row): build them once for this instance.
+        specs = destination.field_specs()
+        destination.field_specs = lambda specs=specs: list(specs)  # type: ignore[method-assign]
+    return rows
 
 
 def targets(destinations: Sequence[Destination]) -> list[Target]:
@@ -193,7 +198,8 @@ class RowChecker:
 
     def _bind(self, data: dict[str, Any]) -> LeadEntryForm:
         """A fresh form per row costs a deep copy of every field; a checked form's fields
-        hold no row state, so the one form is bound again to each row's data."""
+        and bound fields hold no row state (they read form.data), so the one form is bound
+        again to each row's data."""
         form = self._form
         if form is None:
             form = self._form = self.form_class(data)
@@ -201,7 +207,6 @@ class RowChecker:
         form.data = data
         form.is_bound = True
         form._errors = None
-        form._bound_fields_cache = {}
         if hasattr(form, "cleaned_data"):
             del form.cleaned_data
         return form

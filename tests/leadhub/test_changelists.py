@@ -190,7 +190,12 @@ def test_an_unfiltered_big_table_is_estimated_on_postgresql(admin_client, monkey
     SubmissionFactory.create_batch(3, destination=destination, status=SubmissionStatus.ACCEPTED)
     assert EstimatedCountPaginator(everything, 10).count == 20  # the estimate, not 23
     filtered = Submission.objects.filter(status=SubmissionStatus.ACCEPTED)
-    assert EstimatedCountPaginator(filtered, 10).count == 3  # a filter is counted exactly
+    assert EstimatedCountPaginator(filtered, 10).count == 3  # few matches: counted exactly
+    # Many matches: counted up to the threshold only, then the planner's estimate.
+    with CaptureQueriesContext(connection) as queries:
+        many = EstimatedCountPaginator(Submission.objects.filter(status="queued"), 10).count
+    assert many >= 6
+    assert "LIMIT 6" in queries[0]["sql"] and queries[1]["sql"].startswith("EXPLAIN")
 
     with CaptureQueriesContext(connection) as queries:
         page = admin_client.get(SUBMISSIONS)
