@@ -7,8 +7,12 @@ from django.http import HttpRequest
 from leadhub.admin.changelists import SubmissionListMixin
 from leadhub.admin.display import link_buttons, status_badge
 from leadhub.models import Attempt, Submission
+from leadhub.services.quotes import quote_status_text, submissions_quote_refresh
 from leadhub.services.submissions import submission_resend
 from leadhub.statuses import TRANSITIONS, SubmissionStatus
+
+# Quotes are read from SalesByte while the page waits: keep one action's reads few.
+REFRESH_LIMIT = 20
 
 
 class AttemptInline(admin.TabularInline):
@@ -50,7 +54,7 @@ class SubmissionAdmin(SubmissionListMixin, admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     inlines = [AttemptInline]
-    actions = ["resend"]
+    actions = ["resend", "refresh_from_salesbyte"]
     readonly_fields = (
         "lead",
         "destination",
@@ -62,6 +66,7 @@ class SubmissionAdmin(SubmissionListMixin, admin.ModelAdmin):
         "vendor_code",
         "vendor_message",
         "link_buttons",
+        "quote_status",
         "field_errors",
         "payload",
         "response_data",
@@ -83,6 +88,7 @@ class SubmissionAdmin(SubmissionListMixin, admin.ModelAdmin):
                     "vendor_reference",
                     "vendor_message",
                     "link_buttons",
+                    "quote_status",
                 )
             },
         ),
@@ -120,6 +126,26 @@ class SubmissionAdmin(SubmissionListMixin, admin.ModelAdmin):
     @admin.display(description="Links")
     def link_buttons(self, obj: Submission) -> str:
         return link_buttons(obj.links)
+
+    @admin.display(description="Quote")
+    def quote_status(self, obj: Submission) -> str:
+        state = (obj.response_data or {}).get("quote")
+        if not isinstance(state, dict):
+            return "—"
+        return f"{quote_status_text(state).capitalize()} · read {state.get('refreshed_at', '')}"
+
+    @admin.action(description="Refresh from SalesByte", permissions=["change"])
+    def refresh_from_salesbyte(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True)[: REFRESH_LIMIT + 1])
+        for refresh in submissions_quote_refresh(submission_ids=ids[:REFRESH_LIMIT]):
+            level = messages.SUCCESS if refresh.refreshed else messages.WARNING
+            self.message_user(request, refresh.message, level)
+        if len(ids) > REFRESH_LIMIT:
+            self.message_user(
+                request,
+                f"Only the first {REFRESH_LIMIT} were read; select fewer to read the rest.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Send again", permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
