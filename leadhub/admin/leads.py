@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from leadhub.admin.changelists import LeadListMixin
 from leadhub.admin.desk import carried_post_data, destination_drift_warnings
 from leadhub.admin.display import link_buttons, status_badge
 from leadhub.admin.lead_page import lead_status_payload
@@ -77,7 +78,7 @@ class FollowUpChoiceForm(forms.Form):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(LeadListMixin, admin.ModelAdmin):
     list_display = ("__str__", "email", "phone", "company", "owner", "created_at")
     search_fields = ("first_name", "last_name", "email", "=phone_e164", "company")
     list_select_related = ("owner",)

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from leadhub.admin.changelists import SubmissionListMixin
 from leadhub.admin.display import link_buttons, status_badge
 from leadhub.models import Attempt, Submission
 from leadhub.services.quotes import quote_status_text, submissions_quote_refresh
@@ -35,7 +36,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(SubmissionListMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "lead",
