@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -77,13 +78,62 @@ def demo_users_ensure(say: Callable[[str], None]) -> None:
     User = get_user_model()
     if User.objects.filter(username="admin").exists():
         say(f"Demo login: admin (password printed on the first run; also in {LOGINS_FILE})")
+    else:
+        password = secrets.token_urlsafe(12)
+        User.objects.create_superuser("admin", "admin@example.com", password)
+        LOGINS_FILE.parent.mkdir(exist_ok=True)
+        LOGINS_FILE.write_text(f"admin {password}\n")
+        LOGINS_FILE.chmod(0o600)
+        say(f"Demo login created: admin / {password}")
+    demo_sales_user_ensure(say)
+
+
+# What sales staff need to enter leads and follow them: used when the "Sales staff" group
+# (created by the roles migration) is not there.
+SALES_STAFF_GROUP = "Sales staff"
+SALES_STAFF_PERMISSIONS = (
+    "leadhub.add_lead",
+    "leadhub.view_lead",
+    "leadhub.change_lead",
+    "leadhub.view_submission",
+)
+DEMO_SALES_USERNAME = "sales"
+
+
+def sales_staff_grant(user: Any) -> None:
+    """Put the user in the Sales staff role: the group if it exists, else its permissions."""
+    from django.contrib.auth.models import Group, Permission
+
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    group = Group.objects.filter(name=SALES_STAFF_GROUP).first()
+    if group is not None:
+        user.groups.add(group)
+        return
+    for dotted in SALES_STAFF_PERMISSIONS:
+        app_label, codename = dotted.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+
+
+def demo_sales_user_ensure(say: Callable[[str], None]) -> None:
+    """A second demo login in the sales staff role, printed once like the admin's."""
+    _refuse_in_production()
+    User = get_user_model()
+    if User.objects.filter(username=DEMO_SALES_USERNAME).exists():
+        say(f"Demo sales staff login: {DEMO_SALES_USERNAME} (password in {LOGINS_FILE})")
         return
     password = secrets.token_urlsafe(12)
-    User.objects.create_superuser("admin", "admin@example.com", password)
+    user = User.objects.create_user(
+        DEMO_SALES_USERNAME, "sales@example.com", password, first_name="Sam", last_name="Seller"
+    )
+    sales_staff_grant(user)
     LOGINS_FILE.parent.mkdir(exist_ok=True)
-    LOGINS_FILE.write_text(f"admin {password}\n")
+    with LOGINS_FILE.open("a") as logins:
+        logins.write(f"{DEMO_SALES_USERNAME} {password}\n")
     LOGINS_FILE.chmod(0o600)
-    say(f"Demo login created: admin / {password}")
+    say(f"Demo sales staff login created: {DEMO_SALES_USERNAME} / {password}")
 
 
 def demo_connections_ensure(base_url: str) -> list[Connection]:

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "leadhub",
+    "leadhub.imports",
     "vendors",
     "vendors.sandbox",
 ]
@@ -183,6 +184,11 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="GB")
 VENDOR_MAX_RESPONSE_BYTES = env.int("VENDOR_MAX_RESPONSE_BYTES", default=1_000_000)
 STORED_BODY_LIMIT = env.int("STORED_BODY_LIMIT", default=20_000)
+
+# --- Bulk import ----------------------------------------------------------------------
+# The largest CSV file accepted, and how many rows go into one transaction.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=500)
 
 # --- Auth, i18n, static -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from leadhub.services.submissions import submission_push, submissions_dispatch_due
+from leadhub.services.submissions import (
+    submission_push,
+    submissions_dispatch_due,
+    submissions_push_batch,
+)
 
 
 def push_submission(submission_id: int) -> str:
     submission = submission_push(submission_id=int(submission_id))
     return submission.status if submission else "skipped"
+
+
+def push_submission_batch(submission_ids: list[int]) -> int:
+    return submissions_push_batch(submission_ids=submission_ids)
 
 
 def dispatch_due_submissions() -> int:

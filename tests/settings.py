@@ -22,3 +22,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = None
+# Browser tests check pages against a strict Content-Security-Policy (tests/browser/csp.py).
+# Outermost, so it sees the response after the app's own CSP middleware had its say.
+MIDDLEWARE = ["tests.browser.csp.StrictCSPMiddleware", *MIDDLEWARE]  # noqa: F405

@@ -339,6 +339,21 @@ class VendorAdapter:
         """Fields every lead to ``destination`` carries before its own (LeadByte's campid)."""
         return {}
 
+    def check(self) -> str:
+        """Make the cheapest authenticated call the vendor has and say what it proved.
+
+        Raise ``VendorError`` when the vendor refuses or cannot be reached. Vendors
+        without such a call keep this default, and the connection page says so.
+        """
+        raise NotImplementedError(f"{self.label} has no connection test yet.")
+
+    def preview_request(self, operation: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """The request ``submit`` would send, built by ``build_request`` and redacted
+        exactly as a stored attempt is: method, URL, headers and body."""
+        request = self.build_request(operation, payload)
+        url = urljoin(self.base_url, request.path.lstrip("/"))
+        return self._redacted_request(request, url)
+
     def secret_values(self) -> list[str]:
         """Every value that must never be stored or logged in clear."""
         return [v for v in self.credentials.values() if isinstance(v, str) and v]

@@ -109,6 +109,11 @@ class LeadByte(VendorAdapter):
             raise VendorError("LeadByte answered the campaign list with an unexpected shape.")
         return [c for c in body if isinstance(c, dict)]
 
+    def check(self) -> str:
+        """The campaign list: LeadByte's cheapest call that needs the API key."""
+        count = len(self.list_campaigns())
+        return f"LeadByte accepted the API key and listed {count} campaign(s)."
+
     def get_campaign(self, campaign_id: str) -> dict[str, Any]:
         response = self.send(
             VendorRequest("GET", f"{API}/campaigns/{campaign_id}", params=self._key_param())

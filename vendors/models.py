@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -34,6 +35,11 @@ class Connection(models.Model):
     last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_sync_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_sync_summary = models.TextField(blank=True, editable=False)
+    # The latest "Test connection" (by hand or the daily check); ok is None when the
+    # vendor's adapter has no check yet.
+    last_check_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_check_ok = models.BooleanField(null=True, blank=True, editable=False)
+    last_check_message = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -128,6 +134,37 @@ class CampaignField(models.Model):
             "selection_values": self.selection_values,
             "category": self.category,
         }
+
+
+class CampaignChange(models.Model):
+    """What one campaign sync changed in a campaign's fields, kept until an admin
+    acknowledges it. ``changes`` is a list of ``vendors.drift`` entries."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="changes")
+    detected_at = models.DateTimeField(default=timezone.now)
+    changes = models.JSONField(default=list)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-detected_at", "-id"]
+        indexes = [
+            models.Index(fields=["campaign", "acknowledged_at"], name="campaign_change_open_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign}: {len(self.changes)} change(s) on {self.detected_at:%Y-%m-%d}"
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+    def descriptions(self) -> list[str]:
+        from vendors.drift import describe
+
+        return [describe(entry) for entry in self.changes]
 
 
 class Destination(models.Model):

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vendors.base import Outcome, VendorError, VendorResult
+from vendors.drift import campaign_drift_record, fields_metadata
 from vendors.getlead import Getlead
 from vendors.leadbyte import LeadByte
 from vendors.models import Campaign, CampaignField, Connection
@@ -98,6 +99,7 @@ def _sync_one(connection: Connection, detail: dict, now: object, report: SyncRep
         connection=connection, vendor_id=vendor_id, defaults={**values, "synced_at": now}
     )
     before = _snapshot(campaign) if not created else None
+    fields_before = fields_metadata(campaign) if not created else None
     for name, value in values.items():
         setattr(campaign, name, value)
     campaign.listed = True
@@ -127,6 +129,10 @@ def _sync_one(connection: Connection, detail: dict, now: object, report: SyncRep
             },
         )
     campaign.fields.exclude(name__in=kept).delete()
+    if fields_before is not None:
+        campaign_drift_record(
+            campaign=campaign, before=fields_before, after=fields_metadata(campaign), now=now
+        )
     if created:
         report.added.append(campaign.reference)
     elif before != _snapshot(campaign):

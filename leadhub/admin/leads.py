@@ -4,14 +4,17 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from leadhub.admin.changelists import LeadListMixin
+from leadhub.admin.desk import carried_post_data, destination_drift_warnings
 from leadhub.admin.display import link_buttons, status_badge
+from leadhub.admin.lead_page import lead_status_payload
 from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.forms.builder import form_fields
 from leadhub.forms.lead_entry import DestinationChoiceForm, lead_entry_form_class
@@ -26,6 +29,7 @@ from leadhub.services.follow_ups import (
     follow_up_staff_specs,
 )
 from leadhub.services.leads import lead_create_and_send
+from leadhub.services.preview import lead_preview
 from vendors.models import Destination
 from vendors.registry import VendorKind
 
@@ -75,7 +79,7 @@ class FollowUpChoiceForm(forms.Form):
 
 
 @admin.register(Lead)
-class LeadAdmin(OwnedByUserAdminMixin, admin.ModelAdmin):
+class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, admin.ModelAdmin):
     list_display = ("__str__", "email", "phone", "company", "owner", "created_at")
     search_fields = ("first_name", "last_name", "email", "=phone_e164", "company")
     list_select_related = ("owner",)
@@ -92,8 +96,33 @@ class LeadAdmin(OwnedByUserAdminMixin, admin.ModelAdmin):
         "owner",
         "created_at",
     )
-    inlines = [SubmissionInline]
+    # The lead page shows the submissions as a live panel (templates/admin/leadhub/lead/).
+    inlines = []
     show_full_result_count = False
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "<path:object_id>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="leadhub_lead_status",
+            ),
+            path(
+                "<path:object_id>/follow-up/",
+                self.admin_site.admin_view(self.follow_up_view),
+                name="leadhub_lead_follow_up",
+            ),
+        ]
+        return [*own, *super().get_urls()]
+
+    def status_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        """The lead's submissions as JSON, polled by the lead page while work is pending."""
+        lead = self.get_object(request, unquote(object_id))
+        if lead is None:
+            return JsonResponse({"error": "No such lead."}, status=404)
+        if not self.has_view_or_change_permission(request, lead):
+            return JsonResponse({"error": "You may not see this lead."}, status=403)
+        return JsonResponse(lead_status_payload(lead, request))
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
@@ -111,7 +140,24 @@ class LeadAdmin(OwnedByUserAdminMixin, admin.ModelAdmin):
         destinations: list[Destination] = list(chooser.cleaned_data["destinations"])
         form_class = lead_entry_form_class(destinations)
         form = form_class(request.POST or None)
-        if request.method == "POST" and form.is_valid():
+        drift = destination_drift_warnings(destinations)
+        if request.method == "POST" and form.is_valid() and not request.POST.get("edit"):
+            if not request.POST.get("confirm"):
+                # Valid: show exactly what each destination will get; nothing is saved yet.
+                return self._render(
+                    request,
+                    "admin/leadhub/lead/preview.html",
+                    {
+                        "previews": lead_preview(
+                            contact=form.contact_data(),
+                            destinations=destinations,
+                            destination_values=form.destination_values(),
+                        ),
+                        "carried": carried_post_data(request),
+                        "drift": drift,
+                        "title": "Send a lead: check before sending",
+                    },
+                )
             lead = lead_create_and_send(
                 contact=form.contact_data(),
                 destinations=destinations,
@@ -131,18 +177,11 @@ class LeadAdmin(OwnedByUserAdminMixin, admin.ModelAdmin):
             {
                 "form": form,
                 "destinations": destinations,
+                "drift": drift,
                 "title": "Send a lead",
                 "media": self.media + form.media,
             },
         )
-
-    def get_urls(self) -> list[URLPattern]:
-        follow_up = path(
-            "<int:object_id>/follow-up/",
-            self.admin_site.admin_view(self.follow_up_view),
-            name="leadhub_lead_follow_up",
-        )
-        return [follow_up, *super().get_urls()]
 
     def change_view(
         self,
@@ -158,10 +197,11 @@ class LeadAdmin(OwnedByUserAdminMixin, admin.ModelAdmin):
         context = {**(extra_context or {}), "follow_up_links": links}
         return super().change_view(request, object_id, form_url, context)
 
-    def follow_up_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+    def follow_up_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Pick a follow-up (connection · operation), fill its fields, queue it for the lead."""
-        # Scoped like every lead page: staff reach only their own leads.
-        lead = get_object_or_404(self.get_queryset(request), pk=object_id)
+        lead = self.get_object(request, unquote(object_id))  # scoped: staff reach their own
+        if lead is None:
+            raise Http404("No such lead")
         if not (
             request.user.has_perm("leadhub.run_followups")
             or self.has_change_permission(request, lead)

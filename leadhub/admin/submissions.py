@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from leadhub.admin.changelists import SubmissionListMixin
 from leadhub.admin.display import link_buttons, status_badge
 from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.models import Attempt, Submission
@@ -36,9 +37,8 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(OwnedByUserAdminMixin, admin.ModelAdmin):
+class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdmin):
     owner_path = "lead__owner"
-
     list_display = (
         "id",
         "lead",

@@ -79,6 +79,16 @@ def destination_payload_build(
     )
 
 
+def lead_build(*, contact: Mapping[str, Any], owner: Any = None) -> Lead:
+    """An unsaved lead from contact details (the bulk import saves many at once)."""
+    phone = parse_phone(contact.get("phone") or "")
+    return Lead(
+        **{name: contact.get(name) or "" for name in CONTACT_FIELDS},
+        phone_e164=phone.e164 if phone else "",
+        owner=owner,
+    )
+
+
 @transaction.atomic
 def lead_create_and_send(
     *,
@@ -88,12 +98,8 @@ def lead_create_and_send(
     owner: Any = None,
 ) -> Lead:
     """Save the lead and one queued submission per destination, all or nothing."""
-    phone = parse_phone(contact.get("phone") or "")
-    lead = Lead.objects.create(
-        **{name: contact.get(name) or "" for name in CONTACT_FIELDS},
-        phone_e164=phone.e164 if phone else "",
-        owner=owner,
-    )
+    lead = lead_build(contact=contact, owner=owner)
+    lead.save()
     for destination in destinations:
         payload = destination_payload_build(
             destination=destination,

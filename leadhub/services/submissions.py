@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import random
+import time
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -22,13 +24,19 @@ logger = logging.getLogger(__name__)
 
 S = SubmissionStatus
 PUSH_TASK = "leadhub.tasks.push_submission"
+PUSH_BATCH_TASK = "leadhub.tasks.push_submission_batch"
+# One broker message per this many submissions when many are queued at once (bulk import,
+# the dispatcher): 100,000 imported leads become 1,000 messages, not 100,000.
+PUSH_BATCH_SIZE = 100
+# The most submissions one dispatcher run hands out, oldest first; the next run takes more.
+DISPATCH_LIMIT = 2000
 
 
-def submission_create(
+def submission_build(
     *, lead: Lead, destination: Destination, payload: dict[str, Any], created_by: Any = None
 ) -> Submission:
-    """Create a queued submission; it is pushed in the background once the caller commits."""
-    submission = Submission.objects.create(
+    """An unsaved queued submission (the bulk import saves many at once)."""
+    return Submission(
         lead=lead,
         destination=destination,
         connection=destination.connection,
@@ -37,8 +45,62 @@ def submission_create(
         payload=payload,
         created_by=created_by,
     )
+
+
+def submission_create(
+    *, lead: Lead, destination: Destination, payload: dict[str, Any], created_by: Any = None
+) -> Submission:
+    """Create a queued submission; it is pushed in the background once the caller commits."""
+    submission = submission_build(
+        lead=lead, destination=destination, payload=payload, created_by=created_by
+    )
+    submission.save()
     submission_enqueue(submission_id=submission.pk)
     return submission
+
+
+def submissions_enqueue_batches(*, submission_ids: Sequence[int]) -> int:
+    """Hand many primary keys to the worker after commit, PUSH_BATCH_SIZE per message.
+
+    Returns the number of messages. Each batch is pushed one submission after another by one
+    worker, so a big import cannot flood the broker or crowd out leads typed in meanwhile.
+    """
+    ids = [int(pk) for pk in submission_ids]
+    batches = [ids[i : i + PUSH_BATCH_SIZE] for i in range(0, len(ids), PUSH_BATCH_SIZE)]
+
+    def enqueue() -> None:
+        for batch in batches:
+            async_task(PUSH_BATCH_TASK, batch, group="push")
+
+    if batches:
+        transaction.on_commit(enqueue)
+    return len(batches)
+
+
+def _batch_time_budget() -> float:
+    """Seconds a batch may run before handing its rest on: below the task timeout, with room
+    for one last vendor call."""
+    vendor_call = settings.VENDOR_CONNECT_TIMEOUT + settings.VENDOR_READ_TIMEOUT
+    return max(5.0, settings.Q_TIMEOUT - vendor_call - 5.0)
+
+
+def submissions_push_batch(*, submission_ids: Sequence[int]) -> int:
+    """Push each submission in turn; return how many were tried.
+
+    What the time budget leaves is enqueued again as a new batch. A push that fails is logged
+    and left to the dispatcher's recovery; it does not stop the rest.
+    """
+    ids = [int(pk) for pk in submission_ids]
+    deadline = time.monotonic() + _batch_time_budget()
+    for done, pk in enumerate(ids):
+        if time.monotonic() > deadline:
+            async_task(PUSH_BATCH_TASK, ids[done:], group="push")
+            return done
+        try:
+            submission_push(submission_id=pk)
+        except Exception:
+            logger.exception("submission %s: push failed", pk)
+    return len(ids)
 
 
 def submission_enqueue(*, submission_id: int) -> None:
@@ -202,17 +264,13 @@ def submissions_dispatch_due() -> int:
                 )
                 if new == S.QUEUED:
                     submission_enqueue(submission_id=locked.pk)
-    due = list(
-        Submission.objects.filter(status=S.RETRY_WAIT, next_attempt_at__lte=now).values_list(
-            "pk", flat=True
-        )
-    ) + list(
-        Submission.objects.filter(status=S.QUEUED, updated_at__lt=lost_after).values_list(
-            "pk", flat=True
-        )
+    retry_due = Submission.objects.filter(status=S.RETRY_WAIT, next_attempt_at__lte=now)
+    lost = Submission.objects.filter(status=S.QUEUED, updated_at__lt=lost_after)
+    due = list(retry_due.order_by("next_attempt_at").values_list("pk", flat=True)[:DISPATCH_LIMIT])
+    due += list(
+        lost.order_by("updated_at").values_list("pk", flat=True)[: DISPATCH_LIMIT - len(due)]
     )
-    for pk in due:
-        async_task(PUSH_TASK, pk, group="push")
+    submissions_enqueue_batches(submission_ids=due)
     return len(due)
 
 

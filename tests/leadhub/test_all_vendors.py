@@ -47,6 +47,7 @@ def test_a_lead_entered_once_reaches_all_four_vendors(admin_client, live_server)
         url,
         {
             **hidden,
+            "confirm": "1",  # past the preview
             "first_name": "Grace",
             "last_name": "Hopper",
             "email": "grace@example.com",

@@ -54,6 +54,7 @@ def enter_lead(admin_client, destination: Destination, **extra: str) -> Lead:
         "last_name": "Lovelace",
         "email": "ada@example.com",
         "phone": "07911 123456",
+        "confirm": "1",  # past the preview, as the Confirm button does
         **extra,
     }
     response = admin_client.post(f"{ADD_URL}?destinations={destination.pk}", data)
@@ -97,7 +98,12 @@ def test_a_malformed_additional_field_is_shown_on_the_form_and_nothing_saved(
     prefix = f"d{getlead_destination.pk}__"
     response = admin_client.post(
         f"{ADD_URL}?destinations={getlead_destination.pk}",
-        {"first_name": "Ada", "phone": "07911 123456", f"{prefix}additional_fields": "Budget"},
+        {
+            "first_name": "Ada",
+            "phone": "07911 123456",
+            f"{prefix}additional_fields": "Budget",
+            "confirm": "1",
+        },
     )
     assert response.status_code == 200
     assert "Write each additional field on its own line as name = value." in (
@@ -327,7 +333,12 @@ def test_a_probability_over_100_is_refused_on_the_form(
     prefix = f"d{crmcom_destination.pk}__"
     response = admin_client.post(
         f"{ADD_URL}?destinations={crmcom_destination.pk}",
-        {"first_name": "Ada", "email": "ada@example.com", f"{prefix}probability_to_win": "120"},
+        {
+            "first_name": "Ada",
+            "email": "ada@example.com",
+            f"{prefix}probability_to_win": "120",
+            "confirm": "1",
+        },
     )
     assert response.status_code == 200
     assert "less than or equal to 100" in response.content.decode()
@@ -358,7 +369,12 @@ def test_a_source_name_crmcom_needs_is_asked_for_on_its_field(
     prefix = f"d{destination.pk}__"
     response = admin_client.post(
         f"{ADD_URL}?destinations={destination.pk}",
-        {"first_name": "Ada", "email": "ada@example.com", f"{prefix}source.type": "WEBSITE"},
+        {
+            "first_name": "Ada",
+            "email": "ada@example.com",
+            f"{prefix}source.type": "WEBSITE",
+            "confirm": "1",
+        },
     )
     assert response.status_code == 200
     errors = response.context["form"].errors
@@ -366,6 +382,11 @@ def test_a_source_name_crmcom_needs_is_asked_for_on_its_field(
     assert not Lead.objects.exists()
     admin_client.post(
         f"{ADD_URL}?destinations={destination.pk}",
-        {"first_name": "Ada", "email": "ada@example.com", f"{prefix}source.type": "COMMUNICATIONS"},
+        {
+            "first_name": "Ada",
+            "email": "ada@example.com",
+            f"{prefix}source.type": "COMMUNICATIONS",
+            "confirm": "1",
+        },
     )
     assert Submission.objects.get().status == S.ACCEPTED

@@ -45,7 +45,8 @@ def quote_form(destination: Destination, **overrides: str) -> dict[str, str]:
 
 
 def post(client, destination: Destination, data: dict[str, str]):
-    return client.post(f"{ADD_URL}?destinations={destination.pk}", data)
+    # Posted past the preview, as the Confirm button does.
+    return client.post(f"{ADD_URL}?destinations={destination.pk}", {**data, "confirm": "1"})
 
 
 def test_the_quote_form_shows_fields_rows_and_hides_fixed_values(
