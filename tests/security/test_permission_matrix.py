@@ -29,6 +29,8 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
     "sales": {
         "leadhub.lead": frozenset({"changelist", "add", "change:own", "history:own"}),
         "leadhub.submission": frozenset({"changelist", "change:own", "history:own"}),
+        # Bulk import is lead entry in bulk: whoever may add leads, scoped to their own jobs.
+        "leadhub_imports.importjob": frozenset({"changelist", "add", "change:own", "history:own"}),
     },
     "integration": {
         "vendors.connection": ALL,
