@@ -206,7 +206,10 @@ class LeadByte(VendorAdapter):
         )
         if status_code == 401 and code in (None, -7):
             plain = "LeadByte refused the API key."
-        errors = [str(e) for e in body.get("errors", []) or [] if e]
+        raw_errors = body.get("errors")
+        if not isinstance(raw_errors, list):  # an untrusted answer: a string, a flag, a dict
+            raw_errors = [raw_errors] if isinstance(raw_errors, str) else []
+        errors = [str(e) for e in raw_errors if e]
         detail = "; ".join(errors) or str(body.get("message") or "")
         message = f"{plain} {detail}".strip() if detail and detail not in plain else plain
         raise VendorError(

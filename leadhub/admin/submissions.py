@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from leadhub.admin.changelists import SubmissionListMixin
 from leadhub.admin.display import link_buttons, status_badge
+from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.models import Attempt, Submission
 from leadhub.services.quotes import quote_status_text, submissions_quote_refresh
 from leadhub.services.submissions import submission_resend
@@ -36,7 +37,8 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(SubmissionListMixin, admin.ModelAdmin):
+class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdmin):
+    owner_path = "lead__owner"
     list_display = (
         "id",
         "lead",
