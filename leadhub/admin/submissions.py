@@ -50,7 +50,7 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
     )
     list_display_links = ("id", "lead")
     list_filter = ("status", "connection__kind", "connection", "destination", "created_at")
-    list_select_related = ("lead", "destination")
+    list_select_related = ("lead", "destination", "connection")
     search_fields = ("=vendor_reference", "lead__email", "lead__last_name")
     date_hierarchy = None
     show_full_result_count = False
