@@ -1,0 +1,29 @@
+"""The sandbox in the admin: inject faults by hand, see what the simulated vendors received."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from vendors.sandbox.models import SandboxFault, SandboxRecord
+
+
+@admin.register(SandboxFault)
+class SandboxFaultAdmin(admin.ModelAdmin):
+    list_display = ("mode", "path_prefix", "method", "remaining", "hits", "created_at")
+    list_filter = ("mode",)
+    fields = ("path_prefix", "method", "mode", "remaining", "retry_after", "delay_seconds", "hits")
+    readonly_fields = ("hits",)
+
+
+@admin.register(SandboxRecord)
+class SandboxRecordAdmin(admin.ModelAdmin):
+    list_display = ("id", "vendor", "endpoint", "status", "accepted", "reference", "received_at")
+    list_filter = ("vendor", "endpoint", "accepted", "status")
+    search_fields = ("=reference",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
