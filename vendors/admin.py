@@ -9,11 +9,12 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html
 from django_q.tasks import async_task
 
 from leadhub.forms.builder import form_field
-from vendors.models import Campaign, CampaignField, Connection, Destination
+from vendors.models import Campaign, CampaignField, Connection, Destination, PauseReason
 from vendors.registry import VendorKind, adapter_class, implemented_kinds
 
 CREDENTIAL_PREFIX = "credential__"
@@ -93,20 +94,26 @@ class ConnectionAdmin(admin.ModelAdmin):
         "kind",
         "base_url",
         "is_active",
+        "delivery_state",
         "last_success_at",
         "last_error_short",
         "last_sync_at",
     )
-    list_filter = ("kind", "is_active")
+    list_filter = ("kind", "is_active", "pause_reason")
     search_fields = ("name",)
     readonly_fields = (
+        "delivery_state",
+        "pause_message",
+        "paused_at",
+        "probe_at",
+        "consecutive_failures",
         "last_success_at",
         "last_error",
         "last_error_at",
         "last_sync_at",
         "last_sync_summary",
     )
-    actions = ["sync_campaigns"]
+    actions = ["sync_campaigns", "pause_delivery", "resume_delivery"]
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
@@ -153,8 +160,50 @@ class ConnectionAdmin(admin.ModelAdmin):
                 ("Settings", {"fields": [SETTING_PREFIX + s.name for s in adapter.setting_fields]})
             )
         if obj:
-            sets.append(("Health", {"fields": list(self.readonly_fields)}))
+            sets.append(("Health and delivery", {"fields": list(self.readonly_fields)}))
         return sets
+
+    @admin.display(description="Delivery", ordering="paused_at")
+    def delivery_state(self, obj: Connection) -> str:
+        if not obj.is_paused:
+            return format_html('<span class="lh-status lh-status-accepted">{}</span>', "Running")
+        since = timezone.localtime(obj.paused_at).strftime("%Y-%m-%d %H:%M:%S")
+        probe = ""
+        if obj.pause_reason == PauseReason.FAILURES and obj.probe_at:
+            probe = f"; next probe {timezone.localtime(obj.probe_at).strftime('%H:%M:%S')}"
+        return format_html(
+            '<span class="lh-status lh-status-exhausted">{}</span> since {}{}',
+            obj.get_pause_reason_display(),
+            since,
+            probe,
+        )
+
+    @admin.action(
+        description="Pause delivery (leads wait, nothing is sent)", permissions=["change"]
+    )
+    def pause_delivery(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        from leadhub.services.connections import connection_pause
+
+        who = request.user.get_username()
+        for connection in queryset:
+            connection_pause(
+                connection_id=connection.pk,
+                reason=PauseReason.MANUAL,
+                message=f"Paused by {who}.",
+            )
+        self.message_user(
+            request,
+            f"{queryset.count()} connection(s) paused; their leads wait until you resume them.",
+        )
+
+    @admin.action(description="Resume delivery (send what waited)", permissions=["change"])
+    def resume_delivery(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        from leadhub.services.connections import connection_resume
+
+        released = sum(connection_resume(connection_id=c.pk) for c in queryset)
+        self.message_user(
+            request, f"{queryset.count()} connection(s) resumed; {released} lead(s) sent again."
+        )
 
     @admin.display(description="Last error")
     def last_error_short(self, obj: Connection) -> str:
