@@ -175,9 +175,10 @@ Q_CLUSTER = {
     "queue_limit": env.int("Q_QUEUE_LIMIT", default=Q_WORKERS * 4),
     # ORM broker: tasks taken per poll; each one is still locked individually.
     "bulk": env.int("Q_BULK", default=Q_WORKERS * 2),
-    # Successes kept for the admin's "Successful tasks" (failures are always kept); the
-    # submission and its attempts are the record that matters.
-    "save_limit": env.int("Q_SAVE_LIMIT", default=250),
+    # Successes are not saved (-1); failures always are. The submission and its attempts
+    # are the record of every send; saving each success again, and pruning the log under a
+    # lock of every saved row, cost the monitor three commits per task (docs/benchmarks.md).
+    "save_limit": env.int("Q_SAVE_LIMIT", default=-1),
     # After downtime, run a missed schedule once, not once per missed interval.
     "catch_up": False,
     "poll": env.float("Q_POLL", default=0.2),

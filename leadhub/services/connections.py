@@ -62,11 +62,30 @@ def connection_may_send(connection: Connection, *, now: Any = None) -> bool:
     return bool(taken)
 
 
-def connection_record_result(*, connection_id: int, result: VendorResult) -> None:
-    """Feed one vendor result to the connection's health and circuit breaker."""
+# A healthy connection's "last success" is refreshed at most this often: one write per
+# lead to the same row would cost a commit per lead and make every worker queue on it.
+LAST_SUCCESS_PRECISION = timedelta(seconds=10)
+
+
+def connection_record_result(
+    *, connection_id: int, result: VendorResult, known: Connection | None = None
+) -> None:
+    """Feed one vendor result to the connection's health and circuit breaker.
+
+    ``known`` is the connection as the claim read it: when it was running with no failures
+    and a recent success, a healthy result changes nothing worth a write.
+    """
     now = timezone.now()
     rows = Connection.objects.filter(pk=connection_id)
     if result.outcome in HEALTHY:
+        if (
+            known is not None
+            and known.paused_at is None
+            and known.consecutive_failures == 0
+            and known.last_success_at is not None
+            and now - known.last_success_at < LAST_SUCCESS_PRECISION
+        ):
+            return
         rows.update(last_success_at=now, consecutive_failures=0)
         resumed = rows.filter(pause_reason=PauseReason.FAILURES).update(
             paused_at=None,

@@ -82,11 +82,25 @@ def submissions_enqueue_many(ids: Iterable[int]) -> None:
 
 
 def _enqueue_on_commit(ids: list[int]) -> None:
+    """Hand the tasks to the broker so that none runs before the rows are committed.
+
+    With the ORM broker on the same database the task rows are written inside the caller's
+    transaction: they commit (or roll back) with the submissions, a true transactional
+    outbox, and cost no commit of their own. Any other broker gets them after the commit.
+    """
+
     def enqueue() -> None:
         for pk in ids:
             async_task(PUSH_TASK, pk, group="push")
 
-    transaction.on_commit(enqueue)
+    if _orm_broker_on_default() and not settings.Q_CLUSTER.get("sync"):
+        enqueue()
+    else:
+        transaction.on_commit(enqueue)
+
+
+def _orm_broker_on_default() -> bool:
+    return settings.Q_CLUSTER.get("orm") == "default" and "redis" not in settings.Q_CLUSTER
 
 
 def submission_transition(submission: Submission, new_status: str, **fields: Any) -> None:
@@ -228,7 +242,9 @@ def _record(submission: Submission, delivery: Delivery) -> Submission:
                 fields.update(_follow_up_start(locked, result, now))
             new_status = OUTCOME_STATUS[result.outcome]
             submission_transition(locked, new_status, completed_at=now, **fields)
-    connection_record_result(connection_id=locked.connection_id, result=result)
+    connection_record_result(
+        connection_id=locked.connection_id, result=result, known=submission.connection
+    )
     if locked.status == S.RETRY_WAIT and locked.next_attempt_at is not None:
         _schedule_retry(locked)
     logger.info("submission %s to %s: %s", locked.pk, locked.connection.kind, locked.status)

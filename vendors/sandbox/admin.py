@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
 
 from vendors.sandbox.models import SandboxFault, SandboxRecord
 
 
-@admin.register(SandboxFault)
 class SandboxFaultAdmin(admin.ModelAdmin):
     list_display = ("mode", "path_prefix", "method", "remaining", "hits", "created_at")
     list_filter = ("mode",)
@@ -16,7 +16,6 @@ class SandboxFaultAdmin(admin.ModelAdmin):
     readonly_fields = ("hits",)
 
 
-@admin.register(SandboxRecord)
 class SandboxRecordAdmin(admin.ModelAdmin):
     list_display = ("id", "vendor", "endpoint", "status", "accepted", "reference", "received_at")
     list_filter = ("vendor", "endpoint", "accepted", "status")
@@ -27,3 +26,9 @@ class SandboxRecordAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+# Only where the sandbox is served (never in production).
+if settings.SANDBOX_ENABLED:
+    admin.site.register(SandboxFault, SandboxFaultAdmin)
+    admin.site.register(SandboxRecord, SandboxRecordAdmin)
