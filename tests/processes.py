@@ -148,8 +148,11 @@ class Processes:
             os.killpg(child.pid, signal.SIGKILL)
 
     def stop_all(self) -> None:
+        # Clusters are killed outright: the run is over, and a graceful stop waits out its
+        # timeouts; the web server stops gracefully.
         for child in reversed(self.children):
-            self.kill(child, signal.SIGTERM)
+            cluster = "qcluster" in child.args
+            self.kill(child, signal.SIGKILL if cluster else signal.SIGTERM)
             child.log.close()  # type: ignore[attr-defined]
         self.children.clear()
 
