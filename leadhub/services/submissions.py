@@ -3,9 +3,10 @@
 The submission row is the outbox and the source of truth; tasks carry only its primary
 key and may arrive twice, late, or never:
 
-- twice (a broker redelivery, the dispatcher, a second cluster): the claim takes the row
-  under a row lock and moves it to SENDING before any HTTP is made, so the second finds it
-  taken (or locked: SKIP LOCKED on PostgreSQL) and sends nothing;
+- twice (a broker redelivery, the dispatcher, a second cluster): the claim moves the row to
+  SENDING with one conditional UPDATE, committed before any HTTP is made, so the second
+  finds it taken and sends nothing (a probe of a paused connection takes the row with
+  SELECT ... FOR UPDATE SKIP LOCKED instead);
 - late: the claim checks the row is still due;
 - never (the Redis broker loses in-flight tasks, a worker is killed): the dispatcher, on a
   schedule, enqueues again queued rows whose task is overdue, retries whose booking was
@@ -25,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -35,9 +36,9 @@ from leadhub.services.connections import (
     connection_record_result,
     connections_due_for_probe,
 )
-from leadhub.statuses import OUTCOME_STATUS, SubmissionStatus, check_transition
+from leadhub.statuses import OUTCOME_STATUS, TRANSITIONS, SubmissionStatus, check_transition
 from vendors.base import Condition, Delivery, Exchange, Outcome, VendorError, VendorResult
-from vendors.models import Destination
+from vendors.models import Connection, Destination
 from vendors.outcomes import resend_is_safe, rule_for
 
 logger = logging.getLogger(__name__)
@@ -132,8 +133,39 @@ def _locked(queryset: QuerySet[Submission], *, skip_locked: bool) -> QuerySet[Su
     return queryset.select_for_update(skip_locked=skip, of=of)
 
 
+# Where a claim may take a row from (statuses.py decides, not this module).
+CLAIMABLE = tuple(sorted(status for status, then in TRANSITIONS.items() if S.SENDING in then))
+
+
 def _claim(submission_id: int) -> Submission | None:
+    """Take the row for this worker: one conditional UPDATE in the common case.
+
+    PostgreSQL re-checks the row's own status after waiting on a concurrent claim, so of
+    two claims exactly one updates it. The conditions are on the row itself (the running
+    connections are a plain subquery, not a join that would move them into one). What the
+    fast path leaves (a paused connection's probe, a row not due) goes the locked way.
+    """
     now = timezone.now()
+    for status in CLAIMABLE:
+        check_transition(status, S.SENDING)
+    running = Connection.objects.filter(paused_at__isnull=True).values("pk")
+    taken = (
+        Submission.objects.filter(pk=submission_id, status__in=CLAIMABLE, connection_id__in=running)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(
+            status=S.SENDING,
+            attempt_count=F("attempt_count") + 1,
+            sent_at=now,
+            next_attempt_at=None,
+            updated_at=now,
+        )
+    )
+    if taken:
+        return Submission.objects.select_related("connection").get(pk=submission_id)
+    return _claim_locked(submission_id, now)
+
+
+def _claim_locked(submission_id: int, now: Any) -> Submission | None:
     with transaction.atomic():
         rows = _locked(Submission.objects.select_related("connection"), skip_locked=True)
         submission = rows.filter(pk=submission_id).first()

@@ -266,25 +266,30 @@ def test_an_answer_arriving_after_its_lease_was_recovered_is_kept_but_not_applie
     assert submission.attempts.count() == 1
 
 
-def test_a_push_for_a_row_locked_by_another_worker_sends_nothing(leadbyte_destination) -> None:
+def test_a_claim_racing_another_claim_sends_nothing(leadbyte_destination) -> None:
     import threading
+    import time
 
     from django.db import connection as db
     from django.db import transaction
 
-    if not db.features.has_select_for_update_skip_locked:
-        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite serialises writers instead")
+    if db.vendor != "postgresql":
+        pytest.skip("a real race needs two connections; SQLite serialises writers instead")
     submission = SubmissionFactory(destination=leadbyte_destination, payload=PAYLOAD)
     results = []
+
+    def other_worker() -> None:
+        results.append(submission_push(submission_id=submission.pk))
+        db.close()
+
     with transaction.atomic():
-        type(submission).objects.select_for_update().get(pk=submission.pk)
-
-        def other_worker() -> None:
-            results.append(submission_push(submission_id=submission.pk))
-            db.close()
-
+        # This transaction is the first claim: it holds the row while the other arrives.
+        locked = type(submission).objects.select_for_update().get(pk=submission.pk)
         thread = threading.Thread(target=other_worker)
         thread.start()
-        thread.join(10)
-    assert results == [None]
+        time.sleep(0.5)  # the other claim is now waiting on the row lock
+        locked.status = S.SENDING
+        locked.save()
+    thread.join(10)
+    assert results == [None]  # it re-checked the row after the wait and found it taken
     assert SandboxRecord.objects.count() == 0
