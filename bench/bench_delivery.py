@@ -225,7 +225,7 @@ def _processes() -> Any:
     env = child_env(
         os.environ["DATABASE_URL"],
         Q_WORKERS=WORKERS,
-        SUBMISSION_FOLLOW_UP_DELAYS="86400",
+        SUBMISSION_OUTCOME_CHECK_DELAYS="86400",
         CONNECTION_BREAKER_THRESHOLD=1000,
     )
     for name in ("REDIS_URL", "Q_BROKER"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,6 +19,53 @@ from vendors.services import campaigns_sync
 
 LOGINS_FILE = Path(settings.BASE_DIR) / "var" / "demo-logins.txt"
 
+# One SalesByte destination per operation, with the values staff need not know (the
+# sandbox's seeded quote profile 1 and template 10).
+SALESBYTE_DESTINATIONS = {
+    "SalesByte · Lead (brand awareness)": (
+        "create_lead",
+        {
+            "quote_profile_id": 1,
+            "send_type": "email",
+            "type": "newsletter",
+            "chat_enabled": True,
+            "workflows_enabled": True,
+            "allow_customer_document_upload": False,
+            "trigger_created_messages_to_customer": False,
+        },
+    ),
+    # SalesByte quotes want Swedish (+46) phones. The demo desk also sells to UK leads, so
+    # its default quote destinations quote by email and leave the phone out (null).
+    "SalesByte · Quote": (
+        "create_quote",
+        {
+            "quote_profile_id": 1,
+            "send_type": "email",
+            "customer_phone": None,
+            "chat_enabled": True,
+            "workflows_enabled": True,
+            "allow_customer_document_upload": True,
+        },
+    ),
+    "SalesByte · Quote (Swedish customers, choose how to send)": (
+        "create_quote",
+        {
+            "quote_profile_id": 1,
+            "chat_enabled": True,
+            "workflows_enabled": True,
+            "allow_customer_document_upload": True,
+        },
+    ),
+    "SalesByte · Quote from template": (
+        "create_quote_template",
+        {
+            "quote_template_id": 10,
+            "customer_phone": None,
+            "trigger_created_messages_to_customer": True,
+        },
+    ),
+}
+
 
 def _refuse_in_production() -> None:
     if settings.PRODUCTION or not settings.SANDBOX_ENABLED:
@@ -30,13 +78,62 @@ def demo_users_ensure(say: Callable[[str], None]) -> None:
     User = get_user_model()
     if User.objects.filter(username="admin").exists():
         say(f"Demo login: admin (password printed on the first run; also in {LOGINS_FILE})")
+    else:
+        password = secrets.token_urlsafe(12)
+        User.objects.create_superuser("admin", "admin@example.com", password)
+        LOGINS_FILE.parent.mkdir(exist_ok=True)
+        LOGINS_FILE.write_text(f"admin {password}\n")
+        LOGINS_FILE.chmod(0o600)
+        say(f"Demo login created: admin / {password}")
+    demo_sales_user_ensure(say)
+
+
+# What sales staff need to enter leads and follow them: used when the "Sales staff" group
+# (created by the roles migration) is not there.
+SALES_STAFF_GROUP = "Sales staff"
+SALES_STAFF_PERMISSIONS = (
+    "leadhub.add_lead",
+    "leadhub.view_lead",
+    "leadhub.change_lead",
+    "leadhub.view_submission",
+)
+DEMO_SALES_USERNAME = "sales"
+
+
+def sales_staff_grant(user: Any) -> None:
+    """Put the user in the Sales staff role: the group if it exists, else its permissions."""
+    from django.contrib.auth.models import Group, Permission
+
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    group = Group.objects.filter(name=SALES_STAFF_GROUP).first()
+    if group is not None:
+        user.groups.add(group)
+        return
+    for dotted in SALES_STAFF_PERMISSIONS:
+        app_label, codename = dotted.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+
+
+def demo_sales_user_ensure(say: Callable[[str], None]) -> None:
+    """A second demo login in the sales staff role, printed once like the admin's."""
+    _refuse_in_production()
+    User = get_user_model()
+    if User.objects.filter(username=DEMO_SALES_USERNAME).exists():
+        say(f"Demo sales staff login: {DEMO_SALES_USERNAME} (password in {LOGINS_FILE})")
         return
     password = secrets.token_urlsafe(12)
-    User.objects.create_superuser("admin", "admin@example.com", password)
+    user = User.objects.create_user(
+        DEMO_SALES_USERNAME, "sales@example.com", password, first_name="Sam", last_name="Seller"
+    )
+    sales_staff_grant(user)
     LOGINS_FILE.parent.mkdir(exist_ok=True)
-    LOGINS_FILE.write_text(f"admin {password}\n")
+    with LOGINS_FILE.open("a") as logins:
+        logins.write(f"{DEMO_SALES_USERNAME} {password}\n")
     LOGINS_FILE.chmod(0o600)
-    say(f"Demo login created: admin / {password}")
+    say(f"Demo sales staff login created: {DEMO_SALES_USERNAME} / {password}")
 
 
 def demo_connections_ensure(base_url: str) -> list[Connection]:
@@ -57,7 +154,19 @@ def demo_connections_ensure(base_url: str) -> list[Connection]:
 
 
 def demo_destinations_ensure(say: Callable[[str], None]) -> None:
-    """Sync LeadByte campaigns, then make a destination per usable campaign."""
+    """A destination per SalesByte operation; LeadByte campaigns synced, one destination each."""
+    for connection in Connection.objects.filter(
+        kind=VendorKind.SALESBYTE, name__endswith="sandbox"
+    ):
+        for name, (operation, fixed_values) in SALESBYTE_DESTINATIONS.items():
+            Destination.objects.get_or_create(
+                name=name,
+                defaults={
+                    "connection": connection,
+                    "operation": operation,
+                    "fixed_values": fixed_values,
+                },
+            )
     for connection in Connection.objects.filter(kind=VendorKind.LEADBYTE, name__endswith="sandbox"):
         try:
             report = campaigns_sync(connection=connection)
@@ -73,5 +182,55 @@ def demo_destinations_ensure(say: Callable[[str], None]) -> None:
                     "operation": "create_lead",
                     "campaign": campaign,
                     "fixed_values": {"sid": "1"},
+                },
+            )
+    demo_crmcom_getlead_destinations_ensure()
+
+
+# CRM.COM and Getlead: a destination per lead-creating operation, with the values staff
+# need not know (CRM.COM's lead type, importance, priority and source; Getlead's source).
+CRMCOM_GETLEAD_DESTINATIONS: dict[str, list[tuple[str, str, dict]]] = {
+    VendorKind.CRMCOM: [
+        (
+            "CRM.COM · Web lead",
+            "create_lead",
+            {
+                "importance": "IMPORTANCE3",
+                "priority": "3",
+                "type_identifier": "Web lead",
+                "source.type": "WEBSITE",
+                "source.name": "LeadHub web form",
+            },
+        ),
+        (
+            "CRM.COM · Phone enquiry",
+            "create_lead",
+            {
+                "importance": "IMPORTANCE2",
+                "priority": "2",
+                "type_identifier": "Phone enquiry",
+                "source.type": "ADVERTISEMENT",
+                "source.name": "Radio advert",
+            },
+        ),
+    ],
+    VendorKind.GETLEAD: [
+        ("Getlead · Website enquiry", "create_lead", {"source": "LeadHub"}),
+    ],
+}
+
+
+def demo_crmcom_getlead_destinations_ensure() -> None:
+    for kind, rows in CRMCOM_GETLEAD_DESTINATIONS.items():
+        connection = Connection.objects.filter(kind=kind, name__endswith="sandbox").first()
+        if connection is None:
+            continue
+        for name, operation, fixed_values in rows:
+            Destination.objects.get_or_create(
+                name=name,
+                defaults={
+                    "connection": connection,
+                    "operation": operation,
+                    "fixed_values": fixed_values,
                 },
             )

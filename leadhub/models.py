@@ -95,7 +95,7 @@ class Submission(models.Model):
             models.Index(fields=["-created_at", "-id"], name="submission_recent_idx"),
             models.Index(fields=["status", "-created_at"], name="submission_status_idx"),
             models.Index(fields=["connection", "-created_at"], name="submission_conn_idx"),
-            # The dispatcher's scans: pending rows by due time, follow-ups by due time.
+            # The dispatcher's scans: pending rows by due time, outcome checks by due time.
             models.Index(
                 fields=["status", "next_attempt_at"],
                 name="submission_due_idx",
@@ -122,7 +122,7 @@ class Submission(models.Model):
 
 class AttemptKind(models.TextChoices):
     SEND = "send", "Send"
-    FOLLOW_UP = "follow_up", "Follow-up"
+    OUTCOME_CHECK = "outcome_check", "Outcome check"
     LOST = "lost", "Worker lost"  # the worker stopped mid-send; no exchange was recorded
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import phonenumbers
 from django.conf import settings
@@ -14,7 +15,7 @@ class Phone:
     country_code: int
     national: str
 
-    @property
+    @cached_property
     def is_uk_mobile(self) -> bool:
         number = phonenumbers.parse(self.e164)
         return (
@@ -27,8 +28,15 @@ def parse_phone(raw: str, region: str | None = None) -> Phone | None:
     """A valid number in any format people type, or None."""
     if not raw or not raw.strip():
         return None
+    return _parse(raw, region or settings.PHONE_DEFAULT_REGION)
+
+
+# One lead's number is parsed by the form, its validators and the payload builder; a bulk
+# import does that for every row, so the (immutable) answer is remembered.
+@lru_cache(maxsize=4096)
+def _parse(raw: str, region: str) -> Phone | None:
     try:
-        number = phonenumbers.parse(raw, region or settings.PHONE_DEFAULT_REGION)
+        number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_valid_number(number):

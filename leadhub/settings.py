@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_q",
     "leadhub",
+    "leadhub.imports",
     "vendors",
     "vendors.sandbox",
 ]
@@ -205,6 +206,11 @@ PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="GB")
 VENDOR_MAX_RESPONSE_BYTES = env.int("VENDOR_MAX_RESPONSE_BYTES", default=1_000_000)
 STORED_BODY_LIMIT = env.int("STORED_BODY_LIMIT", default=20_000)
 
+# --- Bulk import ----------------------------------------------------------------------
+# The largest CSV file accepted, and how many rows go into one transaction.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=500)
+
 # --- Auth, i18n, static -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -276,8 +282,8 @@ if SUBMISSION_LEASE_SECONDS <= Q_TIMEOUT:
 # a cluster killed with tasks in hand): the dispatcher enqueues it again.
 SUBMISSION_REQUEUE_AFTER = env.int("SUBMISSION_REQUEUE_AFTER", default=120)
 # When to ask a vendor that reports later (LeadByte's queue) what became of a lead.
-SUBMISSION_FOLLOW_UP_DELAYS = env.list(
-    "SUBMISSION_FOLLOW_UP_DELAYS", cast=int, default=[30, 120, 600, 3600, 21600, 86400]
+SUBMISSION_OUTCOME_CHECK_DELAYS = env.list(
+    "SUBMISSION_OUTCOME_CHECK_DELAYS", cast=int, default=[30, 120, 600, 3600, 21600, 86400]
 )
 # The per-connection circuit breaker: this many transient failures in a row pause the
 # connection; a probe goes after the cool-down, doubled after each failed probe.

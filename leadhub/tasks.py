@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from leadhub.services.submissions import (
-    submission_follow_up,
+    submission_check_outcome,
     submission_push,
     submissions_dispatch_due,
+    submissions_push_batch,
 )
 
 
@@ -14,8 +15,12 @@ def push_submission(submission_id: int) -> str:
     return submission.status if submission else "skipped"
 
 
-def follow_up_submission(submission_id: int) -> str:
-    submission = submission_follow_up(submission_id=int(submission_id))
+def push_submission_batch(submission_ids: list[int]) -> int:
+    return submissions_push_batch(submission_ids=submission_ids)
+
+
+def check_submission_outcome(submission_id: int) -> str:
+    submission = submission_check_outcome(submission_id=int(submission_id))
     return submission.vendor_outcome if submission else "skipped"
 
 

@@ -51,3 +51,70 @@ def leadbyte_destination(example_campaign: Campaign) -> Destination:
 @pytest.fixture
 def staff_user(db, django_user_model):
     return django_user_model.objects.create_superuser("boss", "boss@example.com", "pw-boss-123456")
+
+
+SALESBYTE_UUID = "test-salesbyte-uuid-0001"
+SALESBYTE_TOKEN = "test-salesbyte-token-0001"
+
+
+@pytest.fixture
+def salesbyte_connection(sandbox: str) -> Connection:
+    from vendors.sandbox.seed import seed_salesbyte
+
+    seed_salesbyte(uuid=SALESBYTE_UUID, api_token=SALESBYTE_TOKEN)
+    return ConnectionFactory(
+        kind="salesbyte",
+        name="SalesByte test",
+        base_url=f"{sandbox}salesbyte/",
+        credentials={"uuid": SALESBYTE_UUID, "api_token": SALESBYTE_TOKEN},
+    )
+
+
+@pytest.fixture
+def salesbyte_quote_destination(salesbyte_connection: Connection) -> Destination:
+    return DestinationFactory(
+        name="SalesByte quote",
+        connection=salesbyte_connection,
+        operation="create_quote",
+        fixed_values={
+            "quote_profile_id": 1,
+            "workflows_enabled": True,
+            "allow_customer_document_upload": False,
+        },
+    )
+
+
+# --- CRM.COM and Getlead ------------------------------------------------------------------
+
+CRMCOM_CREDENTIALS = {
+    "username": "test.integration",
+    "password": "test-crmcom-pass-123456",
+    "organisation": "TEST-ORG-001",
+}
+GETLEAD_TOKEN = "gl_0123456789abcdef0123"
+
+
+@pytest.fixture
+def crmcom_connection(sandbox: str) -> Connection:
+    from vendors.sandbox.seed import seed_crmcom
+
+    seed_crmcom(CRMCOM_CREDENTIALS)
+    return ConnectionFactory(
+        kind="crmcom",
+        name="CRM.COM test",
+        base_url=f"{sandbox}crmcom/",
+        credentials=dict(CRMCOM_CREDENTIALS),
+    )
+
+
+@pytest.fixture
+def getlead_connection(sandbox: str) -> Connection:
+    from vendors.sandbox.seed import seed_getlead
+
+    seed_getlead(GETLEAD_TOKEN)
+    return ConnectionFactory(
+        kind="getlead",
+        name="Getlead test",
+        base_url=f"{sandbox}getlead/",
+        credentials={"token": GETLEAD_TOKEN},
+    )

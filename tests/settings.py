@@ -18,3 +18,10 @@ VENDOR_READ_TIMEOUT = 5.0
 SUBMISSION_RETRY_JITTER = 0.0
 # The live server's threads must not keep connections open past a test (PostgreSQL teardown).
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Tests serve static files through the finders; no collectstatic output is expected.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT = None
+# Browser tests check pages against a strict Content-Security-Policy (tests/browser/csp.py).
+# Outermost, so it sees the response after the app's own CSP middleware had its say.
+MIDDLEWARE = ["tests.browser.csp.StrictCSPMiddleware", *MIDDLEWARE]  # noqa: F405

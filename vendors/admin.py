@@ -6,18 +6,36 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
 from django_q.tasks import async_task
 
-from leadhub.forms.builder import form_field
-from vendors.models import Campaign, CampaignField, Connection, Destination, PauseReason
+from leadhub.forms.builder import form_field, form_fields
+from vendors.base import Outcome
+from vendors.drift import campaign_changes_acknowledge, open_changes, open_changes_by_campaign
+from vendors.getlead import ASSIGN_DEPARTMENT_FIELDS
+from vendors.health import connection_check
+from vendors.models import (
+    Campaign,
+    CampaignChange,
+    CampaignField,
+    Connection,
+    Destination,
+    PauseReason,
+)
 from vendors.registry import VendorKind, adapter_class, implemented_kinds
+from vendors.services import department_assign
 
 CREDENTIAL_PREFIX = "credential__"
+# Each test is a live vendor call made while the admin waits for the page.
+MAX_TESTED_AT_ONCE = 10
 SETTING_PREFIX = "setting__"
 
 
@@ -98,6 +116,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         "last_success_at",
         "last_error_short",
         "last_sync_at",
+        "last_check",
     )
     list_filter = ("kind", "is_active", "pause_reason")
     search_fields = ("name",)
@@ -112,8 +131,15 @@ class ConnectionAdmin(admin.ModelAdmin):
         "last_error_at",
         "last_sync_at",
         "last_sync_summary",
+        "last_check",
     )
-    actions = ["sync_campaigns", "pause_delivery", "resume_delivery"]
+    actions = [
+        "sync_campaigns",
+        "test_connection",
+        "assign_department",
+        "pause_delivery",
+        "resume_delivery",
+    ]
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
@@ -209,6 +235,38 @@ class ConnectionAdmin(admin.ModelAdmin):
     def last_error_short(self, obj: Connection) -> str:
         return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
 
+    @admin.display(description="Last test", ordering="last_check_at")
+    def last_check(self, obj: Connection) -> str:
+        if obj.last_check_at is None:
+            return "Never tested"
+        state, css = {
+            True: ("OK", "accepted"),
+            False: ("Failed", "rejected"),
+            None: ("No test", "duplicate"),
+        }[obj.last_check_ok]
+        return format_html(
+            '<span class="lh-status lh-status-{}">{}</span> {} ago: {}',
+            css,
+            state,
+            timesince(obj.last_check_at),
+            obj.last_check_message,
+        )
+
+    @admin.action(description="Test connection", permissions=["change"])
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        """The vendor's cheapest authenticated call, now, for each selected connection."""
+        for connection in queryset[:MAX_TESTED_AT_ONCE]:
+            result = connection_check(connection=connection)
+            level = {True: messages.SUCCESS, False: messages.ERROR}.get(result.ok, messages.WARNING)
+            state = {True: "works", False: "failed"}.get(result.ok, "cannot be tested")
+            self.message_user(request, f"{connection.name} {state}: {result.message}", level)
+        if queryset.count() > MAX_TESTED_AT_ONCE:
+            self.message_user(
+                request,
+                f"Only the first {MAX_TESTED_AT_ONCE} were tested; the daily check tests all.",
+                messages.WARNING,
+            )
+
     @admin.action(description="Sync campaigns from LeadByte", permissions=["change"])
     def sync_campaigns(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         leadbyte = queryset.filter(kind=VendorKind.LEADBYTE)
@@ -225,6 +283,49 @@ class ConnectionAdmin(admin.ModelAdmin):
                 request, "Only LeadByte connections have campaigns to sync.", messages.WARNING
             )
 
+    @admin.action(
+        description="Assign a source number to a department (Getlead)", permissions=["change"]
+    )
+    def assign_department(
+        self, request: HttpRequest, queryset: QuerySet[Connection]
+    ) -> HttpResponse | None:
+        """An intermediate page asks for the source number and the department, then each
+        selected Getlead connection is told at once and the answer shown here."""
+        getlead = list(queryset.filter(kind=VendorKind.GETLEAD))
+        if not getlead:
+            self.message_user(
+                request, "Only Getlead connections assign departments.", messages.WARNING
+            )
+            return None
+        form_class = type("DepartmentForm", (forms.Form,), form_fields(ASSIGN_DEPARTMENT_FIELDS))
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            for connection in getlead:
+                result = department_assign(
+                    connection=connection,
+                    source_number=form.cleaned_data["SourceNumber"],
+                    department=form.cleaned_data["department"],
+                )
+                accepted = result.outcome is Outcome.ACCEPTED
+                self.message_user(
+                    request,
+                    f"{connection.name}: {result.message}",
+                    messages.SUCCESS if accepted else messages.ERROR,
+                )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/vendors/connection/assign_department.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Assign a source number to a department",
+                "form": form,
+                "connections": getlead,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
 
 class CampaignFieldInline(admin.TabularInline):
     model = CampaignField
@@ -237,18 +338,82 @@ class CampaignFieldInline(admin.TabularInline):
         return False
 
 
+class CampaignChangeInline(admin.TabularInline):
+    """What syncs changed in the campaign's fields, in plain words, newest first."""
+
+    model = CampaignChange
+    extra = 0
+    can_delete = False
+    verbose_name = "field change found by a sync"
+    verbose_name_plural = "Field changes found by syncs"
+    fields = ("detected_at", "what_changed", "acknowledged_at", "acknowledged_by")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description="What changed")
+    def what_changed(self, obj: CampaignChange) -> str:
+        return format_html_join("", "<div>{}</div>", ((text,) for text in obj.descriptions()))
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ("name", "reference", "connection", "active", "listed", "archived", "synced_at")
+    list_display = (
+        "name",
+        "reference",
+        "connection",
+        "active",
+        "listed",
+        "archived",
+        "synced_at",
+        "open_changes",
+    )
     list_filter = ("connection", "active", "listed")
     search_fields = ("name", "reference")
-    inlines = [CampaignFieldInline]
+    inlines = [CampaignFieldInline, CampaignChangeInline]
+    actions = ["acknowledge_changes"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> list[str]:
-        return [f.name for f in Campaign._meta.fields]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                open_change_count=Count("changes", filter=Q(changes__acknowledged_at__isnull=True))
+            )
+        )
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    @admin.display(description="Unacknowledged field changes", ordering="open_change_count")
+    def open_changes(self, obj: Campaign) -> str:
+        count = getattr(obj, "open_change_count", 0)
+        return format_html('<span class="lh-flag">{} to review</span>', count) if count else "—"
+
+    @admin.action(description="Acknowledge field changes", permissions=["change"])
+    def acknowledge_changes(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        count = sum(campaign_changes_acknowledge(campaign=c, user=request.user) for c in queryset)
+        self.message_user(request, f"{count} field change(s) acknowledged.")
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        campaign = self.get_object(request, unquote(object_id))
+        if (
+            campaign is not None
+            and request.method == "POST"
+            and "_acknowledge_changes" in request.POST
+            and self.has_change_permission(request, campaign)
+        ):
+            # The campaign itself is read-only: acknowledging is all this button does.
+            count = campaign_changes_acknowledge(campaign=campaign, user=request.user)
+            self.message_user(request, f"{count} field change(s) acknowledged.", messages.SUCCESS)
+            return HttpResponseRedirect(request.path)
+        pk = campaign.pk if campaign else None
+        extra = {"open_changes": open_changes_by_campaign([pk]).get(pk, []) if pk else []}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
 
 class DestinationForm(forms.ModelForm):
@@ -263,7 +428,8 @@ class DestinationForm(forms.ModelForm):
         choices = []
         for kind in implemented_kinds():
             for op in adapter_class(kind).operations.values():
-                choices.append((op.name, f"{VendorKind(kind).label}: {op.label}"))
+                if not op.follow_up:  # follow-ups start from a lead's page
+                    choices.append((op.name, f"{VendorKind(kind).label}: {op.label}"))
         self.fields["operation"].choices = sorted(set(choices), key=lambda c: c[1])
 
     def clean(self) -> dict[str, Any]:
@@ -272,7 +438,7 @@ class DestinationForm(forms.ModelForm):
         operation = cleaned.get("operation")
         if connection and operation:
             spec = connection.adapter_class.operations.get(operation)
-            if spec is None:
+            if spec is None or spec.follow_up:
                 self.add_error(
                     "operation", f"{connection.get_kind_display()} has no such operation."
                 )
@@ -288,10 +454,41 @@ class DestinationForm(forms.ModelForm):
 @admin.register(Destination)
 class DestinationAdmin(admin.ModelAdmin):
     form = DestinationForm
-    list_display = ("name", "connection", "operation", "campaign", "is_active")
+    list_display = ("name", "connection", "operation", "campaign", "is_active", "campaign_drift")
     list_filter = ("connection", "is_active")
     list_select_related = ("connection", "campaign")
     search_fields = ("name",)
+    readonly_fields = ("campaign_changes",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Destination]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(campaign_changed=Exists(open_changes().filter(campaign=OuterRef("campaign"))))
+        )
+
+    @admin.display(description="Campaign", ordering="campaign_changed")
+    def campaign_drift(self, obj: Destination) -> str:
+        if not getattr(obj, "campaign_changed", False):
+            return "—"
+        url = reverse("admin:vendors_campaign_change", args=[obj.campaign_id])
+        return format_html('<a class="lh-flag" href="{}">Fields changed: review</a>', url)
+
+    @admin.display(description="Campaign field changes")
+    def campaign_changes(self, obj: Destination) -> str:
+        changes = open_changes_by_campaign([obj.campaign_id]).get(obj.campaign_id, [])
+        if not changes:
+            return "None waiting to be acknowledged."
+        items = format_html_join(
+            "", "<li>{}</li>", ((text,) for c in changes for text in c.descriptions())
+        )
+        url = reverse("admin:vendors_campaign_change", args=[obj.campaign_id])
+        return format_html(
+            '<ul class="lh-drift-list">{}</ul><a href="{}">Review and acknowledge on the '
+            "campaign page</a>",
+            items,
+            url,
+        )
 
     @admin.display(description="Fields staff fill in")
     def staff_fields(self, obj: Destination) -> str:

@@ -118,7 +118,7 @@ _DEFAULT_CONDITION: dict[Outcome, Condition] = {
 
 
 @dataclass
-class FollowUp:
+class OutcomeCheck:
     """What a vendor says later about a lead it took (LeadByte's queue: Valid, Invalid...)."""
 
     label: str  # the vendor's own word, shown on the submission
@@ -211,6 +211,9 @@ class Operation:
     label: str
     fields: tuple[FieldSpec, ...] = ()
     uses_campaign: bool = False
+    # Started from a lead's page about a lead the vendor already has (a Getlead note),
+    # never offered as a destination.
+    follow_up: bool = False
 
 
 _sessions: dict[int, requests.Session] = {}
@@ -253,8 +256,8 @@ class VendorAdapter:
     # True when the vendor itself refuses a lead it already has, so a lead whose answer
     # was lost can be sent again without creating a second one (vendors.outcomes).
     rejects_resent_leads: ClassVar[bool] = False
-    # True when the vendor tells later what became of a lead it took (``follow_up``).
-    follows_up: ClassVar[bool] = False
+    # True when the vendor tells later what became of a lead it took (``check_outcome``).
+    reports_later: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -268,6 +271,16 @@ class VendorAdapter:
         self.settings = dict(settings or {})
         self.exchanges: list[Exchange] = []
         self.redactor = Redactor(self.secret_values())
+
+    @classmethod
+    def for_connection(cls, connection: Any) -> VendorAdapter:
+        """The client for a stored connection; vendors with session state (a login token)
+        override it to reach the connection."""
+        return cls(
+            base_url=connection.base_url,
+            credentials=connection.credentials,
+            settings=connection.settings,
+        )
 
     # --- hooks ------------------------------------------------------------------------
 
@@ -303,24 +316,63 @@ class VendorAdapter:
             retry_after=retry_after,
         )
 
-    def follow_up(self, operation: str, reference: str) -> FollowUp:
+    def resends_safely(self, operation: str = "") -> bool:
+        """Whether a send of ``operation`` whose answer was lost may be made again (see
+        vendors.outcomes). Override where operations differ."""
+        return self.rejects_resent_leads
+
+    def check_outcome(self, operation: str, reference: str) -> OutcomeCheck:
         """Ask the vendor what became of the lead it took as ``reference``.
 
-        Only for adapters with ``follows_up``; raise ``VendorError`` when it cannot say.
+        Only for adapters with ``reports_later``; raise ``VendorError`` when it cannot say.
         """
         raise NotImplementedError
 
+    def validate_payload(self, operation: str, payload: Mapping[str, Any]) -> dict[str, list[str]]:
+        """Problems the vendor would refuse in a would-be payload, by vendor field name.
+
+        For rules one field cannot check alone (a field required only when another has a
+        given value, one of two fields required). The lead entry form calls it before
+        anything is saved and shows each message on the form field that fills that vendor
+        field; a row of a ROWS field is addressed as ``name.<row index>.<row field>``.
+        """
+        return {}
+
     def format_value(self, spec: FieldSpec, value: Any) -> Any:
         """How a cleaned form value travels to this vendor (dates as ISO by default)."""
+        if spec.type is FieldType.ROWS and isinstance(value, list):
+            return [self._format_row(spec.row_fields, row) for row in value]
         if isinstance(value, datetime | date):
             return value.isoformat()
         if isinstance(value, Decimal):
             return float(value) if spec.type is FieldType.DECIMAL else str(value)
         return value
 
+    def _format_row(self, specs: Iterable[FieldSpec], row: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            spec.name: self.format_value(spec, row[spec.name])
+            for spec in specs
+            if row.get(spec.name) not in (None, "", [])
+        }
+
     def base_payload(self, destination: Any) -> dict[str, Any]:
         """Fields every lead to ``destination`` carries before its own (LeadByte's campid)."""
         return {}
+
+    def check(self) -> str:
+        """Make the cheapest authenticated call the vendor has and say what it proved.
+
+        Raise ``VendorError`` when the vendor refuses or cannot be reached. Vendors
+        without such a call keep this default, and the connection page says so.
+        """
+        raise NotImplementedError(f"{self.label} has no connection test yet.")
+
+    def preview_request(self, operation: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """The request ``submit`` would send, built by ``build_request`` and redacted
+        exactly as a stored attempt is: method, URL, headers and body."""
+        request = self.build_request(operation, payload)
+        url = urljoin(self.base_url, request.path.lstrip("/"))
+        return self._redacted_request(request, url)
 
     def secret_values(self) -> list[str]:
         """Every value that must never be stored or logged in clear."""

@@ -25,6 +25,7 @@ class FieldType(StrEnum):
     DECIMAL = "decimal"
     BOOLEAN = "boolean"
     CHOICE = "choice"
+    ROWS = "rows"  # repeatable rows, each made of ``FieldSpec.row_fields``; cleans to a list
 
 
 @dataclass(frozen=True)
@@ -41,4 +42,6 @@ class FieldSpec:
     max_length: int | None = None
     # Which contact field of the lead fills this one (firstname ← first_name, ...).
     contact: str | None = None
+    # The fields of one row, for a ROWS field (SalesByte's quote alternatives).
+    row_fields: tuple[FieldSpec, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)

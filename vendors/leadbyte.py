@@ -16,9 +16,9 @@ from typing import Any
 
 from vendors.base import (
     Condition,
-    FollowUp,
     Operation,
     Outcome,
+    OutcomeCheck,
     VendorAdapter,
     VendorError,
     VendorRequest,
@@ -111,7 +111,7 @@ class LeadByte(VendorAdapter):
     # lead whose answer was lost can be sent again safely.
     rejects_resent_leads = True
     # Live checks (HLR...) can still reject a lead after its queueId: follow apiqueue.
-    follows_up = True
+    reports_later = True
 
     @property
     def api_key(self) -> str:
@@ -127,6 +127,11 @@ class LeadByte(VendorAdapter):
         if not isinstance(body, list):
             raise VendorError("LeadByte answered the campaign list with an unexpected shape.")
         return [c for c in body if isinstance(c, dict)]
+
+    def check(self) -> str:
+        """The campaign list: LeadByte's cheapest call that needs the API key."""
+        count = len(self.list_campaigns())
+        return f"LeadByte accepted the API key and listed {count} campaign(s)."
 
     def get_campaign(self, campaign_id: str) -> dict[str, Any]:
         response = self.send(
@@ -149,7 +154,7 @@ class LeadByte(VendorAdapter):
             raise VendorError("LeadByte answered the queue status with an unexpected shape.")
         return body
 
-    def follow_up(self, operation: str, reference: str) -> FollowUp:
+    def check_outcome(self, operation: str, reference: str) -> OutcomeCheck:
         body = self.queue_status(reference)
         self._raise_for_body(body)
         records = body.get("records")
@@ -167,7 +172,7 @@ class LeadByte(VendorAdapter):
             plain = RESPONSE_CODES.get(code, UNKNOWN_CODE)[1] if code is not None else ""
             detail = str(item.get("message") or "")
             message = " ".join(p for p in (message, plain, detail) if p)
-        return FollowUp(
+        return OutcomeCheck(
             label=label,
             outcome=outcome,
             final=final,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -30,6 +31,9 @@ class Connection(models.Model):
         "sandbox or staging host to test.",
     )
     credentials = EncryptedJSONField(blank=True, default=dict, editable=False)
+    # A session token a vendor issued at login (CRM.COM), with when it was issued: as
+    # secret as the credentials, so encrypted the same way.
+    token_cache = EncryptedJSONField(blank=True, default=dict, editable=False)
     settings = models.JSONField(blank=True, default=dict)
     is_active = models.BooleanField(default=True)
     last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -48,6 +52,11 @@ class Connection(models.Model):
     probing_since = models.DateTimeField(null=True, blank=True, editable=False)
     consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
     failed_probes = models.PositiveIntegerField(default=0, editable=False)
+    # The latest "Test connection" (by hand or the daily check); ok is None when the
+    # vendor's adapter has no check yet.
+    last_check_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_check_ok = models.BooleanField(null=True, blank=True, editable=False)
+    last_check_message = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -62,9 +71,7 @@ class Connection(models.Model):
         return adapter_class(self.kind)
 
     def adapter(self) -> VendorAdapter:
-        return self.adapter_class(
-            base_url=self.base_url, credentials=self.credentials, settings=self.settings
-        )
+        return self.adapter_class.for_connection(self)
 
     def setting(self, name: str) -> Any:
         """A per-vendor setting, falling back to the adapter's declared default."""
@@ -150,6 +157,37 @@ class CampaignField(models.Model):
         }
 
 
+class CampaignChange(models.Model):
+    """What one campaign sync changed in a campaign's fields, kept until an admin
+    acknowledges it. ``changes`` is a list of ``vendors.drift`` entries."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="changes")
+    detected_at = models.DateTimeField(default=timezone.now)
+    changes = models.JSONField(default=list)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-detected_at", "-id"]
+        indexes = [
+            models.Index(fields=["campaign", "acknowledged_at"], name="campaign_change_open_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign}: {len(self.changes)} change(s) on {self.detected_at:%Y-%m-%d}"
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+    def descriptions(self) -> list[str]:
+        from vendors.drift import describe
+
+        return [describe(entry) for entry in self.changes]
+
+
 class Destination(models.Model):
     """What sales staff pick: a connection, an operation, and the values staff need not know."""
 
@@ -164,7 +202,8 @@ class Destination(models.Model):
     fixed_values = models.JSONField(
         blank=True,
         default=dict,
-        help_text="Values sent with every lead and hidden from staff, by vendor field name.",
+        help_text="Values sent with every lead and hidden from staff, by vendor field name. "
+        "null leaves a field out (say, a phone this vendor cannot take).",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

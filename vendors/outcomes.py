@@ -7,9 +7,11 @@ below) and this table turns the condition into an ``Outcome``, for every vendor 
 Where the right answer depends on the vendor, the table keys on adapter attributes, so a
 vendor added later is covered by declaring them:
 
-- ``rejects_resent_leads``: the vendor refuses a lead it already has (LeadByte answers -2).
-  A lost answer is then safe to resend (transient); without that protection the lead may
-  already be there and is held for a person (uncertain), never resent automatically.
+- ``rejects_resent_leads``: the vendor refuses (or merges) a lead it already has (LeadByte
+  answers -2, Getlead updates the enquiry). A lost answer is then safe to resend
+  (transient); without that protection the lead may already be there and is held for a
+  person (uncertain), never resent automatically. An adapter whose operations differ
+  overrides ``resends_safely(operation)`` (Getlead: a note is not safe to repeat).
 
 Besides the outcome, a condition may pause the connection at once (the vendor refused our
 credentials: nothing will get through until an admin fixes them), and may count towards
@@ -52,6 +54,8 @@ class Condition(StrEnum):
     VENDOR_TROUBLE = "vendor_trouble"  # the vendor's own "try later" code (LeadByte -3, -100)
     NO_ANSWER = "no_answer"  # sent, then the answer timed out or the connection dropped
     UNREADABLE_ANSWER = "unreadable_answer"  # a 2xx/3xx we cannot read: truncated, HTML, ...
+    # An error the vendor may raise after it stored the lead (SalesByte's HTTP 500).
+    MAY_HAVE_TAKEN = "may_have_taken"
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,7 @@ OUTCOME_TABLE: dict[Condition, Rule] = {
     # The request may have reached the vendor and we never heard back.
     Condition.NO_ANSWER: Rule(Outcome.TRANSIENT, Outcome.UNCERTAIN, trips_breaker=True),
     Condition.UNREADABLE_ANSWER: Rule(Outcome.TRANSIENT, Outcome.UNCERTAIN, trips_breaker=True),
+    Condition.MAY_HAVE_TAKEN: Rule(Outcome.TRANSIENT, Outcome.UNCERTAIN, trips_breaker=True),
 }
 
 # HTTP statuses the base adapter judges by itself (vendors may read their bodies first).
@@ -118,14 +123,25 @@ def rule_for(condition: Condition | str) -> Rule:
     return OUTCOME_TABLE[Condition(condition)]
 
 
-def outcome_for(condition: Condition | str, adapter: Any) -> Outcome:
+def resends_safely(adapter: Any, operation: str = "") -> bool:
+    """Whether ``adapter`` (a VendorAdapter class or instance) may repeat a send that may
+    have reached the vendor: its ``resends_safely(operation)`` hook, else the
+    ``rejects_resent_leads`` attribute."""
+    hook = getattr(adapter, "resends_safely", None)
+    if not callable(hook):
+        return bool(getattr(adapter, "rejects_resent_leads", False))
+    if isinstance(adapter, type):
+        # Asked of the class (a recovered lease): the hook reads only class attributes.
+        return bool(hook(adapter.__new__(adapter), operation))
+    return bool(hook(operation))
+
+
+def outcome_for(condition: Condition | str, adapter: Any, operation: str = "") -> Outcome:
     """The outcome of ``condition`` for ``adapter`` (a VendorAdapter class or instance)."""
     rule = rule_for(condition)
-    return (
-        rule.with_dedupe if getattr(adapter, "rejects_resent_leads", False) else rule.without_dedupe
-    )
+    return rule.with_dedupe if resends_safely(adapter, operation) else rule.without_dedupe
 
 
-def resend_is_safe(adapter: Any) -> bool:
+def resend_is_safe(adapter: Any, operation: str = "") -> bool:
     """Whether a send that may have reached the vendor can be made again automatically."""
-    return outcome_for(Condition.NO_ANSWER, adapter) is Outcome.TRANSIENT
+    return outcome_for(Condition.NO_ANSWER, adapter, operation) is Outcome.TRANSIENT

@@ -33,6 +33,7 @@ SENSITIVE_NAMES = frozenset(
         "proxy-authorization",
     }
 )
+_URL_MASK = "LEADHUB-MASKED-VALUE"
 # Short values would mask innocent text; real credentials are longer than this.
 _MIN_SECRET_LENGTH = 6
 
@@ -73,11 +74,11 @@ class Redactor:
 
     def url(self, url: str) -> str:
         parts = urlsplit(url)
+        # urlencode would percent-encode the mask's bullets: mask with an ASCII stand-in.
         query = urlencode(
             [
-                (k, MASK if is_sensitive_name(k) else v)
+                (k, _URL_MASK if is_sensitive_name(k) else v)
                 for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            ],
-            safe="•",
-        )
+            ]
+        ).replace(_URL_MASK, MASK)
         return self.text(urlunsplit(parts._replace(query=query)))

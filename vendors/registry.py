@@ -16,8 +16,11 @@ class VendorKind(models.TextChoices):
 
 
 ADAPTERS: dict[str, str] = {
+    VendorKind.SALESBYTE: "vendors.salesbyte.SalesByte",
     VendorKind.LEADBYTE: "vendors.leadbyte.LeadByte",
 }
+ADAPTERS[VendorKind.CRMCOM] = "vendors.crmcom.CrmCom"
+ADAPTERS[VendorKind.GETLEAD] = "vendors.getlead.Getlead"
 
 
 def implemented_kinds() -> list[str]:

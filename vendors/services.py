@@ -1,4 +1,4 @@
-"""Vendor-side business rules: the LeadByte campaign cache."""
+"""Vendor-side business rules: the LeadByte campaign cache, Getlead department routing."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from vendors.base import VendorError
+from vendors.base import Outcome, VendorError, VendorResult
+from vendors.drift import campaign_drift_record, fields_metadata
+from vendors.getlead import Getlead
 from vendors.leadbyte import LeadByte
 from vendors.models import Campaign, CampaignField, Connection
 
@@ -87,6 +89,7 @@ def _sync_one(connection: Connection, detail: dict, now: object, report: SyncRep
         connection=connection, vendor_id=vendor_id, defaults={**values, "synced_at": now}
     )
     before = _snapshot(campaign) if not created else None
+    fields_before = fields_metadata(campaign) if not created else None
     for name, value in values.items():
         setattr(campaign, name, value)
     campaign.listed = True
@@ -112,6 +115,10 @@ def _sync_one(connection: Connection, detail: dict, now: object, report: SyncRep
             },
         )
     campaign.fields.exclude(name__in=kept).delete()
+    if fields_before is not None:
+        campaign_drift_record(
+            campaign=campaign, before=fields_before, after=fields_metadata(campaign), now=now
+        )
     if created:
         report.added.append(campaign.reference)
     elif before != _snapshot(campaign):
@@ -126,3 +133,26 @@ def _snapshot(campaign: Campaign) -> tuple:
     )
     own = tuple(getattr(campaign, n) for n in (*CAMPAIGN_TEXT, *CAMPAIGN_FLAGS))
     return own, fields
+
+
+def department_assign(
+    *, connection: Connection, source_number: str, department: str
+) -> VendorResult:
+    """Tell Getlead to hand the leads of ``source_number`` to ``department``'s agents.
+
+    The answer is returned for the admin to show and recorded on the connection: a success
+    as ``last_success_at``, a refusal or a failure as ``last_error``.
+    """
+    adapter = connection.adapter()
+    if not isinstance(adapter, Getlead):
+        raise ValueError(f"{connection} is not a Getlead connection")
+    result = adapter.assign_department(source_number=source_number, department=department).result
+    now = timezone.now()
+    if result.outcome is Outcome.ACCEPTED:
+        Connection.objects.filter(pk=connection.pk).update(last_success_at=now)
+    else:
+        Connection.objects.filter(pk=connection.pk).update(
+            last_error=f"Department assignment failed: {result.message}", last_error_at=now
+        )
+    logger.info("department assignment on connection %s: %s", connection.pk, result.outcome.value)
+    return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vendors.base import VendorError
+from vendors.health import connections_check_active
 from vendors.models import Connection
 from vendors.services import campaigns_sync
 
@@ -14,3 +15,8 @@ def sync_campaigns(connection_id: int) -> str:
     except VendorError as err:
         # Recorded on the connection by the service; the task itself did its job.
         return f"failed: {err.message}"
+
+
+def check_connections() -> str:
+    tally = connections_check_active()
+    return ", ".join(f"{n} {label}" for label, n in tally.items())

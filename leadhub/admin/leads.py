@@ -2,18 +2,35 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from leadhub.admin.changelists import LeadListMixin
+from leadhub.admin.desk import carried_post_data, destination_drift_warnings
 from leadhub.admin.display import link_buttons, status_badge
+from leadhub.admin.lead_page import lead_status_payload
+from leadhub.forms.builder import form_fields
 from leadhub.forms.lead_entry import DestinationChoiceForm, lead_entry_form_class
 from leadhub.models import Lead, Submission
+from leadhub.services.follow_ups import (
+    FollowUpRefused,
+    follow_up_choices,
+    follow_up_create,
+    follow_up_find,
+    follow_up_kinds,
+    follow_up_lead_values,
+    follow_up_staff_specs,
+)
 from leadhub.services.leads import lead_create_and_send
+from leadhub.services.preview import lead_preview
 from vendors.models import Destination
+from vendors.registry import VendorKind
 
 
 class SubmissionInline(admin.TabularInline):
@@ -22,7 +39,7 @@ class SubmissionInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
     fields = (
-        "destination",
+        "sent_to",
         "status_display",
         "vendor_reference",
         "vendor_message",
@@ -43,9 +60,25 @@ class SubmissionInline(admin.TabularInline):
     def link_buttons(self, obj: Submission) -> str:
         return link_buttons(obj.links)
 
+    @admin.display(description="Sent to")
+    def sent_to(self, obj: Submission) -> str:
+        if obj.destination_id:
+            return str(obj.destination)
+        # A follow-up: no destination, the connection and the operation say where it went.
+        operation = obj.connection.adapter_class.operations.get(obj.operation)
+        return f"{obj.connection.name} · {operation.label if operation else obj.operation}"
+
+
+class FollowUpChoiceForm(forms.Form):
+    follow_up = forms.ChoiceField(label="Follow-up")
+
+    def __init__(self, *args: Any, kind: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["follow_up"].choices = [(c.key, c.label) for c in follow_up_choices(kind)]
+
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(LeadListMixin, admin.ModelAdmin):
     list_display = ("__str__", "email", "phone", "company", "owner", "created_at")
     search_fields = ("first_name", "last_name", "email", "=phone_e164", "company")
     list_select_related = ("owner",)
@@ -62,8 +95,33 @@ class LeadAdmin(admin.ModelAdmin):
         "owner",
         "created_at",
     )
-    inlines = [SubmissionInline]
+    # The lead page shows the submissions as a live panel (templates/admin/leadhub/lead/).
+    inlines = []
     show_full_result_count = False
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "<path:object_id>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name="leadhub_lead_status",
+            ),
+            path(
+                "<path:object_id>/follow-up/",
+                self.admin_site.admin_view(self.follow_up_view),
+                name="leadhub_lead_follow_up",
+            ),
+        ]
+        return [*own, *super().get_urls()]
+
+    def status_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        """The lead's submissions as JSON, polled by the lead page while work is pending."""
+        lead = self.get_object(request, unquote(object_id))
+        if lead is None:
+            return JsonResponse({"error": "No such lead."}, status=404)
+        if not self.has_view_or_change_permission(request, lead):
+            return JsonResponse({"error": "You may not see this lead."}, status=403)
+        return JsonResponse(lead_status_payload(lead, request))
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
@@ -81,7 +139,24 @@ class LeadAdmin(admin.ModelAdmin):
         destinations: list[Destination] = list(chooser.cleaned_data["destinations"])
         form_class = lead_entry_form_class(destinations)
         form = form_class(request.POST or None)
-        if request.method == "POST" and form.is_valid():
+        drift = destination_drift_warnings(destinations)
+        if request.method == "POST" and form.is_valid() and not request.POST.get("edit"):
+            if not request.POST.get("confirm"):
+                # Valid: show exactly what each destination will get; nothing is saved yet.
+                return self._render(
+                    request,
+                    "admin/leadhub/lead/preview.html",
+                    {
+                        "previews": lead_preview(
+                            contact=form.contact_data(),
+                            destinations=destinations,
+                            destination_values=form.destination_values(),
+                        ),
+                        "carried": carried_post_data(request),
+                        "drift": drift,
+                        "title": "Send a lead: check before sending",
+                    },
+                )
             lead = lead_create_and_send(
                 contact=form.contact_data(),
                 destinations=destinations,
@@ -101,7 +176,77 @@ class LeadAdmin(admin.ModelAdmin):
             {
                 "form": form,
                 "destinations": destinations,
+                "drift": drift,
                 "title": "Send a lead",
+                "media": self.media + form.media,
+            },
+        )
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        # The vendors with follow-ups (Getlead) each get a link above the lead.
+        links = [
+            (f"{VendorKind(kind).label} follow-up", f"?kind={kind}") for kind in follow_up_kinds()
+        ]
+        context = {**(extra_context or {}), "follow_up_links": links}
+        return super().change_view(request, object_id, form_url, context)
+
+    def follow_up_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Pick a follow-up (connection · operation), fill its fields, queue it for the lead."""
+        lead = self.get_object(request, unquote(object_id))
+        if lead is None:
+            raise Http404("No such lead")
+        if not self.has_change_permission(request, lead):
+            raise PermissionDenied
+        lead_url = reverse("admin:leadhub_lead_change", args=[lead.pk])
+        context: dict[str, Any] = {"lead": lead, "lead_url": lead_url, "original": lead}
+        kind = request.GET.get("kind", "")
+        chooser = FollowUpChoiceForm(request.GET if "follow_up" in request.GET else None, kind=kind)
+        if not chooser.is_valid():
+            label = VendorKind(kind).label if kind in VendorKind.values else "Vendor"
+            return self._render(
+                request,
+                "admin/leadhub/lead/follow_up.html",
+                {**context, "chooser": chooser, "title": f"{label} follow-up for {lead}"},
+            )
+        choice = follow_up_find(chooser.cleaned_data["follow_up"])
+        if choice is None:
+            raise Http404("No such follow-up")
+        specs = follow_up_staff_specs(choice.operation)
+        form_class = type("FollowUpForm", (forms.Form,), form_fields(specs))
+        form = form_class(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            try:
+                follow_up_create(
+                    lead=lead,
+                    connection=choice.connection,
+                    operation=choice.operation.name,
+                    values=form.cleaned_data,
+                    created_by=request.user,
+                )
+            except FollowUpRefused as err:
+                form.add_error(None, str(err))
+            else:
+                self.message_user(
+                    request,
+                    f"{choice.label} queued for {lead}; its result shows in the list below.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(lead_url)
+        return self._render(
+            request,
+            "admin/leadhub/lead/follow_up.html",
+            {
+                **context,
+                "choice": choice,
+                "form": form,
+                "from_lead": follow_up_lead_values(choice.operation, lead),
+                "title": f"{choice.label} for {lead}",
                 "media": self.media + form.media,
             },
         )

@@ -13,14 +13,19 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from leadhub.admin.changelists import SubmissionListMixin
 from leadhub.admin.display import link_buttons, status_badge
 from leadhub.forms.resend import SubmissionEditForm
 from leadhub.models import Attempt, Submission
 from leadhub.services.attention import stuck_submissions_q
+from leadhub.services.quotes import quote_status_text, submissions_quote_refresh
 from leadhub.services.submissions import submission_resend
 from leadhub.statuses import TRANSITIONS, SubmissionStatus
 
 S = SubmissionStatus
+
+# Quotes are read from SalesByte while the page waits: keep one action's reads few.
+REFRESH_LIMIT = 20
 
 
 # What a person may send again: refused, given up, or unanswered (never what is in flight).
@@ -85,7 +90,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(SubmissionListMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "lead",
@@ -114,7 +119,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     inlines = [AttemptInline]
-    actions = ["resend"]
+    actions = ["resend", "refresh_from_salesbyte"]
     change_form_template = "admin/leadhub/submission/change_form.html"
     readonly_fields = (
         "lead",
@@ -129,6 +134,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         "vendor_code",
         "vendor_message",
         "link_buttons",
+        "quote_status",
         "field_errors",
         "payload",
         "response_data",
@@ -154,6 +160,7 @@ class SubmissionAdmin(admin.ModelAdmin):
                     "vendor_outcome",
                     "vendor_message",
                     "link_buttons",
+                    "quote_status",
                 )
             },
         ),
@@ -302,6 +309,26 @@ class SubmissionAdmin(admin.ModelAdmin):
                 rows,
             ),
         )
+
+    @admin.display(description="Quote")
+    def quote_status(self, obj: Submission) -> str:
+        state = (obj.response_data or {}).get("quote")
+        if not isinstance(state, dict):
+            return "—"
+        return f"{quote_status_text(state).capitalize()} · read {state.get('refreshed_at', '')}"
+
+    @admin.action(description="Refresh from SalesByte", permissions=["change"])
+    def refresh_from_salesbyte(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True)[: REFRESH_LIMIT + 1])
+        for refresh in submissions_quote_refresh(submission_ids=ids[:REFRESH_LIMIT]):
+            level = messages.SUCCESS if refresh.refreshed else messages.WARNING
+            self.message_user(request, refresh.message, level)
+        if len(ids) > REFRESH_LIMIT:
+            self.message_user(
+                request,
+                f"Only the first {REFRESH_LIMIT} were read; select fewer to read the rest.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Send again", permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:

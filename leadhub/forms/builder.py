@@ -60,6 +60,16 @@ def form_field(spec: FieldSpec) -> forms.Field:
         "help_text": spec.help,
         "initial": spec.default,
     }
+    declared: list[Any] = []
+    if spec.extra.get("invalid_if"):
+        # A vendor-declared shape for free text (Getlead's "name = value" lines, say).
+        declared.append(
+            RegexValidator(
+                spec.extra["invalid_if"],
+                spec.extra.get("invalid_message", "Enter a valid value."),
+                inverse_match=True,
+            )
+        )
     kind = spec.type
     if kind is FieldType.CHOICE:
         choices = list(spec.choices)
@@ -90,13 +100,15 @@ def form_field(spec: FieldSpec) -> forms.Field:
             **common,
         )
     if kind is FieldType.TEXTAREA:
-        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+        return forms.CharField(
+            widget=forms.Textarea(attrs={"rows": 3}), validators=declared, **common
+        )
     validators = {
         FieldType.ALPHABETICAL: [alphabetical],
         FieldType.UK_MOBILE: [_uk_mobile],
         FieldType.PHONE: [_phone],
         FieldType.POSTCODE: [uk_postcode],
-    }.get(kind, [])
+    }.get(kind, []) + declared
     if kind is FieldType.TEXT and spec.extra.get("known_type") is False:
         _log_unknown_type(str(spec.extra.get("data_type")))
     return forms.CharField(

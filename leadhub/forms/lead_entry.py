@@ -12,9 +12,18 @@ from typing import Any, ClassVar
 from django import forms
 
 from leadhub.forms.builder import form_field, form_fields
+from leadhub.forms.rows import RowsFormSet, rows_formset_class
 from leadhub.phones import parse_phone
-from leadhub.services.leads import contact_values
+from leadhub.services.leads import contact_values, destination_payload_build
+from vendors.fieldspec import FieldSpec, FieldType
 from vendors.models import Destination
+
+# The contact form field that carries each contact value vendors receive.
+CONTACT_VALUE_FIELDS = {
+    "full_name": "first_name",
+    "phone_country_code": "phone",
+    "phone_national": "phone",
+}
 
 
 def destination_prefix(destination: Destination) -> str:
@@ -38,13 +47,23 @@ class ContactForm(forms.Form):
 
 class LeadEntryForm(ContactForm):
     destinations: ClassVar[Sequence[Destination]] = ()
+    # Form name → the ROWS field entered as repeatable rows (a formset, not a form field).
+    row_specs: ClassVar[dict[str, FieldSpec]] = {}
 
-    def fieldsets(self) -> list[tuple[str, list[forms.BoundField]]]:
-        sets = [("Contact", [self[name] for name in ContactForm.base_fields])]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.row_sets: dict[str, RowsFormSet] = {
+            name: rows_formset_class(spec)(self.data if self.is_bound else None, prefix=name)
+            for name, spec in self.row_specs.items()
+        }
+
+    def fieldsets(self) -> list[tuple[str, list[forms.BoundField], list[RowsFormSet]]]:
+        sets = [("Contact", [self[name] for name in ContactForm.base_fields], [])]
         for destination in self.destinations:
             prefix = destination_prefix(destination)
             bound = [self[name] for name in self.fields if name.startswith(prefix)]
-            sets.append((str(destination), bound))
+            rows = [rows for name, rows in self.row_sets.items() if name.startswith(prefix)]
+            sets.append((str(destination), bound, rows))
         return sets
 
     def clean(self) -> dict[str, Any]:
@@ -61,7 +80,66 @@ class LeadEntryForm(ContactForm):
                 except forms.ValidationError as err:
                     for message in err.messages:
                         self.add_error(spec.contact, f"{destination}: {message}")
+        for name, rows in self.row_sets.items():
+            if rows.is_valid():
+                cleaned[name] = rows.rows()
+            else:
+                self.add_error(None, f"{rows.spec.label}: correct the rows below.")
+        for destination in self.destinations:
+            self._check_vendor_rules(destination, cleaned)
         return cleaned
+
+    def _check_vendor_rules(self, destination: Destination, cleaned: dict[str, Any]) -> None:
+        """Ask the vendor's adapter what it would refuse in the payload this form makes, and
+        show each problem on the field that fills that vendor field."""
+        prefix = destination_prefix(destination)
+        values = {k.removeprefix(prefix): v for k, v in cleaned.items() if k.startswith(prefix)}
+        payload = destination_payload_build(
+            destination=destination, contact=self.contact_data(), values=values
+        )
+        adapter = destination.connection.adapter_class(
+            base_url=destination.connection.base_url, credentials={}
+        )
+        specs = {spec.name: spec for spec in destination.field_specs()}
+        for vendor_field, messages in adapter.validate_payload(
+            destination.operation, payload
+        ).items():
+            # A dot addresses a row of a ROWS field, unless the vendor's own name has one
+            # (CRM.COM's "source.name").
+            name, _, row_part = vendor_field.partition(".")
+            if vendor_field in specs:
+                name, row_part = vendor_field, ""
+            spec = specs.get(name)
+            if row_part and f"{prefix}{name}" in self.row_sets:
+                index, _, row_field = row_part.partition(".")
+                for message in messages:
+                    self.row_sets[f"{prefix}{name}"].add_row_error(
+                        int(index) if index.isdigit() else -1, row_field, message
+                    )
+                rows_label = f"{destination}: correct the {spec.label.lower()} rows."
+                if rows_label not in self.non_field_errors():
+                    self.add_error(None, rows_label)
+                continue
+            target = self._form_field_for(destination, spec)
+            if target in self.errors:
+                continue  # that field already says what is wrong with it
+            label = spec.label if spec else vendor_field
+            for message in messages:
+                if target is None:
+                    self.add_error(None, f"{destination}: {label}: {message}")
+                elif target in ContactForm.base_fields:
+                    self.add_error(target, f"{destination}: {message}")
+                else:
+                    self.add_error(target, message)
+
+    def _form_field_for(self, destination: Destination, spec: FieldSpec | None) -> str | None:
+        """The form field that fills a vendor field; None for a fixed or unknown one."""
+        if spec is None or spec.name in destination.fixed_values:
+            return None
+        if spec.contact:
+            return CONTACT_VALUE_FIELDS.get(spec.contact, spec.contact)
+        name = f"{destination_prefix(destination)}{spec.name}"
+        return name if name in self.fields else None
 
     def contact_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data.get(name) for name in ContactForm.base_fields}
@@ -79,10 +157,14 @@ class LeadEntryForm(ContactForm):
 
 
 def lead_entry_form_class(destinations: Sequence[Destination]) -> type[LeadEntryForm]:
-    attrs: dict[str, Any] = {"destinations": tuple(destinations)}
+    attrs: dict[str, Any] = {"destinations": tuple(destinations), "row_specs": {}}
     for destination in destinations:
+        prefix = destination_prefix(destination)
         specs = [s for s in destination.staff_field_specs() if not s.contact]
-        attrs.update(form_fields(specs, prefix=destination_prefix(destination)))
+        attrs.update(form_fields([s for s in specs if s.type is not FieldType.ROWS], prefix))
+        attrs["row_specs"].update(
+            {f"{prefix}{s.name}": s for s in specs if s.type is FieldType.ROWS}
+        )
     return type("LeadEntryForm", (LeadEntryForm,), attrs)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -10,9 +10,16 @@ from django.db import transaction
 from leadhub.models import Lead
 from leadhub.phones import parse_phone
 from leadhub.services.submissions import submission_create
+from vendors.base import VendorAdapter
+from vendors.fieldspec import FieldSpec
 from vendors.models import Destination
 
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "company", "notes")
+
+
+def lead_contact(lead: Lead) -> dict[str, Any]:
+    """A saved lead's contact details, as the entry form gives them."""
+    return {name: getattr(lead, name) for name in CONTACT_FIELDS}
 
 
 def contact_values(contact: Mapping[str, Any]) -> dict[str, Any]:
@@ -27,20 +34,23 @@ def contact_values(contact: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def destination_payload_build(
-    *, destination: Destination, contact: Mapping[str, Any], values: Mapping[str, Any]
+def payload_build(
+    *,
+    adapter: VendorAdapter,
+    specs: Iterable[FieldSpec],
+    contact: Mapping[str, Any],
+    values: Mapping[str, Any],
+    fixed_values: Mapping[str, Any] | None = None,
+    payload: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The vendor fields for one destination: fixed values, mapped contact fields and the
-    values staff typed, each formatted the way that vendor wants it."""
-    connection = destination.connection
-    adapter = connection.adapter_class(
-        base_url=connection.base_url, credentials={}, settings=connection.settings
-    )
+    """The vendor fields of ``specs``: fixed values, mapped contact fields and the values
+    staff typed, each formatted the way that vendor wants it."""
+    fixed = fixed_values or {}
     mapped = contact_values(contact)
-    payload: dict[str, Any] = adapter.base_payload(destination)
-    for spec in destination.field_specs():
-        if spec.name in destination.fixed_values:
-            value = destination.fixed_values[spec.name]
+    payload = dict(payload or {})
+    for spec in specs:
+        if spec.name in fixed:
+            value = fixed[spec.name]
         elif spec.contact:
             value = mapped.get(spec.contact)
         else:
@@ -49,6 +59,34 @@ def destination_payload_build(
             continue
         payload[spec.name] = adapter.format_value(spec, value)
     return payload
+
+
+def destination_payload_build(
+    *, destination: Destination, contact: Mapping[str, Any], values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The vendor fields for one destination, after what the vendor adds for it (campid)."""
+    connection = destination.connection
+    adapter = connection.adapter_class(
+        base_url=connection.base_url, credentials={}, settings=connection.settings
+    )
+    return payload_build(
+        adapter=adapter,
+        specs=destination.field_specs(),
+        contact=contact,
+        values=values,
+        fixed_values=destination.fixed_values,
+        payload=adapter.base_payload(destination),
+    )
+
+
+def lead_build(*, contact: Mapping[str, Any], owner: Any = None) -> Lead:
+    """An unsaved lead from contact details (the bulk import saves many at once)."""
+    phone = parse_phone(contact.get("phone") or "")
+    return Lead(
+        **{name: contact.get(name) or "" for name in CONTACT_FIELDS},
+        phone_e164=phone.e164 if phone else "",
+        owner=owner,
+    )
 
 
 @transaction.atomic
@@ -60,12 +98,8 @@ def lead_create_and_send(
     owner: Any = None,
 ) -> Lead:
     """Save the lead and one queued submission per destination, all or nothing."""
-    phone = parse_phone(contact.get("phone") or "")
-    lead = Lead.objects.create(
-        **{name: contact.get(name) or "" for name in CONTACT_FIELDS},
-        phone_e164=phone.e164 if phone else "",
-        owner=owner,
-    )
+    lead = lead_build(contact=contact, owner=owner)
+    lead.save()
     for destination in destinations:
         payload = destination_payload_build(
             destination=destination,

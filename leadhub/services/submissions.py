@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -45,17 +46,23 @@ logger = logging.getLogger(__name__)
 
 S = SubmissionStatus
 PUSH_TASK = "leadhub.tasks.push_submission"
-FOLLOW_UP_TASK = "leadhub.tasks.follow_up_submission"
+OUTCOME_CHECK_TASK = "leadhub.tasks.check_submission_outcome"
+PUSH_BATCH_TASK = "leadhub.tasks.push_submission_batch"
+# One broker message per this many submissions when many are queued at once (bulk import,
+# the dispatcher): 100,000 imported leads become 1,000 messages, not 100,000.
+PUSH_BATCH_SIZE = 100
+# The most submissions one dispatcher run hands out, oldest first; the next run takes more.
+DISPATCH_LIMIT = 2000
 # A retry booked with django-q2's scheduler fires within its 30 s tick; past this it was
 # lost and the dispatcher enqueues it.
 RETRY_BOOKING_GRACE = timedelta(seconds=60)
 
 
-def submission_create(
+def submission_build(
     *, lead: Lead, destination: Destination, payload: dict[str, Any], created_by: Any = None
 ) -> Submission:
-    """Create a queued submission; it is pushed in the background once the caller commits."""
-    submission = Submission.objects.create(
+    """An unsaved queued submission (the bulk import saves many at once)."""
+    return Submission(
         lead=lead,
         destination=destination,
         connection=destination.connection,
@@ -65,6 +72,16 @@ def submission_create(
         created_by=created_by,
         enqueued_at=timezone.now(),
     )
+
+
+def submission_create(
+    *, lead: Lead, destination: Destination, payload: dict[str, Any], created_by: Any = None
+) -> Submission:
+    """Create a queued submission; it is pushed in the background once the caller commits."""
+    submission = submission_build(
+        lead=lead, destination=destination, payload=payload, created_by=created_by
+    )
+    submission.save()
     _enqueue_on_commit([submission.pk])
     return submission
 
@@ -102,6 +119,53 @@ def _enqueue_on_commit(ids: list[int]) -> None:
 
 def _orm_broker_on_default() -> bool:
     return settings.Q_CLUSTER.get("orm") == "default" and "redis" not in settings.Q_CLUSTER
+
+
+def submissions_enqueue_batches(*, submission_ids: Sequence[int]) -> int:
+    """Hand many primary keys to the worker after commit, PUSH_BATCH_SIZE per message.
+
+    Returns the number of messages. Each batch is pushed one submission after another by one
+    worker, so a big import cannot flood the broker or crowd out leads typed in meanwhile.
+    The rows are stamped as handed out, so the dispatcher leaves them alone meanwhile.
+    """
+    ids = [int(pk) for pk in submission_ids]
+    batches = [ids[i : i + PUSH_BATCH_SIZE] for i in range(0, len(ids), PUSH_BATCH_SIZE)]
+    if ids:
+        Submission.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
+
+    def enqueue() -> None:
+        for batch in batches:
+            async_task(PUSH_BATCH_TASK, batch, group="push")
+
+    if batches:
+        transaction.on_commit(enqueue)
+    return len(batches)
+
+
+def _batch_time_budget() -> float:
+    """Seconds a batch may run before handing its rest on: below the task timeout, with room
+    for one last vendor call."""
+    vendor_call = settings.VENDOR_CONNECT_TIMEOUT + settings.VENDOR_READ_TIMEOUT
+    return max(5.0, settings.Q_TIMEOUT - vendor_call - 5.0)
+
+
+def submissions_push_batch(*, submission_ids: Sequence[int]) -> int:
+    """Push each submission in turn; return how many were tried.
+
+    What the time budget leaves is enqueued again as a new batch. A push that fails is logged
+    and left to the dispatcher's recovery; it does not stop the rest.
+    """
+    ids = [int(pk) for pk in submission_ids]
+    deadline = time.monotonic() + _batch_time_budget()
+    for done, pk in enumerate(ids):
+        if time.monotonic() > deadline:
+            async_task(PUSH_BATCH_TASK, ids[done:], group="push")
+            return done
+        try:
+            submission_push(submission_id=pk)
+        except Exception:
+            logger.exception("submission %s: push failed", pk)
+    return len(ids)
 
 
 def submission_transition(submission: Submission, new_status: str, **fields: Any) -> None:
@@ -271,7 +335,7 @@ def _record(submission: Submission, delivery: Delivery) -> Submission:
                     "whose answer was lost."
                 )
             if result.outcome in (Outcome.ACCEPTED, Outcome.QUARANTINED):
-                fields.update(_follow_up_start(locked, result, now))
+                fields.update(_outcome_check_start(locked, result, now))
             new_status = OUTCOME_STATUS[result.outcome]
             submission_transition(locked, new_status, completed_at=now, **fields)
     connection_record_result(
@@ -318,26 +382,26 @@ def _schedule_retry(submission: Submission) -> None:
     )
 
 
-# --- follow-ups: what the vendor says later -----------------------------------------------
+# --- outcome checks: what the vendor says later ------------------------------------------
 
 
-def follow_up_delays() -> list[int]:
-    return [int(d) for d in settings.SUBMISSION_FOLLOW_UP_DELAYS]
+def outcome_check_delays() -> list[int]:
+    return [int(d) for d in settings.SUBMISSION_OUTCOME_CHECK_DELAYS]
 
 
-def _follow_up_start(submission: Submission, result: VendorResult, now: Any) -> dict[str, Any]:
+def _outcome_check_start(submission: Submission, result: VendorResult, now: Any) -> dict[str, Any]:
     adapter_class = submission.connection.adapter_class
-    if not adapter_class.follows_up or not result.reference or not follow_up_delays():
+    if not adapter_class.reports_later or not result.reference or not outcome_check_delays():
         return {}
     return {
-        "next_check_at": now + timedelta(seconds=follow_up_delays()[0]),
+        "next_check_at": now + timedelta(seconds=outcome_check_delays()[0]),
         "check_count": 0,
         "vendor_outcome": str(result.data.get("queue_status", "")) if result.data else "",
         "vendor_outcome_at": now,
     }
 
 
-def submission_follow_up(*, submission_id: int) -> Submission | None:
+def submission_check_outcome(*, submission_id: int) -> Submission | None:
     """Ask the vendor what became of a lead it took; apply a late rejection or release."""
     now = timezone.now()
     with transaction.atomic():
@@ -359,7 +423,7 @@ def submission_follow_up(*, submission_id: int) -> Submission | None:
     adapter = submission.connection.adapter()
     adapter.exchanges = []
     try:
-        verdict = adapter.follow_up(submission.operation, submission.vendor_reference)
+        verdict = adapter.check_outcome(submission.operation, submission.vendor_reference)
         error = None
     except VendorError as err:
         verdict, error = None, err
@@ -370,11 +434,11 @@ def submission_follow_up(*, submission_id: int) -> Submission | None:
                 locked,
                 adapter.exchanges,
                 verdict or (error.as_result() if error else None),
-                AttemptKind.FOLLOW_UP,
+                AttemptKind.OUTCOME_CHECK,
                 _next_number(locked),
             )
         )
-        delays = follow_up_delays()
+        delays = outcome_check_delays()
         later = (
             now + timedelta(seconds=delays[locked.check_count])
             if locked.check_count < len(delays)
@@ -418,7 +482,7 @@ def submissions_dispatch_due() -> int:
     Runs on a schedule (every minute, created by a migration): it recovers SENDING leases
     left by a worker that died, enqueues retries whose booking was lost and queued rows
     whose task a broker lost, sends one probe per connection paused after failures, and
-    asks vendors about the leads they took (follow-ups).
+    asks vendors what became of the leads they took (outcome checks).
     """
     now = timezone.now()
     recovered = submissions_recover_stale_leases(now=now)
@@ -430,7 +494,10 @@ def submissions_dispatch_due() -> int:
     lost = Submission.objects.filter(active, status=S.QUEUED).filter(
         Q(enqueued_at__lt=lost_after) | Q(enqueued_at__isnull=True)
     )
-    due = list(retries.values_list("pk", flat=True)) + list(lost.values_list("pk", flat=True))
+    due = list(retries.order_by("next_attempt_at").values_list("pk", flat=True)[:DISPATCH_LIMIT])
+    due += list(
+        lost.order_by("enqueued_at").values_list("pk", flat=True)[: DISPATCH_LIMIT - len(due)]
+    )
     for connection_id in connections_due_for_probe():
         probe = (
             Submission.objects.filter(
@@ -444,12 +511,12 @@ def submissions_dispatch_due() -> int:
         if probe is not None:
             due.append(probe)
     with transaction.atomic():
-        submissions_enqueue_many(due)
+        submissions_enqueue_batches(submission_ids=due)
     checks = list(
         Submission.objects.filter(next_check_at__lte=now).values_list("pk", flat=True)[:5000]
     )
     for pk in checks:
-        async_task(FOLLOW_UP_TASK, pk, group="follow-up")
+        async_task(OUTCOME_CHECK_TASK, pk, group="outcome-check")
     return len(due) + recovered + len(checks)
 
 
@@ -469,7 +536,7 @@ def submissions_recover_stale_leases(*, now: Any = None) -> int:
                 continue
             if locked.sent_at is None or locked.sent_at >= stale_lease:
                 continue
-            safe = resend_is_safe(locked.connection.adapter_class)
+            safe = resend_is_safe(locked.connection.adapter_class, locked.operation)
             message = "The worker stopped while sending; " + (
                 "sent again (the vendor refuses a lead it already has)."
                 if safe

@@ -56,3 +56,14 @@ def test_several_emails_clean_to_a_list() -> None:
     assert clean(spec, "a@x.se, b@x.se") == ["a@x.se", "b@x.se"]
     with pytest.raises(forms.ValidationError):
         clean(spec, "a@x.se, nope")
+
+
+def test_an_unknown_vendor_type_is_entered_as_text_and_logged_once(caplog) -> None:
+    spec = FieldSpec("x", "X", extra={"data_type": "Hologram", "known_type": False})
+    with caplog.at_level("WARNING", logger="leadhub.forms.builder"):
+        first = form_field(spec)
+        form_field(spec)
+    assert isinstance(first, forms.CharField)
+    assert [r.getMessage() for r in caplog.records].count(
+        "Unknown vendor field type 'Hologram': entered as plain text"
+    ) == 1

@@ -59,7 +59,7 @@ FAST = {
     "SUBMISSION_REQUEUE_AFTER": 15,
     "SUBMISSION_RETRY_DELAYS": "1,2,4,8,16",
     "SUBMISSION_RETRY_JITTER": "0.1",
-    "SUBMISSION_FOLLOW_UP_DELAYS": "86400",  # no queue polling during these runs
+    "SUBMISSION_OUTCOME_CHECK_DELAYS": "86400",  # no queue polling during these runs
     "CONNECTION_BREAKER_THRESHOLD": 1000,  # an overloaded sandbox must not pause the run
 }
 

@@ -52,7 +52,8 @@ def test_a_lead_reaches_the_sandbox_and_shows_its_queue_id(
     admin_client, leadbyte_destination: Destination
 ) -> None:
     response = admin_client.post(
-        f"{ADD_URL}?destinations={leadbyte_destination.pk}", form_data(leadbyte_destination)
+        f"{ADD_URL}?destinations={leadbyte_destination.pk}",
+        {**form_data(leadbyte_destination), "confirm": "Confirm and send"},
     )
     assert response.status_code == 302
     lead = Lead.objects.get()

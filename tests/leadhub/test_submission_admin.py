@@ -42,7 +42,7 @@ def test_the_admin_index_shows_what_needs_attention(
     page = admin_client.get(reverse("admin:index")).content.decode()
     assert 'id="needs-attention"' in page
     assert "Gave up after retries" in page
-    assert '<td class="lh-attention-count">2</td>' in page  # the two uncertain
+    assert '<td class="lh-needs-attention-count">2</td>' in page  # the two uncertain
     assert "Paused: the vendor refused the credentials since" in page
     assert "LeadByte refused the API key." in page
     assert "Leads and vendor integrations" in page  # the usual app list is still there

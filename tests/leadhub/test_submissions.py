@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from leadhub.services.submissions import (
-    submission_follow_up,
+    submission_check_outcome,
     submission_push,
     submission_resend,
     submissions_dispatch_due,
@@ -139,7 +139,7 @@ def test_leadbyte_queue_verdict_valid_is_shown_and_final(leadbyte_destination) -
     assert submission.vendor_outcome == "Valid"
     assert submission.status == S.ACCEPTED
     assert submission.next_check_at is None
-    check = submission.attempts.get(kind="follow_up")
+    check = submission.attempts.get(kind="outcome_check")
     assert "/apiqueue/" in check.request["url"] and check.status_code == 200
 
 
@@ -151,7 +151,7 @@ def test_an_invalid_verdict_after_acceptance_rejects_the_submission(
     )
     submission_push(submission_id=submission.pk)
     _due_now(submission)
-    submission_follow_up(submission_id=submission.pk)
+    submission_check_outcome(submission_id=submission.pk)
     submission.refresh_from_db()
     assert submission.status == S.REJECTED
     assert submission.vendor_outcome == "Invalid"
@@ -159,15 +159,15 @@ def test_an_invalid_verdict_after_acceptance_rejects_the_submission(
     assert "HLR" in submission.vendor_message
 
 
-def test_a_follow_up_that_fails_is_asked_again_later(settings, leadbyte_destination) -> None:
+def test_an_outcome_check_that_fails_is_asked_again_later(settings, leadbyte_destination) -> None:
     from vendors.sandbox.faults import sandbox_fault_set
 
-    settings.SUBMISSION_FOLLOW_UP_DELAYS = [30, 120]
+    settings.SUBMISSION_OUTCOME_CHECK_DELAYS = [30, 120]
     submission = SubmissionFactory(destination=leadbyte_destination, payload=PAYLOAD)
     submission_push(submission_id=submission.pk)
     _due_now(submission)
     sandbox_fault_set(leadbyte_destination.connection, "http_503", 1, method="GET")
-    submission_follow_up(submission_id=submission.pk)
+    submission_check_outcome(submission_id=submission.pk)
     submission.refresh_from_db()
     assert submission.vendor_outcome == "Queued"
     assert submission.next_check_at > timezone.now() + timedelta(seconds=100)

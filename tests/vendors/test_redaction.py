@@ -29,3 +29,9 @@ def test_query_parameters_and_headers_are_masked() -> None:
         "Authorization": MASK,
         "Accept": "json",
     }
+
+
+def test_a_masked_query_value_reads_as_the_mask_not_percent_codes() -> None:
+    masked = Redactor().url("https://x.test/api?token=gl_abc123456&name=Ann+Lee")
+    assert f"token={MASK}" in masked
+    assert "%E2%80%A2" not in masked and "name=Ann+Lee" in masked

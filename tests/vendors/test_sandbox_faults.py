@@ -40,7 +40,8 @@ def test_the_prefix_comes_from_a_connection_url_or_path() -> None:
         base_url = "http://127.0.0.1:8000/sandbox/leadbyte/"
 
     assert fault_prefix(Conn()) == "/sandbox/leadbyte/"
-    assert fault_prefix("/sandbox/leadbyte") == "/sandbox/leadbyte/"
+    assert fault_prefix("/sandbox/crmcom/leads/create") == "/sandbox/crmcom/leads/create"
+    assert fault_prefix("http://127.0.0.1:8000/sandbox/x/") == "/sandbox/x/"
 
 
 def test_an_admin_sets_a_fault_from_the_admin(admin_client) -> None:

@@ -75,9 +75,11 @@ def sandbox_faults_clear() -> None:
 def fault_prefix(target: Any) -> str:
     from urllib.parse import urlsplit
 
-    value = str(getattr(target, "base_url", target))
-    path = urlsplit(value).path if "://" in value else value
-    return path if path.endswith("/") else path + "/"
+    if hasattr(target, "base_url"):  # a connection: everything under its base URL
+        path = urlsplit(str(target.base_url)).path
+        return path if path.endswith("/") else path + "/"
+    value = str(target)
+    return urlsplit(value).path if "://" in value else value
 
 
 def fault_take(path: str, method: str) -> SandboxFault | None:

@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import copy
+import json
 
 from vendors.sandbox.models import SandboxCampaign, SandboxCredential
 
 # Shared with the demo connections that `make run` registers; sandbox-only values.
 DEMO_CREDENTIALS = {
     "leadbyte": {"api_key": "sandbox-leadbyte-key-0001"},
+    "crmcom": {
+        "username": "sandbox.integration",
+        "password": "sandbox-crmcom-pass-0001",
+        "organisation": "SANDBOX-ORG",
+    },
+    "getlead": {"token": "gl_5a1dbc0e9f3a4b7c8d2e"},
+    "salesbyte": {
+        "uuid": "5b1f0c2e-5a1e-4c7b-9d3a-5a1e5b0c0001",
+        "api_token": "sandbox-salesbyte-token-0001",
+    },
+}
+
+# The SalesByte account the sandbox simulates: what its integration UUIDs may use.
+SALESBYTE_QUOTE_PROFILES = {1: "Solar panels", 2: "Heat pumps"}
+SALESBYTE_QUOTE_TEMPLATES = {10: "Solar standard package", 11: "Heat pump service"}
+SALESBYTE_SALESPEOPLE = {
+    "anna.svensson@salesbyte.example": "Anna Svensson",
+    "erik.larsson@salesbyte.example": "Erik Larsson",
 }
 
 
@@ -88,5 +107,77 @@ def seed_leadbyte(api_key: str | None = None) -> None:
         )
 
 
+# --- CRM.COM ---------------------------------------------------------------------------------
+
+# Lookup data the CRM.COM sandbox resolves identifiers against (by id, name or
+# alternative_code). "Web lead" emails the contact on creation, so it needs contact_email;
+# "Phone enquiry" calls, so it needs contact_phone.
+CRMCOM_LEAD_TYPES = [
+    {
+        "id": "7A3F0C1E5B2D4E6F8A9B0C1D2E3F4A5B",
+        "name": "Web lead",
+        "alternative_code": "WEB",
+        "requires_email": True,
+        "requires_phone": False,
+    },
+    {
+        "id": "1C2D3E4F5A6B7C8D9E0F1A2B3C4D5E6F",
+        "name": "Phone enquiry",
+        "alternative_code": "PHONE",
+        "requires_email": False,
+        "requires_phone": True,
+    },
+]
+CRMCOM_LEAD_STATUSES = [
+    {"id": "0A0A0A0A0A0A0A0A0A0A0A0A0A0A0A01", "name": "New", "alternative_code": "NEW"},
+    {"id": "0A0A0A0A0A0A0A0A0A0A0A0A0A0A0A02", "name": "Qualified", "alternative_code": "QUAL"},
+    {
+        "id": "0A0A0A0A0A0A0A0A0A0A0A0A0A0A0A03",
+        "name": "Lost",
+        "alternative_code": "LOST",
+        "lost": True,
+    },
+]
+CRMCOM_LEAD_CATEGORIES = [
+    {"id": "0B0B0B0B0B0B0B0B0B0B0B0B0B0B0B01", "name": "Residential", "alternative_code": "RES"},
+    {"id": "0B0B0B0B0B0B0B0B0B0B0B0B0B0B0B02", "name": "Business", "alternative_code": "BUS"},
+]
+CRMCOM_LOST_REASONS = [
+    {"id": "0C0C0C0C0C0C0C0C0C0C0C0C0C0C0C01", "name": "Price", "alternative_code": "PRICE"},
+]
+
+
+def crmcom_secret(username: str, password: str, organisation: str) -> str:
+    """CRM.COM logs in with three values: the sandbox keeps one hash of all three."""
+    return json.dumps([username, organisation, password])
+
+
+def seed_crmcom(credentials: dict[str, str] | None = None) -> None:
+    creds = credentials or DEMO_CREDENTIALS["crmcom"]
+    SandboxCredential.register(
+        "crmcom",
+        crmcom_secret(creds["username"], creds["password"], creds["organisation"]),
+        label=creds["username"],
+    )
+
+
+# --- Getlead ---------------------------------------------------------------------------------
+
+GETLEAD_DEPARTMENTS = ["Sales", "Support", "Accounts"]
+
+
+def seed_getlead(token: str | None = None) -> None:
+    SandboxCredential.register("getlead", token or DEMO_CREDENTIALS["getlead"]["token"])
+
+
+def seed_salesbyte(uuid: str | None = None, api_token: str | None = None) -> None:
+    demo = DEMO_CREDENTIALS["salesbyte"]
+    SandboxCredential.register("salesbyte", uuid or demo["uuid"], "integration uuid")
+    SandboxCredential.register("salesbyte_api", api_token or demo["api_token"], "Quotes API")
+
+
 def seed_all() -> None:
     seed_leadbyte()
+    seed_crmcom()
+    seed_getlead()
+    seed_salesbyte()

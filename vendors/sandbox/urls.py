@@ -1,14 +1,41 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
-from vendors.sandbox import leadbyte
+from vendors.sandbox import crmcom, getlead, leadbyte, salesbyte
 
 app_name = "sandbox"
+
+salesbyte_urls = [
+    path("integrations/create_brandawareness", salesbyte.create_brandawareness),
+    path("integrations/create_quote", salesbyte.create_quote),
+    path("integrations/create_quote/template", salesbyte.create_quote_template),
+    path("api/quotes", salesbyte.quote_list),
+    path("api/quotes/<str:key>", salesbyte.quote_detail),
+    path("view/<str:key>", salesbyte.customer_view, name="salesbyte-view"),
+    path("signed/<str:key>", salesbyte.customer_signed, name="salesbyte-signed"),
+    path("offerter/<int:quote_id>/redigera", salesbyte.quote_edit, name="salesbyte-edit"),
+]
 
 urlpatterns = [
     path("leadbyte/restapi/v1.2/campaigns", leadbyte.campaigns),
     path("leadbyte/restapi/v1.2/campaigns/<str:campaign_id>", leadbyte.campaign_detail),
     path("leadbyte/restapi/v1.2/leads", leadbyte.create_lead),
     path("leadbyte/restapi/v1.2/apiqueue/<str:queue_id>", leadbyte.queue_status),
+    path("salesbyte/", include(salesbyte_urls)),
+]
+
+# CRM.COM: the login token, its release, leads/create.
+urlpatterns += [
+    path("crmcom/crmapi/rest/v2/authentication/token", crmcom.token),
+    path("crmcom/crmapi/rest/v2/authentication/token/release", crmcom.release),
+    path("crmcom/crmapi/rest/v2/leads/create", crmcom.create_lead),
+]
+
+# Getlead (GL Connect legacy API): lead, task, note, status, deal, department assignment.
+urlpatterns += [
+    path(f"getlead/api/{endpoint}", view) for endpoint, view in getlead.ENDPOINTS.items()
+]
+urlpatterns += [
+    path("getlead/api/gl-department-vise-agent-assign/<str:token>", getlead.assign_department),
 ]

@@ -63,7 +63,11 @@ class Command(BaseCommand):
                 demo_destinations_ensure(self.say)
             self.say(f"LeadHub is running: {base_url}/admin/")
             self.say("Ctrl-C stops the web server and the worker.")
-            while not stopping and all(c.poll() is None for c in children):
+            parent = os.getppid()
+            # Stop with the children gone, or with the parent (make) gone: nothing is orphaned.
+            while (
+                not stopping and os.getppid() == parent and all(c.poll() is None for c in children)
+            ):
                 time.sleep(0.5)
         finally:
             self._stop(children)
@@ -84,9 +88,11 @@ class Command(BaseCommand):
         return False
 
     def _stop(self, children: list[subprocess.Popen]) -> None:
+        # SIGTERM the leaders only: the cluster stops its own workers in order, which a
+        # signal to the whole group would pre-empt. The group is killed only if they hang.
         for child in children:
             if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
+                child.terminate()
         deadline = time.monotonic() + 15
         for child in children:
             try:

@@ -1,0 +1,181 @@
+"""Bulk import of 100,000 CSV rows into one LeadByte destination, on PostgreSQL.
+
+The import runs in a child process (as in a worker) so its peak RSS is its own. The rows are
+checked by the lead entry form, built and inserted in chunks, and their pushes enqueued in
+batches (to the database broker; no worker consumes them here). Targets: ≥ 5,000 rows/s and
+a peak RSS ≤ 250 MB.
+
+    make bench BENCH=bench_import   # BENCH_DATABASE_URL overrides the database
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+
+from bench.common import ROOT, setup_django
+
+ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
+TARGET_RATE = 5000
+TARGET_RSS_MB = 250
+
+CHILD = """
+import json, resource, sys, time
+from bench.common import setup_django
+setup_django()
+from leadhub.imports.services import import_job_run
+job_id = int(sys.argv[1])
+started = time.perf_counter()
+status = import_job_run(job_id=job_id)
+elapsed = time.perf_counter() - started
+rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"status": status, "seconds": elapsed, "rss_mb": rss_kib / 1024}))
+"""
+
+
+def make_csv(rows: int) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["First Name", "Last Name", "Email", "Phone", "make_of_car", "Gender", "DOB"])
+    cars = ["Volvo", "Ford", "Citroën", "Škoda", "BMW"]
+    for n in range(rows):
+        phone = f"07911 {n % 1000000:06d}" if n % 3 else ""
+        bad_email = n % 50 == 49  # 2% of rows fail, as real files do
+        writer.writerow(
+            [
+                "Ada",
+                f"Lovelace{chr(97 + n % 26)}",
+                f"lead{n}example.com" if bad_email else f"lead{n}@example.com",
+                phone,
+                cars[n % len(cars)],
+                "F" if n % 2 else "M",
+                f"{1 + n % 28:02d}/{1 + n % 12:02d}/19{50 + n % 50}",
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def prepare_job(data: bytes) -> tuple[int, int]:
+    from leadhub.csvfiles import inspect
+    from leadhub.imports.models import ImportJob
+    from leadhub.imports.services import import_mapping_save
+    from leadhub.models import Lead
+    from vendors.models import Campaign, CampaignField, Connection, Destination
+    from vendors.sandbox.seed import EXAMPLE_CAMPAIGN
+
+    connection, _ = Connection.objects.get_or_create(
+        name="Bench import LeadByte",
+        defaults={"kind": "leadbyte", "base_url": "https://account.leadbyte.co.uk/"},
+    )
+    campaign, created = Campaign.objects.get_or_create(
+        connection=connection,
+        vendor_id="9",
+        defaults={"name": "Example Campaign A", "reference": "EXAMPLE-CAMPAIGN"},
+    )
+    if created:
+        for position, field in enumerate(EXAMPLE_CAMPAIGN["fields"]):
+            CampaignField.objects.create(campaign=campaign, position=position, **field)
+    destination, _ = Destination.objects.get_or_create(
+        name="Bench import destination",
+        defaults={
+            "connection": connection,
+            "operation": "create_lead",
+            "campaign": campaign,
+            "fixed_values": {"sid": "1"},
+        },
+    )
+    layout = inspect(data)
+    job = ImportJob.objects.create(
+        file_name="bench.csv",
+        source=data,
+        size=len(data),
+        encoding=layout.encoding,
+        delimiter=layout.delimiter,
+        headers=layout.headers,
+        total_rows=layout.rows,
+        status=ImportJob.Status.RUNNING,
+    )
+    job.destinations.set([destination])
+    prefix = f"d{destination.pk}__"
+    mapping = {
+        "first_name": "First Name",
+        "last_name": "Last Name",
+        "email": "Email",
+        "phone": "Phone",
+        f"{prefix}data13": "make_of_car",
+        f"{prefix}gender": "Gender",
+        f"{prefix}dob": "DOB",
+    }
+    import_mapping_save(job=job, mapping=mapping, user=None)
+    last_lead = Lead.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return job.pk, last_lead
+
+
+def clean_up(job_id: int, last_lead: int) -> None:
+    """Take the imported rows out again so the benchmark database stays as it was."""
+    from django.db import connection
+
+    from leadhub.imports.models import ImportJob
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM leadhub_submission WHERE lead_id > %s", [last_lead])
+        cursor.execute("DELETE FROM leadhub_lead WHERE id > %s", [last_lead])
+        cursor.execute("DELETE FROM django_q_ormq WHERE key = %s", ["leadhub"])
+    ImportJob.objects.filter(pk=job_id).delete()
+
+
+def main() -> str:
+    setup_django()
+    from leadhub.imports.models import ImportJob
+
+    data = make_csv(ROWS)
+    job_id, last_lead = prepare_job(data)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    child = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", CHILD, str(job_id)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    if child.returncode != 0:
+        raise SystemExit(f"import child failed:\n{child.stderr}")
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    job = ImportJob.objects.get(pk=job_id)
+    from django_q.models import OrmQ
+
+    messages = OrmQ.objects.filter(key="leadhub").count()
+    rate = job.processed_rows / result["seconds"]
+    clean_up(job_id, last_lead)
+    verdict_rate = "meets" if rate >= TARGET_RATE else "MISSES"
+    verdict_rss = "meets" if result["rss_mb"] <= TARGET_RSS_MB else "MISSES"
+    lines = [
+        f"file: {len(data) / 1024 / 1024:.1f} MB, {ROWS:,} rows, 1 destination",
+        f"status: {result['status']}; imported {job.imported_rows:,}, "
+        f"left out {job.failed_rows:,} (2% bad e-mails, on purpose)",
+        f"import: {result['seconds']:.1f} s → {rate:,.0f} rows/s "
+        f"({verdict_rate} the {TARGET_RATE:,} rows/s target); child process wall {wall:.1f} s",
+        f"peak RSS of the importing process: {result['rss_mb']:.0f} MB "
+        f"({verdict_rss} the {TARGET_RSS_MB} MB target)",
+        f"broker messages for {job.imported_rows:,} submissions: {messages:,}",
+    ]
+    for line in lines:
+        print(line)
+    return (
+        "## Bulk import (100,000 CSV rows, PostgreSQL)\n\n"
+        "`make bench BENCH=bench_import` (BENCH_DATABASE_URL, default "
+        "postgres://postgres@127.0.0.1:5432/leadhub_bench_bulk)\n\n"
+        + "\n".join(f"- {line}" for line in lines)
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""The lead's page: each destination's submission, its live status and its attempts.
+
+``lead_submissions`` reads everything the page needs in two queries; the same panel is
+rendered into the page and into the JSON status endpoint the page polls while work is
+pending, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+
+from leadhub.admin.display import link_buttons, status_badge
+from leadhub.models import Attempt, Lead, Submission
+from leadhub.statuses import PENDING, SubmissionStatus
+
+S = SubmissionStatus
+
+PANEL_TEMPLATE = "admin/leadhub/lead/submissions_panel.html"
+
+# What each status means for the person looking at the lead.
+STATUS_EXPLANATIONS: dict[str, str] = {
+    S.QUEUED: "Waiting to be sent; this page updates by itself.",
+    S.SENDING: "Being sent now; this page updates by itself.",
+    S.ACCEPTED: "The vendor took the lead.",
+    S.QUARANTINED: "The vendor took the lead and holds it for its own review.",
+    S.DUPLICATE: "The vendor already had this lead, so it was not added again.",
+    S.REJECTED: "The vendor refused the lead; the reason is below.",
+    S.RETRY_WAIT: "The vendor could not take it just now; it will be tried again by itself.",
+    S.EXHAUSTED: "Every try failed; it will not be tried again unless someone sends it again.",
+    S.UNCERTAIN: (
+        "The vendor may have the lead but never answered: check with the vendor before "
+        "sending it again."
+    ),
+}
+
+
+@dataclass
+class SubmissionView:
+    submission: Submission
+    attempts: list[Attempt]
+
+    @property
+    def status_badge(self) -> str:
+        return status_badge(self.submission.status)
+
+    @property
+    def explanation(self) -> str:
+        return STATUS_EXPLANATIONS.get(self.submission.status, "")
+
+    @property
+    def links(self) -> str:
+        return link_buttons(self.submission.links)
+
+    @property
+    def has_links(self) -> bool:
+        return self.links != "—"
+
+    @property
+    def field_errors(self) -> list[str]:
+        errors = self.submission.field_errors or {}
+        found: list[str] = []
+        for name, messages in errors.items():
+            for message in messages if isinstance(messages, list) else [messages]:
+                found.append(str(message) if name == "__all__" else f"{name}: {message}")
+        return found
+
+    def as_json(self) -> dict[str, Any]:
+        s = self.submission
+        return {
+            "id": s.pk,
+            "destination": str(s.destination or s.connection),
+            "status": s.status,
+            "status_label": S(s.status).label if s.status in S.values else s.status,
+            "pending": s.status in PENDING,
+            "vendor_reference": s.vendor_reference,
+            "vendor_message": s.vendor_message,
+            "links": {k: v for k, v in (s.links or {}).items() if isinstance(v, str)},
+            "next_attempt_at": s.next_attempt_at.isoformat() if s.next_attempt_at else None,
+            "attempts": [
+                {
+                    "number": a.number,
+                    "started_at": a.started_at.isoformat(),
+                    "status_code": a.status_code,
+                    "outcome": a.outcome,
+                    "message": a.message,
+                    "duration_ms": a.duration_ms,
+                }
+                for a in self.attempts
+            ],
+        }
+
+
+def lead_submissions(lead: Lead) -> list[SubmissionView]:
+    attempts = Attempt.objects.only(
+        "id",
+        "submission_id",
+        "number",
+        "started_at",
+        "duration_ms",
+        "status_code",
+        "outcome",
+        "message",
+    ).order_by("number", "id")
+    submissions = (
+        lead.submissions.select_related("destination", "connection", "campaign")
+        .defer("payload", "response_data")
+        .prefetch_related(Prefetch("attempts", queryset=attempts))
+        .order_by("created_at", "id")
+    )
+    return [SubmissionView(s, list(s.attempts.all())) for s in submissions]
+
+
+def any_pending(views: list[SubmissionView]) -> bool:
+    return any(v.submission.status in PENDING for v in views)
+
+
+def panel_context(lead: Lead, request: HttpRequest | None = None) -> dict[str, Any]:
+    views = lead_submissions(lead)
+    return {
+        "lead": lead,
+        "submission_views": views,
+        "pending": any_pending(views),
+        "status_url": reverse("admin:leadhub_lead_status", args=[lead.pk]),
+        "checked_at": date_format(localtime(), "DATETIME_FORMAT"),
+    }
+
+
+def lead_status_payload(lead: Lead, request: HttpRequest) -> dict[str, Any]:
+    """What the status endpoint answers: every submission's state and the panel's HTML."""
+    context = panel_context(lead, request)
+    return {
+        "lead": lead.pk,
+        "pending": context["pending"],
+        "submissions": [v.as_json() for v in context["submission_views"]],
+        "html": render_to_string(PANEL_TEMPLATE, context, request=request),
+    }

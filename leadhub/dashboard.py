@@ -1,0 +1,330 @@
+"""The admin index dashboard: what was sent, what failed, and what needs a person.
+
+Built to stay fast with millions of submissions: every count is one grouped query over a
+bounded date range (the ``created_at`` index), the attention counts are one conditional
+aggregate over the ``(status, created_at)`` index, and lists are limited. Five queries in
+all, whatever the table size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from operator import attrgetter
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from leadhub.models import Submission
+from leadhub.statuses import SubmissionStatus
+from vendors.models import Connection
+from vendors.registry import VendorKind
+
+S = SubmissionStatus
+
+CHART_DAYS = 14
+ATTENTION_DAYS = 30
+REJECTIONS_SHOWN = 8
+
+# Statuses grouped into what a reader cares about, in the order they are shown.
+OUTCOME_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "accepted": ("Accepted", (S.ACCEPTED,)),
+    "quarantined": ("Quarantined", (S.QUARANTINED,)),
+    "duplicate": ("Duplicate", (S.DUPLICATE,)),
+    "rejected": ("Rejected", (S.REJECTED,)),
+    "failed": ("Failed or unanswered", (S.EXHAUSTED, S.UNCERTAIN)),
+    "pending": ("Pending", (S.QUEUED, S.SENDING, S.RETRY_WAIT)),
+}
+# key, label, the status its changelist link filters on, what to do about it.
+ATTENTION = (
+    ("exhausted", "Gave up after retries", S.EXHAUSTED,
+     "Every try failed. Read the vendor's message, then send again."),
+    ("uncertain", "No answer: check first", S.UNCERTAIN,
+     "The vendor may have them. Check at the vendor before sending again."),
+    ("stuck_queued", "Stuck in the queue", S.QUEUED,
+     "Queued for minutes and not sent: is the worker running?"),
+    ("stuck_sending", "Stuck sending", S.SENDING,
+     "A worker stopped mid-send; the dispatcher recovers them."),
+    ("overdue_retry", "Retries overdue", S.RETRY_WAIT,
+     "A retry is late: is the worker running?"),
+)  # fmt: skip
+GROUP_OF_STATUS = {
+    status: group for group, (_, members) in OUTCOME_GROUPS.items() for status in members
+}
+
+
+@dataclass
+class VendorCounts:
+    label: str
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOME_GROUPS, 0))
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def cells(self) -> list[int]:
+        return [self.counts[group] for group in OUTCOME_GROUPS]
+
+
+@dataclass
+class DayCounts:
+    day: date
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOME_GROUPS, 0))
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class AttentionItem:
+    key: str
+    label: str
+    count: int
+    url: str
+    help: str
+
+
+@dataclass
+class ConnectionProblem:
+    connection: Connection
+    problem: str
+    since: datetime | None
+
+
+def _scoped(queryset: QuerySet[Submission], user: Any) -> QuerySet[Submission]:
+    """Integration admins see every submission; everyone else their own."""
+    if user is None or sees_everything(user):
+        return queryset
+    return queryset.filter(created_by=user)
+
+
+def sees_everything(user: Any) -> bool:
+    return bool(user.is_superuser or user.has_perm("vendors.view_connection"))
+
+
+def _day_bounds(now: datetime) -> tuple[date, date, date]:
+    """Today, this week's Monday and the chart's first day, in the local time zone."""
+    today = timezone.localdate(now)
+    return today, today - timedelta(days=today.weekday()), today - timedelta(days=CHART_DAYS - 1)
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=timezone.get_current_timezone())
+
+
+def submission_counts(
+    *, now: datetime, user: Any = None
+) -> tuple[list[VendorCounts], list[VendorCounts], list[DayCounts]]:
+    """Today's and this week's counts per vendor, and the chart's days: one grouped query
+    over the last ``CHART_DAYS`` days (or since Monday, if that is earlier)."""
+    today, monday, chart_first = _day_bounds(now)
+    tz = timezone.get_current_timezone()
+    since = _local_midnight(min(chart_first, monday))
+    rows = (
+        _scoped(Submission.objects.filter(created_at__gte=since), user)
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values("day", "connection_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    kinds = dict(Connection.objects.values_list("id", "kind"))
+    today_by_kind: dict[str, VendorCounts] = {}
+    week_by_kind: dict[str, VendorCounts] = {}
+    days = {
+        chart_first + timedelta(days=i): DayCounts(chart_first + timedelta(days=i))
+        for i in range(CHART_DAYS)
+    }
+    for row in rows:
+        group = GROUP_OF_STATUS.get(row["status"])
+        if group is None:
+            continue
+        day: date = row["day"]
+        kind = kinds.get(row["connection_id"], "")
+        label = VendorKind(kind).label if kind in VendorKind.values else kind or "?"
+        if day in days:
+            days[day].counts[group] += row["n"]
+        if day >= monday:
+            week_by_kind.setdefault(kind, VendorCounts(label)).counts[group] += row["n"]
+        if day == today:
+            today_by_kind.setdefault(kind, VendorCounts(label)).counts[group] += row["n"]
+    by_label = attrgetter("label")
+    return (
+        sorted(today_by_kind.values(), key=by_label),
+        sorted(week_by_kind.values(), key=by_label),
+        list(days.values()),
+    )
+
+
+def attention_items(*, now: datetime, user: Any = None) -> list[AttentionItem]:
+    """Work that needs a person, in the last ``ATTENTION_DAYS`` days: one aggregate."""
+    stale_lease = now - timedelta(seconds=settings.SUBMISSION_LEASE_SECONDS)
+    lost_after = now - timedelta(seconds=settings.SUBMISSION_REQUEUE_AFTER)
+    counts = _scoped(
+        Submission.objects.filter(
+            status__in=[S.EXHAUSTED, S.UNCERTAIN, S.QUEUED, S.SENDING, S.RETRY_WAIT],
+            created_at__gte=now - timedelta(days=ATTENTION_DAYS),
+        ),
+        user,
+    ).aggregate(
+        exhausted=Count("id", filter=Q(status=S.EXHAUSTED)),
+        uncertain=Count("id", filter=Q(status=S.UNCERTAIN)),
+        stuck_queued=Count("id", filter=Q(status=S.QUEUED, updated_at__lt=lost_after)),
+        stuck_sending=Count("id", filter=Q(status=S.SENDING, sent_at__lt=stale_lease)),
+        overdue_retry=Count("id", filter=Q(status=S.RETRY_WAIT, next_attempt_at__lt=lost_after)),
+    )
+    changelist = reverse("admin:leadhub_submission_changelist")
+    return [
+        AttentionItem(key, label, counts[key], f"{changelist}?status__exact={status}", help_text)
+        for key, label, status, help_text in ATTENTION
+    ]
+
+
+def _pause_filter(now: datetime) -> Q | None:
+    """Whatever pause the connection model has (a pause field may be added later)."""
+    names = {f.name for f in Connection._meta.get_fields()}
+    if "paused_until" in names:
+        return Q(paused_until__gt=now)
+    if "paused_at" in names:
+        return Q(paused_at__isnull=False)
+    if "is_paused" in names:
+        return Q(is_paused=True)
+    return None
+
+
+def _is_paused(connection: Connection, now: datetime) -> bool:
+    until = getattr(connection, "paused_until", None)
+    if until is not None:
+        return until > now
+    return bool(getattr(connection, "paused_at", None) or getattr(connection, "is_paused", False))
+
+
+def connection_problems(*, now: datetime) -> list[ConnectionProblem]:
+    """Connections that are paused, switched off, failed their last test, or whose last
+    error is newer than their last success: one query."""
+    erring = Q(last_error_at__isnull=False) & (
+        Q(last_success_at__isnull=True) | Q(last_error_at__gt=F("last_success_at"))
+    )
+    wanted = Q(is_active=False) | Q(last_check_ok=False) | erring
+    pause = _pause_filter(now)
+    if pause is not None:
+        wanted |= pause
+    problems = []
+    for connection in Connection.objects.filter(wanted).order_by("name")[:50]:
+        if _is_paused(connection, now):
+            problem, since = "Paused", getattr(connection, "paused_at", None)
+        elif not connection.is_active:
+            problem, since = "Switched off (inactive): nothing is sent", connection.updated_at
+        elif connection.last_check_ok is False:
+            problem = f"Last test failed: {connection.last_check_message}"
+            since = connection.last_check_at
+        else:
+            problem, since = f"Last error: {connection.last_error}", connection.last_error_at
+        problems.append(ConnectionProblem(connection, problem, since))
+    return problems
+
+
+def latest_rejections(*, user: Any = None) -> list[Submission]:
+    return list(
+        _scoped(Submission.objects.filter(status=S.REJECTED), user)
+        .select_related("lead", "destination", "connection")
+        .only(
+            "id",
+            "created_at",
+            "completed_at",
+            "vendor_message",
+            "vendor_code",
+            "lead__id",
+            "lead__first_name",
+            "lead__last_name",
+            "destination__name",
+            "connection__name",
+            "connection__kind",
+        )
+        .order_by("-created_at", "-id")[:REJECTIONS_SHOWN]
+    )
+
+
+def daily_chart_svg(days: list[DayCounts]) -> SafeString:
+    """Submissions per day by outcome as stacked bars: plain SVG, styled by desk.css."""
+    width, height = 720, 200
+    left, right, top, bottom = 36, 8, 10, 26
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = max((d.total for d in days), default=0)
+    scale_max = max(peak, 1)
+    slot = plot_w / max(len(days), 1)
+    bar_w = max(slot * 0.7, 1)
+    parts: list[SafeString] = [
+        format_html('<line class="lh-axis" x1="{}" y1="{}" x2="{}" y2="{}"></line>',
+                    left, top + plot_h, width - right, top + plot_h),
+        format_html('<text x="{}" y="{}" text-anchor="end">{}</text>', left - 4, top + 8, peak),
+        format_html('<text x="{}" y="{}" text-anchor="end">0</text>', left - 4, top + plot_h),
+    ]  # fmt: skip
+    for i, day in enumerate(days):
+        x = left + i * slot + (slot - bar_w) / 2
+        y = float(top + plot_h)
+        for group, (label, _) in OUTCOME_GROUPS.items():
+            n = day.counts[group]
+            if not n:
+                continue
+            h = plot_h * n / scale_max
+            y -= h
+            parts.append(
+                format_html(
+                    '<rect class="lh-outcome-{}" x="{}" y="{}" width="{}" height="{}">'
+                    "<title>{}: {} {}</title></rect>",
+                    group, f"{x:.1f}", f"{y:.1f}", f"{bar_w:.1f}", f"{h:.1f}",
+                    day.day.strftime("%a %d %b"), n, label.lower(),
+                )
+            )  # fmt: skip
+        if i % 2 == (len(days) - 1) % 2:  # label every other day, always the last
+            parts.append(
+                format_html('<text x="{}" y="{}" text-anchor="middle">{}</text>',
+                            f"{x + bar_w / 2:.1f}", height - 8, day.day.strftime("%d/%m"))
+            )  # fmt: skip
+    total = sum(d.total for d in days)
+    summary = f"Submissions per day over the last {len(days)} days by outcome; {total} in all."
+    return format_html(
+        '<svg class="lh-chart" viewBox="0 0 {} {}" role="img" aria-label="{}" '
+        'xmlns="http://www.w3.org/2000/svg">{}</svg>',
+        width,
+        height,
+        summary,
+        format_html_join("", "{}", ((p,) for p in parts)),
+    )
+
+
+def dashboard_context(*, user: Any = None, now: datetime | None = None) -> dict[str, Any]:
+    """Everything the dashboard shows, for ``user`` (None: everything)."""
+    now = now or timezone.now()
+    today, week, days = submission_counts(now=now, user=user)
+    everything = user is None or sees_everything(user)
+    return {
+        "legend": [(key, label) for key, (label, _) in OUTCOME_GROUPS.items()],
+        "today": today,
+        "today_total": _total(today),
+        "week": week,
+        "week_total": _total(week),
+        "days": days,
+        "chart": daily_chart_svg(days),
+        "chart_days": CHART_DAYS,
+        "attention": attention_items(now=now, user=user),
+        "attention_days": ATTENTION_DAYS,
+        "connections": connection_problems(now=now) if everything else None,
+        "rejections": latest_rejections(user=user),
+        "scope": "all" if everything else "own",
+    }
+
+
+def _total(rows: list[VendorCounts]) -> VendorCounts:
+    total = VendorCounts("All vendors")
+    for row in rows:
+        for group, n in row.counts.items():
+            total.counts[group] += n
+    return total

@@ -1,0 +1,1 @@
+"""Bulk import of leads from CSV: upload, map columns, preview, import in the background."""

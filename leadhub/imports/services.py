@@ -1,0 +1,320 @@
+"""Bulk import: accept a file, remember the mapping, preview, and import in chunks.
+
+A row is imported whole or not at all: its lead and one submission per destination are
+written in the chunk's transaction, and a row the database refuses is retried alone in its
+own savepoint. Progress is committed with each chunk, so an import that is stopped resumes
+where it was and never imports a row twice.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import DatabaseError, transaction
+from django.db.models import F
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from leadhub.csvfiles import MAX_COLUMNS, CsvFileError, inspect, numbered_rows, reader
+from leadhub.imports.models import ImportJob, ImportMapping, ImportRowError
+from leadhub.imports.rows import RowChecker, Target, destinations_for_import, guess_mapping
+from leadhub.models import Lead, Submission
+from leadhub.services.leads import destination_payload_build, lead_build
+from leadhub.services.submissions import submission_build, submissions_enqueue_batches
+from vendors.models import Destination
+
+logger = logging.getLogger(__name__)
+
+RUN_TASK = "leadhub.imports.tasks.run_import"
+PREVIEW_ROWS = 50
+S = ImportJob.Status
+
+
+def import_job_create(
+    *, upload: UploadedFile, destinations: Sequence[Destination], user: Any
+) -> ImportJob:
+    """Check the uploaded file is a readable CSV table and keep it; raises CsvFileError."""
+    limit = settings.IMPORT_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise CsvFileError(
+            f"The file is {filesizeformat(upload.size)}; at most {filesizeformat(limit)} "
+            "can be imported at once. Split it into smaller files."
+        )
+    data = b"".join(upload.chunks())
+    layout = inspect(data)
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            created_by=user,
+            file_name=(upload.name or "upload.csv")[:255],
+            source=data,
+            size=len(data),
+            encoding=layout.encoding,
+            delimiter=layout.delimiter,
+            headers=layout.headers,
+            total_rows=layout.rows,
+        )
+        job.destinations.set(destinations)
+    return job
+
+
+def job_destinations(job: ImportJob) -> list[Destination]:
+    return destinations_for_import(list(job.destinations.values_list("pk", flat=True)))
+
+
+def mapping_initial(job: ImportJob, all_targets: Sequence[Target]) -> dict[str, str]:
+    """The job's own mapping, else the last one used for its destinations, else a guess."""
+    headers = set(job.headers)
+    if job.mapping:
+        return {k: h for k, h in job.mapping.items() if h in headers}
+    mapping = guess_mapping(job.headers, all_targets)
+    keys = {t.key for t in all_targets}
+    remembered = ImportMapping.objects.filter(destination__in=job.destinations.all())
+    for stored in remembered.order_by("updated_at"):
+        prefix = f"d{stored.destination_id}__"
+        mapping.update(stored.contact)
+        mapping.update({f"{prefix}{name}": header for name, header in stored.fields.items()})
+    return {k: h for k, h in mapping.items() if k in keys and h in headers}
+
+
+def import_mapping_save(*, job: ImportJob, mapping: Mapping[str, str], user: Any) -> None:
+    """Keep the mapping on the job and, per destination, for the next import."""
+    chosen = {key: header for key, header in mapping.items() if header}
+    contact = {k: h for k, h in chosen.items() if "__" not in k}
+    with transaction.atomic():
+        job.mapping = chosen
+        job.save(update_fields=["mapping"])
+        for destination in job.destinations.all():
+            prefix = f"d{destination.pk}__"
+            fields = {k.removeprefix(prefix): h for k, h in chosen.items() if k.startswith(prefix)}
+            ImportMapping.objects.update_or_create(
+                destination=destination,
+                defaults={"contact": contact, "fields": fields, "updated_by": user},
+            )
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    line: int
+    cells: list[str]  # in the order of the mapped targets
+    errors: list[str]
+
+
+def import_preview(
+    job: ImportJob, limit: int = PREVIEW_ROWS
+) -> tuple[list[Target], list[PreviewRow]]:
+    """The mapped targets and the first rows, each checked exactly as the import will."""
+    checker = RowChecker(job_destinations(job), job.headers, job.mapping)
+    shown = [t for t in checker.targets.values() if t.key in job.mapping]
+    position = {h: i for i, h in enumerate(job.headers)}
+    rows = reader(_source(job), job.encoding, job.delimiter)
+    next(rows)
+    preview = []
+    for line, cells in itertools.islice(numbered_rows(rows), limit):
+        _, problems = checker.check(cells)
+        values = [_cell(cells, position[job.mapping[t.key]]) for t in shown]
+        preview.append(PreviewRow(line=line, cells=values, errors=problems))
+    return shown, preview
+
+
+def _cell(cells: Sequence[str], index: int) -> str:
+    return cells[index] if index < len(cells) else ""
+
+
+def import_job_start(*, job: ImportJob) -> bool:
+    """Queue the import; False if it was already started."""
+    with transaction.atomic():
+        updated = ImportJob.objects.filter(pk=job.pk, status=S.MAPPING).update(status=S.QUEUED)
+        if updated:
+            transaction.on_commit(lambda: async_task(RUN_TASK, job.pk, group="import"))
+    return bool(updated)
+
+
+def _source(job: ImportJob) -> bytes:
+    return bytes(ImportJob.objects.values_list("source", flat=True).get(pk=job.pk))
+
+
+def import_time_budget() -> float:
+    """Seconds one task spends importing before it hands on to a fresh one, well inside the
+    worker's timeout so a big file is never cut off half way through a chunk."""
+    return max(5.0, settings.Q_TIMEOUT / 2)
+
+
+def import_job_run(*, job_id: int, time_budget: float | None = None) -> str:
+    """Import the next chunks of a queued or running job; return its status.
+
+    With a time budget, what is left when it runs out is handed to a new task.
+    """
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().defer("source").filter(pk=job_id).first()
+        if job is None or job.status not in (S.QUEUED, S.RUNNING):
+            return job.status if job else "missing"
+        if job.status == S.QUEUED:
+            job.status = S.RUNNING
+            job.started_at = timezone.now()
+            job.save(update_fields=["status", "started_at"])
+    try:
+        finished = _import_rows(job, time_budget)
+    except Exception as err:
+        logger.exception("import %s stopped", job_id)
+        _finish(job, S.FAILED, f"The import stopped: {err}. Rows before it are imported.")
+        return S.FAILED
+    if finished:
+        _finish(job, S.DONE, "")
+        return S.DONE
+    if time_budget is not None:
+        async_task(RUN_TASK, job_id, group="import")
+    return S.RUNNING
+
+
+def _finish(job: ImportJob, status: str, message: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status, message=message, finished_at=timezone.now(), source=b""
+    )
+
+
+def _import_rows(job: ImportJob, time_budget: float | None) -> bool:
+    """Import chunk after chunk from where the job stands; True once the file is done."""
+    deadline = None if time_budget is None else time.monotonic() + time_budget
+    destinations = job_destinations(job)
+    unusable = [d for d in destinations if not (d.is_active and d.connection.is_active)]
+    if unusable or len(destinations) != job.destinations.count():
+        names = ", ".join(str(d) for d in unusable) or "a destination was deleted"
+        raise CsvFileError(f"not every destination can take leads now ({names})")
+    checker = RowChecker(destinations, job.headers, job.mapping)
+    rows = reader(_source(job), job.encoding, job.delimiter)
+    next(rows)
+    numbered = numbered_rows(rows)
+    offset = job.processed_rows
+    for _ in itertools.islice(numbered, offset):
+        pass  # already imported by an earlier task
+    chunk_size = max(1, settings.IMPORT_CHUNK_ROWS)
+    while chunk := list(itertools.islice(numbered, chunk_size)):
+        if not _import_chunk(job, checker, destinations, chunk, offset):
+            return False  # another task has this job
+        offset += len(chunk)
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+    return True
+
+
+@dataclass
+class _Row:
+    line: int
+    cells: list[str]
+    contact: dict[str, Any]
+    values: dict[int, dict[str, Any]]
+
+
+def _import_chunk(
+    job: ImportJob,
+    checker: RowChecker,
+    destinations: Sequence[Destination],
+    chunk: Sequence[tuple[int, list[str]]],
+    offset: int,
+) -> bool:
+    valid: list[_Row] = []
+    failed: list[ImportRowError] = []
+    for line, cells in chunk:
+        form, problems = checker.check(cells)
+        if form is None:
+            failed.append(_row_error(job, line, cells, problems))
+        else:
+            # The checker's form is bound to the next row next: take the values now.
+            valid.append(_Row(line, cells, form.contact_data(), form.destination_values()))
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().only("status", "processed_rows")
+        current = locked.get(pk=job.pk)
+        if current.status != S.RUNNING or current.processed_rows != offset:
+            return False
+        submission_ids = _save_rows(job, destinations, valid, failed)
+        ImportRowError.objects.bulk_create(failed)
+        imported = len(chunk) - len(failed)  # every row is either imported or failed
+        ImportJob.objects.filter(pk=job.pk).update(
+            processed_rows=F("processed_rows") + len(chunk),
+            imported_rows=F("imported_rows") + imported,
+            failed_rows=F("failed_rows") + len(failed),
+        )
+        submissions_enqueue_batches(submission_ids=submission_ids)
+    return True
+
+
+def _row_error(
+    job: ImportJob, line: int, cells: Sequence[str], problems: Iterable[str]
+) -> ImportRowError:
+    return ImportRowError(
+        job_id=job.pk, line=line, values=list(cells[:MAX_COLUMNS]), errors="; ".join(problems)
+    )
+
+
+def _build(
+    job: ImportJob, destinations: Sequence[Destination], row: _Row
+) -> tuple[Lead, list[Submission]]:
+    owner = job.created_by
+    lead = lead_build(contact=row.contact, owner=owner)
+    submissions = [
+        submission_build(
+            lead=lead,
+            destination=destination,
+            payload=destination_payload_build(
+                destination=destination,
+                contact=row.contact,
+                values=row.values.get(destination.pk, {}),
+            ),
+            created_by=owner,
+        )
+        for destination in destinations
+    ]
+    return lead, submissions
+
+
+def _save_rows(
+    job: ImportJob,
+    destinations: Sequence[Destination],
+    rows: Sequence[_Row],
+    failed: list[ImportRowError],
+) -> list[int]:
+    """Insert the chunk's leads and submissions; return the new submissions' keys.
+
+    All at once first; if the database refuses any row, one row at a time in its own
+    savepoint, so the refused row is left out whole and its neighbours go in.
+    """
+    built = []
+    for row in rows:
+        try:
+            built.append(_build(job, destinations, row))
+        except (ValueError, TypeError, KeyError) as err:
+            failed.append(_row_error(job, row.line, row.cells, [f"Row: {err}"]))
+            built.append(None)
+    pairs = [(row, b) for row, b in zip(rows, built, strict=True) if b is not None]
+    try:
+        with transaction.atomic():
+            Lead.objects.bulk_create([lead for _, (lead, _) in pairs])
+            submissions = [s for _, (_, subs) in pairs for s in subs]
+            for submission in submissions:
+                submission.lead_id = submission.lead.pk
+            Submission.objects.bulk_create(submissions)
+        return [s.pk for s in submissions]
+    except DatabaseError:
+        logger.warning("import %s: a chunk was refused; retrying its rows one by one", job.pk)
+    ids: list[int] = []
+    for row, _ in pairs:
+        lead, submissions = _build(job, destinations, row)
+        try:
+            with transaction.atomic():
+                lead.save()
+                for submission in submissions:
+                    submission.lead = lead
+                    submission.save()
+        except DatabaseError as err:
+            failed.append(_row_error(job, row.line, row.cells, [f"Row: not saved ({err})"]))
+            continue
+        ids.extend(s.pk for s in submissions)
+    return ids

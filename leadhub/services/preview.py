@@ -1,0 +1,85 @@
+"""What a lead will send, per destination, before anything is saved.
+
+The preview is built by the same code that sends: ``destination_payload_build`` makes the
+vendor fields and the adapter's ``build_request`` makes the request around them, so staff
+see the real body or query. It goes through the connection's ``Redactor`` the way a stored
+attempt does, so credentials are shown masked and never in clear.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from leadhub.services.leads import destination_payload_build
+from vendors.base import VendorError
+from vendors.models import Destination
+
+
+@dataclass
+class PayloadRow:
+    name: str
+    label: str
+    value: Any
+    fixed: bool = False
+
+
+@dataclass
+class DestinationPreview:
+    destination: Destination
+    rows: list[PayloadRow] = field(default_factory=list)
+    request: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+    @property
+    def body_json(self) -> str:
+        return json.dumps(self.request.get("body"), indent=2, ensure_ascii=False, default=str)
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        return sorted((self.request.get("headers") or {}).items())
+
+
+def destination_preview(
+    *, destination: Destination, contact: Mapping[str, Any], values: Mapping[str, Any]
+) -> DestinationPreview:
+    preview = DestinationPreview(destination=destination)
+    connection = destination.connection
+    adapter = connection.adapter()
+    payload = destination_payload_build(destination=destination, contact=contact, values=values)
+    labels = {spec.name: spec.label for spec in destination.field_specs()}
+    safe_payload = adapter.redactor.data(payload)
+    preview.rows = [
+        PayloadRow(
+            name=name,
+            label=labels.get(name, name),
+            value=value,
+            fixed=name in destination.fixed_values,
+        )
+        for name, value in safe_payload.items()
+    ]
+    try:
+        preview.request = adapter.preview_request(destination.operation, payload)
+    except (VendorError, NotImplementedError) as err:
+        message = getattr(err, "message", "") or str(err) or type(err).__name__
+        preview.error = adapter.redactor.text(f"The request could not be built: {message}")
+    return preview
+
+
+def lead_preview(
+    *,
+    contact: Mapping[str, Any],
+    destinations: Sequence[Destination],
+    destination_values: Mapping[int, Mapping[str, Any]],
+) -> list[DestinationPreview]:
+    """One preview per destination; reads only, saves nothing."""
+    return [
+        destination_preview(
+            destination=destination,
+            contact=contact,
+            values=destination_values.get(destination.pk, {}),
+        )
+        for destination in destinations
+    ]

@@ -1,0 +1,44 @@
+"""The demo `make run` sets up: a sandbox connection per vendor and destinations that work."""
+
+from __future__ import annotations
+
+import pytest
+
+from leadhub.demo import demo_connections_ensure, demo_destinations_ensure
+from leadhub.services.leads import lead_create_and_send
+from leadhub.statuses import SubmissionStatus
+from vendors.models import Destination
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_every_demo_destination_takes_a_lead(live_server) -> None:
+    connections = demo_connections_ensure(live_server.url)
+    assert {"leadbyte", "crmcom", "getlead"} <= {c.kind for c in connections}
+    said: list[str] = []
+    demo_destinations_ensure(said.append)
+    wanted = [
+        "LeadByte · Example Campaign A",
+        "CRM.COM · Web lead",
+        "CRM.COM · Phone enquiry",
+        "Getlead · Website enquiry",
+    ]
+    destinations = [Destination.objects.get(name=name) for name in wanted]
+    lead = lead_create_and_send(
+        contact={
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "email": "ada@example.com",
+            "phone": "07911 123456",
+        },
+        destinations=destinations,
+        destination_values={destinations[0].pk: {"data13": "Volvo"}},
+    )
+    results = {s.destination.name: (s.status, s.vendor_message) for s in lead.submissions.all()}
+    assert {name: status for name, (status, _) in results.items()} == dict.fromkeys(
+        wanted, SubmissionStatus.ACCEPTED
+    ), results
+    # Running the demo again reuses everything.
+    demo_connections_ensure(live_server.url)
+    demo_destinations_ensure(said.append)
+    assert Destination.objects.filter(name__in=wanted).count() == len(wanted)

@@ -1,0 +1,392 @@
+"""Getlead follow-ups from the lead's page, and leads sent to CRM.COM and Getlead destinations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from leadhub.models import Lead, Submission
+from leadhub.services.follow_ups import FollowUpRefused, follow_up_create
+from leadhub.services.submissions import submission_push
+from leadhub.statuses import SubmissionStatus
+from tests.conftest import CRMCOM_CREDENTIALS, GETLEAD_TOKEN
+from tests.factories import DestinationFactory, LeadFactory, SubmissionFactory
+from vendors.admin import DestinationForm
+from vendors.models import Connection, Destination
+from vendors.sandbox.models import SandboxEnquiry, SandboxRecord, SandboxToken
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+S = SubmissionStatus
+ADD_URL = reverse("admin:leadhub_lead_add")
+
+
+@pytest.fixture
+def getlead_destination(getlead_connection: Connection) -> Destination:
+    return DestinationFactory(
+        name="Getlead website",
+        connection=getlead_connection,
+        fixed_values={"source": "LeadHub", "campaign_code": "SPRING"},
+    )
+
+
+@pytest.fixture
+def crmcom_destination(crmcom_connection: Connection) -> Destination:
+    return DestinationFactory(
+        name="CRM.COM web lead",
+        connection=crmcom_connection,
+        fixed_values={
+            "importance": "IMPORTANCE3",
+            "priority": "3",
+            "type_identifier": "Web lead",
+            "source.type": "WEBSITE",
+            "source.name": "LeadHub",
+        },
+    )
+
+
+def enter_lead(admin_client, destination: Destination, **extra: str) -> Lead:
+    data = {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": "ada@example.com",
+        "phone": "07911 123456",
+        "confirm": "1",  # past the preview, as the Confirm button does
+        **extra,
+    }
+    response = admin_client.post(f"{ADD_URL}?destinations={destination.pk}", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Lead.objects.get()
+
+
+def follow_up_url(lead: Lead, connection: Connection, operation: str) -> str:
+    url = reverse("admin:leadhub_lead_follow_up", args=[lead.pk])
+    return f"{url}?follow_up={connection.pk}:{operation}"
+
+
+# --- leads to the two vendors through the entry form --------------------------------------------
+
+
+def test_a_lead_reaches_getlead_by_its_national_phone(
+    admin_client, getlead_destination: Destination
+) -> None:
+    prefix = f"d{getlead_destination.pk}__"
+    lead = enter_lead(admin_client, getlead_destination, **{f"{prefix}purpose": "Quote"})
+    submission = Submission.objects.get(lead=lead)
+    assert submission.status == S.ACCEPTED
+    assert submission.vendor_message == "Lead Added Successfully."
+    assert submission.payload == {
+        "campaign_code": "SPRING",
+        "countrycode": "44",
+        "mobileno": "7911123456",
+        "source": "LeadHub",
+        "name": "Ada Lovelace",
+        "email": "ada@example.com",
+        "purpose": "Quote",
+    }
+    (attempt,) = submission.attempts.all()
+    assert GETLEAD_TOKEN not in str(attempt.request) and "token=" in attempt.request["url"]
+    assert SandboxEnquiry.objects.get().additional_fields == {"campaign_code": "SPRING"}
+
+
+def test_a_malformed_additional_field_is_shown_on_the_form_and_nothing_saved(
+    admin_client, getlead_destination: Destination
+) -> None:
+    prefix = f"d{getlead_destination.pk}__"
+    response = admin_client.post(
+        f"{ADD_URL}?destinations={getlead_destination.pk}",
+        {
+            "first_name": "Ada",
+            "phone": "07911 123456",
+            f"{prefix}additional_fields": "Budget",
+            "confirm": "1",
+        },
+    )
+    assert response.status_code == 200
+    assert "Write each additional field on its own line as name = value." in (
+        response.content.decode()
+    )
+    assert not Lead.objects.exists()
+
+
+def test_a_lead_reaches_crmcom_with_the_login_recorded_and_masked(
+    admin_client, crmcom_destination: Destination
+) -> None:
+    lead = enter_lead(admin_client, crmcom_destination)
+    submission = Submission.objects.get(lead=lead)
+    assert submission.status == S.ACCEPTED, submission.vendor_message
+    assert len(submission.vendor_reference) == 32
+    assert submission.response_data["number"] == "LD000001"
+    assert submission.vendor_message == "CRM.COM created lead LD000001."
+    login, create = submission.attempts.order_by("number")
+    assert login.request["url"].endswith("authentication/token")
+    assert create.outcome == "accepted"
+    stored = f"{login.request} {login.response_body} {create.request}"
+    assert CRMCOM_CREDENTIALS["password"] not in stored
+    token = Connection.objects.get(pk=crmcom_destination.connection_id).token_cache["token"]
+    assert token not in stored
+    page = admin_client.get(reverse("admin:leadhub_lead_change", args=[lead.pk])).content
+    assert b"CRM.COM created lead LD000001." in page
+
+
+def test_a_failed_token_renewal_rejects_the_submission_and_marks_the_connection(
+    crmcom_destination: Destination,
+) -> None:
+    first = SubmissionFactory(destination=crmcom_destination, payload=_crm_payload())
+    submission_push(submission_id=first.pk)
+    SandboxToken.objects.update(released_at=timezone.now())  # the CRM dropped the token...
+    connection = Connection.objects.get(pk=crmcom_destination.connection_id)
+    assert connection.token_cache["token"]  # ...which the connection still holds
+    connection.credentials = {**CRMCOM_CREDENTIALS, "password": "changed-1234"}
+    connection.save()  # ...and the password was changed since
+    second = SubmissionFactory(destination=crmcom_destination, payload=_crm_payload())
+    submission_push(submission_id=second.pk)
+    second.refresh_from_db()
+    assert second.status == S.REJECTED
+    assert second.vendor_message.startswith("CRM.COM refused the login")
+    assert [a.status_code for a in second.attempts.all()] == [200, 200]
+    connection.refresh_from_db()
+    assert connection.last_error == second.vendor_message
+    assert connection.token_cache == {}
+
+
+def _crm_payload() -> dict[str, Any]:
+    return {
+        "importance": "IMPORTANCE3",
+        "priority": "3",
+        "type_identifier": "Web lead",
+        "source.type": "WEBSITE",
+        "source.name": "LeadHub",
+        "contact_information.first_name": "Ada",
+        "contact_email": "ada@example.com",
+    }
+
+
+# --- follow-ups from the lead's page --------------------------------------------------------------
+
+
+def test_the_lead_page_offers_a_getlead_follow_up(
+    admin_client, getlead_connection: Connection
+) -> None:
+    lead = LeadFactory()
+    page = admin_client.get(reverse("admin:leadhub_lead_change", args=[lead.pk])).content.decode()
+    follow_up = reverse("admin:leadhub_lead_follow_up", args=[lead.pk])
+    assert f'href="{follow_up}?kind=getlead"' in page
+    assert "Getlead follow-up" in page
+    chooser = admin_client.get(f"{follow_up}?kind=getlead").content.decode()
+    for label in ("Add note", "Create task", "Change status", "Create deal"):
+        assert f"Getlead test · {label}" in chooser
+
+
+def test_the_follow_up_form_asks_only_what_the_lead_does_not_give(
+    admin_client, getlead_connection: Connection
+) -> None:
+    lead = LeadFactory()
+    page = admin_client.get(follow_up_url(lead, getlead_connection, "create_deal")).content
+    page = page.decode()
+    assert 'name="deal_name"' in page and 'name="deal_amount"' in page
+    assert 'name="mobile"' not in page and 'name="countrycode"' not in page
+    assert "7911123456" in page  # shown: the phone Getlead will find the lead by
+
+
+@pytest.mark.parametrize(
+    ("operation", "form", "sent"),
+    [
+        ("add_note", {"note": "Called back"}, {"mobile_no": "7911123456", "note": "Called back"}),
+        (
+            "create_task",
+            {"name": "Call Ada", "task_category_id": "2", "scheduled_date": "2026-11-30"},
+            {"mobile_no": "7911123456", "task_category_id": "2", "scheduled_date": "2026-11-30"},
+        ),
+        ("change_status", {"status": "Interested"}, {"status": "Interested"}),
+        (
+            "create_deal",
+            {"deal_name": "Solar", "status": "Open", "deal_amount": "4200"},
+            {"mobile": "7911123456", "deal_name": "Solar", "deal_amount": 4200},
+        ),
+    ],
+)
+def test_a_follow_up_from_the_lead_page_reaches_getlead(
+    admin_client,
+    getlead_destination: Destination,
+    operation: str,
+    form: dict[str, str],
+    sent: dict[str, Any],
+) -> None:
+    lead = enter_lead(admin_client, getlead_destination)
+    response = admin_client.post(
+        follow_up_url(lead, getlead_destination.connection, operation), form
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:leadhub_lead_change", args=[lead.pk])
+    follow_up = Submission.objects.get(lead=lead, operation=operation)
+    assert follow_up.destination is None
+    assert follow_up.connection_id == getlead_destination.connection_id
+    assert follow_up.payload["countrycode"] == "44"
+    assert sent.items() <= follow_up.payload.items()
+    assert follow_up.status == S.ACCEPTED, follow_up.vendor_message
+    assert follow_up.attempts.count() == 1
+    page = admin_client.get(response["Location"]).content.decode()
+    label = getlead_destination.connection.adapter_class.operations[operation].label
+    assert f"Getlead test · {label}" in page
+    assert follow_up.vendor_message in page
+
+
+def test_a_follow_up_for_a_lead_getlead_lacks_shows_the_plain_reason(
+    admin_client, getlead_connection: Connection
+) -> None:
+    lead = LeadFactory()
+    admin_client.post(follow_up_url(lead, getlead_connection, "add_note"), {"note": "Hi"})
+    follow_up = Submission.objects.get(lead=lead)
+    assert follow_up.status == S.REJECTED
+    assert follow_up.vendor_message.startswith("Getlead has no lead with this phone number")
+    page = admin_client.get(reverse("admin:leadhub_lead_change", args=[lead.pk])).content
+    assert b"Getlead has no lead with this phone number" in page
+
+
+def test_a_follow_up_needs_the_lead_phone_and_saves_nothing_without_it(
+    admin_client, getlead_connection: Connection
+) -> None:
+    lead = LeadFactory(phone="", phone_e164="")
+    response = admin_client.post(
+        follow_up_url(lead, getlead_connection, "add_note"), {"note": "Hi"}
+    )
+    assert response.status_code == 200
+    assert "has no valid phone number" in response.content.decode()
+    assert not Submission.objects.exists()
+    assert not SandboxRecord.objects.filter(vendor="getlead").exists()
+
+
+def test_a_follow_up_missing_a_required_field_is_shown_inline(
+    admin_client, getlead_connection: Connection
+) -> None:
+    lead = LeadFactory()
+    response = admin_client.post(follow_up_url(lead, getlead_connection, "add_note"), {})
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+def test_an_unknown_follow_up_is_not_found(admin_client, getlead_connection: Connection) -> None:
+    lead = LeadFactory()
+    response = admin_client.get(follow_up_url(lead, getlead_connection, "create_lead"))
+    assert response.status_code == 200  # back to the chooser, with the choice refused
+    assert "Select a valid choice" in response.content.decode()
+    with pytest.raises(FollowUpRefused):
+        follow_up_create(
+            lead=lead, connection=getlead_connection, operation="create_lead", values={}
+        )
+
+
+def test_destinations_never_offer_follow_ups(getlead_connection: Connection) -> None:
+    labels = [label for _, label in DestinationForm().fields["operation"].choices]
+    assert "Getlead: Create lead" in labels and "CRM.COM: Create lead" in labels
+    assert "Getlead: Add note" not in labels
+    form = DestinationForm(
+        data={
+            "name": "Notes",
+            "connection": getlead_connection.pk,
+            "operation": "add_note",
+            "fixed_values": "{}",
+            "is_active": "on",
+        }
+    )
+    assert not form.is_valid()
+    assert "operation" in form.errors
+
+
+def test_crmcom_fields_staff_fill_in_are_nested_on_the_way_out(
+    admin_client, crmcom_connection: Connection
+) -> None:
+    destination = DestinationFactory(
+        connection=crmcom_connection,
+        fixed_values={"importance": "IMPORTANCE1", "priority": "1", "source.type": "OTHER"},
+    )
+    prefix = f"d{destination.pk}__"
+    form_page = admin_client.get(f"{ADD_URL}?destinations={destination.pk}").content.decode()
+    assert f'name="{prefix}source.name"' in form_page
+    assert f'name="{prefix}type_identifier"' in form_page
+    assert f'name="{prefix}source.type"' not in form_page  # fixed, so hidden from staff
+    lead = enter_lead(
+        admin_client,
+        destination,
+        **{
+            f"{prefix}type_identifier": "Web lead",
+            f"{prefix}source.name": "Trade fair",
+            f"{prefix}probability_to_win": "55",
+            f"{prefix}udf_date_1": "2026-12-24",
+        },
+    )
+    submission = Submission.objects.get(lead=lead)
+    assert submission.status == S.ACCEPTED, submission.vendor_message
+    received = SandboxRecord.objects.get(reference=submission.vendor_reference).payload
+    assert received["source"] == {"type": "OTHER", "name": "Trade fair"}
+    assert received["probability_to_win"] == 55 and received["udf_date_1"] == "2026-12-24"
+
+
+def test_a_probability_over_100_is_refused_on_the_form(
+    admin_client, crmcom_destination: Destination
+) -> None:
+    prefix = f"d{crmcom_destination.pk}__"
+    response = admin_client.post(
+        f"{ADD_URL}?destinations={crmcom_destination.pk}",
+        {
+            "first_name": "Ada",
+            "email": "ada@example.com",
+            f"{prefix}probability_to_win": "120",
+            "confirm": "1",
+        },
+    )
+    assert response.status_code == 200
+    assert "less than or equal to 100" in response.content.decode()
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields"),
+    [("crmcom", ["username", "password", "organisation"]), ("getlead", ["token"])],
+)
+def test_the_connection_form_asks_for_each_vendor_credentials(
+    admin_client, kind: str, fields: list[str]
+) -> None:
+    page = admin_client.get(
+        reverse("admin:vendors_connection_add"), {"kind": kind}
+    ).content.decode()
+    for name in fields:
+        assert f'name="credential__{name}"' in page
+
+
+def test_a_source_name_crmcom_needs_is_asked_for_on_its_field(
+    admin_client, crmcom_connection: Connection
+) -> None:
+    destination = DestinationFactory(
+        connection=crmcom_connection,
+        fixed_values={"importance": "IMPORTANCE1", "priority": "1", "type_identifier": "Web lead"},
+    )
+    prefix = f"d{destination.pk}__"
+    response = admin_client.post(
+        f"{ADD_URL}?destinations={destination.pk}",
+        {
+            "first_name": "Ada",
+            "email": "ada@example.com",
+            f"{prefix}source.type": "WEBSITE",
+            "confirm": "1",
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors[f"{prefix}source.name"] == ["CRM.COM needs a source name for a website source."]
+    assert not Lead.objects.exists()
+    admin_client.post(
+        f"{ADD_URL}?destinations={destination.pk}",
+        {
+            "first_name": "Ada",
+            "email": "ada@example.com",
+            f"{prefix}source.type": "COMMUNICATIONS",
+            "confirm": "1",
+        },
+    )
+    assert Submission.objects.get().status == S.ACCEPTED

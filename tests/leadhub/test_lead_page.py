@@ -1,0 +1,108 @@
+"""The lead's page: destinations with live status, vendor messages, links and attempts."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from leadhub.models import Attempt, Submission
+from leadhub.statuses import SubmissionStatus
+from tests.factories import LeadFactory, SubmissionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+S = SubmissionStatus
+
+
+def status_url(lead) -> str:
+    return reverse("admin:leadhub_lead_status", args=[lead.pk])
+
+
+@pytest.fixture
+def lead_with_work():
+    lead = LeadFactory(first_name="Grace", last_name="Hopper")
+    accepted = SubmissionFactory(
+        lead=lead,
+        destination__name="Solar partner",
+        status=S.ACCEPTED,
+        vendor_reference="Q-123",
+        vendor_message="LeadByte queued the lead (Queued).",
+        links={"customer_view": "https://vendor.example/view/1", "bad": "javascript:alert(1)"},
+    )
+    Attempt.objects.create(
+        submission=accepted, number=1, status_code=503, outcome="transient", message="Down"
+    )
+    Attempt.objects.create(
+        submission=accepted, number=2, status_code=200, outcome="accepted", message="Queued"
+    )
+    queued = SubmissionFactory(lead=lead, destination__name="Roof partner", status=S.QUEUED)
+    return lead, accepted, queued
+
+
+def test_the_status_endpoint_says_what_is_pending(admin_client, lead_with_work) -> None:
+    lead, accepted, queued = lead_with_work
+    data = admin_client.get(status_url(lead)).json()
+    assert data["pending"] is True
+    by_id = {s["id"]: s for s in data["submissions"]}
+    assert by_id[accepted.pk]["status"] == "accepted"
+    assert by_id[accepted.pk]["status_label"] == "Accepted"
+    assert by_id[accepted.pk]["vendor_reference"] == "Q-123"
+    assert [a["status_code"] for a in by_id[accepted.pk]["attempts"]] == [503, 200]
+    assert by_id[queued.pk]["pending"] is True
+    assert f'id="submission-{queued.pk}"' in data["html"]
+
+    Submission.objects.filter(pk=queued.pk).update(status=S.REJECTED, vendor_message="No cap")
+    data = admin_client.get(status_url(lead)).json()
+    assert data["pending"] is False
+    assert "No cap" in data["html"]
+
+
+def test_the_lead_page_shows_each_destination_with_its_story(admin_client, lead_with_work) -> None:
+    lead, *_ = lead_with_work
+    response = admin_client.get(reverse("admin:leadhub_lead_change", args=[lead.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f'data-status-url="{status_url(lead)}"' in page
+    assert 'data-pending="1"' in page
+    assert "leadhub/lead_status.js" in page
+    assert "Solar partner" in page and "Roof partner" in page
+    assert "LeadByte queued the lead (Queued)." in page
+    assert "The vendor took the lead." in page
+    assert 'href="https://vendor.example/view/1"' in page and "Customer view" in page
+    assert "javascript:" not in page
+    assert "Down" in page and ">503<" in page
+    assert "Waiting to be sent" in page
+
+
+def test_nothing_pending_means_no_polling(admin_client) -> None:
+    submission = SubmissionFactory(status=S.DUPLICATE)
+    page = admin_client.get(
+        reverse("admin:leadhub_lead_change", args=[submission.lead.pk])
+    ).content.decode()
+    assert 'data-pending="0"' in page
+
+
+def test_the_status_endpoint_needs_permission_to_see_the_lead(client, lead_with_work) -> None:
+    lead, *_ = lead_with_work
+    user = UserFactory(username="outsider")
+    client.force_login(user)
+    assert client.get(status_url(lead)).status_code == 403
+    user.user_permissions.add(Permission.objects.get(codename="view_lead"))
+    client.force_login(user)
+    assert client.get(status_url(lead)).status_code == 200
+
+
+def test_an_unknown_lead_is_a_404_not_a_500(admin_client) -> None:
+    response = admin_client.get(reverse("admin:leadhub_lead_status", args=[987654]))
+    assert response.status_code == 404
+    assert response.json()["error"]
+
+
+def test_the_lead_page_reads_in_a_few_queries(
+    admin_client, lead_with_work, django_assert_max_num_queries
+) -> None:
+    lead, *_ = lead_with_work
+    # session, user, lead, submissions with their destinations, attempts
+    with django_assert_max_num_queries(5):
+        admin_client.get(status_url(lead))

@@ -1,0 +1,114 @@
+"""The preview before sending: the real request per destination, masked, nothing saved."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from leadhub.models import Attempt, Lead, Submission
+from tests.conftest import LEADBYTE_KEY
+from tests.leadhub.test_lead_entry import form_data
+from vendors.models import Destination
+from vendors.redaction import MASK
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ADD_URL = reverse("admin:leadhub_lead_add")
+
+
+def _url(*destinations: Destination) -> str:
+    return ADD_URL + "?" + "&".join(f"destinations={d.pk}" for d in destinations)
+
+
+def test_a_valid_form_shows_the_masked_request_and_saves_nothing(
+    admin_client, leadbyte_destination: Destination
+) -> None:
+    response = admin_client.post(_url(leadbyte_destination), form_data(leadbyte_destination))
+    assert response.status_code == 200
+    assert response.templates[0].name == "admin/leadhub/lead/preview.html"
+    page = response.content.decode()
+    (preview,) = response.context["previews"]
+    assert preview.request["method"] == "POST"
+    assert preview.request["url"].endswith("/sandbox/leadbyte/restapi/v1.2/leads")
+    assert preview.request["body"]["key"] == MASK
+    assert preview.request["body"]["lead"] == {
+        "campid": "EXAMPLE-CAMPAIGN",
+        "sid": "1",
+        "email": "ada@example.com",
+        "firstname": "Ada",
+        "lastname": "Lovelace",
+        "phone1": "+447911123456",
+        "data13": "Volvo",
+        "gender": "F",
+        "dob": "31/12/1990",
+    }
+    assert LEADBYTE_KEY not in page
+    assert MASK in page
+    assert "31/12/1990" in page and "make_of_car" in page
+    # What was typed travels on as hidden inputs for Confirm and Edit.
+    assert f'name="d{leadbyte_destination.pk}__data13" value="Volvo"' in page
+    assert 'name="confirm"' in page and 'name="edit"' in page
+    assert not Lead.objects.exists()
+    assert not Submission.objects.exists()
+
+
+def test_confirm_sends_exactly_what_the_preview_showed(
+    admin_client, leadbyte_destination: Destination
+) -> None:
+    data = form_data(leadbyte_destination)
+    preview = admin_client.post(_url(leadbyte_destination), data).context["previews"][0]
+    response = admin_client.post(_url(leadbyte_destination), {**data, "confirm": "1"})
+    assert response.status_code == 302
+    attempt = Attempt.objects.get()
+    assert attempt.request["url"] == preview.request["url"]
+    assert attempt.request["body"] == preview.request["body"]
+    assert Submission.objects.get().status == "accepted"
+
+
+def test_edit_goes_back_to_the_form_with_everything_kept(
+    admin_client, leadbyte_destination: Destination
+) -> None:
+    data = form_data(leadbyte_destination)
+    response = admin_client.post(_url(leadbyte_destination), {**data, "edit": "Edit"})
+    assert response.status_code == 200
+    assert response.templates[0].name == "admin/leadhub/lead/enter_lead.html"
+    form = response.context["form"]
+    assert form.data[f"d{leadbyte_destination.pk}__data13"] == "Volvo"
+    assert form.data["email"] == "ada@example.com"
+    assert 'value="Volvo"' in response.content.decode()
+    assert not Lead.objects.exists()
+
+
+def test_a_tampered_confirm_is_validated_again_and_saves_nothing(
+    admin_client, leadbyte_destination: Destination
+) -> None:
+    data = form_data(leadbyte_destination, email="not an email")
+    response = admin_client.post(_url(leadbyte_destination), {**data, "confirm": "1"})
+    assert response.status_code == 200
+    assert "email" in response.context["form"].errors
+    assert not Lead.objects.exists()
+
+
+def test_one_preview_per_destination(
+    admin_client, leadbyte_destination: Destination, example_campaign
+) -> None:
+    from vendors.models import Campaign
+
+    review = Campaign.objects.get(reference="SOLAR-REVIEW")
+    second = Destination.objects.create(
+        name="LeadByte review",
+        connection=review.connection,
+        operation="create_lead",
+        campaign=review,
+        fixed_values={"sid": "1"},
+    )
+    data = {**form_data(leadbyte_destination), f"d{second.pk}__data20": "Flat"}
+    response = admin_client.post(_url(leadbyte_destination, second), data)
+    previews = response.context["previews"]
+    assert [p.destination for p in previews] == [leadbyte_destination, second]
+    assert previews[1].request["body"]["lead"]["campid"] == "SOLAR-REVIEW"
+    assert previews[1].request["body"]["lead"]["data20"] == "Flat"
+    assert json.loads(previews[1].body_json)["key"] == MASK
+    assert not Submission.objects.exists()

@@ -1,0 +1,174 @@
+"""Campaign drift: a sync that changes a campaign's fields is recorded, flagged and shown."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from django.urls import reverse
+
+from vendors.drift import (
+    BECAME_OPTIONAL,
+    BECAME_REQUIRED,
+    CHOICES_ADDED,
+    CHOICES_REMOVED,
+    FIELD_ADDED,
+    FIELD_REMOVED,
+    TYPE_CHANGED,
+    campaign_changes_acknowledge,
+    campaign_fields_diff,
+    describe,
+    destinations_with_open_changes,
+)
+from vendors.models import Campaign, CampaignChange, Connection, Destination
+from vendors.sandbox.models import SandboxCampaign
+from vendors.services import campaigns_sync
+
+
+def meta(name: str, required: bool = False, choices: str = "", data_type: str = "Text") -> dict:
+    return {
+        "name": name,
+        "label": name.title(),
+        "required": required,
+        "data_type": data_type,
+        "selection_values": choices,
+    }
+
+
+def test_the_diff_names_every_kind_of_change() -> None:
+    before = {
+        "a": meta("a"),
+        "b": meta("b", required=True),
+        "c": meta("c", choices="X,Y"),
+        "gone": meta("gone"),
+        "d": meta("d"),
+    }
+    after = {
+        "a": meta("a", required=True),
+        "b": meta("b"),
+        "c": meta("c", choices="Y,Z"),
+        "d": meta("d", data_type="Date"),
+        "new": meta("new", required=True),
+    }
+    changes = {(c["kind"], c["field"]): c for c in campaign_fields_diff(before, after)}
+    assert set(changes) == {
+        (BECAME_REQUIRED, "a"),
+        (BECAME_OPTIONAL, "b"),
+        (CHOICES_ADDED, "c"),
+        (CHOICES_REMOVED, "c"),
+        (TYPE_CHANGED, "d"),
+        (FIELD_REMOVED, "gone"),
+        (FIELD_ADDED, "new"),
+    }
+    assert changes[(CHOICES_ADDED, "c")]["values"] == ["Z"]
+    assert changes[(CHOICES_REMOVED, "c")]["values"] == ["X"]
+    assert describe(changes[(FIELD_ADDED, "new")]) == (
+        "New required field “New” (new): every lead must now carry it."
+    )
+    assert describe(changes[(CHOICES_REMOVED, "c")]) == "Field “C” (c) no longer accepts: X."
+    assert describe(changes[(BECAME_REQUIRED, "a")]) == "Field “A” (a) is now required."
+    assert describe(changes[(TYPE_CHANGED, "d")]) == "Field “D” (d) changed type from Text to Date."
+    assert campaign_fields_diff(before, before) == []
+
+
+def _edit_sandbox_campaign(reference: str, edit) -> None:
+    campaign = SandboxCampaign.objects.get(reference=reference)
+    definition = copy.deepcopy(campaign.definition)
+    edit(definition)
+    campaign.definition = definition
+    campaign.save()
+
+
+def _field(definition: dict, name: str) -> dict:
+    return next(f for f in definition["fields"] if f["name"] == name)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sync_records_what_leadbyte_changed_and_flags_destinations(
+    leadbyte_connection: Connection, leadbyte_destination: Destination, admin_client
+) -> None:
+    campaign = leadbyte_destination.campaign
+    campaigns_sync(connection=leadbyte_connection)  # unchanged: nothing recorded
+    assert not CampaignChange.objects.exists()
+
+    def edit(definition: dict) -> None:
+        definition["fields"] = [f for f in definition["fields"] if f["name"] != "data14"]
+        definition["fields"].append(
+            {"name": "data30", "label": "roof_age", "required": True, "data_type": "Text"}
+        )
+        _field(definition, "postcode")["required"] = True
+        gender = _field(definition, "gender")
+        gender["selection_values"] = gender["selection_labels"] = "Male,Female,Other"
+
+    _edit_sandbox_campaign("EXAMPLE-CAMPAIGN", edit)
+    campaigns_sync(connection=leadbyte_connection)
+
+    change = CampaignChange.objects.get(campaign=campaign)
+    assert sorted(c["kind"] for c in change.changes) == sorted(
+        [FIELD_ADDED, FIELD_REMOVED, BECAME_REQUIRED, CHOICES_ADDED, CHOICES_REMOVED]
+    )
+    texts = change.descriptions()
+    assert "New required field “roof_age” (data30): every lead must now carry it." in texts
+    assert "Field “postcode” (postcode) is now required." not in texts  # label is Postcode
+    assert "Field “Postcode” (postcode) is now required." in texts
+    assert "Field “mortgage_type” (data14) was removed: it is no longer asked for or sent." in texts
+    assert "Field “Gender” (gender) no longer accepts: M, F." in texts
+    assert list(destinations_with_open_changes()) == [leadbyte_destination]
+
+    # The destination list and page, the lead form and the campaign page all say so.
+    page = admin_client.get(reverse("admin:vendors_destination_changelist")).content.decode()
+    assert "Fields changed: review" in page
+    page = admin_client.get(
+        reverse("admin:vendors_destination_change", args=[leadbyte_destination.pk])
+    ).content.decode()
+    assert "New required field “roof_age” (data30)" in page
+    page = admin_client.get(
+        reverse("admin:leadhub_lead_add"), {"destinations": leadbyte_destination.pk}
+    ).content.decode()
+    assert "Campaign fields changed at the vendor" in page
+    assert "Field “Postcode” (postcode) is now required." in page
+    campaign_url = reverse("admin:vendors_campaign_change", args=[campaign.pk])
+    page = admin_client.get(campaign_url).content.decode()
+    assert "The campaign's fields changed at LeadByte." in page
+    assert 'name="_acknowledge_changes"' in page
+    assert "no longer accepts: M, F." in page
+
+    # Acknowledging from the campaign page clears every flag.
+    response = admin_client.post(campaign_url, {"_acknowledge_changes": "1"})
+    assert response.status_code == 302
+    change.refresh_from_db()
+    assert change.acknowledged_at is not None and change.acknowledged_by.username == "admin"
+    assert not destinations_with_open_changes().exists()
+    page = admin_client.get(
+        reverse("admin:leadhub_lead_add"), {"destinations": leadbyte_destination.pk}
+    ).content.decode()
+    assert "Campaign fields changed at the vendor" not in page
+    # The history stays on the campaign page.
+    assert "no longer accepts: M, F." in admin_client.get(campaign_url).content.decode()
+
+
+@pytest.mark.django_db
+def test_acknowledging_counts_only_open_changes(django_user_model) -> None:
+    connection = Connection.objects.create(kind="leadbyte", name="x", base_url="https://x.test/")
+    campaign = Campaign.objects.create(
+        connection=connection, vendor_id="1", name="C", reference="C"
+    )
+    CampaignChange.objects.create(campaign=campaign, changes=[{"kind": FIELD_ADDED, "field": "a"}])
+    CampaignChange.objects.create(campaign=campaign, changes=[{"kind": FIELD_ADDED, "field": "b"}])
+    assert campaign_changes_acknowledge(campaign=campaign) == 2
+    assert campaign_changes_acknowledge(campaign=campaign) == 0
+
+
+@pytest.mark.django_db
+def test_the_acknowledge_action_on_the_campaign_list(admin_client) -> None:
+    connection = Connection.objects.create(kind="leadbyte", name="x", base_url="https://x.test/")
+    campaign = Campaign.objects.create(
+        connection=connection, vendor_id="1", name="C", reference="C"
+    )
+    CampaignChange.objects.create(campaign=campaign, changes=[{"kind": FIELD_ADDED, "field": "a"}])
+    changelist = reverse("admin:vendors_campaign_changelist")
+    assert "1 to review" in admin_client.get(changelist).content.decode()
+    admin_client.post(
+        changelist, {"action": "acknowledge_changes", "_selected_action": [campaign.pk]}
+    )
+    assert not CampaignChange.objects.filter(acknowledged_at__isnull=True).exists()

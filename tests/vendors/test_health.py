@@ -1,0 +1,111 @@
+"""Connection health: the Test connection action and the daily check of active connections."""
+
+from __future__ import annotations
+
+import importlib
+import socket
+
+import pytest
+from django.apps import apps
+from django.urls import reverse
+from django_q.models import Schedule
+
+from tests.conftest import LEADBYTE_KEY
+from tests.factories import ConnectionFactory
+from vendors.base import VendorAdapter
+from vendors.health import CHECK_SCHEDULE_NAME, connection_check
+from vendors.leadbyte import LeadByte
+from vendors.models import Connection
+from vendors.tasks import check_connections
+
+live = pytest.mark.django_db(transaction=True)
+
+
+@live
+def test_leadbyte_check_lists_the_campaigns(leadbyte_connection: Connection) -> None:
+    result = connection_check(connection=leadbyte_connection)
+    assert result.ok is True
+    assert result.message == "LeadByte accepted the API key and listed 2 campaign(s)."
+    leadbyte_connection.refresh_from_db()
+    assert leadbyte_connection.last_check_ok is True
+    assert leadbyte_connection.last_check_at == result.checked_at
+    assert leadbyte_connection.last_success_at == result.checked_at
+
+
+@live
+def test_a_refused_key_is_a_failed_check_without_the_key(sandbox: str) -> None:
+    connection = ConnectionFactory(
+        base_url=f"{sandbox}leadbyte/", credentials={"api_key": "wrong-key-9876543"}
+    )
+    result = connection_check(connection=connection)
+    assert result.ok is False
+    assert result.message == "LeadByte refused the API key. Invalid API key"
+    connection.refresh_from_db()
+    assert connection.last_check_ok is False
+    assert "wrong-key" not in connection.last_check_message
+
+
+@pytest.mark.django_db
+def test_an_unreachable_vendor_is_a_failed_check() -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    connection = ConnectionFactory(base_url=f"http://127.0.0.1:{port}/")
+    result = connection_check(connection=connection)
+    assert result.ok is False
+    assert "could not be reached" in result.message
+
+
+@pytest.mark.django_db
+def test_a_vendor_without_a_test_says_so_plainly(monkeypatch) -> None:
+    monkeypatch.setattr(LeadByte, "check", VendorAdapter.check)
+    connection = ConnectionFactory()
+    result = connection_check(connection=connection)
+    assert result.ok is None
+    assert result.message == (
+        "LeadByte connections cannot be tested yet: LeadHub has no test call for this vendor."
+    )
+    connection.refresh_from_db()
+    assert connection.last_check_ok is None and connection.last_check_at is not None
+
+
+@live
+def test_the_admin_action_tests_and_the_list_shows_the_result(
+    admin_client, leadbyte_connection: Connection
+) -> None:
+    changelist = reverse("admin:vendors_connection_changelist")
+    assert "Never tested" in admin_client.get(changelist).content.decode()
+    response = admin_client.post(
+        changelist,
+        {"action": "test_connection", "_selected_action": [leadbyte_connection.pk]},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "LeadByte test works: LeadByte accepted the API key and listed 2 campaign(s)." in page
+    assert '<span class="lh-status lh-status-accepted">OK</span>' in page
+    assert LEADBYTE_KEY not in page
+
+
+@live
+def test_the_daily_task_checks_every_active_connection(
+    leadbyte_connection: Connection, sandbox: str
+) -> None:
+    off = ConnectionFactory(name="Off", is_active=False, base_url=f"{sandbox}leadbyte/")
+    ConnectionFactory(
+        name="Bad key", base_url=f"{sandbox}leadbyte/", credentials={"api_key": "x" * 12}
+    )
+    assert check_connections() == "1 ok, 1 failed, 0 untested"
+    off.refresh_from_db()
+    assert off.last_check_at is None
+
+
+@pytest.mark.django_db
+def test_the_daily_schedule_exists_once_and_is_idempotent() -> None:
+    schedule = Schedule.objects.get(name=CHECK_SCHEDULE_NAME)
+    assert schedule.func == "vendors.tasks.check_connections"
+    assert schedule.schedule_type == Schedule.DAILY
+    assert schedule.repeats == -1
+    migration = importlib.import_module("vendors.migrations.0005_connection_check_schedule")
+    migration.create_schedule(apps, None)
+    assert Schedule.objects.filter(name=CHECK_SCHEDULE_NAME).count() == 1
+    assert migration.NAME == CHECK_SCHEDULE_NAME

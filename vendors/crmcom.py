@@ -1,0 +1,407 @@
+"""CRM.COM Web API (crmapi/rest/v2): login token and leads/create.
+
+Seed: shared/seeds/003 (leads/create). Decisions where CRM.COM is silent:
+- the contact and lead-source parameters are ``contact_information`` and ``source``;
+- identifier objects carry exactly one key (``{"name": "Web lead"}``); each identifier field
+  declares which key it sends, and a fixed value may give the object itself;
+- every answer is the ``{data, status:{code, message, description}}`` envelope, HTTP 200
+  even for business errors; success is ``status.code == "OK"``;
+- the token from ``authentication/token`` lasts 2 hours after issue (R12 and later). It is
+  kept encrypted on the connection, reused until then (less a minute, so it does not expire
+  in flight), and renewed once when CRM.COM answers that it is invalid or expired;
+- a token that cannot be obtained fails the submission with a readable message and is
+  written on the connection's last error;
+- dates travel as YYYY-MM-DD (the seed does not say);
+- CRM.COM does not de-duplicate leads, so a lead whose answer was lost is held for a person.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any, NoReturn
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from vendors.base import (
+    Operation,
+    Outcome,
+    VendorAdapter,
+    VendorError,
+    VendorRequest,
+    VendorResponse,
+    VendorResult,
+    specs_by_name,
+)
+from vendors.fieldspec import FieldSpec, FieldType
+from vendors.redaction import Redactor
+from vendors.tokens import ConnectionTokenStore, MemoryTokenStore, TokenStore
+
+API = "crmapi/rest/v2"
+TOKEN_PATH = f"{API}/authentication/token"
+CREATE_LEAD_PATH = f"{API}/leads/create"
+
+CREATE_LEAD = "create_lead"
+
+TOKEN_LIFETIME = timedelta(hours=2)
+TOKEN_MARGIN = timedelta(minutes=1)
+# CRM.COM's code for an expired token is not documented: its message is what we can read.
+TOKEN_REFUSED = re.compile(
+    r"\btoken\b.*\b(invalid|expired|released)\b|"
+    r"\b(invalid|expired|released)\b.*\btoken\b",
+    re.I,
+)
+
+IMPORTANCES = (
+    "IMPORTANCE1",
+    "IMPORTANCE2",
+    "IMPORTANCE3",
+    "IMPORTANCE4",
+    "IMPORTANCE5",
+    "CUSTOM1",
+    "CUSTOM2",
+    "CUSTOM3",
+)
+PRIORITIES = tuple(str(n) for n in range(1, 7))
+SOURCE_TYPES = (
+    "ADVERTISEMENT",
+    "NOTIFICATIONS",
+    "COMMUNICATIONS",
+    "RECOMMENDED_BY_CONTACT",
+    "RECOMMENDED_BY_EMPLOYEE",
+    "RECOMMENDED_BY_PARTNER",
+    "WEBSITE",
+    "OTHER",
+    "CUSTOM1",
+    "CUSTOM2",
+    "CUSTOM3",
+)
+# Source types whose free-text name CRM.COM requires.
+SOURCE_NAME_REQUIRED = frozenset(
+    {"ADVERTISEMENT", "WEBSITE", "OTHER", "CUSTOM1", "CUSTOM2", "CUSTOM3"}
+)
+
+
+def _identifier(name: str, label: str, key: str = "name", *, required: bool = False) -> FieldSpec:
+    return FieldSpec(
+        name,
+        label,
+        required=required,
+        help=f'Sent as {{"{key}": …}}.',
+        extra={"identifier": key},
+    )
+
+
+def _choices(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((v, v.replace("_", " ").capitalize()) for v in values)
+
+
+# A dot in a name nests the value: "source.type" travels as {"source": {"type": ...}}.
+CREATE_LEAD_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec(
+        "importance",
+        "Importance",
+        FieldType.CHOICE,
+        required=True,
+        choices=_choices(IMPORTANCES),
+        default="IMPORTANCE3",
+    ),
+    FieldSpec(
+        "priority",
+        "Priority",
+        FieldType.CHOICE,
+        required=True,
+        choices=tuple((p, p) for p in PRIORITIES),
+        default="3",
+        help="1 is the highest.",
+    ),
+    _identifier("type_identifier", "Lead type", required=True),
+    FieldSpec(
+        "source.type",
+        "Lead source",
+        FieldType.CHOICE,
+        required=True,
+        choices=_choices(SOURCE_TYPES),
+    ),
+    FieldSpec(
+        "source.name",
+        "Lead source name",
+        max_length=255,
+        help="Required for advertisement, website, other and custom sources.",
+    ),
+    FieldSpec("contact_information.first_name", "Contact first name", contact="first_name"),
+    FieldSpec("contact_information.last_name", "Contact last name", contact="last_name"),
+    FieldSpec("contact_information.company_name", "Contact company", contact="company"),
+    FieldSpec("contact_email", "Contact email", FieldType.EMAIL, contact="email"),
+    FieldSpec("contact_phone", "Contact phone", FieldType.PHONE, contact="phone"),
+    FieldSpec("description", "Description", FieldType.TEXTAREA, contact="notes"),
+    FieldSpec(
+        "probability_to_win",
+        "Probability to win (%)",
+        FieldType.INTEGER,
+        min_value=0,
+        max_value=100,
+    ),
+    FieldSpec("target_amount", "Target amount", FieldType.DECIMAL, min_value=0),
+    _identifier("status_identifier", "Lead status"),
+    _identifier("category_identifier", "Lead category"),
+    _identifier("lost_reason_identifier", "Lost reason"),
+    _identifier("owned_by_group_identifier", "Owned by group"),
+    _identifier("privacy_level_identifier", "Privacy level"),
+    _identifier("lead_owner", "Lead owner (username)", "username"),
+    _identifier("assigned_to.user_identifier", "Assigned to user (username)", "username"),
+    _identifier("assigned_to.group_identifier", "Assigned to group"),
+    _identifier("accounts_receivable_identifier", "Accounts receivable (number)", "number"),
+    FieldSpec("start_date", "Start date", FieldType.DATE),
+    FieldSpec("expected_completion_date", "Expected completion date", FieldType.DATE),
+    *(FieldSpec(f"udf_string_{n}", f"User field (text) {n}") for n in range(1, 9)),
+    *(
+        FieldSpec(f"udf_float_{n}", f"User field (number) {n}", FieldType.DECIMAL)
+        for n in range(1, 5)
+    ),
+    *(FieldSpec(f"udf_date_{n}", f"User field (date) {n}", FieldType.DATE) for n in range(1, 5)),
+)
+CREATE_LEAD_SPECS = specs_by_name(CREATE_LEAD_FIELDS)
+
+
+class CrmCom(VendorAdapter):
+    kind = "crmcom"
+    label = "CRM.COM"
+    # Each customer has its own CRM.COM host; this placeholder is replaced on the connection.
+    default_base_url = "https://crm.example.com/"
+    credential_fields = (
+        FieldSpec("username", "Username", required=True),
+        FieldSpec("password", "Password", required=True),
+        FieldSpec("organisation", "Organisation", required=True),
+    )
+    setting_fields = (FieldSpec("unit", "Business unit", help="Optional: the unit to log in to."),)
+    operations = {
+        CREATE_LEAD: Operation(CREATE_LEAD, "Create lead", fields=CREATE_LEAD_FIELDS),
+    }
+    # CRM.COM creates a second lead when one is sent twice: a lost answer needs a person.
+    rejects_resent_leads = False
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        credentials: Mapping[str, str],
+        settings: Mapping[str, Any] | None = None,
+        token_store: TokenStore | None = None,
+    ) -> None:
+        self.token_store: TokenStore = token_store or MemoryTokenStore()
+        super().__init__(base_url=base_url, credentials=credentials, settings=settings)
+
+    @classmethod
+    def for_connection(cls, connection: Any) -> CrmCom:
+        return cls(
+            base_url=connection.base_url,
+            credentials=connection.credentials,
+            settings=connection.settings,
+            token_store=ConnectionTokenStore(connection),
+        )
+
+    def secret_values(self) -> list[str]:
+        cached = self.token_store.load().get("token")
+        return [*super().secret_values(), *([cached] if isinstance(cached, str) else [])]
+
+    # --- the token ------------------------------------------------------------------------
+
+    def login(self) -> str:
+        """Ask CRM.COM for a new token, keep it on the connection, and return it."""
+        body: dict[str, Any] = {
+            "username": self.credentials.get("username", ""),
+            "password": self.credentials.get("password", ""),
+            "organisation": self.credentials.get("organisation", ""),
+        }
+        if self.settings.get("unit"):
+            body["unit"] = self.settings["unit"]
+        try:
+            envelope = _envelope(
+                VendorAdapter.send(self, VendorRequest("POST", TOKEN_PATH, json=body))
+            )
+        except VendorError as err:
+            # No lead went out, so whatever became of the login, trying later is safe.
+            retry = err.outcome in (Outcome.TRANSIENT, Outcome.UNCERTAIN)
+            self._token_failed(
+                f"CRM.COM login failed: {err.message}",
+                Outcome.TRANSIENT if retry else Outcome.REJECTED,
+            )
+        status = envelope.get("status") or {}
+        data = envelope.get("data")
+        token = data.get("token") if isinstance(data, dict) else None
+        if status.get("code") != "OK" or not isinstance(token, str) or not token:
+            self._token_failed(
+                "CRM.COM refused the login (check the username, password and organisation): "
+                + _status_text(status, "no token was issued"),
+                Outcome.REJECTED,
+            )
+        self._mask(token)
+        self.token_store.save({"token": token, "issued_at": timezone.now().isoformat()})
+        return token
+
+    def cached_token(self) -> str:
+        """The stored token while it is younger than its 2-hour lifetime, else ''."""
+        cache = self.token_store.load()
+        token = cache.get("token")
+        issued_at = parse_datetime(str(cache.get("issued_at") or ""))
+        if not token or issued_at is None:
+            return ""
+        if timezone.now() >= issued_at + TOKEN_LIFETIME - TOKEN_MARGIN:
+            return ""
+        return str(token)
+
+    def _token_failed(self, message: str, outcome: Outcome) -> NoReturn:
+        message = self.redactor.text(message)
+        self.token_store.save({})
+        self.token_store.record_error(message)
+        raise VendorError(message, outcome=outcome, code="token")
+
+    def _mask(self, token: str) -> None:
+        """Mask a token learnt mid-call, in what follows and in the login answer recorded."""
+        self.redactor = Redactor([*self.secret_values(), token])
+        if self.exchanges:
+            last = self.exchanges[-1]
+            last.response_body = self.redactor.text(last.response_body)
+
+    def send(self, request: VendorRequest) -> VendorResponse:
+        """Send with the token, logging in first when there is none, and renewing it once
+        when CRM.COM answers that it is invalid or expired."""
+        response = super().send(_with_token(request, self.cached_token() or self.login()))
+        if not _token_refused(response):
+            return response
+        # Expired early, released, or the server restarted: one fresh login, one more try.
+        self.token_store.save({})
+        response = super().send(_with_token(request, self.login()))
+        if _token_refused(response):
+            self._token_failed(
+                "CRM.COM refused a token it had just issued: "
+                + _status_text(_envelope(response).get("status") or {}, "invalid token"),
+                Outcome.REJECTED,
+            )
+        return response
+
+    # --- leads/create ---------------------------------------------------------------------
+
+    def build_request(self, operation: str, payload: Mapping[str, Any]) -> VendorRequest:
+        if operation != CREATE_LEAD:
+            raise VendorError(f"CRM.COM has no operation {operation!r}.")
+        return VendorRequest("POST", CREATE_LEAD_PATH, json=lead_body(payload))
+
+    def validate_payload(self, operation: str, payload: Mapping[str, Any]) -> dict[str, list[str]]:
+        source_type = payload.get("source.type")
+        if (
+            source_type in SOURCE_NAME_REQUIRED
+            and not str(payload.get("source.name") or "").strip()
+        ):
+            kind = str(source_type).replace("_", " ").lower()
+            return {"source.name": [f"CRM.COM needs a source name for a {kind} source."]}
+        return {}
+
+    def raise_for_status(self, response: VendorResponse) -> None:
+        # All CRM.COM answers are JSON envelopes: say what it said, whatever the status.
+        if response.status_code >= 400 and not _token_refused(response):
+            status = _envelope_or_none(response)
+            if status is not None:
+                retry = response.status_code >= 500 or response.status_code in (408, 429)
+                raise VendorError(
+                    f"CRM.COM answered HTTP {response.status_code}: {_status_text(status, '')}",
+                    outcome=Outcome.TRANSIENT if retry else Outcome.REJECTED,
+                    status_code=response.status_code,
+                    code=str(status.get("code") or ""),
+                )
+        super().raise_for_status(response)
+
+    def parse_response(self, operation: str, response: VendorResponse) -> VendorResult:
+        envelope = _envelope(response)
+        status = envelope.get("status")
+        if not isinstance(status, dict):
+            raise VendorError("CRM.COM answered without a status.", outcome=Outcome.UNCERTAIN)
+        code = str(status.get("code") or "")
+        if code != "OK":
+            raise VendorError(
+                "CRM.COM refused the lead: " + _status_text(status, "no reason given"),
+                outcome=Outcome.REJECTED,
+                code=code,
+            )
+        data = envelope.get("data")
+        if not isinstance(data, dict) or not data.get("id"):
+            raise VendorError(
+                "CRM.COM said OK but sent no lead id.", outcome=Outcome.UNCERTAIN, code=code
+            )
+        number = str(data.get("number") or "")
+        return VendorResult(
+            outcome=Outcome.ACCEPTED,
+            reference=str(data["id"]),
+            code=code,
+            message=f"CRM.COM created lead {number}." if number else "CRM.COM created the lead.",
+            data={"id": str(data["id"]), "number": number},
+        )
+
+
+def lead_body(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The leads/create body: dotted names nested, identifier fields as one-key objects."""
+    body: dict[str, Any] = {}
+    for name, value in payload.items():
+        spec = CREATE_LEAD_SPECS.get(name)
+        key = spec.extra.get("identifier") if spec else None
+        if key:
+            value = _identifier_object(spec.label if spec else name, value, key)
+        target = body
+        *parents, leaf = name.split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    return body
+
+
+def _identifier_object(label: str, value: Any, key: str) -> dict[str, Any]:
+    if isinstance(value, dict):
+        if len(value) != 1:
+            raise VendorError(
+                f'{label} must name exactly one identifier (for example {{"{key}": …}}); '
+                f"it has {len(value)}."
+            )
+        return value
+    return {key: value}
+
+
+def _with_token(request: VendorRequest, token: str) -> VendorRequest:
+    if request.method == "GET":
+        return replace(request, params={**(request.params or {}), "token": token})
+    return replace(request, json={"token": token, **(request.json or {})})
+
+
+def _envelope_or_none(response: VendorResponse) -> dict[str, Any] | None:
+    try:
+        body = response.json()
+    except VendorError:
+        return None
+    status = body.get("status") if isinstance(body, dict) else None
+    return status if isinstance(status, dict) else None
+
+
+def _envelope(response: VendorResponse) -> dict[str, Any]:
+    body = response.json()
+    if not isinstance(body, dict):
+        raise VendorError("CRM.COM answered with an unexpected shape.", outcome=Outcome.UNCERTAIN)
+    return body
+
+
+def _token_refused(response: VendorResponse) -> bool:
+    status = _envelope_or_none(response)
+    if status is None or status.get("code") == "OK":
+        return False
+    text = f"{status.get('message') or ''} {status.get('description') or ''}"
+    return bool(TOKEN_REFUSED.search(text))
+
+
+def _status_text(status: Mapping[str, Any], fallback: str) -> str:
+    message = str(status.get("message") or "").strip()
+    description = str(status.get("description") or "").strip()
+    if message and description and description != message:
+        return f"{message} ({description})"
+    return message or description or fallback
