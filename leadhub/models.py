@@ -34,6 +34,10 @@ class Lead(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["email"], name="lead_email_idx")]
+        permissions = [
+            ("view_all_leads", "Can see every user's leads and submissions"),
+            ("run_followups", "Can run follow-ups on the leads they can see"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or f"Lead #{self.pk}"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import ConnectionFactory, DestinationFactory
 from vendors.models import Campaign, Connection, Destination
@@ -10,6 +14,22 @@ from vendors.sandbox.seed import seed_all
 from vendors.services import campaigns_sync
 
 LEADBYTE_KEY = "test-leadbyte-key-123456"
+
+# Fuzzing: at least 2,000 examples per target in CI (CI=true), a quick pass locally.
+_FUZZ_HEALTH = [
+    HealthCheck.too_slow,
+    HealthCheck.function_scoped_fixture,
+    HealthCheck.data_too_large,
+]
+hypothesis_settings.register_profile(
+    "ci", max_examples=2000, deadline=None, suppress_health_check=_FUZZ_HEALTH, print_blob=True
+)
+hypothesis_settings.register_profile(
+    "dev", max_examples=150, deadline=None, suppress_health_check=_FUZZ_HEALTH
+)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 
 @pytest.fixture

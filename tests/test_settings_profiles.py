@@ -25,8 +25,9 @@ def last_line(result: subprocess.CompletedProcess[str]) -> list[str]:
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    # DJANGO_ALLOW_ASYNC_UNSAFE is the browser tests' own and must not reach a deploy check.
-    dropped = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is the browser tests' own and must not reach a deploy check;
+    # REDIS_URL (set by the PostgreSQL run of CI) would switch the local profile under test.
+    dropped = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION and k not in dropped}
     return subprocess.run(
         [sys.executable, "manage.py", *args],

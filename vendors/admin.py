@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -19,9 +20,11 @@ from django_q.tasks import async_task
 
 from leadhub.forms.builder import form_field, form_fields
 from vendors.base import Outcome
+from vendors.crypto import UndecryptableValue
 from vendors.drift import campaign_changes_acknowledge, open_changes, open_changes_by_campaign
 from vendors.getlead import ASSIGN_DEPARTMENT_FIELDS
 from vendors.health import connection_check
+from vendors.hosts import UnsafeVendorHost, check_vendor_url
 from vendors.models import (
     Campaign,
     CampaignChange,
@@ -51,6 +54,9 @@ class ConnectionFormBase(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         adapter = adapter_class(self.kind_value)
+        # Stored credentials no key can read are replaced, never shown: ask for them again.
+        self.credentials_problem = credentials_problem(self.instance)
+        stored_credentials = {} if self.credentials_problem else self.instance.credentials
         self.fields["kind"].disabled = True
         self.fields["kind"].initial = self.kind_value
         if not self.instance.pk:
@@ -61,7 +67,7 @@ class ConnectionFormBase(forms.ModelForm):
             )
         for spec in adapter.credential_fields:
             field = self.fields[CREDENTIAL_PREFIX + spec.name]
-            stored = self.instance.has_credential(spec.name)
+            stored = bool(stored_credentials.get(spec.name))
             field.required = spec.required and not stored
             field.help_text = (
                 "Stored encrypted. Leave blank to keep the current value; type to replace it."
@@ -69,11 +75,19 @@ class ConnectionFormBase(forms.ModelForm):
                 else "Stored encrypted; never shown again."
             )
 
+    def clean_base_url(self) -> str:
+        url = self.cleaned_data["base_url"]
+        try:
+            check_vendor_url(url)
+        except UnsafeVendorHost as err:
+            raise forms.ValidationError(str(err)) from err
+        return url
+
     def save(self, commit: bool = True) -> Connection:
         connection: Connection = super().save(commit=False)
         connection.kind = self.kind_value
         adapter = adapter_class(self.kind_value)
-        credentials = dict(connection.credentials)
+        credentials = {} if self.credentials_problem else dict(connection.credentials)
         for spec in adapter.credential_fields:
             value = self.cleaned_data.get(CREDENTIAL_PREFIX + spec.name)
             if value:
@@ -89,6 +103,17 @@ class ConnectionFormBase(forms.ModelForm):
         if commit:
             connection.save()
         return connection
+
+
+def credentials_problem(connection: Connection) -> str:
+    """Why the connection's stored credentials cannot be read ('' when they can)."""
+    if connection.pk is None:
+        return ""
+    try:
+        connection.credentials  # noqa: B018 - loading is the check (deferred on admin pages)
+    except UndecryptableValue as err:
+        return str(err)
+    return ""
 
 
 def connection_form_class(kind: str) -> type[ConnectionFormBase]:
@@ -141,9 +166,32 @@ class ConnectionAdmin(admin.ModelAdmin):
         "resume_delivery",
     ]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Connection]:
+        # Lists and lookups never decrypt: a key problem cannot take the pages down.
+        return super().get_queryset(request).defer("credentials")
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        problem = credentials_problem(obj) if obj is not None else ""
+        if problem and request.method == "GET":
+            self.message_user(
+                request,
+                f"{problem} Restore that key, or type the credentials again to replace them.",
+                messages.ERROR,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
     ) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         if request.GET.get("kind") not in implemented_kinds():
             kinds = [(k, VendorKind(k).label) for k in implemented_kinds()]
             return TemplateResponse(

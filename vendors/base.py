@@ -12,6 +12,7 @@ whose ``result.outcome`` is one of the closed ``Outcome`` vocabulary.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Iterable, Mapping
@@ -23,11 +24,18 @@ from typing import Any, ClassVar
 from urllib.parse import urlencode, urljoin
 
 import requests
+import urllib3
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from vendors.fieldspec import FieldSpec, FieldType
+from vendors.hosts import (
+    UnresolvableVendorHost,
+    UnsafeVendorHost,
+    address_refusal,
+    check_vendor_url,
+)
 from vendors.outcomes import (
     Condition,
     Outcome,
@@ -35,7 +43,7 @@ from vendors.outcomes import (
     outcome_for,
     rule_for,
 )
-from vendors.redaction import Redactor
+from vendors.redaction import Redactor, remember_secrets
 
 __all__ = ["Condition", "Outcome"]  # re-exported: vendor modules import them from here
 
@@ -216,6 +224,52 @@ class Operation:
     follow_up: bool = False
 
 
+class _PeerCheck:
+    """Refuses a socket whose peer is an address vendors may not have (see vendors.hosts).
+
+    The URL was checked before sending; this catches a name that resolved differently by
+    the time the connection was made (DNS rebinding). Tunnelled proxy connections are left
+    alone: their peer is the proxy."""
+
+    host: str
+    sock: Any
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        if getattr(self, "_tunnel_host", None) or self.sock is None:
+            return
+        reason = address_refusal(str(self.sock.getpeername()[0]))
+        if reason:
+            self.sock.close()
+            self.sock = None
+            raise UnsafeVendorHost(f"The vendor host {self.host} connected to {reason}.")
+
+
+class _GuardedHTTPConnection(_PeerCheck, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _GuardedHTTPSConnection(_PeerCheck, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _GuardedHTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _GuardedHTTPConnection
+
+
+class _GuardedHTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _GuardedHTTPSConnection
+
+
+class _GuardedAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _GuardedHTTPPool,
+            "https": _GuardedHTTPSPool,
+        }
+
+
 _sessions: dict[int, requests.Session] = {}
 
 
@@ -226,7 +280,7 @@ def http_session() -> requests.Session:
         session = requests.Session()
         session.headers["User-Agent"] = USER_AGENT
         # No transport-level retries: a POST is never repeated behind the outbox's back.
-        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=16, max_retries=0)
+        adapter = _GuardedAdapter(pool_connections=8, pool_maxsize=16, max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         _sessions[os.getpid()] = session
@@ -270,7 +324,9 @@ class VendorAdapter:
         self.credentials = dict(credentials)
         self.settings = dict(settings or {})
         self.exchanges: list[Exchange] = []
-        self.redactor = Redactor(self.secret_values())
+        secrets = self.secret_values()
+        self.redactor = Redactor(secrets)
+        remember_secrets(secrets)  # the logging filter masks them in any log line
 
     @classmethod
     def for_connection(cls, connection: Any) -> VendorAdapter:
@@ -389,7 +445,7 @@ class VendorAdapter:
             result = self.parse_response(operation, response)
         except VendorError as err:
             result = err.judged_for(self).as_result()
-        result.message = self.redactor.text(result.message)
+        _clean_result(result, self.redactor)
         return Delivery(result=result, exchanges=list(self.exchanges))
 
     def send(self, request: VendorRequest) -> VendorResponse:
@@ -400,14 +456,23 @@ class VendorAdapter:
         started = time.monotonic()
         status_code: int | None = None
         body = ""
+        content_type = ""
         error = ""
         try:
+            self._check_host(url)
             response = self._http(request, url)
             status_code = response.status_code
             body = response.text
+            content_type = response.content_type
             self.raise_for_status(response)
             return response
         except VendorError as err:
+            # Vendors echo what they were sent: the error that travels on is masked too.
+            err.message = self.redactor.text(err.message)
+            err.args = (err.message,)
+            err.field_errors = {
+                k: [self.redactor.text(str(m)) for m in v] for k, v in err.field_errors.items()
+            }
             error = err.message
             raise
         finally:
@@ -415,12 +480,23 @@ class VendorAdapter:
                 Exchange(
                     request=self._redacted_request(request, url),
                     status_code=status_code,
-                    response_body=self.redactor.text(body)[: settings.STORED_BODY_LIMIT],
+                    response_body=storable_body(self.redactor.text(body), content_type),
                     duration_ms=int((time.monotonic() - started) * 1000),
-                    error=self.redactor.text(error),
+                    error=_clean_text(self.redactor.text(error), MESSAGE_LIMIT),
                     started_at=started_at,
                 )
             )
+
+    def _check_host(self, url: str) -> None:
+        try:
+            check_vendor_url(url)
+        except UnresolvableVendorHost:
+            return  # the connect fails and says so (transient), or the peer check refuses
+        except UnsafeVendorHost as err:
+            raise VendorError(
+                f"LeadHub refused to send: {err} Fix the connection's base URL.",
+                outcome=Outcome.REJECTED,
+            ) from err
 
     def _http(self, request: VendorRequest, url: str) -> VendorResponse:
         timeout = (settings.VENDOR_CONNECT_TIMEOUT, settings.VENDOR_READ_TIMEOUT)
@@ -442,6 +518,11 @@ class VendorAdapter:
                     text=text,
                     truncated=truncated,
                 )
+        except UnsafeVendorHost as err:
+            raise VendorError(
+                f"LeadHub refused to send: {err} Fix the connection's base URL.",
+                outcome=Outcome.REJECTED,
+            ) from err
         except requests.ConnectTimeout as err:
             raise VendorError(
                 "The vendor could not be reached in time (connect timeout).",
@@ -487,6 +568,80 @@ class VendorAdapter:
             "headers": self.redactor.headers(request.headers),
             "body": self.redactor.data(request.json),
         }
+
+
+# Vendor strings are untrusted: these bound what is kept of them.
+MESSAGE_LIMIT = 2000
+REFERENCE_LIMIT = 255  # Submission.vendor_reference
+CODE_LIMIT = 50  # Submission.vendor_code
+_LIST_LIMIT = 100
+_BINARY_TYPES = (
+    "image/",
+    "audio/",
+    "video/",
+    "font/",
+    "application/octet-stream",
+    "application/pdf",
+    "application/zip",
+    "application/gzip",
+)
+
+
+def _clean_text(value: object, limit: int) -> str:
+    """A vendor string fit to store: text, without NUL (PostgreSQL refuses it), capped."""
+    text = value if isinstance(value, str) else str(value)
+    return text.replace("\x00", "")[:limit]
+
+
+def _clean_data(value: Any, depth: int = 0) -> Any:
+    """Vendor data fit for a JSON column: plain types, clean capped strings, finite numbers."""
+    if depth > 10:
+        return _clean_text(value, MESSAGE_LIMIT)
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, Mapping):
+        items = list(value.items())[:_LIST_LIMIT]
+        return {_clean_text(k, 200): _clean_data(v, depth + 1) for k, v in items}
+    if isinstance(value, list | tuple):
+        return [_clean_data(v, depth + 1) for v in list(value)[:_LIST_LIMIT]]
+    return _clean_text(value, MESSAGE_LIMIT)
+
+
+def _clean_result(result: VendorResult, redactor: Redactor) -> None:
+    result.message = _clean_text(
+        redactor.text(_clean_text(result.message, 10 * MESSAGE_LIMIT)), MESSAGE_LIMIT
+    )
+    result.reference = _clean_text(result.reference, REFERENCE_LIMIT)
+    result.code = _clean_text(result.code, CODE_LIMIT)
+    result.links = {
+        _clean_text(k, 100): _clean_text(v, MESSAGE_LIMIT)
+        for k, v in list((result.links or {}).items())[:_LIST_LIMIT]
+    }
+    result.field_errors = {
+        _clean_text(k, 200): [
+            redactor.text(_clean_text(m, MESSAGE_LIMIT))
+            for m in (v if isinstance(v, list | tuple) else [v])[:_LIST_LIMIT]
+        ]
+        for k, v in list((result.field_errors or {}).items())[:_LIST_LIMIT]
+    }
+    result.data = redactor.data(_clean_data(result.data or {}))
+
+
+def storable_body(text: str, content_type: str = "") -> str:
+    """What is kept of a vendor answer: a note for binary content, else capped clean text."""
+    limit = settings.STORED_BODY_LIMIT
+    sample = text[:4096]
+    binary_type = content_type.startswith(_BINARY_TYPES)
+    replaced = sample.count("\ufffd")
+    if ("\x00" in sample or (sample and replaced > len(sample) // 10) or binary_type) and text:
+        return f"[{content_type or 'binary'} answer of {len(text)} characters, not stored]"
+    text = text.replace("\x00", "")
+    if len(text) <= limit:
+        return text
+    note = f"\n[… {len(text) - limit} more characters not stored]"
+    return text[: max(0, limit - len(note))] + note
 
 
 def _read_capped(raw: requests.Response, limit: int) -> tuple[str, bool]:

@@ -230,7 +230,8 @@ class CrmCom(VendorAdapter):
                 f"CRM.COM login failed: {err.message}",
                 Outcome.TRANSIENT if retry else Outcome.REJECTED,
             )
-        status = envelope.get("status") or {}
+        status = envelope.get("status")
+        status = status if isinstance(status, dict) else {}  # an untrusted answer's shape
         data = envelope.get("data")
         token = data.get("token") if isinstance(data, dict) else None
         if status.get("code") != "OK" or not isinstance(token, str) or not token:
@@ -279,7 +280,7 @@ class CrmCom(VendorAdapter):
         if _token_refused(response):
             self._token_failed(
                 "CRM.COM refused a token it had just issued: "
-                + _status_text(_envelope(response).get("status") or {}, "invalid token"),
+                + _status_text(_envelope_or_none(response) or {}, "invalid token"),
                 Outcome.REJECTED,
             )
         return response

@@ -76,6 +76,9 @@ def rotate(token: str) -> str:
 class EncryptedJSONField(models.TextField):
     """A JSON object stored as one Fernet token. Empty dicts are stored as ''."""
 
+    # ``rotate_encryption_keys`` re-encrypts every field that says this, on any model.
+    encrypted = True
+
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> dict:
         if not value:
             return {}

@@ -262,7 +262,10 @@ class LeadByte(VendorAdapter):
             condition, plain = Condition.CREDENTIALS_REFUSED, "LeadByte refused the API key."
         elif status_code is not None and status_code >= 400 and code not in RESPONSE_CODES:
             condition = condition_for_status(status_code)
-        errors = [str(e) for e in body.get("errors", []) or [] if e]
+        raw_errors = body.get("errors")
+        if not isinstance(raw_errors, list):  # an untrusted answer: a string, a flag, a dict
+            raw_errors = [raw_errors] if isinstance(raw_errors, str) else []
+        errors = [str(e) for e in raw_errors if e]
         detail = "; ".join(errors) or str(body.get("message") or "")
         message = f"{plain} {detail}".strip() if detail and detail not in plain else plain
         raise VendorError(

@@ -8,6 +8,7 @@ value is masked wherever it appears inside any string (a URL path, a query, an e
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -82,3 +83,35 @@ class Redactor:
             ]
         ).replace(_URL_MASK, MASK)
         return self.text(urlunsplit(parts._replace(query=query)))
+
+
+# --- secrets this process has used ------------------------------------------------------
+# Every adapter registers its credential values here, so a log line that carries one (an
+# error from a library, a URL with a token in its path) is masked by the logging filter.
+_MAX_KNOWN_SECRETS = 1000
+_known_secrets: dict[str, None] = {}
+_known_lock = threading.Lock()
+_known_redactor: Redactor | None = None
+
+
+def remember_secrets(values: Iterable[str]) -> None:
+    global _known_redactor
+    fresh = [v for v in values if isinstance(v, str) and len(v) >= _MIN_SECRET_LENGTH]
+    with _known_lock:
+        added = False
+        for value in fresh:
+            if value not in _known_secrets:
+                _known_secrets[value] = None
+                added = True
+        while len(_known_secrets) > _MAX_KNOWN_SECRETS:
+            _known_secrets.pop(next(iter(_known_secrets)))
+        if added:
+            _known_redactor = None
+
+
+def known_secrets_redactor() -> Redactor:
+    global _known_redactor
+    with _known_lock:
+        if _known_redactor is None:
+            _known_redactor = Redactor(list(_known_secrets))
+        return _known_redactor

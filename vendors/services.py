@@ -40,6 +40,13 @@ class SyncReport:
         return ", ".join(parts)
 
 
+def _text(model: type, name: str, value: object) -> str:
+    """A vendor value as text that fits the column (LeadByte's answers are untrusted)."""
+    limit = model._meta.get_field(name).max_length
+    text = str(value or "").replace("\x00", "")
+    return text[:limit] if limit else text
+
+
 def _flag(value: object) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes"}
 
@@ -59,6 +66,9 @@ def campaigns_sync(*, connection: Connection) -> SyncReport:
         listed = adapter.list_campaigns()
         details = [adapter.get_campaign(str(c.get("id", ""))) for c in listed if c.get("id")]
     except VendorError as err:
+        # LeadByte's own words travel on: masked and made storable wherever they are raised.
+        err.message = adapter.redactor.text(err.message.replace("\x00", ""))[:2000]
+        err.args = (err.message,)
         Connection.objects.filter(pk=connection.pk).update(
             last_error=f"Campaign sync failed: {err.message}", last_error_at=now
         )
@@ -67,7 +77,7 @@ def campaigns_sync(*, connection: Connection) -> SyncReport:
     with transaction.atomic():
         seen: set[str] = set()
         for detail in details:
-            vendor_id = str(detail.get("id"))
+            vendor_id = _text(Campaign, "vendor_id", str(detail.get("id")))
             seen.add(vendor_id)
             _sync_one(connection, detail, now, report)
         for campaign in connection.campaigns.filter(listed=True).exclude(vendor_id__in=seen):
@@ -82,8 +92,8 @@ def campaigns_sync(*, connection: Connection) -> SyncReport:
 
 
 def _sync_one(connection: Connection, detail: dict, now: object, report: SyncReport) -> None:
-    vendor_id = str(detail.get("id"))
-    values = {name: str(detail.get(name) or "") for name in CAMPAIGN_TEXT}
+    vendor_id = _text(Campaign, "vendor_id", str(detail.get("id")))
+    values = {name: _text(Campaign, name, detail.get(name)) for name in CAMPAIGN_TEXT}
     values.update({name: _flag(detail.get(name)) for name in CAMPAIGN_FLAGS})
     campaign, created = Campaign.objects.get_or_create(
         connection=connection, vendor_id=vendor_id, defaults={**values, "synced_at": now}
@@ -99,18 +109,22 @@ def _sync_one(connection: Connection, detail: dict, now: object, report: SyncRep
     for position, meta in enumerate(detail.get("fields") or []):
         if not isinstance(meta, dict) or not meta.get("name"):
             continue
-        name = str(meta["name"])
+        name = _text(CampaignField, "name", meta["name"])
         kept.add(name)
         CampaignField.objects.update_or_create(
             campaign=campaign,
             name=name,
             defaults={
-                "label": str(meta.get("label") or name),
+                "label": _text(CampaignField, "label", meta.get("label") or name),
                 "required": bool(meta.get("required")),
-                "data_type": str(meta.get("data_type") or ""),
-                "selection_labels": str(meta.get("selection_labels") or ""),
-                "selection_values": str(meta.get("selection_values") or ""),
-                "category": str(meta.get("category") or ""),
+                "data_type": _text(CampaignField, "data_type", meta.get("data_type")),
+                "selection_labels": _text(
+                    CampaignField, "selection_labels", meta.get("selection_labels")
+                ),
+                "selection_values": _text(
+                    CampaignField, "selection_values", meta.get("selection_values")
+                ),
+                "category": _text(CampaignField, "category", meta.get("category")),
                 "position": position,
             },
         )

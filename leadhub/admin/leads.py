@@ -15,6 +15,7 @@ from leadhub.admin.changelists import LeadListMixin
 from leadhub.admin.desk import carried_post_data, destination_drift_warnings
 from leadhub.admin.display import link_buttons, status_badge
 from leadhub.admin.lead_page import lead_status_payload
+from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.forms.builder import form_fields
 from leadhub.forms.lead_entry import DestinationChoiceForm, lead_entry_form_class
 from leadhub.models import Lead, Submission
@@ -78,7 +79,7 @@ class FollowUpChoiceForm(forms.Form):
 
 
 @admin.register(Lead)
-class LeadAdmin(LeadListMixin, admin.ModelAdmin):
+class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, admin.ModelAdmin):
     list_display = ("__str__", "email", "phone", "company", "owner", "created_at")
     search_fields = ("first_name", "last_name", "email", "=phone_e164", "company")
     list_select_related = ("owner",)
@@ -198,10 +199,13 @@ class LeadAdmin(LeadListMixin, admin.ModelAdmin):
 
     def follow_up_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Pick a follow-up (connection · operation), fill its fields, queue it for the lead."""
-        lead = self.get_object(request, unquote(object_id))
+        lead = self.get_object(request, unquote(object_id))  # scoped: staff reach their own
         if lead is None:
             raise Http404("No such lead")
-        if not self.has_change_permission(request, lead):
+        if not (
+            request.user.has_perm("leadhub.run_followups")
+            or self.has_change_permission(request, lead)
+        ):
             raise PermissionDenied
         lead_url = reverse("admin:leadhub_lead_change", args=[lead.pk])
         context: dict[str, Any] = {"lead": lead, "lead_url": lead_url, "original": lead}

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from leadhub.admin.changelists import SubmissionListMixin
 from leadhub.admin.display import link_buttons, status_badge
+from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.forms.resend import SubmissionEditForm
 from leadhub.models import Attempt, Submission
 from leadhub.services.attention import stuck_submissions_q
@@ -90,7 +91,8 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(SubmissionListMixin, admin.ModelAdmin):
+class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdmin):
+    owner_path = "lead__owner"
     list_display = (
         "id",
         "lead",
@@ -231,7 +233,8 @@ class SubmissionAdmin(SubmissionListMixin, admin.ModelAdmin):
         return reverse("admin:leadhub_submission_change", args=[submission.pk])
 
     def resend_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        submission = get_object_or_404(Submission, pk=pk)
+        # Through the admin's queryset: a user sees (and resends) only what is theirs.
+        submission = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_change_permission(request, submission):
             raise PermissionDenied
         if not resendable(submission):
@@ -249,7 +252,7 @@ class SubmissionAdmin(SubmissionListMixin, admin.ModelAdmin):
 
     def edit_resend_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         submission = get_object_or_404(
-            Submission.objects.select_related("destination", "connection"), pk=pk
+            self.get_queryset(request).select_related("destination", "connection"), pk=pk
         )
         if not self.has_change_permission(request, submission):
             raise PermissionDenied

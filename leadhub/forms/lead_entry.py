@@ -26,6 +26,13 @@ CONTACT_VALUE_FIELDS = {
 }
 
 
+DERIVED_CONTACT_SOURCE = {
+    "full_name": "first_name",
+    "phone_country_code": "phone",
+    "phone_national": "phone",
+}
+
+
 def destination_prefix(destination: Destination) -> str:
     return f"d{destination.pk}__"
 
@@ -72,14 +79,17 @@ class LeadEntryForm(ContactForm):
         # Contact fields feed every destination: check them against each one's rules.
         for destination in self.destinations:
             for spec in destination.staff_field_specs():
-                if not spec.contact or spec.contact in self.errors:
+                # Derived contact values (full_name, ...) are typed into the field they come from.
+                source = DERIVED_CONTACT_SOURCE.get(spec.contact or "", spec.contact)
+                if not spec.contact or source in self.errors:
                     continue
                 value = contact.get(spec.contact) or ""
                 try:
                     form_field(spec).clean(value)
                 except forms.ValidationError as err:
                     for message in err.messages:
-                        self.add_error(spec.contact, f"{destination}: {message}")
+                        field = source if source in self.fields else None
+                        self.add_error(field, f"{destination}: {message}")
         for name, rows in self.row_sets.items():
             if rows.is_valid():
                 cleaned[name] = rows.rows()

@@ -1,0 +1,339 @@
+"""The secret scan: every operation of every implemented vendor, then a search for secrets.
+
+Each vendor sends every operation through the real pipeline (submission → push → attempts)
+against the sandbox, once with working credentials and once with wrong ones. Then every
+table (raw SQL), every captured log line (through the configured handlers, urllib3's
+debug lines included), a dumpdata export and every admin page a superuser can open are
+searched for every credential value. A vendor added later needs one ``SAMPLES`` entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.db import connection as db
+from django.test import Client
+from django.urls import reverse
+
+from leadhub.log_redaction import RedactingFilter
+from leadhub.models import Lead, Submission
+from leadhub.services.submissions import submission_push
+from tests.factories import ConnectionFactory, DestinationFactory, LeadFactory, UserFactory
+from vendors.base import VendorError
+from vendors.models import Campaign, Connection
+from vendors.registry import adapter_class, implemented_kinds
+from vendors.sandbox.models import SandboxCredential
+from vendors.sandbox.seed import seed_crmcom, seed_getlead, seed_salesbyte
+from vendors.services import campaigns_sync
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@dataclass
+class VendorSample:
+    """What the scan needs to drive one vendor against its sandbox."""
+
+    credentials: dict[str, str]  # accepted once ``register`` has run
+    wrong_credentials: dict[str, str]  # refused by the sandbox
+    payloads: dict[str, dict[str, Any]]  # a valid payload for every operation
+    register: Callable[[dict[str, str]], None]
+    # Destination fields an operation needs (LeadByte's campaign); may raise VendorError
+    # for the wrong credentials, which is part of the scan.
+    prepare: Callable[[Connection], dict[str, Any]] = field(default=lambda connection: {})
+    # Calls outside the operations (Getlead's department assignment), run on both connections.
+    extra_calls: Callable[[Connection], None] = field(default=lambda connection: None)
+
+
+def _leadbyte_prepare(connection: Connection) -> dict[str, Any]:
+    campaigns_sync(connection=connection)
+    return {"campaign": Campaign.objects.get(connection=connection, reference="EXAMPLE-CAMPAIGN")}
+
+
+def _getlead_department(connection: Connection) -> None:
+    from vendors.services import department_assign
+
+    department_assign(connection=connection, source_number="447911123456", department="Sales")
+
+
+GETLEAD_PHONE = {"countrycode": "44", "mobile_no": "7911123456"}
+
+SAMPLES: dict[str, VendorSample] = {
+    "leadbyte": VendorSample(
+        credentials={"api_key": "scan-leadbyte-key-0a1b2c3d4e"},
+        wrong_credentials={"api_key": "scan-leadbyte-wrong-9f8e7d6c"},
+        payloads={
+            "create_lead": {
+                "sid": "1",
+                "email": "scan@example.com",
+                "firstname": "Scan",
+                "lastname": "Test",
+                "phone1": "07911123456",
+                "data13": "Volvo",
+            }
+        },
+        register=lambda creds: SandboxCredential.register("leadbyte", creds["api_key"]),
+        prepare=_leadbyte_prepare,
+    ),
+    "salesbyte": VendorSample(
+        credentials={
+            "uuid": "5ca9b7e2-scan-4c7b-9d3a-5a1e5b0c7777",
+            "api_token": "scan-salesbyte-token-6e5d4c",
+        },
+        wrong_credentials={
+            "uuid": "5ca9b7e2-wrng-4c7b-9d3a-5a1e5b0c8888",
+            "api_token": "scan-salesbyte-wrong-1a2b3c",
+        },
+        payloads={
+            "create_lead": {
+                "quote_profile_id": 1,
+                "customer_name": "Scan Test",
+                "customer_email": "scan@example.com",
+                "chat_enabled": True,
+                "send_type": "email",
+                "type": "newsletter",
+                "workflows_enabled": True,
+                "allow_customer_document_upload": False,
+                "trigger_created_messages_to_customer": False,
+            },
+            "create_quote": {
+                "quote_profile_id": 1,
+                "customer_name": "Scan Test",
+                "send_type": "email",
+                "customer_email": "scan@example.com",
+                "workflows_enabled": True,
+                "allow_customer_document_upload": True,
+                "signable": True,
+            },
+            "create_quote_template": {
+                "quote_template_id": 10,
+                "customer_name": "Scan Test",
+                "customer_email": "scan@example.com",
+                "trigger_created_messages_to_customer": True,
+            },
+        },
+        register=lambda creds: seed_salesbyte(uuid=creds["uuid"], api_token=creds["api_token"]),
+    ),
+    "crmcom": VendorSample(
+        credentials={
+            "username": "scan.integration.user",
+            "password": "scan-crmcom-pass-f00d42",
+            "organisation": "SCAN-ORG-CRM-77",
+        },
+        wrong_credentials={
+            "username": "scan.wrong.user.x",
+            "password": "scan-crmcom-wrong-beef99",
+            "organisation": "SCAN-ORG-WRONG-88",
+        },
+        payloads={
+            "create_lead": {
+                "importance": "IMPORTANCE2",
+                "priority": "3",
+                "type_identifier": "Web lead",
+                "source.type": "WEBSITE",
+                "source.name": "Spring campaign",
+                "contact_information.first_name": "Scan",
+                "contact_information.last_name": "Test",
+                "contact_email": "scan@example.com",
+            }
+        },
+        register=seed_crmcom,
+    ),
+    "getlead": VendorSample(
+        credentials={"token": "gl_5ca95ca95ca95ca95ca9"},
+        wrong_credentials={"token": "gl_0bad0bad0bad0bad0bad"},
+        payloads={
+            "create_lead": {
+                "countrycode": "44",
+                "mobileno": "7911123456",
+                "source": "Website",
+                "name": "Scan Test",
+                "email": "scan@example.com",
+            },
+            "add_note": {**GETLEAD_PHONE, "note": "Called back"},
+            "create_task": {"name": "Call back", "task_category_id": "2", **GETLEAD_PHONE},
+            "change_status": {**GETLEAD_PHONE, "status": "Interested"},
+            "create_deal": {"countrycode": "44", "mobile": "7911123456", "status": "Open"},
+        },
+        register=lambda creds: seed_getlead(creds["token"]),
+        extra_calls=_getlead_department,
+    ),
+}
+
+
+@contextmanager
+def captured_logs() -> Iterator[io.StringIO]:
+    """Route every configured handler that redacts into one buffer, urllib3 at DEBUG."""
+    buffer = io.StringIO()
+    handlers = {
+        h
+        for name in ("", "django", "django.server")
+        for h in logging.getLogger(name).handlers
+        if isinstance(h, logging.StreamHandler)
+        and any(isinstance(f, RedactingFilter) for f in h.filters)
+    }
+    assert handlers, "LOGGING has no redacting stream handler"
+    previous = {h: h.setStream(buffer) for h in handlers}
+    urllib3_logger = logging.getLogger("urllib3")
+    level = urllib3_logger.level
+    urllib3_logger.setLevel(logging.DEBUG)
+    try:
+        yield buffer
+    finally:
+        urllib3_logger.setLevel(level)
+        for handler, stream in previous.items():
+            handler.setStream(stream)
+
+
+def send_everything(kind: str, sample: VendorSample, base_url: str, owner) -> list[Submission]:
+    sample.register(sample.credentials)
+    adapter = adapter_class(kind)
+    good = ConnectionFactory(kind=kind, base_url=base_url, credentials=sample.credentials)
+    bad = ConnectionFactory(kind=kind, base_url=base_url, credentials=sample.wrong_credentials)
+    extra = sample.prepare(good)
+    with contextlib.suppress(VendorError):
+        sample.prepare(bad)  # refused, and recorded on the connection: scanned too
+    for connection in (good, bad):
+        sample.extra_calls(connection)
+    submissions = []
+    for connection in (good, bad):
+        for name, operation in adapter.operations.items():
+            assert name in sample.payloads, f"SAMPLES[{kind!r}] has no payload for {name!r}"
+            destination = DestinationFactory(
+                connection=connection,
+                operation=name,
+                fixed_values={},
+                **(extra if operation.uses_campaign else {}),
+            )
+            instance = adapter(base_url=base_url, credentials={}, settings={})
+            payload = {**instance.base_payload(destination), **sample.payloads[name]}
+            submission = Submission.objects.create(
+                lead=LeadFactory(owner=owner),
+                destination=destination,
+                connection=connection,
+                operation=name,
+                campaign=destination.campaign,
+                payload=payload,
+            )
+            submission_push(submission_id=submission.pk)
+            submission.refresh_from_db()
+            submissions.append(submission)
+    return submissions
+
+
+def database_text() -> dict[str, str]:
+    tables = {}
+    with db.cursor() as cursor:
+        for table in db.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {db.ops.quote_name(table)}")  # noqa: S608
+            cells = [
+                c.decode("latin-1") if isinstance(c, bytes | memoryview) else str(c)
+                for row in cursor.fetchall()
+                for c in (bytes(c) if isinstance(c, memoryview) else c for c in row)
+            ]
+            tables[table] = "\n".join(cells)
+    return tables
+
+
+def admin_pages(client: Client) -> dict[str, str]:
+    pages = {}
+    for model in admin.site._registry:
+        opts = model._meta
+        prefix = f"admin:{opts.app_label}_{opts.model_name}"
+        urls = [reverse(f"{prefix}_changelist")]
+        for pk in model._default_manager.order_by("pk").values_list("pk", flat=True)[:25]:
+            urls.append(reverse(f"{prefix}_change", args=[pk]))
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            pages[url] = response.content.decode()
+    first_destination = Submission.objects.exclude(destination=None).first().destination_id
+    for url in (
+        reverse("admin:leadhub_lead_add"),
+        reverse("admin:leadhub_lead_add") + f"?destinations={first_destination}",
+    ):
+        pages[url] = client.get(url).content.decode()
+    return pages
+
+
+# The sandbox's tables are the simulated vendor's own records: like any vendor it knows its
+# customers' login names and organisations (never their passwords, keys or tokens, which it
+# keeps as hashes). Those identifiers are searched for everywhere else.
+VENDOR_SIDE_IDENTIFIERS = ("username", "organisation")
+
+
+def vendor_side_identifier(label: str, place: str) -> bool:
+    name = label.split(".", 1)[1].split(" ", 1)[0]
+    return place.startswith("table sandbox_") and name in VENDOR_SIDE_IDENTIFIERS
+
+
+def test_no_secret_is_stored_logged_exported_or_shown(live_server) -> None:
+    from vendors.sandbox.seed import seed_all
+
+    seed_all()
+    root = UserFactory(username="scan-root", is_superuser=True)
+    secrets: dict[str, str] = {}
+    outcomes = {}
+    with captured_logs() as logs:
+        for kind in implemented_kinds():
+            assert kind in SAMPLES, f"add a SAMPLES entry for the vendor {kind!r}"
+            sample = SAMPLES[kind]
+            for name, value in {**sample.credentials}.items():
+                secrets[f"{kind}.{name}"] = value
+            for name, value in sample.wrong_credentials.items():
+                secrets[f"{kind}.{name} (wrong)"] = value
+            base_url = f"{live_server.url}/sandbox/{kind}/"
+            for submission in send_everything(kind, sample, base_url, root):
+                outcomes[(kind, submission.connection.name, submission.operation)] = (
+                    submission.status
+                )
+            # The runserver access line for the GETs that carry the key in the query.
+            for value in (*sample.credentials.values(), *sample.wrong_credentials.values()):
+                logging.getLogger("django.server").info(
+                    '"%s" %s %s', f"GET /sandbox/{kind}/x?key={value}&page=2 HTTP/1.1", 200, 12
+                )
+        client = Client()
+        client.force_login(root)
+        pages = admin_pages(client)
+    log_text = logs.getvalue()
+    export = io.StringIO()
+    call_command("dumpdata", exclude=["sandbox"], stdout=export)  # never in production
+    places = {
+        **{f"table {t}": text for t, text in database_text().items()},
+        "captured logs": log_text,
+        "dumpdata export": export.getvalue(),
+        **{f"page {u}": text for u, text in pages.items()},
+    }
+
+    # The sends happened: good credentials were accepted, wrong ones refused.
+    statuses = set(outcomes.values())
+    assert statuses & {"accepted", "quarantined", "duplicate"}, outcomes
+    assert "rejected" in statuses, outcomes
+    assert "GET /sandbox/" in log_text and "?key=" in log_text  # the access lines were logged
+    # urllib3's debug lines, which carry each request line with its query, were captured.
+    assert "DEBUG urllib3.connectionpool" in log_text
+    assert Lead.objects.count() >= 2
+
+    found = [
+        f"{label} in {place}"
+        for label, secret in secrets.items()
+        for place, text in places.items()
+        for form in {secret, quote(secret, safe="")}
+        if form in text and not vendor_side_identifier(label, place)
+    ]
+    print(
+        f"\nsecret scan: {len(secrets)} secrets x {len(places)} places "
+        f"({len([p for p in places if p.startswith('table')])} tables, "
+        f"{len(log_text.splitlines())} log lines, {len(pages)} admin pages, 1 export): "
+        f"{len(found)} found"
+    )
+    assert not found, "\n".join(found)
