@@ -17,7 +17,11 @@ class SandboxFaultAdmin(admin.ModelAdmin):
 
 
 class SandboxRecordAdmin(admin.ModelAdmin):
+    """What the simulated vendors received, counted, never the payloads: a login's payload
+    is the sandbox account's credentials."""
+
     list_display = ("id", "vendor", "endpoint", "status", "accepted", "reference", "received_at")
+    fields = ("vendor", "endpoint", "status", "accepted", "reference", "received_at")
     list_filter = ("vendor", "endpoint", "accepted", "status")
     search_fields = ("=reference",)
 
