@@ -73,6 +73,14 @@ class Submission(models.Model):
     response_data = models.JSONField(blank=True, default=dict)
     attempt_count = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When a push task was last handed to the broker: a queued row older than this by
+    # SUBMISSION_REQUEUE_AFTER lost its task and is enqueued again by the dispatcher.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    # What the vendor said later about a lead it took (LeadByte's queue: Valid, Invalid...).
+    vendor_outcome = models.CharField(max_length=40, blank=True)
+    vendor_outcome_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    check_count = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -91,6 +99,17 @@ class Submission(models.Model):
             models.Index(fields=["-created_at", "-id"], name="submission_recent_idx"),
             models.Index(fields=["status", "-created_at"], name="submission_status_idx"),
             models.Index(fields=["connection", "-created_at"], name="submission_conn_idx"),
+            # The dispatcher's scans: pending rows by due time, outcome checks by due time.
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                name="submission_due_idx",
+                condition=models.Q(status__in=sorted(PENDING)),
+            ),
+            models.Index(
+                fields=["next_check_at"],
+                name="submission_check_idx",
+                condition=models.Q(next_check_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -105,17 +124,26 @@ class Submission(models.Model):
         return self.status in PENDING
 
 
+class AttemptKind(models.TextChoices):
+    SEND = "send", "Send"
+    OUTCOME_CHECK = "outcome_check", "Outcome check"
+    LOST = "lost", "Worker lost"  # the worker stopped mid-send; no exchange was recorded
+
+
 class Attempt(models.Model):
     """One HTTP exchange with a vendor, redacted."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="attempts")
     number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=AttemptKind.choices, default=AttemptKind.SEND)
     started_at = models.DateTimeField(default=timezone.now)
     duration_ms = models.PositiveIntegerField(default=0)
     request = models.JSONField(default=dict)
     status_code = models.PositiveIntegerField(null=True, blank=True)
     response_body = models.TextField(blank=True)
     outcome = models.CharField(max_length=20, blank=True)
+    # What the exchange came to before it was judged (vendors.outcomes.Condition).
+    condition = models.CharField(max_length=30, blank=True)
     message = models.TextField(blank=True)
 
     class Meta:

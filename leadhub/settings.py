@@ -86,6 +86,10 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+if SANDBOX_ENABLED:
+    # Injected faults (HTTP errors, slow answers, dropped connections) for /sandbox/ only.
+    MIDDLEWARE.insert(1, "vendors.sandbox.faults.SandboxFaultMiddleware")
+
 ROOT_URLCONF = "leadhub.urls"
 WSGI_APPLICATION = "leadhub.wsgi.application"
 
@@ -144,24 +148,47 @@ else:
     }
 
 # --- Background tasks (django-q2) -----------------------------------------------------
-# Vendor HTTP calls are bounded by VENDOR_CONNECT_TIMEOUT + VENDOR_READ_TIMEOUT; the task
-# timeout sits above that and the broker's redelivery ("retry") above the task timeout, so
-# a running task is never handed to a second worker. Failed tasks are acknowledged: the
-# submission row, not the broker, decides whether a lead is sent again.
+# Every option that decides delivery is set explicitly (django-q2 1.11 semantics; see
+# docs/deploy.md). The submission row, not the broker, decides whether a lead is sent:
+# tasks carry its primary key and may safely run twice, because the claim sends nothing
+# twice; what the broker must guarantee is only that a task is not lost for good, and the
+# dispatcher covers even that.
 VENDOR_CONNECT_TIMEOUT = env.float("VENDOR_CONNECT_TIMEOUT", default=5.0)
 VENDOR_READ_TIMEOUT = env.float("VENDOR_READ_TIMEOUT", default=20.0)
-Q_TIMEOUT = env.int("Q_TIMEOUT", default=60)
+# timeout: a push makes at most three HTTP calls (a token, the lead, a renewed token and the
+# lead again is the worst case), each bounded by connect + read timeouts: 3 x 25 s + margin.
+Q_TIMEOUT = env.int("Q_TIMEOUT", default=90)
+if Q_TIMEOUT <= VENDOR_CONNECT_TIMEOUT + VENDOR_READ_TIMEOUT:
+    raise ImproperlyConfigured(
+        "Q_TIMEOUT must exceed VENDOR_CONNECT_TIMEOUT + VENDOR_READ_TIMEOUT, or the worker "
+        "is killed while a vendor call can still be answered"
+    )
+Q_WORKERS = env.int("Q_WORKERS", default=2)
 Q_CLUSTER = {
     "name": env.str("Q_CLUSTER_NAME", default="leadhub"),
-    "workers": env.int("Q_WORKERS", default=2),
+    "workers": Q_WORKERS,
     "timeout": Q_TIMEOUT,
+    # retry: the ORM broker hands out again a task not acknowledged after this long. Its
+    # clock starts at dequeue and includes the wait in the cluster's own queue, so it sits
+    # well above timeout (x3); only a cluster that died leaves a task unacknowledged.
     "retry": Q_TIMEOUT * 3,
-    "max_attempts": 3,
+    # A failed task is acknowledged, never redelivered every `retry` seconds: retries with
+    # backoff are the outbox's own (SUBMISSION_RETRY_DELAYS), the same under both brokers.
     "ack_failures": True,
-    "save_limit": 1000,
+    # Finite, so a task that kills its worker every time stops after three deliveries
+    # (the default 0 would loop forever); the dispatcher still sees the row.
+    "max_attempts": 3,
+    # Few tasks wait prefetched inside a cluster that might die (they would wait `retry`).
+    "queue_limit": env.int("Q_QUEUE_LIMIT", default=Q_WORKERS * 4),
+    # ORM broker: tasks taken per poll; each one is still locked individually.
+    "bulk": env.int("Q_BULK", default=Q_WORKERS * 2),
+    # Successes are not saved (-1); failures always are. The submission and its attempts
+    # are the record of every send; saving each success again, and pruning the log under a
+    # lock of every saved row, cost the monitor three commits per task (docs/benchmarks.md).
+    "save_limit": env.int("Q_SAVE_LIMIT", default=-1),
+    # After downtime, run a missed schedule once, not once per missed interval.
     "catch_up": False,
     "poll": env.float("Q_POLL", default=0.2),
-    "queue_limit": 20,
     "label": "Background tasks",
 }
 Q_BROKER = env.str("Q_BROKER", default="redis" if REDIS_URL else "orm")
@@ -319,7 +346,20 @@ SUBMISSION_RETRY_DELAYS = env.list(
 )
 SUBMISSION_RETRY_JITTER = env.float("SUBMISSION_RETRY_JITTER", default=0.1)
 SUBMISSION_MAX_RETRY_AFTER = env.int("SUBMISSION_MAX_RETRY_AFTER", default=3600)
-# A SENDING row older than this lost its worker (well above the task timeout).
+# A SENDING row older than this lost its worker (above the task timeout, after which the
+# worker is killed).
 SUBMISSION_LEASE_SECONDS = env.int("SUBMISSION_LEASE_SECONDS", default=Q_TIMEOUT * 2)
-# A QUEUED row untouched this long lost its task (the broker dropped it): enqueue again.
+if SUBMISSION_LEASE_SECONDS <= Q_TIMEOUT:
+    raise ImproperlyConfigured("SUBMISSION_LEASE_SECONDS must exceed Q_TIMEOUT")
+# A QUEUED row whose task was handed out this long ago lost it (a broker without receipts,
+# a cluster killed with tasks in hand): the dispatcher enqueues it again.
 SUBMISSION_REQUEUE_AFTER = env.int("SUBMISSION_REQUEUE_AFTER", default=120)
+# When to ask a vendor that reports later (LeadByte's queue) what became of a lead.
+SUBMISSION_OUTCOME_CHECK_DELAYS = env.list(
+    "SUBMISSION_OUTCOME_CHECK_DELAYS", cast=int, default=[30, 120, 600, 3600, 21600, 86400]
+)
+# The per-connection circuit breaker: this many transient failures in a row pause the
+# connection; a probe goes after the cool-down, doubled after each failed probe.
+CONNECTION_BREAKER_THRESHOLD = env.int("CONNECTION_BREAKER_THRESHOLD", default=5)
+CONNECTION_BREAKER_COOLDOWN = env.int("CONNECTION_BREAKER_COOLDOWN", default=60)
+CONNECTION_BREAKER_MAX_COOLDOWN = env.int("CONNECTION_BREAKER_MAX_COOLDOWN", default=1800)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from leadhub.services.submissions import (
+    submission_check_outcome,
     submission_push,
     submissions_dispatch_due,
     submissions_push_batch,
@@ -16,6 +17,11 @@ def push_submission(submission_id: int) -> str:
 
 def push_submission_batch(submission_ids: list[int]) -> int:
     return submissions_push_batch(submission_ids=submission_ids)
+
+
+def check_submission_outcome(submission_id: int) -> str:
+    submission = submission_check_outcome(submission_id=int(submission_id))
+    return submission.vendor_outcome if submission else "skipped"
 
 
 def dispatch_due_submissions() -> int:

@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 from django_q.tasks import async_task
@@ -24,7 +25,14 @@ from vendors.drift import campaign_changes_acknowledge, open_changes, open_chang
 from vendors.getlead import ASSIGN_DEPARTMENT_FIELDS
 from vendors.health import connection_check
 from vendors.hosts import UnsafeVendorHost, check_vendor_url
-from vendors.models import Campaign, CampaignChange, CampaignField, Connection, Destination
+from vendors.models import (
+    Campaign,
+    CampaignChange,
+    CampaignField,
+    Connection,
+    Destination,
+    PauseReason,
+)
 from vendors.registry import VendorKind, adapter_class, implemented_kinds
 from vendors.services import department_assign
 
@@ -129,14 +137,20 @@ class ConnectionAdmin(admin.ModelAdmin):
         "kind",
         "base_url",
         "is_active",
+        "delivery_state",
         "last_success_at",
         "last_error_short",
         "last_sync_at",
         "last_check",
     )
-    list_filter = ("kind", "is_active")
+    list_filter = ("kind", "is_active", "pause_reason")
     search_fields = ("name",)
     readonly_fields = (
+        "delivery_state",
+        "pause_message",
+        "paused_at",
+        "probe_at",
+        "consecutive_failures",
         "last_success_at",
         "last_error",
         "last_error_at",
@@ -144,7 +158,13 @@ class ConnectionAdmin(admin.ModelAdmin):
         "last_sync_summary",
         "last_check",
     )
-    actions = ["sync_campaigns", "test_connection", "assign_department"]
+    actions = [
+        "sync_campaigns",
+        "test_connection",
+        "assign_department",
+        "pause_delivery",
+        "resume_delivery",
+    ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Connection]:
         # Lists and lookups never decrypt: a key problem cannot take the pages down.
@@ -214,8 +234,50 @@ class ConnectionAdmin(admin.ModelAdmin):
                 ("Settings", {"fields": [SETTING_PREFIX + s.name for s in adapter.setting_fields]})
             )
         if obj:
-            sets.append(("Health", {"fields": list(self.readonly_fields)}))
+            sets.append(("Health and delivery", {"fields": list(self.readonly_fields)}))
         return sets
+
+    @admin.display(description="Delivery", ordering="paused_at")
+    def delivery_state(self, obj: Connection) -> str:
+        if not obj.is_paused:
+            return format_html('<span class="lh-status lh-status-accepted">{}</span>', "Running")
+        since = timezone.localtime(obj.paused_at).strftime("%Y-%m-%d %H:%M:%S")
+        probe = ""
+        if obj.pause_reason == PauseReason.FAILURES and obj.probe_at:
+            probe = f"; next probe {timezone.localtime(obj.probe_at).strftime('%H:%M:%S')}"
+        return format_html(
+            '<span class="lh-status lh-status-exhausted">{}</span> since {}{}',
+            obj.get_pause_reason_display(),
+            since,
+            probe,
+        )
+
+    @admin.action(
+        description="Pause delivery (leads wait, nothing is sent)", permissions=["change"]
+    )
+    def pause_delivery(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        from leadhub.services.connections import connection_pause
+
+        who = request.user.get_username()
+        for connection in queryset:
+            connection_pause(
+                connection_id=connection.pk,
+                reason=PauseReason.MANUAL,
+                message=f"Paused by {who}.",
+            )
+        self.message_user(
+            request,
+            f"{queryset.count()} connection(s) paused; their leads wait until you resume them.",
+        )
+
+    @admin.action(description="Resume delivery (send what waited)", permissions=["change"])
+    def resume_delivery(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        from leadhub.services.connections import connection_resume
+
+        released = sum(connection_resume(connection_id=c.pk) for c in queryset)
+        self.message_user(
+            request, f"{queryset.count()} connection(s) resumed; {released} lead(s) sent again."
+        )
 
     @admin.display(description="Last error")
     def last_error_short(self, obj: Connection) -> str:

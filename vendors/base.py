@@ -17,9 +17,9 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from enum import StrEnum
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urljoin
 
@@ -36,20 +36,18 @@ from vendors.hosts import (
     address_refusal,
     check_vendor_url,
 )
+from vendors.outcomes import (
+    Condition,
+    Outcome,
+    condition_for_status,
+    outcome_for,
+    rule_for,
+)
 from vendors.redaction import Redactor, remember_secrets
 
+__all__ = ["Condition", "Outcome"]  # re-exported: vendor modules import them from here
+
 USER_AGENT = "LeadHub/0.1 (+https://github.com/leadhub)"
-
-
-class Outcome(StrEnum):
-    """What a vendor call came to, for every vendor alike."""
-
-    ACCEPTED = "accepted"  # the vendor took the lead
-    QUARANTINED = "quarantined"  # taken, but held for review by the vendor (LeadByte)
-    DUPLICATE = "duplicate"  # the vendor already has it: final, not an error of ours
-    REJECTED = "rejected"  # a permanent refusal: sending again will not help
-    TRANSIENT = "transient"  # failed before or without effect: safe to send again later
-    UNCERTAIN = "uncertain"  # the vendor may have it but never said: a person decides
 
 
 @dataclass
@@ -79,7 +77,11 @@ class VendorResponse:
         except ValueError as err:
             raise VendorError(
                 f"The vendor answered HTTP {self.status_code} with a body that is not JSON.",
-                outcome=Outcome.TRANSIENT if self.status_code >= 500 else Outcome.UNCERTAIN,
+                condition=(
+                    Condition.SERVER_ERROR
+                    if self.status_code >= 500
+                    else Condition.UNREADABLE_ANSWER
+                ),
                 status_code=self.status_code,
             ) from err
 
@@ -94,9 +96,44 @@ class VendorResult:
     field_errors: dict[str, list[str]] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     retry_after: float | None = None
+    # The condition behind the outcome (vendors.outcomes); inferred from it when not given.
+    condition: str = ""
 
     def __post_init__(self) -> None:
         self.outcome = Outcome(self.outcome)  # refuses anything outside the vocabulary
+        self.condition = Condition(self.condition or _DEFAULT_CONDITION[self.outcome])
+
+    @property
+    def pauses_connection(self) -> bool:
+        return rule_for(self.condition).pauses_connection
+
+    @property
+    def trips_breaker(self) -> bool:
+        return self.outcome in (Outcome.TRANSIENT, Outcome.UNCERTAIN) and (
+            rule_for(self.condition).trips_breaker
+        )
+
+
+# For results and errors that name only an outcome (the condition is then the plainest one).
+_DEFAULT_CONDITION: dict[Outcome, Condition] = {
+    Outcome.ACCEPTED: Condition.ACCEPTED,
+    Outcome.QUARANTINED: Condition.QUARANTINED,
+    Outcome.DUPLICATE: Condition.DUPLICATE,
+    Outcome.REJECTED: Condition.REFUSED,
+    Outcome.TRANSIENT: Condition.VENDOR_TROUBLE,
+    Outcome.UNCERTAIN: Condition.NO_ANSWER,
+}
+
+
+@dataclass
+class OutcomeCheck:
+    """What a vendor says later about a lead it took (LeadByte's queue: Valid, Invalid...)."""
+
+    label: str  # the vendor's own word, shown on the submission
+    outcome: Outcome  # accepted, quarantined or rejected
+    final: bool  # no need to ask again
+    message: str = ""
+    code: str = ""
 
 
 @dataclass
@@ -108,6 +145,7 @@ class Exchange:
     response_body: str
     duration_ms: int
     error: str = ""
+    started_at: datetime | None = None
 
 
 @dataclass
@@ -119,13 +157,19 @@ class Delivery:
 
 
 class VendorError(Exception):
-    """A vendor call that failed; ``outcome`` says whether trying again can help."""
+    """A vendor call that failed.
+
+    Name the ``condition`` (vendors.outcomes) and the table decides the outcome for the
+    adapter at hand; an explicit ``outcome`` alone is still accepted (the condition is then
+    inferred from it). Neither means a rejection.
+    """
 
     def __init__(
         self,
         message: str,
         *,
-        outcome: Outcome = Outcome.REJECTED,
+        outcome: Outcome | None = None,
+        condition: Condition | None = None,
         status_code: int | None = None,
         code: str = "",
         field_errors: dict[str, list[str]] | None = None,
@@ -133,7 +177,14 @@ class VendorError(Exception):
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.outcome = Outcome(outcome)
+        self.condition = Condition(condition) if condition else None
+        if outcome is not None:
+            self.outcome = Outcome(outcome)
+        elif self.condition is not None:
+            # Provisional (the cautious column) until ``judged_for`` knows the adapter.
+            self.outcome = rule_for(self.condition).without_dedupe
+        else:
+            self.outcome = Outcome.REJECTED
         self.status_code = status_code
         self.code = code
         self.field_errors = field_errors or {}
@@ -143,6 +194,12 @@ class VendorError(Exception):
     def transient(self) -> bool:
         return self.outcome is Outcome.TRANSIENT
 
+    def judged_for(self, adapter: Any) -> VendorError:
+        """Settle the outcome from the table for this adapter (when a condition was named)."""
+        if self.condition is not None:
+            self.outcome = outcome_for(self.condition, adapter)
+        return self
+
     def as_result(self) -> VendorResult:
         return VendorResult(
             outcome=self.outcome,
@@ -150,6 +207,7 @@ class VendorError(Exception):
             code=self.code,
             field_errors=self.field_errors,
             retry_after=self.retry_after,
+            condition=self.condition or "",
         )
 
 
@@ -250,8 +308,10 @@ class VendorAdapter:
     setting_fields: ClassVar[tuple[FieldSpec, ...]] = ()
     operations: ClassVar[dict[str, Operation]] = {}
     # True when the vendor itself refuses a lead it already has, so a lead whose answer
-    # was lost can be sent again without creating a second one.
+    # was lost can be sent again without creating a second one (vendors.outcomes).
     rejects_resent_leads: ClassVar[bool] = False
+    # True when the vendor tells later what became of a lead it took (``check_outcome``).
+    reports_later: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -294,19 +354,35 @@ class VendorAdapter:
     def raise_for_status(self, response: VendorResponse) -> None:
         """Raise ``VendorError`` for an HTTP status that is a failure.
 
-        The default classes 5xx, 408 and 429 as transient and other 4xx as rejected.
-        Vendors override it to read their error bodies, then call ``super()``.
+        The default names the condition of the status (vendors.outcomes: 5xx, 408 and 429
+        are transient, 401 pauses the connection, other 4xx are rejections). Vendors
+        override it to read their error bodies, then call ``super()``.
         """
         status = response.status_code
         if status < 400:
             return
-        retry_after = _retry_after(response.headers.get("Retry-After"))
-        retryable = status >= 500 or status in (408, 429)
-        outcome = Outcome.TRANSIENT if retryable else Outcome.REJECTED
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
         message = _STATUS_MESSAGES.get(
             status, f"The vendor answered with an error (HTTP {status})."
         )
-        raise VendorError(message, outcome=outcome, status_code=status, retry_after=retry_after)
+        raise VendorError(
+            message,
+            condition=condition_for_status(status),
+            status_code=status,
+            retry_after=retry_after,
+        )
+
+    def resends_safely(self, operation: str = "") -> bool:
+        """Whether a send of ``operation`` whose answer was lost may be made again (see
+        vendors.outcomes). Override where operations differ."""
+        return self.rejects_resent_leads
+
+    def check_outcome(self, operation: str, reference: str) -> OutcomeCheck:
+        """Ask the vendor what became of the lead it took as ``reference``.
+
+        Only for adapters with ``reports_later``; raise ``VendorError`` when it cannot say.
+        """
+        raise NotImplementedError
 
     def validate_payload(self, operation: str, payload: Mapping[str, Any]) -> dict[str, list[str]]:
         """Problems the vendor would refuse in a would-be payload, by vendor field name.
@@ -368,7 +444,7 @@ class VendorAdapter:
             response = self.send(request)
             result = self.parse_response(operation, response)
         except VendorError as err:
-            result = err.as_result()
+            result = err.judged_for(self).as_result()
         _clean_result(result, self.redactor)
         return Delivery(result=result, exchanges=list(self.exchanges))
 
@@ -376,6 +452,7 @@ class VendorAdapter:
         """Send one request, record the exchange, and pass the answer through
         ``raise_for_status``. Transport failures become ``VendorError``."""
         url = urljoin(self.base_url, request.path.lstrip("/"))
+        started_at = datetime.now(UTC)
         started = time.monotonic()
         status_code: int | None = None
         body = ""
@@ -406,6 +483,7 @@ class VendorAdapter:
                     response_body=storable_body(self.redactor.text(body), content_type),
                     duration_ms=int((time.monotonic() - started) * 1000),
                     error=_clean_text(self.redactor.text(error), MESSAGE_LIMIT),
+                    started_at=started_at,
                 )
             )
 
@@ -448,32 +526,37 @@ class VendorAdapter:
         except requests.ConnectTimeout as err:
             raise VendorError(
                 "The vendor could not be reached in time (connect timeout).",
-                outcome=Outcome.TRANSIENT,
+                condition=Condition.UNREACHABLE,
             ) from err
         except requests.ReadTimeout as err:
             raise VendorError(
                 "The vendor took the request but did not answer in time.",
-                outcome=self._lost_answer_outcome(),
+                condition=Condition.NO_ANSWER,
+            ) from err
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as err:
+            raise VendorError(
+                "The vendor's answer broke off before it was complete.",
+                condition=Condition.NO_ANSWER,
             ) from err
         except requests.ConnectionError as err:
             if _never_connected(err):
                 raise VendorError(
                     "The vendor could not be reached (connection refused or host unknown).",
-                    outcome=Outcome.TRANSIENT,
+                    condition=Condition.UNREACHABLE,
                 ) from err
             raise VendorError(
                 "The connection to the vendor dropped before it answered.",
-                outcome=self._lost_answer_outcome(),
+                condition=Condition.NO_ANSWER,
             ) from err
         except requests.RequestException as err:
+            # Bad URL, bad header...: raised before anything was sent.
             raise VendorError(
                 f"The request to the vendor failed: {type(err).__name__}.",
-                outcome=Outcome.TRANSIENT,
+                condition=Condition.UNREACHABLE,
             ) from err
-
-    def _lost_answer_outcome(self) -> Outcome:
-        # A lost answer is only safe to resend where the vendor refuses what it already has.
-        return Outcome.TRANSIENT if self.rejects_resent_leads else Outcome.UNCERTAIN
 
     def _redacted_request(self, request: VendorRequest, url: str) -> dict[str, Any]:
         full_url = url
@@ -586,13 +669,21 @@ def _never_connected(err: requests.ConnectionError) -> bool:
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
-def _retry_after(value: str | None) -> float | None:
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After in seconds: either delay-seconds or an HTTP date (RFC 9110 §10.2.3)."""
     if not value:
         return None
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def specs_by_name(specs: Iterable[FieldSpec]) -> dict[str, FieldSpec]:

@@ -254,8 +254,8 @@ class Getlead(VendorAdapter):
             f"Getlead answered with an unknown status {status!r}.", outcome=Outcome.UNCERTAIN
         )
 
-    def _lost_answer_outcome(self) -> Outcome:
-        return Outcome.TRANSIENT if self._operation in SAFE_TO_REPEAT else Outcome.UNCERTAIN
+    def resends_safely(self, operation: str = "") -> bool:
+        return (operation or self._operation) in SAFE_TO_REPEAT
 
 
 def query_params(payload: Mapping[str, Any]) -> dict[str, str]:

@@ -15,38 +15,55 @@ from datetime import date, datetime
 from typing import Any
 
 from vendors.base import (
+    Condition,
     Operation,
     Outcome,
+    OutcomeCheck,
     VendorAdapter,
     VendorError,
     VendorRequest,
     VendorResponse,
     VendorResult,
+    retry_after_seconds,
 )
 from vendors.fieldspec import FieldSpec, FieldType
+from vendors.outcomes import condition_for_status
 
 API = "restapi/v1.2"
 
 CREATE_LEAD = "create_lead"
 
-# Every documented response code, in plain words, with what it means for delivery.
-# -3 (remote system error) and -100 (internal error) are LeadByte's own troubles: retry.
-RESPONSE_CODES: dict[int, tuple[Outcome, str]] = {
-    -2: (Outcome.DUPLICATE, "LeadByte already has this lead (duplicate or resubmission)."),
-    -3: (Outcome.TRANSIENT, "LeadByte's remote system had an error; it will be retried."),
-    -4: (Outcome.REJECTED, "The campaign has reached its cap."),
-    -5: (Outcome.REJECTED, "LeadByte found errors in the lead."),
-    -7: (Outcome.REJECTED, "The supplier is not authorised for this campaign."),
-    -8: (Outcome.REJECTED, "The phone number failed LeadByte's HLR check."),
-    -9: (Outcome.REJECTED, "The campaign is not active in LeadByte."),
-    -10: (Outcome.REJECTED, "The address failed LeadByte's PAF check."),
-    -11: (Outcome.REJECTED, "LeadByte blocks the sending IP address."),
-    -12: (Outcome.REJECTED, "LeadByte rejected the email address."),
-    -13: (Outcome.REJECTED, "LeadByte rejected the number as a landline."),
-    -14: (Outcome.REJECTED, "LeadByte rejected the IP address's country."),
-    -15: (Outcome.REJECTED, "The number is on the TPS (do-not-call) register."),
-    -16: (Outcome.REJECTED, "The number is on the DNCR register."),
-    -100: (Outcome.TRANSIENT, "LeadByte had an internal error; it will be retried."),
+# Every documented response code, in plain words, with the condition it is (what that
+# means for delivery is decided in vendors.outcomes, the one table for every vendor).
+# -3 (remote system error) and -100 (internal error) are LeadByte's own troubles: retried.
+# Any other negative code is a refusal.
+RESPONSE_CODES: dict[int, tuple[Condition, str]] = {
+    -2: (Condition.DUPLICATE, "LeadByte already has this lead (duplicate or resubmission)."),
+    -3: (Condition.VENDOR_TROUBLE, "LeadByte's remote system had an error; it will be retried."),
+    -4: (Condition.REFUSED, "The campaign has reached its cap."),
+    -5: (Condition.INVALID, "LeadByte found errors in the lead."),
+    -7: (Condition.REFUSED, "The supplier is not authorised for this campaign."),
+    -8: (Condition.INVALID, "The phone number failed LeadByte's HLR check."),
+    -9: (Condition.REFUSED, "The campaign is not active in LeadByte."),
+    -10: (Condition.INVALID, "The address failed LeadByte's PAF check."),
+    -11: (Condition.REFUSED, "LeadByte blocks the sending IP address."),
+    -12: (Condition.INVALID, "LeadByte rejected the email address."),
+    -13: (Condition.INVALID, "LeadByte rejected the number as a landline."),
+    -14: (Condition.REFUSED, "LeadByte rejected the IP address's country."),
+    -15: (Condition.INVALID, "The number is on the TPS (do-not-call) register."),
+    -16: (Condition.INVALID, "The number is on the DNCR register."),
+    -100: (Condition.VENDOR_TROUBLE, "LeadByte had an internal error; it will be retried."),
+}
+UNKNOWN_CODE = (Condition.REFUSED, "LeadByte refused the request.")
+
+# What LeadByte's queue (apiqueue) says later about a lead it took: (outcome, final).
+QUEUE_STATUSES: dict[str, tuple[Outcome, bool]] = {
+    "valid": (Outcome.ACCEPTED, True),
+    "approved": (Outcome.ACCEPTED, True),  # Live Buyer Responses: sold
+    "invalid": (Outcome.REJECTED, True),
+    "quarantined": (Outcome.QUARANTINED, False),  # until released by hand or auto-release
+    "queued": (Outcome.ACCEPTED, False),
+    "pending": (Outcome.ACCEPTED, False),
 }
 
 # LeadByte data types → LeadHub field types. Anything else is entered as text.
@@ -93,6 +110,8 @@ class LeadByte(VendorAdapter):
     # LeadByte de-duplicates on email and phone within a campaign (answering -2), so a
     # lead whose answer was lost can be sent again safely.
     rejects_resent_leads = True
+    # Live checks (HLR...) can still reject a lead after its queueId: follow apiqueue.
+    reports_later = True
 
     @property
     def api_key(self) -> str:
@@ -135,6 +154,32 @@ class LeadByte(VendorAdapter):
             raise VendorError("LeadByte answered the queue status with an unexpected shape.")
         return body
 
+    def check_outcome(self, operation: str, reference: str) -> OutcomeCheck:
+        body = self.queue_status(reference)
+        self._raise_for_body(body)
+        records = body.get("records")
+        item = records[0] if isinstance(records, list) and records else None
+        if not isinstance(item, dict) or not item.get("status"):
+            raise VendorError(
+                "LeadByte's queue answered without a status.",
+                condition=Condition.UNREADABLE_ANSWER,
+            )
+        label = str(item["status"]).strip()
+        outcome, final = QUEUE_STATUSES.get(label.lower(), (Outcome.ACCEPTED, False))
+        code = _int_or_none(item.get("code"))
+        message = f"LeadByte's queue says {label}."
+        if outcome is Outcome.REJECTED:
+            plain = RESPONSE_CODES.get(code, UNKNOWN_CODE)[1] if code is not None else ""
+            detail = str(item.get("message") or "")
+            message = " ".join(p for p in (message, plain, detail) if p)
+        return OutcomeCheck(
+            label=label,
+            outcome=outcome,
+            final=final,
+            message=message,
+            code=str(code) if code is not None else "",
+        )
+
     # --- create lead ------------------------------------------------------------------------
 
     def build_request(self, operation: str, payload: Mapping[str, Any]) -> VendorRequest:
@@ -159,21 +204,27 @@ class LeadByte(VendorAdapter):
             except VendorError:
                 body = None
             if isinstance(body, dict) and "code" in body:
-                self._raise_for_body(body, status_code=response.status_code)
+                self._raise_for_body(
+                    body,
+                    status_code=response.status_code,
+                    retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+                )
         super().raise_for_status(response)
 
     def parse_response(self, operation: str, response: VendorResponse) -> VendorResult:
         body = response.json()
         if not isinstance(body, dict):
             raise VendorError(
-                "LeadByte answered with an unexpected shape.", outcome=Outcome.UNCERTAIN
+                "LeadByte answered with an unexpected shape.",
+                condition=Condition.UNREADABLE_ANSWER,
             )
         self._raise_for_body(body)
         results = body.get("results")
         first = results[0] if isinstance(results, list) and results else None
         if not isinstance(first, dict) or not first.get("queueId"):
             raise VendorError(
-                "LeadByte said Success but sent no queueId.", outcome=Outcome.UNCERTAIN
+                "LeadByte said Success but sent no queueId.",
+                condition=Condition.UNREADABLE_ANSWER,
             )
         queue_status = str(first.get("status", ""))
         quarantined = queue_status.lower() == "quarantined"
@@ -194,18 +245,23 @@ class LeadByte(VendorAdapter):
     def _key_param(self) -> dict[str, str]:
         return {"key": self.api_key}
 
-    def _raise_for_body(self, body: Mapping[str, Any], *, status_code: int | None = None) -> None:
+    def _raise_for_body(
+        self,
+        body: Mapping[str, Any],
+        *,
+        status_code: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         """Raise for a LeadByte body whose status is not Success."""
         status = str(body.get("status", "")).lower()
         if status == "success" or ("status" not in body and "code" not in body):
             return
         code = _int_or_none(body.get("code"))
-        outcome, plain = RESPONSE_CODES.get(
-            code if code is not None else 0,
-            (Outcome.REJECTED, "LeadByte refused the request."),
-        )
+        condition, plain = RESPONSE_CODES.get(code if code is not None else 0, UNKNOWN_CODE)
         if status_code == 401 and code in (None, -7):
-            plain = "LeadByte refused the API key."
+            condition, plain = Condition.CREDENTIALS_REFUSED, "LeadByte refused the API key."
+        elif status_code is not None and status_code >= 400 and code not in RESPONSE_CODES:
+            condition = condition_for_status(status_code)
         raw_errors = body.get("errors")
         if not isinstance(raw_errors, list):  # an untrusted answer: a string, a flag, a dict
             raw_errors = [raw_errors] if isinstance(raw_errors, str) else []
@@ -214,8 +270,9 @@ class LeadByte(VendorAdapter):
         message = f"{plain} {detail}".strip() if detail and detail not in plain else plain
         raise VendorError(
             message,
-            outcome=outcome,
+            condition=condition,
             status_code=status_code,
+            retry_after=retry_after,
             code=str(code) if code is not None else "",
             field_errors={"__all__": errors} if errors else {},
         )

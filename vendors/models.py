@@ -14,6 +14,12 @@ from vendors.fieldspec import FieldSpec
 from vendors.registry import VendorKind, adapter_class
 
 
+class PauseReason(models.TextChoices):
+    FAILURES = "failures", "Paused after repeated failures"
+    CREDENTIALS = "credentials", "Paused: the vendor refused the credentials"
+    MANUAL = "manual", "Paused by an admin"
+
+
 class Connection(models.Model):
     """A vendor account an integration admin configured: where it is and how to log in."""
 
@@ -35,6 +41,17 @@ class Connection(models.Model):
     last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_sync_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_sync_summary = models.TextField(blank=True, editable=False)
+    # Delivery's circuit breaker (leadhub.services.connections): a paused connection keeps
+    # its submissions queued until it resumes.
+    paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pause_reason = models.CharField(
+        max_length=20, choices=PauseReason.choices, blank=True, editable=False
+    )
+    pause_message = models.TextField(blank=True, editable=False)
+    probe_at = models.DateTimeField(null=True, blank=True, editable=False)
+    probing_since = models.DateTimeField(null=True, blank=True, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    failed_probes = models.PositiveIntegerField(default=0, editable=False)
     # The latest "Test connection" (by hand or the daily check); ok is None when the
     # vendor's adapter has no check yet.
     last_check_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -65,6 +82,10 @@ class Connection(models.Model):
 
     def has_credential(self, name: str) -> bool:
         return bool(self.credentials.get(name))
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
 
 
 class Campaign(models.Model):

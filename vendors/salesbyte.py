@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from vendors.base import (
+    Condition,
     Operation,
     Outcome,
     VendorAdapter,
@@ -330,6 +331,8 @@ class SalesByte(VendorAdapter):
                 "SalesByte refused the Quotes API token: check it on the connection."
                 if reading
                 else "SalesByte refused the request (HTTP 401): check the integration UUID.",
+                # The account's fault, not the lead's: the connection pauses (vendors.outcomes).
+                condition=Condition.CREDENTIALS_REFUSED,
                 status_code=status,
                 code="401",
             )
@@ -340,7 +343,7 @@ class SalesByte(VendorAdapter):
                     "quote anyway: check SalesByte before sending again.",
                     vendor_message,
                 ),
-                outcome=Outcome.UNCERTAIN,
+                condition=Condition.MAY_HAVE_TAKEN,
                 status_code=status,
                 code=str(status),
             )
@@ -436,7 +439,7 @@ def _unexpected() -> VendorError:
     return VendorError(
         "SalesByte answered in an unexpected shape; the raw answer is kept on the attempt. "
         "Check SalesByte before sending again.",
-        outcome=Outcome.UNCERTAIN,
+        condition=Condition.UNREADABLE_ANSWER,
     )
 
 

@@ -1,36 +1,90 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
 from leadhub.admin.changelists import SubmissionListMixin
 from leadhub.admin.display import link_buttons, status_badge
 from leadhub.admin.scoping import OwnedByUserAdminMixin
+from leadhub.forms.resend import SubmissionEditForm
 from leadhub.models import Attempt, Submission
+from leadhub.services.attention import stuck_submissions_q
 from leadhub.services.quotes import quote_status_text, submissions_quote_refresh
 from leadhub.services.submissions import submission_resend
 from leadhub.statuses import TRANSITIONS, SubmissionStatus
 
+S = SubmissionStatus
+
 # Quotes are read from SalesByte while the page waits: keep one action's reads few.
 REFRESH_LIMIT = 20
+
+
+# What a person may send again: refused, given up, or unanswered (never what is in flight).
+RESENDABLE = frozenset({S.REJECTED, S.EXHAUSTED, S.UNCERTAIN})
+
+
+def resendable(submission: Submission) -> bool:
+    return submission.status in RESENDABLE and S.QUEUED in TRANSITIONS[submission.status]
+
+
+class AttentionFilter(admin.SimpleListFilter):
+    title = "needs attention"
+    parameter_name = "attention"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("any", "Anything that needs a person"),
+            ("stuck", "Stuck (overdue for the next step)"),
+            ("paused", "Held by a paused connection"),
+            ("late_rejection", "Rejected after acceptance"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Submission]) -> Any:
+        value = self.value()
+        if value == "stuck":
+            return queryset.filter(stuck_submissions_q())
+        if value == "paused":
+            return queryset.filter(
+                connection__paused_at__isnull=False, status__in=(S.QUEUED, S.RETRY_WAIT)
+            )
+        if value == "late_rejection":
+            return queryset.filter(status=S.REJECTED).exclude(vendor_outcome="")
+        if value == "any":
+            return queryset.filter(status__in=(S.EXHAUSTED, S.UNCERTAIN)) | queryset.filter(
+                stuck_submissions_q()
+            )
+        return queryset
 
 
 class AttemptInline(admin.TabularInline):
     model = Attempt
     extra = 0
     can_delete = False
+    verbose_name_plural = "Exchanges in full (redacted)"
     fields = (
         "number",
+        "kind",
         "started_at",
         "duration_ms",
         "status_code",
         "outcome",
+        "condition",
         "message",
         "request",
         "response_body",
     )
     readonly_fields = fields
+    classes = ("collapse",)
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -43,13 +97,24 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
         "id",
         "lead",
         "destination",
+        "connection",
         "status_display",
+        "vendor_outcome",
         "vendor_reference",
         "attempt_count",
+        "next_attempt_at",
         "created_at",
     )
     list_display_links = ("id", "lead")
-    list_filter = ("status", "connection__kind", "connection", "destination", "created_at")
+    list_filter = (
+        AttentionFilter,
+        "status",
+        "connection__kind",
+        "connection",
+        "destination",
+        "vendor_outcome",
+        "created_at",
+    )
     list_select_related = ("lead", "destination", "connection")
     search_fields = ("=vendor_reference", "lead__email", "lead__last_name")
     date_hierarchy = None
@@ -57,6 +122,7 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
     list_per_page = 50
     inlines = [AttemptInline]
     actions = ["resend", "refresh_from_salesbyte"]
+    change_form_template = "admin/leadhub/submission/change_form.html"
     readonly_fields = (
         "lead",
         "destination",
@@ -65,6 +131,8 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
         "campaign",
         "status_display",
         "vendor_reference",
+        "vendor_outcome",
+        "vendor_outcome_at",
         "vendor_code",
         "vendor_message",
         "link_buttons",
@@ -74,10 +142,13 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
         "response_data",
         "attempt_count",
         "next_attempt_at",
+        "next_check_at",
         "created_by",
         "created_at",
+        "enqueued_at",
         "sent_at",
         "completed_at",
+        "timeline",
     )
     fieldsets = (
         (
@@ -88,12 +159,14 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
                     "destination",
                     "status_display",
                     "vendor_reference",
+                    "vendor_outcome",
                     "vendor_message",
                     "link_buttons",
                     "quote_status",
                 )
             },
         ),
+        ("Timeline", {"fields": ("timeline",)}),
         (
             "Delivery",
             {
@@ -105,8 +178,11 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
                     "field_errors",
                     "attempt_count",
                     "next_attempt_at",
+                    "next_check_at",
+                    "vendor_outcome_at",
                     "created_by",
                     "created_at",
+                    "enqueued_at",
                     "sent_at",
                     "completed_at",
                 )
@@ -121,6 +197,89 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/resend/",
+                wrap(require_POST(self.resend_view)),
+                name="leadhub_submission_resend",
+            ),
+            path(
+                "<int:pk>/edit-resend/",
+                wrap(self.edit_resend_view),
+                name="leadhub_submission_edit_resend",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        submission = self.get_object(request, object_id)
+        can_change = submission is not None and self.has_change_permission(request, submission)
+        extra = {
+            **(extra_context or {}),
+            "can_resend": can_change and resendable(submission),
+            "can_edit_resend": can_change and submission.status == S.REJECTED,
+        }
+        return super().change_view(request, object_id, form_url, extra)
+
+    def _change_url(self, submission: Submission) -> str:
+        return reverse("admin:leadhub_submission_change", args=[submission.pk])
+
+    def resend_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        # Through the admin's queryset: a user sees (and resends) only what is theirs.
+        submission = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request, submission):
+            raise PermissionDenied
+        if not resendable(submission):
+            self.message_user(
+                request,
+                f"A submission that is {submission.get_status_display().lower()} cannot be "
+                "sent again.",
+                messages.ERROR,
+            )
+        else:
+            submission_resend(submission=submission)
+            self.log_change(request, submission, "Sent again")
+            self.message_user(request, "Queued to be sent again.", messages.SUCCESS)
+        return HttpResponseRedirect(self._change_url(submission))
+
+    def edit_resend_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        submission = get_object_or_404(
+            self.get_queryset(request).select_related("destination", "connection"), pk=pk
+        )
+        if not self.has_change_permission(request, submission):
+            raise PermissionDenied
+        if submission.status != S.REJECTED:
+            self.message_user(
+                request, "Only a rejected submission can be edited and sent again.", messages.ERROR
+            )
+            return HttpResponseRedirect(self._change_url(submission))
+        form = SubmissionEditForm(submission, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            submission_resend(submission=submission, payload=form.payload())
+            self.log_change(request, submission, "Edited and sent again")
+            self.message_user(request, "Edited and queued to be sent again.", messages.SUCCESS)
+            return HttpResponseRedirect(self._change_url(submission))
+        return TemplateResponse(
+            request,
+            "admin/leadhub/submission/edit_resend.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Edit and send again",
+                "submission": submission,
+                "form": form,
+                "media": self.media + form.media,
+            },
+        )
+
     @admin.display(description="Status", ordering="status")
     def status_display(self, obj: Submission) -> str:
         return status_badge(obj.status)
@@ -128,6 +287,31 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
     @admin.display(description="Links")
     def link_buttons(self, obj: Submission) -> str:
         return link_buttons(obj.links)
+
+    @admin.display(description="Attempts")
+    def timeline(self, obj: Submission) -> str:
+        rows = []
+        for attempt in obj.attempts.all():
+            when = timezone.localtime(attempt.started_at).strftime("%Y-%m-%d %H:%M:%S")
+            answer = f"HTTP {attempt.status_code}" if attempt.status_code else "no answer"
+            what = f"{attempt.get_kind_display()} #{attempt.number}"
+            rows.append(
+                (when, what, answer, attempt.duration_ms, attempt.outcome or "—", attempt.message)
+            )
+        if obj.next_attempt_at and obj.status == S.RETRY_WAIT:
+            when = timezone.localtime(obj.next_attempt_at).strftime("%Y-%m-%d %H:%M:%S")
+            rows.append((when, "Next try", "", 0, "", "booked"))
+        if not rows:
+            return "Not sent yet."
+        return format_html(
+            '<ol class="lh-timeline">{}</ol>',
+            format_html_join(
+                "",
+                '<li><span class="lh-when">{}</span><strong>{}</strong> {} '
+                "({} ms) <em>{}</em> {}</li>",
+                rows,
+            ),
+        )
 
     @admin.display(description="Quote")
     def quote_status(self, obj: Submission) -> str:
@@ -151,13 +335,11 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
 
     @admin.action(description="Send again", permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
-        resendable = [
-            s for s in queryset if SubmissionStatus.QUEUED in TRANSITIONS.get(s.status, frozenset())
-        ]
-        for submission in resendable:
+        chosen = [s for s in queryset if resendable(s)]
+        for submission in chosen:
             submission_resend(submission=submission)
-        skipped = queryset.count() - len(resendable)
-        self.message_user(request, f"{len(resendable)} submission(s) queued again.")
+        skipped = queryset.count() - len(chosen)
+        self.message_user(request, f"{len(chosen)} submission(s) queued again.")
         if skipped:
             self.message_user(
                 request,

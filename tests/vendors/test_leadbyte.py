@@ -124,7 +124,10 @@ def test_supplier_not_allowed_is_refused(leadbyte_connection: Connection) -> Non
 def test_wrong_key_is_refused_in_plain_words(sandbox: str) -> None:
     adapter = LeadByte(base_url=f"{sandbox}leadbyte/", credentials={"api_key": "wrong-key-000000"})
     result = adapter.submit("create_lead", good_lead()).result
-    assert result.outcome is Outcome.REJECTED
+    # The lead is fine, the account is not: it waits while the connection is paused.
+    assert result.outcome is Outcome.TRANSIENT
+    assert result.condition == "credentials_refused"
+    assert result.pauses_connection
     assert result.message.startswith("LeadByte refused the API key")
     assert "wrong-key-000000" not in result.message
 

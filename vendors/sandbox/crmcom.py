@@ -47,6 +47,18 @@ VENDOR = "crmcom"
 TOKEN_LIFETIME = timedelta(hours=2)
 INVALID_TOKEN = "Invalid or expired token"  # noqa: S105 - a message, not a secret
 
+
+def _envelope(code: str, message: str) -> dict[str, Any]:
+    return {"data": None, "status": {"code": code, "message": message, "description": ""}}
+
+
+# How CRM.COM words the faults the sandbox can inject (vendors.sandbox.faults): its error
+# envelope under HTTP 200, as every CRM.COM answer is.
+FAULT_RESPONSES: dict[str, tuple[int, dict[str, Any]]] = {
+    "error_200": (200, _envelope("ERROR", "Internal error, please try again later")),
+    "expired_token": (200, _envelope("ERROR", INVALID_TOKEN)),
+}
+
 IMPORTANCES = {f"IMPORTANCE{n}" for n in range(1, 6)} | {"CUSTOM1", "CUSTOM2", "CUSTOM3"}
 PRIORITIES = {str(n) for n in range(1, 7)}
 SOURCE_TYPES = {

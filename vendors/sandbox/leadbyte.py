@@ -31,6 +31,13 @@ DEDUPE_WINDOW = timedelta(days=30)
 SUCCESS_CODE = 1
 VALIDATION_MESSAGE = "One or more errors occurred, see errors array"
 
+# How LeadByte words the faults the sandbox can inject (vendors.sandbox.faults).
+FAULT_RESPONSES: dict[str, tuple[int, dict[str, Any]]] = {
+    "error_200": (200, {"status": "Error", "code": -100, "message": "Internal error"}),
+    # LeadByte has no session tokens: an expired credential looks like a refused key.
+    "expired_token": (401, {"status": "Error", "code": -7, "message": "Invalid API key"}),
+}
+
 UK_MOBILE = re.compile(r"^(\+44|0044|0)7\d{9}$")
 UK_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$", re.I)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -73,6 +73,56 @@ class SandboxRecord(models.Model):
         return f"{self.vendor} {self.endpoint} {self.status}"
 
 
+class FaultMode(models.TextChoices):
+    """How the sandbox misbehaves, for any vendor path under /sandbox/."""
+
+    HTTP_500 = "http_500", "HTTP 500 Internal Server Error"
+    HTTP_502 = "http_502", "HTTP 502 Bad Gateway"
+    HTTP_503 = "http_503", "HTTP 503 Service Unavailable"
+    RATE_LIMITED = "rate_limited", "HTTP 429 Too Many Requests, with Retry-After"
+    SLOW = "slow", "Take the lead, then answer after the client's timeout"
+    RESET = "reset", "Close the connection without answering"
+    TRUNCATED = "truncated", "Take the lead, then answer with truncated JSON"
+    HTML_ERROR = "html_error", "An HTML error page from a proxy (HTTP 502)"
+    ERROR_200 = "error_200", "The vendor's own temporary error under HTTP 200"
+    EXPIRED_TOKEN = "expired_token", "The vendor refuses the token or key as expired"
+
+
+class SandboxFault(models.Model):
+    """The next ``remaining`` requests under ``path_prefix`` fail in the way ``mode`` says."""
+
+    path_prefix = models.CharField(
+        max_length=200,
+        default="/sandbox/leadbyte/",
+        help_text="Requests whose path starts with this fail, e.g. /sandbox/leadbyte/ "
+        "(the path of a sandbox connection's base URL).",
+    )
+    method = models.CharField(
+        max_length=10, blank=True, help_text="Only this HTTP method (e.g. POST); blank for any."
+    )
+    mode = models.CharField(max_length=20, choices=FaultMode.choices)
+    remaining = models.PositiveIntegerField(
+        default=1, help_text="How many more requests fail this way."
+    )
+    retry_after = models.PositiveIntegerField(
+        default=30, help_text="Seconds sent in Retry-After (HTTP 429 only)."
+    )
+    delay_seconds = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="How long a slow answer takes; blank for one second past the client's "
+        "read timeout.",
+    )
+    hits = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} x {self.remaining} on {self.path_prefix}"
+
+
 class SandboxToken(models.Model):
     """A session token the sandbox issued (CRM.COM). Only its hash is kept; ``issued_at`` is
     a plain column so a test can age a token without waiting two hours."""

@@ -1,0 +1,153 @@
+"""The delivery admin: needs-attention panel, timeline, resend, edit-and-resend, filters."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from leadhub.services.connections import connection_pause
+from leadhub.services.submissions import submission_push
+from leadhub.statuses import SubmissionStatus
+from tests.factories import SubmissionFactory
+from vendors.models import Destination, PauseReason
+from vendors.sandbox.faults import sandbox_fault_set
+from vendors.sandbox.models import SandboxRecord
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+S = SubmissionStatus
+
+PAYLOAD = {
+    "campid": "EXAMPLE-CAMPAIGN",
+    "sid": "1",
+    "email": "dorothy@example.com",
+    "firstname": "Dorothy",
+    "lastname": "Vaughan",
+    "data13": "Saab",
+    "dob": "31/12/1990",
+}
+
+
+def test_the_admin_index_shows_what_needs_attention(
+    admin_client, leadbyte_destination: Destination
+) -> None:
+    SubmissionFactory(destination=leadbyte_destination, status=S.EXHAUSTED)
+    SubmissionFactory(destination=leadbyte_destination, status=S.UNCERTAIN)
+    SubmissionFactory(destination=leadbyte_destination, status=S.UNCERTAIN)
+    connection_pause(
+        connection_id=leadbyte_destination.connection_id,
+        reason=PauseReason.CREDENTIALS,
+        message="LeadByte refused the API key.",
+    )
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    assert 'id="needs-attention"' in page
+    assert "Gave up after retries" in page
+    assert '<td class="lh-needs-attention-count">2</td>' in page  # the two uncertain
+    assert "Paused: the vendor refused the credentials since" in page
+    assert "LeadByte refused the API key." in page
+    assert "Leads and vendor integrations" in page  # the usual app list is still there
+
+
+def test_the_panel_says_so_when_nothing_needs_attention(admin_client, db) -> None:
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    assert "Nothing needs attention" in page
+
+
+def test_the_submission_page_shows_the_attempt_timeline_and_resends_in_one_click(
+    admin_client, leadbyte_destination: Destination
+) -> None:
+    submission = SubmissionFactory(destination=leadbyte_destination, payload=PAYLOAD)
+    sandbox_fault_set(leadbyte_destination.connection, "http_503", 1)
+    submission_push(submission_id=submission.pk)
+    submission.refresh_from_db()
+    url = reverse("admin:leadhub_submission_change", args=[submission.pk])
+    page = admin_client.get(url).content.decode()
+    assert 'class="lh-timeline"' in page
+    assert "Send #1" in page and "HTTP 503" in page
+    assert "Next try" in page
+    assert "Send again" not in page  # in flight: nothing to resend by hand
+
+    submission.status = S.UNCERTAIN
+    submission.save()
+    page = admin_client.get(url).content.decode()
+    assert reverse("admin:leadhub_submission_resend", args=[submission.pk]) in page
+    response = admin_client.post(reverse("admin:leadhub_submission_resend", args=[submission.pk]))
+    assert response.status_code == 302
+    submission.refresh_from_db()
+    assert submission.status == S.ACCEPTED
+    assert SandboxRecord.objects.filter(accepted=True).count() == 1
+
+
+def test_a_rejected_submission_is_edited_as_the_vendors_fields_and_sent_again(
+    admin_client, leadbyte_destination: Destination
+) -> None:
+    submission = SubmissionFactory(
+        destination=leadbyte_destination, payload={**PAYLOAD, "email": "dorothy-at-example"}
+    )
+    submission_push(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == S.REJECTED
+    url = reverse("admin:leadhub_submission_edit_resend", args=[submission.pk])
+    page = admin_client.get(url).content.decode()
+    assert "Email is not a valid email address" in page
+    assert 'value="dorothy-at-example"' in page
+    assert "Sent as email." in page
+    assert "SID" not in page  # a fixed value: hidden from the form, kept in the payload
+
+    form = admin_client.get(url).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    email_field = next(n for n, f in form.fields.items() if f.label == "Email")
+    data[email_field] = "dorothy@example.com"
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    submission.refresh_from_db()
+    assert submission.status == S.ACCEPTED
+    assert submission.payload["email"] == "dorothy@example.com"
+    assert submission.payload["sid"] == "1"
+    assert submission.payload["dob"] == "31/12/1990"  # round-tripped in LeadByte's format
+
+
+def test_an_edit_with_bad_input_is_shown_and_nothing_is_sent(
+    admin_client, leadbyte_destination: Destination
+) -> None:
+    submission = SubmissionFactory(
+        destination=leadbyte_destination, payload={**PAYLOAD, "email": "nope"}
+    )
+    submission_push(submission_id=submission.pk)
+    url = reverse("admin:leadhub_submission_edit_resend", args=[submission.pk])
+    form = admin_client.get(url).context["form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    submission.refresh_from_db()
+    assert submission.status == S.REJECTED
+    assert SandboxRecord.objects.filter(accepted=True).count() == 0
+
+
+def test_only_rejected_submissions_can_be_edited(admin_client, leadbyte_destination) -> None:
+    submission = SubmissionFactory(destination=leadbyte_destination, status=S.ACCEPTED)
+    url = reverse("admin:leadhub_submission_edit_resend", args=[submission.pk])
+    response = admin_client.get(url)
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "attention=any",
+        "attention=stuck",
+        "attention=paused",
+        "attention=late_rejection",
+        "status__exact=exhausted",
+        "connection__kind__exact=leadbyte",
+        "created_at__gte=2020-01-01",
+    ],
+)
+def test_the_list_filters_by_status_vendor_connection_and_date(
+    admin_client, leadbyte_destination: Destination, query: str
+) -> None:
+    SubmissionFactory(destination=leadbyte_destination, status=S.EXHAUSTED)
+    response = admin_client.get(f"{reverse('admin:leadhub_submission_changelist')}?{query}")
+    assert response.status_code == 200  # an unknown filter would redirect with ?e=1
+    assert response.context["cl"].queryset.model.__name__ == "Submission"
