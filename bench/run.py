@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import platform
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,20 +29,25 @@ def machine() -> str:
     return f"{platform.system()} {platform.machine()}, {cpus} CPU{memory}, Python {python}"
 
 
+SECTION = re.compile(r"<!-- (bench_\w+) -->\n(.*?)\n<!-- /\1 -->", re.S)
+
+
 def main(names: list[str]) -> None:
     sys.path.insert(0, str(ROOT))
     modules = names or sorted(p.stem for p in Path(__file__).parent.glob("bench_*.py"))
-    sections = []
+    # Running some benchmarks replaces their sections and keeps the others' last figures.
+    sections = dict(SECTION.findall(REPORT.read_text())) if REPORT.exists() else {}
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     for name in modules:
         module = importlib.import_module(f"bench.{name}")
         print(f"\n=== {name}")
-        sections.append(module.main())
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        body = module.main()
+        sections[name] = f"{body.rstrip()}\n\n_Measured {stamp} on {machine()}._"
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text(
-        "# Benchmarks\n\n"
-        f"Produced by `make bench` on {stamp}; machine: {machine()}.\n\n"
-        + "\n\n".join(sections)
+        "# Benchmarks\n\nProduced by `make bench` (`make bench BENCH=<module>` runs one); "
+        "each section says when and where it was measured.\n\n"
+        + "\n\n".join(f"<!-- {n} -->\n{t}\n<!-- /{n} -->" for n, t in sorted(sections.items()))
         + "\n"
     )
     print(f"\nWritten to {REPORT.relative_to(ROOT)}")
