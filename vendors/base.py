@@ -57,6 +57,8 @@ class VendorRequest:
     json: Any = None
     params: Mapping[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # What a preparatory exchange (a login) did, shown on its attempt when it succeeds.
+    purpose: str = ""
 
 
 @dataclass
@@ -146,6 +148,7 @@ class Exchange:
     duration_ms: int
     error: str = ""
     started_at: datetime | None = None
+    purpose: str = ""
 
 
 @dataclass
@@ -484,6 +487,7 @@ class VendorAdapter:
                     duration_ms=int((time.monotonic() - started) * 1000),
                     error=_clean_text(self.redactor.text(error), MESSAGE_LIMIT),
                     started_at=started_at,
+                    purpose=request.purpose,
                 )
             )
 

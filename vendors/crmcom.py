@@ -221,7 +221,12 @@ class CrmCom(VendorAdapter):
             body["unit"] = self.settings["unit"]
         try:
             envelope = _envelope(
-                VendorAdapter.send(self, VendorRequest("POST", TOKEN_PATH, json=body))
+                VendorAdapter.send(
+                    self,
+                    VendorRequest(
+                        "POST", TOKEN_PATH, json=body, purpose="Logged in: CRM.COM issued a token."
+                    ),
+                )
             )
         except VendorError as err:
             # No lead went out, so whatever became of the login, trying later is safe.

@@ -285,7 +285,7 @@ def _attempts(
             response_body=exchange.response_body,
             outcome=str(outcome) if i == last else "",
             condition=str(condition) if i == last else "",
-            message=exchange.error or (message if i == last else ""),
+            message=exchange.error or (message if i == last else exchange.purpose),
         )
         for i, exchange in enumerate(exchanges)
     ]

@@ -123,6 +123,7 @@ def test_a_lead_reaches_crmcom_with_the_login_recorded_and_masked(
     assert submission.vendor_message == "CRM.COM created lead LD000001."
     login, create = submission.attempts.order_by("number")
     assert login.request["url"].endswith("authentication/token")
+    assert login.message == "Logged in: CRM.COM issued a token."
     assert create.outcome == "accepted"
     stored = f"{login.request} {login.response_body} {create.request}"
     assert CRMCOM_CREDENTIALS["password"] not in stored
