@@ -61,9 +61,10 @@ def make_csv(rows: int) -> bytes:
 
 
 def prepare_job(data: bytes) -> tuple[int, int]:
-    from leadhub.csvfiles import inspect
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     from leadhub.imports.models import ImportJob
-    from leadhub.imports.services import import_mapping_save
+    from leadhub.imports.services import import_job_create, import_mapping_save
     from leadhub.models import Lead
     from vendors.models import Campaign, CampaignField, Connection, Destination
     from vendors.sandbox.seed import EXAMPLE_CAMPAIGN
@@ -89,18 +90,11 @@ def prepare_job(data: bytes) -> tuple[int, int]:
             "fixed_values": {"sid": "1"},
         },
     )
-    layout = inspect(data)
-    job = ImportJob.objects.create(
-        file_name="bench.csv",
-        source=data,
-        size=len(data),
-        encoding=layout.encoding,
-        delimiter=layout.delimiter,
-        headers=layout.headers,
-        total_rows=layout.rows,
-        status=ImportJob.Status.RUNNING,
+    job = import_job_create(
+        upload=SimpleUploadedFile("bench.csv", data), destinations=[destination], user=None
     )
-    job.destinations.set([destination])
+    job.status = ImportJob.Status.RUNNING
+    job.save(update_fields=["status"])
     prefix = f"d{destination.pk}__"
     mapping = {
         "first_name": "First Name",

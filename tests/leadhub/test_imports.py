@@ -314,20 +314,15 @@ def test_a_row_with_more_cells_than_columns_is_left_out(campaign_destination) ->
 
 
 def make_job(destination: Destination, rows: list[list[str]], **mapping: str) -> ImportJob:
-    from leadhub.csvfiles import inspect
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
-    data = csv_bytes(rows)
-    layout = inspect(data)
-    job = ImportJob.objects.create(
-        file_name="leads.csv",
-        source=data,
-        size=len(data),
-        encoding=layout.encoding,
-        delimiter=layout.delimiter,
-        headers=layout.headers,
-        total_rows=layout.rows,
+    from leadhub.imports.services import import_job_create
+
+    job = import_job_create(
+        upload=SimpleUploadedFile("leads.csv", csv_bytes(rows)),
+        destinations=[destination],
+        user=None,
     )
-    job.destinations.set([destination])
     map_job(job, destination, **mapping)
     start(job)
     return job
