@@ -110,6 +110,12 @@ class Submission(models.Model):
                 name="submission_check_idx",
                 condition=models.Q(next_check_at__isnull=False),
             ),
+            # The vendor-outcome filter lists its labels by walking this index.
+            models.Index(
+                fields=["vendor_outcome"],
+                name="submission_outcome_idx",
+                condition=models.Q(vendor_outcome__gt=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -76,6 +76,35 @@ def planner_estimate(rows: QuerySet) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+def distinct_values(model: type[Model], field: str, using: str = "default") -> list[str]:
+    """The distinct non-empty values of a column, one index probe per value.
+
+    The column needs an index; one limited to ``column > ''`` serves too, since both
+    probes repeat that condition word for word (as the planner needs to use it).
+
+    ``SELECT DISTINCT`` reads the whole table (a tenth of a second at a million rows); this
+    loose index scan jumps from each value to the next through the column's index, so it
+    costs as many probes as there are values. Plain SQL that PostgreSQL and SQLite share.
+    """
+    quote = connections[using].ops.quote_name
+    table, column = quote(model._meta.db_table), quote(model._meta.get_field(field).column)
+    sql = f"""
+        WITH RECURSIVE found(value) AS (
+            SELECT MIN({column}) FROM {table} WHERE {column} > ''
+            UNION ALL
+            SELECT (
+                SELECT MIN({column}) FROM {table}
+                WHERE {column} > '' AND {column} > found.value
+            )
+            FROM found WHERE found.value IS NOT NULL
+        )
+        SELECT value FROM found WHERE value IS NOT NULL
+    """
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def phone_query(term: str) -> str | None:
     """The E.164 form of a search that is a phone number in any format, else None."""
     term = term.strip()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from leadhub.admin.changelists import SubmissionListMixin
+from leadhub.admin.changelists import SubmissionListMixin, distinct_values
 from leadhub.admin.display import link_buttons, status_badge
 from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.forms.resend import SubmissionEditForm
@@ -66,6 +66,22 @@ class AttentionFilter(admin.SimpleListFilter):
         return queryset
 
 
+class VendorOutcomeFilter(admin.SimpleListFilter):
+    """What vendors said later (LeadByte's queue: Valid, Invalid...). The labels are the
+    vendor's own, so they are read from the data, through the index rather than a scan."""
+
+    title = "vendor outcome"
+    parameter_name = "vendor_outcome"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(label, label) for label in distinct_values(Submission, "vendor_outcome")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Submission]) -> Any:
+        if self.value():
+            return queryset.filter(vendor_outcome=self.value())
+        return queryset
+
+
 class AttemptInline(admin.TabularInline):
     model = Attempt
     extra = 0
@@ -112,7 +128,7 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
         "connection__kind",
         "connection",
         "destination",
-        "vendor_outcome",
+        VendorOutcomeFilter,
         "created_at",
     )
     list_select_related = ("lead", "destination", "connection")
