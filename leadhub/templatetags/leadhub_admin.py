@@ -5,10 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.contrib.admin.templatetags.admin_list import result_headers, result_hidden_fields
+from django.contrib.admin.templatetags.base import InclusionAdminNode
+from django.contrib.admin.views.main import ChangeList
 
+from leadhub.admin.result_rows import cells
 from leadhub.services.attention import needs_attention_summary
 
 register = template.Library()
+
+
+def planned_result_list(cl: ChangeList) -> dict[str, Any]:
+    """Django's ``result_list`` context, its rows rendered from a plan (see result_rows)."""
+    headers = list(result_headers(cl))
+    return {
+        "cl": cl,
+        "result_hidden_fields": list(result_hidden_fields(cl)),
+        "result_headers": headers,
+        "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
+        "results": list(cells(cl)),
+    }
+
+
+@register.tag(name="planned_result_list")
+def planned_result_list_tag(parser: Any, token: Any) -> InclusionAdminNode:
+    return InclusionAdminNode(
+        parser,
+        token,
+        func=planned_result_list,
+        template_name="change_list_results.html",
+        takes_context=False,
+    )
 
 
 @register.simple_tag
