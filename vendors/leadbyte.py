@@ -281,7 +281,7 @@ class LeadByte(VendorAdapter):
 def _int_or_none(value: Any) -> int | None:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # JSON allows Infinity: no code at all
         return None
 
 

@@ -8,8 +8,9 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from django.contrib.admin import helpers
+from django.contrib.admin import RelatedFieldListFilter, helpers
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connections
@@ -88,6 +89,7 @@ def distinct_values(model: type[Model], field: str, using: str = "default") -> l
     """
     quote = connections[using].ops.quote_name
     table, column = quote(model._meta.db_table), quote(model._meta.get_field(field).column)
+    # Only quoted names go into the text; there are no values to pass as parameters.
     sql = f"""
         WITH RECURSIVE found(value) AS (
             SELECT MIN({column}) FROM {table} WHERE {column} > ''
@@ -99,10 +101,41 @@ def distinct_values(model: type[Model], field: str, using: str = "default") -> l
             FROM found WHERE found.value IS NOT NULL
         )
         SELECT value FROM found WHERE value IS NOT NULL
-    """
+    """  # noqa: S608
     with connections[using].cursor() as cursor:
         cursor.execute(sql)
         return [row[0] for row in cursor.fetchall()]
+
+
+def without_secrets(queryset: QuerySet) -> QuerySet:
+    """The queryset with its encrypted columns left unread (and so never decrypted)."""
+    encrypted = [
+        f.name for f in queryset.model._meta.concrete_fields if getattr(f, "encrypted", False)
+    ]
+    return queryset.defer(*encrypted) if encrypted else queryset
+
+
+class RelatedFilterWithoutSecrets(RelatedFieldListFilter):
+    """Django's filter by a related row, drawn without reading the rows' encrypted columns:
+    it shows names, and decrypting every connection's credentials to list them is work
+    (and exposure) for nothing."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list:
+        rows = field.related_model._default_manager.complex_filter(field.get_limit_choices_to())
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            rows = rows.order_by(*ordering)
+        target = field.remote_field.get_related_field().attname
+        return [(getattr(row, target), str(row)) for row in without_secrets(rows)]
+
+
+class LeanChangeList(ChangeList):
+    """A changelist that leaves the model admin's ``list_defer`` columns unread: what the
+    list does not show (payloads, vendor answers, a connection's credentials)."""
+
+    def apply_select_related(self, qs: QuerySet) -> QuerySet:
+        qs = super().apply_select_related(qs)
+        return qs.defer(*self.model_admin.list_defer)
 
 
 def phone_query(term: str) -> str | None:
@@ -212,10 +245,18 @@ class FastRowsMixin:
         )
 
 
-class LeadListMixin(FastRowsMixin, PhoneSearchMixin, CsvExportMixin):
+class LeanListMixin:
+    list_defer: Sequence[str] = ()
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return LeanChangeList
+
+
+class LeadListMixin(LeanListMixin, FastRowsMixin, PhoneSearchMixin, CsvExportMixin):
     """The lead changelist at scale: estimated count, phone search, CSV export."""
 
     paginator = EstimatedCountPaginator
+    list_defer = ("notes", "extra")
     export_name = "leads"
     export_columns = (
         ("ID", "id"),
@@ -231,7 +272,7 @@ class LeadListMixin(FastRowsMixin, PhoneSearchMixin, CsvExportMixin):
     )
 
 
-class SubmissionListMixin(FastRowsMixin, PhoneSearchMixin, CsvExportMixin):
+class SubmissionListMixin(LeanListMixin, FastRowsMixin, PhoneSearchMixin, CsvExportMixin):
     """The submission changelist at scale: estimated count, phone search, CSV export.
 
     The export carries what was sent (payloads hold no credentials: they are added at send
@@ -239,6 +280,18 @@ class SubmissionListMixin(FastRowsMixin, PhoneSearchMixin, CsvExportMixin):
     """
 
     paginator = EstimatedCountPaginator
+    list_defer = (
+        "payload",
+        "response_data",
+        "field_errors",
+        "links",
+        "lead__notes",
+        "lead__extra",
+        "destination__fixed_values",
+        "connection__credentials",
+        "connection__token_cache",
+        "connection__settings",
+    )
     phone_search_field = "lead__phone_e164"
     export_name = "submissions"
     export_columns = (

@@ -13,7 +13,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from leadhub.admin.changelists import SubmissionListMixin, distinct_values
+from leadhub.admin.changelists import (
+    RelatedFilterWithoutSecrets,
+    SubmissionListMixin,
+    distinct_values,
+)
 from leadhub.admin.display import link_buttons, status_badge
 from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.forms.resend import SubmissionEditForm
@@ -144,8 +148,8 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
         AttentionFilter,
         "status",
         VendorFilter,
-        "connection",
-        "destination",
+        ("connection", RelatedFilterWithoutSecrets),
+        ("destination", RelatedFilterWithoutSecrets),
         VendorOutcomeFilter,
         "created_at",
     )

@@ -209,3 +209,20 @@ def test_an_unfiltered_big_table_is_estimated_on_postgresql(admin_client, monkey
 def test_a_small_table_is_never_estimated() -> None:
     assert Paginator(Lead.objects.all(), 10).count == 0
     assert EstimatedCountPaginator(Lead.objects.all(), 10).count == 0
+
+
+# --- What a list reads -------------------------------------------------------------------
+
+
+def test_the_submission_list_never_decrypts_a_credential(admin_client, monkeypatch) -> None:
+    SubmissionFactory.create_batch(3)
+
+    def refuse(token: str, *, label: str) -> str:
+        raise AssertionError(f"{label} was decrypted to draw the list")
+
+    monkeypatch.setattr("vendors.crypto.decrypt", refuse)
+    response = admin_client.get(SUBMISSIONS)
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == 3
+    connection_filter = response.context["cl"].filter_specs[3]
+    assert len(connection_filter.lookup_choices) == 3  # the connections, by name
