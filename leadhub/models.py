@@ -97,7 +97,13 @@ class Submission(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="submission_recent_idx"),
-            models.Index(fields=["status", "-created_at"], name="submission_status_idx"),
+            # Carries the connection so that "this status at this vendor" is counted from
+            # the index alone (PostgreSQL; elsewhere the include is left out).
+            models.Index(
+                fields=["status", "-created_at"],
+                name="submission_status_idx",
+                include=["connection"],
+            ),
             models.Index(fields=["connection", "-created_at"], name="submission_conn_idx"),
             # The dispatcher's scans: pending rows by due time, outcome checks by due time.
             models.Index(

@@ -226,3 +226,25 @@ def test_the_submission_list_never_decrypts_a_credential(admin_client, monkeypat
     assert len(response.context["cl"].result_list) == 3
     connection_filter = response.context["cl"].filter_specs[3]
     assert len(connection_filter.lookup_choices) == 3  # the connections, by name
+
+
+def test_the_outcome_filter_lists_each_label_the_vendors_gave_once(admin_client) -> None:
+    for outcome in ["Valid", "Invalid", "Valid", "", "Approved"]:
+        SubmissionFactory(vendor_outcome=outcome)
+    assert changelists.distinct_values(Submission, "vendor_outcome") == [
+        "Approved",
+        "Invalid",
+        "Valid",
+    ]
+    response = admin_client.get(SUBMISSIONS, {"vendor_outcome": "Valid"})
+    assert [s.vendor_outcome for s in response.context["cl"].result_list] == ["Valid", "Valid"]
+    assert b"Approved" in response.content  # offered as a choice in the sidebar
+
+
+def test_the_vendor_filter_keeps_to_that_vendors_connections(admin_client) -> None:
+    getlead = SubmissionFactory(destination=DestinationFactory(connection__kind="getlead"))
+    SubmissionFactory()  # LeadByte
+    response = admin_client.get(SUBMISSIONS, {"connection__kind": "getlead"})
+    assert list(response.context["cl"].result_list) == [getlead]
+    response = admin_client.get(SUBMISSIONS, {"connection__kind": "crmcom"})
+    assert list(response.context["cl"].result_list) == []
