@@ -2,9 +2,10 @@
 
 Each vendor sends every operation through the real pipeline (submission → push → attempts)
 against the sandbox, once with working credentials and once with wrong ones. Then every
-table (raw SQL), every captured log line (through the configured handlers, urllib3's
-debug lines included), a dumpdata export and every admin page a superuser can open are
-searched for every credential value. A vendor added later needs one ``SAMPLES`` entry.
+table (raw SQL), every captured log line (through the configured handlers, urllib3's debug
+lines included), a dumpdata export, every list's CSV export and every admin page a
+superuser can open are searched for every credential value. A vendor added later needs one
+``SAMPLES`` entry.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.db import connection as db
 from django.test import Client
 from django.urls import reverse
 
+from leadhub.admin.changelists import CsvExportMixin
 from leadhub.log_redaction import RedactingFilter
 from leadhub.models import Lead, Submission
 from leadhub.services.submissions import submission_push
@@ -265,6 +267,22 @@ def admin_pages(client: Client) -> dict[str, str]:
     return pages
 
 
+def csv_exports(client: Client) -> dict[str, str]:
+    """Every list's CSV export, as the "Export CSV" button downloads it."""
+    files = {}
+    for model, model_admin in admin.site._registry.items():
+        if not isinstance(model_admin, CsvExportMixin):
+            continue
+        opts = model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_export")
+        response = client.get(url)
+        assert response.status_code == 200, url
+        files[url] = b"".join(response.streaming_content).decode("utf-8")
+        assert len(files[url].splitlines()) > 1, f"{url} exported nothing to search"
+    assert files, "no list offers a CSV export"
+    return files
+
+
 # The sandbox's tables are the simulated vendor's own records: like any vendor it knows its
 # customers' login names and organisations (never their passwords, keys or tokens, which it
 # keeps as hashes). Those identifiers are searched for everywhere else.
@@ -304,6 +322,7 @@ def test_no_secret_is_stored_logged_exported_or_shown(live_server) -> None:
         client = Client()
         client.force_login(root)
         pages = admin_pages(client)
+        exports = csv_exports(client)
     log_text = logs.getvalue()
     export = io.StringIO()
     call_command("dumpdata", exclude=["sandbox"], stdout=export)  # never in production
@@ -312,6 +331,7 @@ def test_no_secret_is_stored_logged_exported_or_shown(live_server) -> None:
         "captured logs": log_text,
         "dumpdata export": export.getvalue(),
         **{f"page {u}": text for u, text in pages.items()},
+        **{f"CSV export {u}": text for u, text in exports.items()},
     }
 
     # The sends happened: good credentials were accepted, wrong ones refused.
@@ -333,7 +353,8 @@ def test_no_secret_is_stored_logged_exported_or_shown(live_server) -> None:
     print(
         f"\nsecret scan: {len(secrets)} secrets x {len(places)} places "
         f"({len([p for p in places if p.startswith('table')])} tables, "
-        f"{len(log_text.splitlines())} log lines, {len(pages)} admin pages, 1 export): "
+        f"{len(log_text.splitlines())} log lines, {len(pages)} admin pages, "
+        f"{len(exports)} CSV exports, 1 dumpdata): "
         f"{len(found)} found"
     )
     assert not found, "\n".join(found)
