@@ -4,9 +4,9 @@ For every cell of every row Django's ``items_for_result`` works out again what t
 (``lookup_field``), how to show it, its CSS classes and, for a link, its URL (a ``reverse``
 and a ``resolve`` per link). At 50 rows of ten columns that is most of a list page's time.
 The plan does that work once per column; a cell then only reads and shows its value. The
-markup is Django's, cell for cell (``tests/leadhub/admin/test_result_rows.py`` compares the
-two). Popups, editable lists and columns of a kind the plan does not know keep Django's
-renderer.
+markup is Django's, cell for cell: ``tests/leadhub/test_result_rows.py`` compares the two on
+every admin list, so a Django upgrade that changes its rows fails there first. Popups,
+editable lists and columns of a kind the plan does not know keep Django's renderer.
 """
 
 from __future__ import annotations
