@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import phonenumbers
 from django.conf import settings
+
+# How many numbers are remembered by their E.164 form (see parse_phone).
+E164_REMEMBERED = 4096
 
 
 @dataclass(frozen=True)
@@ -14,21 +17,27 @@ class Phone:
     e164: str
     country_code: int
     national: str
+    number_type: int = field(repr=False)  # a phonenumbers.PhoneNumberType
 
-    @cached_property
+    @property
     def is_uk_mobile(self) -> bool:
-        number = phonenumbers.parse(self.e164)
-        return (
-            number.country_code == 44
-            and phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
-        )
+        return self.country_code == 44 and self.number_type == phonenumbers.PhoneNumberType.MOBILE
 
 
 def parse_phone(raw: str, region: str | None = None) -> Phone | None:
     """A valid number in any format people type, or None."""
     if not raw or not raw.strip():
         return None
+    # A number is parsed as typed, then checked again in its E.164 form (a vendor field's
+    # rule). A number with its +country code reads the same whatever the region, and the
+    # E.164 form of a valid number is that number, so the answer is already known.
+    known = _by_e164.get(raw)
+    if known is not None:
+        return known
     return _parse(raw, region or settings.PHONE_DEFAULT_REGION)
+
+
+_by_e164: dict[str, Phone] = {}
 
 
 # One lead's number is parsed by the form, its validators and the payload builder; a bulk
@@ -39,13 +48,22 @@ def _parse(raw: str, region: str) -> Phone | None:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
+    # A number's type is UNKNOWN exactly when it is not valid: both match the number against
+    # its region's patterns, so one question answers both (test_phones.py holds the library
+    # to it).
+    kind = phonenumbers.number_type(number)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         return None
-    return Phone(
+    phone = Phone(
         e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
         country_code=number.country_code,
         national=str(number.national_number),
+        number_type=kind,
     )
+    if len(_by_e164) >= E164_REMEMBERED:
+        _by_e164.clear()
+    _by_e164[phone.e164] = phone
+    return phone
 
 
 def to_e164(raw: str) -> str:
