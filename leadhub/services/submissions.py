@@ -59,9 +59,14 @@ RETRY_BOOKING_GRACE = timedelta(seconds=60)
 
 
 def submission_build(
-    *, lead: Lead, destination: Destination, payload: dict[str, Any], created_by: Any = None
+    *,
+    lead: Lead | None,
+    destination: Destination,
+    payload: dict[str, Any],
+    created_by: Any = None,
 ) -> Submission:
-    """An unsaved queued submission (the bulk import saves many at once)."""
+    """An unsaved queued submission (the bulk import saves many at once; without a lead, the
+    columns its rows share)."""
     return Submission(
         lead=lead,
         destination=destination,
@@ -100,6 +105,10 @@ def submissions_enqueue_many(ids: Iterable[int]) -> None:
 
 
 def _enqueue_on_commit(ids: list[int]) -> None:
+    _tasks_on_commit([(PUSH_TASK, pk) for pk in ids])
+
+
+def _tasks_on_commit(tasks: list[tuple[str, Any]]) -> None:
     """Hand the tasks to the broker so that none runs before the rows are committed.
 
     With the ORM broker on the same database the task rows are written inside the caller's
@@ -108,8 +117,8 @@ def _enqueue_on_commit(ids: list[int]) -> None:
     """
 
     def enqueue() -> None:
-        for pk in ids:
-            async_task(PUSH_TASK, pk, group="push")
+        for name, argument in tasks:
+            async_task(name, argument, group="push")
 
     if _orm_broker_on_default() and not settings.Q_CLUSTER.get("sync"):
         enqueue()
@@ -121,24 +130,22 @@ def _orm_broker_on_default() -> bool:
     return settings.Q_CLUSTER.get("orm") == "default" and "redis" not in settings.Q_CLUSTER
 
 
-def submissions_enqueue_batches(*, submission_ids: Sequence[int]) -> int:
-    """Hand many primary keys to the worker after commit, PUSH_BATCH_SIZE per message.
+def submissions_enqueue_batches(*, submission_ids: Sequence[int], stamped: bool = False) -> int:
+    """Hand many primary keys to the worker on commit, PUSH_BATCH_SIZE per message.
 
     Returns the number of messages. Each batch is pushed one submission after another by one
     worker, so a big import cannot flood the broker or crowd out leads typed in meanwhile.
-    The rows are stamped as handed out, so the dispatcher leaves them alone meanwhile.
+    The rows are stamped as handed out, so the dispatcher leaves them alone meanwhile;
+    ``stamped`` says they were created just now with the stamp (submission_build), which
+    spares a bulk import a second write of every row.
     """
     ids = [int(pk) for pk in submission_ids]
     batches = [ids[i : i + PUSH_BATCH_SIZE] for i in range(0, len(ids), PUSH_BATCH_SIZE)]
-    if ids:
+    if ids and not stamped:
         Submission.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
 
-    def enqueue() -> None:
-        for batch in batches:
-            async_task(PUSH_BATCH_TASK, batch, group="push")
-
     if batches:
-        transaction.on_commit(enqueue)
+        _tasks_on_commit([(PUSH_BATCH_TASK, batch) for batch in batches])
     return len(batches)
 
 
