@@ -3,7 +3,9 @@
 Each row becomes the data of the very form class staff fill in the admin
 (``lead_entry_form_class``), so an imported lead obeys exactly the rules a typed one does:
 the contact fields, each destination's own fields, and the contact fields checked against
-each destination's rules.
+each destination's rules. The form's checks are set up once per import
+(``LeadEntryCleaner``); a row they do not accept is bound to the form, which says what is
+wrong with it.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from django.db.models import Prefetch
 
 from leadhub.csvfiles import looks_like_formula
 from leadhub.forms.lead_entry import (
+    CleanedLead,
     ContactForm,
+    LeadEntryCleaner,
     LeadEntryForm,
+    cleaned_lead,
     destination_prefix,
     lead_entry_form_class,
 )
@@ -129,7 +134,7 @@ def guess_mapping(headers: Sequence[str], all_targets: Sequence[Target]) -> dict
 
 
 class RowChecker:
-    """Turns a CSV row into a bound lead entry form and says what is wrong with it."""
+    """Turns a CSV row into the lead the entry form makes of it, or says what is wrong."""
 
     def __init__(
         self,
@@ -139,6 +144,8 @@ class RowChecker:
     ) -> None:
         self.destinations = list(destinations)
         self.form_class: type[LeadEntryForm] = lead_entry_form_class(self.destinations)
+        cleaner = LeadEntryCleaner(self.form_class)
+        self.cleaner = cleaner if cleaner.usable else None
         self.headers = list(headers)
         self.targets = {t.key: t for t in targets(self.destinations)}
         index = {h: i for i, h in enumerate(self.headers)}
@@ -183,14 +190,18 @@ class RowChecker:
             data[key] = value
         return data, problems
 
-    def check(self, cells: Sequence[str]) -> tuple[LeadEntryForm | None, list[str]]:
-        """The valid form for the row, or None and every problem in plain words."""
+    def check(self, cells: Sequence[str]) -> tuple[CleanedLead | None, list[str]]:
+        """The row's lead, or None and every problem in plain words."""
         data, problems = self.data(cells)
         if problems:
             return None, problems
+        if self.cleaner is not None:
+            lead = self.cleaner.clean(data)
+            if lead is not None:
+                return lead, []
         form = self._bind(data)
         if form.is_valid():
-            return form, []
+            return cleaned_lead(form), []
         for name, messages in form.errors.items():
             label = self.labels.get(name, "Row") if name != "__all__" else "Row"
             problems.extend(f"{label}: {message}" for message in messages)

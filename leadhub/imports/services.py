@@ -9,6 +9,7 @@ where it was and never imports a row twice.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,11 +24,13 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from leadhub.bulk_insert import copy_supported, primary_keys_reserve, rows_copy
 from leadhub.csvfiles import MAX_COLUMNS, CsvFileError, inspect, numbered_rows, reader
+from leadhub.forms.lead_entry import CleanedLead
 from leadhub.imports.models import ImportJob, ImportMapping, ImportRowError
 from leadhub.imports.rows import RowChecker, Target, destinations_for_import, guess_mapping
 from leadhub.models import Lead, Submission
-from leadhub.services.leads import destination_payload_build, lead_build
+from leadhub.services.leads import LEAD_FIELDS, lead_fields
 from leadhub.services.submissions import submission_build, submissions_enqueue_batches
 from vendors.models import Destination
 
@@ -209,8 +212,7 @@ def _import_rows(job: ImportJob, time_budget: float | None) -> bool:
 class _Row:
     line: int
     cells: list[str]
-    contact: dict[str, Any]
-    values: dict[int, dict[str, Any]]
+    lead: CleanedLead
 
 
 def _import_chunk(
@@ -223,12 +225,11 @@ def _import_chunk(
     valid: list[_Row] = []
     failed: list[ImportRowError] = []
     for line, cells in chunk:
-        form, problems = checker.check(cells)
-        if form is None:
+        lead, problems = checker.check(cells)
+        if lead is None:
             failed.append(_row_error(job, line, cells, problems))
         else:
-            # The checker's form is bound to the next row next: take the values now.
-            valid.append(_Row(line, cells, form.contact_data(), form.destination_values()))
+            valid.append(_Row(line, cells, lead))
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().only("status", "processed_rows")
         current = locked.get(pk=job.pk)
@@ -242,7 +243,8 @@ def _import_chunk(
             imported_rows=F("imported_rows") + imported,
             failed_rows=F("failed_rows") + len(failed),
         )
-        submissions_enqueue_batches(submission_ids=submission_ids)
+        # Each submission was stamped enqueued when it was built.
+        submissions_enqueue_batches(submission_ids=submission_ids, stamped=True)
     return True
 
 
@@ -254,25 +256,30 @@ def _row_error(
     )
 
 
-def _build(
-    job: ImportJob, destinations: Sequence[Destination], row: _Row
-) -> tuple[Lead, list[Submission]]:
-    owner = job.created_by
-    lead = lead_build(contact=row.contact, owner=owner)
-    submissions = [
-        submission_build(
-            lead=lead,
-            destination=destination,
-            payload=destination_payload_build(
-                destination=destination,
-                contact=row.contact,
-                values=row.values.get(destination.pk, {}),
-            ),
-            created_by=owner,
-        )
-        for destination in destinations
-    ]
-    return lead, submissions
+@dataclass
+class _Prepared:
+    """A checked row ready to store: its lead's columns, and its payload per destination
+    as JSON, in the order of the job's destinations."""
+
+    row: _Row
+    lead: dict[str, str]
+    payloads: list[str]
+
+
+def _prepare(
+    job: ImportJob,
+    destinations: Sequence[Destination],
+    rows: Sequence[_Row],
+    failed: list[ImportRowError],
+) -> list[_Prepared]:
+    prepared = []
+    for row in rows:
+        try:
+            payloads = [json.dumps(row.lead.payloads[d.pk]) for d in destinations]
+            prepared.append(_Prepared(row, lead_fields(row.lead.contact), payloads))
+        except (ValueError, TypeError, KeyError) as err:
+            failed.append(_row_error(job, row.line, row.cells, [f"Row: {err}"]))
+    return prepared
 
 
 def _save_rows(
@@ -283,30 +290,20 @@ def _save_rows(
 ) -> list[int]:
     """Insert the chunk's leads and submissions; return the new submissions' keys.
 
-    All at once first; if the database refuses any row, one row at a time in its own
-    savepoint, so the refused row is left out whole and its neighbours go in.
+    All at once first (COPY on PostgreSQL); if the database refuses any row, one row at a
+    time in its own savepoint, so the refused row is left out whole and its neighbours go in.
     """
-    built = []
-    for row in rows:
-        try:
-            built.append(_build(job, destinations, row))
-        except (ValueError, TypeError, KeyError) as err:
-            failed.append(_row_error(job, row.line, row.cells, [f"Row: {err}"]))
-            built.append(None)
-    pairs = [(row, b) for row, b in zip(rows, built, strict=True) if b is not None]
+    prepared = _prepare(job, destinations, rows, failed)
     try:
         with transaction.atomic():
-            Lead.objects.bulk_create([lead for _, (lead, _) in pairs])
-            submissions = [s for _, (_, subs) in pairs for s in subs]
-            for submission in submissions:
-                submission.lead_id = submission.lead.pk
-            Submission.objects.bulk_create(submissions)
-        return [s.pk for s in submissions]
+            if copy_supported():
+                return _copy(job, destinations, prepared)
+            return _bulk_create(job, destinations, prepared)
     except DatabaseError:
         logger.warning("import %s: a chunk was refused; retrying its rows one by one", job.pk)
     ids: list[int] = []
-    for row, _ in pairs:
-        lead, submissions = _build(job, destinations, row)
+    for item in prepared:
+        lead, submissions = _build(job, destinations, item)
         try:
             with transaction.atomic():
                 lead.save()
@@ -314,7 +311,68 @@ def _save_rows(
                     submission.lead = lead
                     submission.save()
         except DatabaseError as err:
+            row = item.row
             failed.append(_row_error(job, row.line, row.cells, [f"Row: not saved ({err})"]))
             continue
         ids.extend(s.pk for s in submissions)
     return ids
+
+
+def _build(
+    job: ImportJob, destinations: Sequence[Destination], item: _Prepared
+) -> tuple[Lead, list[Submission]]:
+    lead = Lead(**item.lead, owner_id=job.created_by_id)
+    submissions = [
+        submission_build(
+            lead=lead,
+            destination=destination,
+            payload=item.row.lead.payloads[destination.pk],
+            created_by=job.created_by,
+        )
+        for destination in destinations
+    ]
+    return lead, submissions
+
+
+def _bulk_create(
+    job: ImportJob, destinations: Sequence[Destination], prepared: Sequence[_Prepared]
+) -> list[int]:
+    built = [_build(job, destinations, item) for item in prepared]
+    Lead.objects.bulk_create([lead for lead, _ in built])
+    submissions = [s for _, subs in built for s in subs]
+    for submission in submissions:
+        submission.lead_id = submission.lead.pk
+    Submission.objects.bulk_create(submissions)
+    return [s.pk for s in submissions]
+
+
+def _copy(
+    job: ImportJob, destinations: Sequence[Destination], prepared: Sequence[_Prepared]
+) -> list[int]:
+    """COPY the leads, then their submissions, with keys taken from the sequences first;
+    the keys are returned row by row, destination by destination, as _bulk_create does."""
+    lead_ids = primary_keys_reserve(Lead, len(prepared))
+    width = len(destinations)
+    submission_ids = primary_keys_reserve(Submission, len(prepared) * width)
+    columns = ("id", *LEAD_FIELDS)
+    rows_copy(
+        Lead(owner_id=job.created_by_id),
+        columns,
+        (
+            (pk, *(item.lead[name] for name in LEAD_FIELDS))
+            for pk, item in zip(lead_ids, prepared, strict=True)
+        ),
+    )
+    for d, destination in enumerate(destinations):
+        template = submission_build(
+            lead=None, destination=destination, payload={}, created_by=job.created_by
+        )
+        rows_copy(
+            template,
+            ("id", "lead_id", "payload"),
+            (
+                (submission_ids[i * width + d], lead_id, item.payloads[d])
+                for i, (lead_id, item) in enumerate(zip(lead_ids, prepared, strict=True))
+            ),
+        )
+    return submission_ids

@@ -15,6 +15,8 @@ from vendors.fieldspec import FieldSpec
 from vendors.models import Destination
 
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "company", "notes")
+# The lead's columns lead_fields() fills.
+LEAD_FIELDS = (*CONTACT_FIELDS, "phone_e164")
 
 
 def lead_contact(lead: Lead) -> dict[str, Any]:
@@ -79,14 +81,17 @@ def destination_payload_build(
     )
 
 
+def lead_fields(contact: Mapping[str, Any]) -> dict[str, str]:
+    """A lead's contact columns from contact details, the E.164 phone included."""
+    fields = {name: contact.get(name) or "" for name in CONTACT_FIELDS}
+    phone = parse_phone(fields["phone"])
+    fields["phone_e164"] = phone.e164 if phone else ""
+    return fields
+
+
 def lead_build(*, contact: Mapping[str, Any], owner: Any = None) -> Lead:
     """An unsaved lead from contact details (the bulk import saves many at once)."""
-    phone = parse_phone(contact.get("phone") or "")
-    return Lead(
-        **{name: contact.get(name) or "" for name in CONTACT_FIELDS},
-        phone_e164=phone.e164 if phone else "",
-        owner=owner,
-    )
+    return Lead(**lead_fields(contact), owner=owner)
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DatabaseError
+from django.db import connection
 from django.urls import reverse
 
 from leadhub.imports.models import ImportJob, ImportMapping, ImportRowError
@@ -331,30 +331,39 @@ def make_job(destination: Destination, rows: list[list[str]], **mapping: str) ->
 # --- Whole rows, chunks, resuming, and the broker ----------------------------------------
 
 
-def test_a_row_the_database_refuses_is_left_out_whole(
-    campaign_destination: Destination, monkeypatch
-) -> None:
+def refuse_submissions_to(first_name: str) -> None:
+    """Make the database itself refuse a submission whose payload has this first name."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_submission() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.payload->>'firstname' = '{first_name}' THEN "
+                "RAISE EXCEPTION 'value too long'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                "CREATE TRIGGER refuse_submission BEFORE INSERT ON leadhub_submission "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_submission()"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER refuse_submission BEFORE INSERT ON leadhub_submission "
+                f"WHEN json_extract(NEW.payload, '$.firstname') = '{first_name}' "
+                "BEGIN SELECT RAISE(ABORT, 'value too long'); END"
+            )
+
+
+def test_a_row_the_database_refuses_is_left_out_whole(campaign_destination: Destination) -> None:
     rows = [HEADER, *(person(n) for n in range(5))]
     rows[3][0] = "Boom"
     job = make_job(campaign_destination, rows)
-    original_save = Submission.save
-
-    def refuse(self, *args, **kwargs):
-        if self.lead.first_name == "Boom":
-            raise DatabaseError("value too long")
-        return original_save(self, *args, **kwargs)
-
-    def refuse_bulk(*args, **kwargs):
-        raise DatabaseError("a row in this batch was refused")
-
-    monkeypatch.setattr(Submission, "save", refuse)
-    monkeypatch.setattr(Submission.objects, "bulk_create", refuse_bulk)
+    refuse_submissions_to("Boom")  # the chunk's insert fails, then that row's own
     import_job_run(job_id=job.pk)
     job.refresh_from_db()
     assert (job.imported_rows, job.failed_rows) == (4, 1)
     assert not Lead.objects.filter(first_name="Boom").exists()  # no lead without its submission
     assert Lead.objects.count() == Submission.objects.count() == 4
-    assert "not saved (value too long)" in ImportRowError.objects.get().errors
+    error = ImportRowError.objects.get()
+    assert error.line == 4 and "not saved (value too long" in error.errors
 
 
 def test_thousands_of_rows_in_chunks_with_batched_enqueues(
