@@ -17,6 +17,7 @@ from leadhub.forms.builder import form_field, form_fields
 from leadhub.forms.rows import RowsFormSet, rows_formset_class
 from leadhub.phones import parse_phone
 from leadhub.services.leads import contact_values, destination_payload_build, payload_build
+from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec, FieldType
 from vendors.models import Destination
 
@@ -207,8 +208,8 @@ class _DestinationRules:
     destination: Destination
     names: list[tuple[str, str]]  # (form field, vendor field) of its own fields
     specs: list[FieldSpec]
-    payload_adapter: Any
-    rules_adapter: Any
+    payload_adapter: VendorAdapter
+    rules_adapter: VendorAdapter
 
 
 class LeadEntryCleaner:
@@ -249,7 +250,7 @@ class LeadEntryCleaner:
             for spec in destination.staff_field_specs()
             if spec.contact
         ]
-        self._destinations = []
+        self._destinations: list[_DestinationRules] = []
         for destination in form.destinations:
             prefix = destination_prefix(destination)
             connection = destination.connection
@@ -283,13 +284,13 @@ class LeadEntryCleaner:
             contact_mapped = contact_values(cleaned)
             for contact_name, check in self._contact_checks:
                 check(contact_mapped.get(contact_name) or "")
-            return self._lead(cleaned)
+            return self._lead(cleaned, contact_mapped)
         except forms.ValidationError:
             return None
         finally:
             del form.cleaned_data
 
-    def _lead(self, cleaned: dict[str, Any]) -> CleanedLead | None:
+    def _lead(self, cleaned: dict[str, Any], mapped: dict[str, Any]) -> CleanedLead | None:
         contact = {name: cleaned.get(name) for name in ContactForm.base_fields}
         values: dict[int, dict[str, Any]] = {}
         payloads: dict[int, dict[str, Any]] = {}
@@ -303,6 +304,7 @@ class LeadEntryCleaner:
                 values=own,
                 fixed_values=destination.fixed_values,
                 payload=rules.payload_adapter.base_payload(destination),
+                mapped=mapped,  # what contact_values(contact) gives: the same contact fields
             )
             if rules.rules_adapter.validate_payload(destination.operation, payload):
                 return None

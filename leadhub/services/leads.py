@@ -44,11 +44,14 @@ def payload_build(
     values: Mapping[str, Any],
     fixed_values: Mapping[str, Any] | None = None,
     payload: dict[str, Any] | None = None,
+    mapped: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The vendor fields of ``specs``: fixed values, mapped contact fields and the values
-    staff typed, each formatted the way that vendor wants it."""
+    staff typed, each formatted the way that vendor wants it. ``mapped`` is
+    contact_values(contact), when the caller has it already."""
     fixed = fixed_values or {}
-    mapped = contact_values(contact)
+    if mapped is None:
+        mapped = contact_values(contact)
     payload = dict(payload or {})
     for spec in specs:
         if spec.name in fixed:
