@@ -11,10 +11,11 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import operator
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -26,7 +27,6 @@ from django_q.tasks import async_task
 
 from leadhub.bulk_insert import copy_supported, primary_keys_reserve, rows_copy
 from leadhub.csvfiles import MAX_COLUMNS, CsvFileError, inspect, numbered_rows, reader
-from leadhub.forms.lead_entry import CleanedLead
 from leadhub.imports.models import ImportJob, ImportMapping, ImportRowError
 from leadhub.imports.rows import RowChecker, Target, destinations_for_import, guess_mapping
 from leadhub.models import Lead, Submission
@@ -199,47 +199,74 @@ def _import_rows(job: ImportJob, time_budget: float | None) -> bool:
     for _ in itertools.islice(numbered, offset):
         pass  # already imported by an earlier task
     chunk_size = max(1, settings.IMPORT_CHUNK_ROWS)
-    while chunk := list(itertools.islice(numbered, chunk_size)):
-        if not _import_chunk(job, checker, destinations, chunk, offset):
+    while (chunk := _check_chunk(job, checker, destinations, numbered, chunk_size)).rows:
+        if not _import_chunk(job, destinations, chunk, offset):
             return False  # another task has this job
-        offset += len(chunk)
+        offset += chunk.rows
         if deadline is not None and time.monotonic() > deadline:
             return False
     return True
 
 
-@dataclass
-class _Row:
+class _Row(NamedTuple):
+    """A checked row as it is stored: text only, so a chunk held in memory gives the
+    garbage collector nothing to scan (a tuple of strings is not tracked)."""
+
     line: int
-    cells: list[str]
-    lead: CleanedLead
+    cells: tuple[str, ...]
+    lead: tuple[str, ...]  # the lead's columns, in LEAD_FIELDS order
+    payloads: tuple[str, ...]  # JSON, one per destination, in the job's order
 
 
-def _import_chunk(
+@dataclass
+class _Chunk:
+    rows: int = 0
+    valid: list[_Row] = field(default_factory=list)
+    failed: list[ImportRowError] = field(default_factory=list)
+
+
+_lead_columns = operator.itemgetter(*LEAD_FIELDS)
+
+
+def _check_chunk(
     job: ImportJob,
     checker: RowChecker,
     destinations: Sequence[Destination],
-    chunk: Sequence[tuple[int, list[str]]],
-    offset: int,
-) -> bool:
-    valid: list[_Row] = []
-    failed: list[ImportRowError] = []
-    for line, cells in chunk:
+    numbered: Iterator[tuple[int, list[str]]],
+    size: int,
+) -> _Chunk:
+    """The next ``size`` rows of the file, each checked and made ready to store."""
+    chunk = _Chunk()
+    for line, cells in itertools.islice(numbered, size):
+        chunk.rows += 1
         lead, problems = checker.check(cells)
         if lead is None:
-            failed.append(_row_error(job, line, cells, problems))
-        else:
-            valid.append(_Row(line, cells, lead))
+            chunk.failed.append(_row_error(job, line, cells, problems))
+            continue
+        try:
+            payloads = tuple(json.dumps(lead.payloads[d.pk]) for d in destinations)
+        except (ValueError, TypeError, KeyError) as err:
+            chunk.failed.append(_row_error(job, line, cells, [f"Row: {err}"]))
+            continue
+        lead_columns = _lead_columns(lead_fields(lead.contact))
+        chunk.valid.append(_Row(line, tuple(cells), lead_columns, payloads))
+    return chunk
+
+
+def _import_chunk(
+    job: ImportJob, destinations: Sequence[Destination], chunk: _Chunk, offset: int
+) -> bool:
+    failed = chunk.failed
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().only("status", "processed_rows")
         current = locked.get(pk=job.pk)
         if current.status != S.RUNNING or current.processed_rows != offset:
             return False
-        submission_ids = _save_rows(job, destinations, valid, failed)
+        submission_ids = _save_rows(job, destinations, chunk.valid, failed)
         ImportRowError.objects.bulk_create(failed)
-        imported = len(chunk) - len(failed)  # every row is either imported or failed
+        imported = chunk.rows - len(failed)  # every row is either imported or failed
         ImportJob.objects.filter(pk=job.pk).update(
-            processed_rows=F("processed_rows") + len(chunk),
+            processed_rows=F("processed_rows") + chunk.rows,
             imported_rows=F("imported_rows") + imported,
             failed_rows=F("failed_rows") + len(failed),
         )
@@ -256,32 +283,6 @@ def _row_error(
     )
 
 
-@dataclass
-class _Prepared:
-    """A checked row ready to store: its lead's columns, and its payload per destination
-    as JSON, in the order of the job's destinations."""
-
-    row: _Row
-    lead: dict[str, str]
-    payloads: list[str]
-
-
-def _prepare(
-    job: ImportJob,
-    destinations: Sequence[Destination],
-    rows: Sequence[_Row],
-    failed: list[ImportRowError],
-) -> list[_Prepared]:
-    prepared = []
-    for row in rows:
-        try:
-            payloads = [json.dumps(row.lead.payloads[d.pk]) for d in destinations]
-            prepared.append(_Prepared(row, lead_fields(row.lead.contact), payloads))
-        except (ValueError, TypeError, KeyError) as err:
-            failed.append(_row_error(job, row.line, row.cells, [f"Row: {err}"]))
-    return prepared
-
-
 def _save_rows(
     job: ImportJob,
     destinations: Sequence[Destination],
@@ -293,17 +294,16 @@ def _save_rows(
     All at once first (COPY on PostgreSQL); if the database refuses any row, one row at a
     time in its own savepoint, so the refused row is left out whole and its neighbours go in.
     """
-    prepared = _prepare(job, destinations, rows, failed)
     try:
         with transaction.atomic():
             if copy_supported():
-                return _copy(job, destinations, prepared)
-            return _bulk_create(job, destinations, prepared)
+                return _copy(job, destinations, rows)
+            return _bulk_create(job, destinations, rows)
     except DatabaseError:
         logger.warning("import %s: a chunk was refused; retrying its rows one by one", job.pk)
     ids: list[int] = []
-    for item in prepared:
-        lead, submissions = _build(job, destinations, item)
+    for row in rows:
+        lead, submissions = _build(job, destinations, row)
         try:
             with transaction.atomic():
                 lead.save()
@@ -311,7 +311,6 @@ def _save_rows(
                     submission.lead = lead
                     submission.save()
         except DatabaseError as err:
-            row = item.row
             failed.append(_row_error(job, row.line, row.cells, [f"Row: not saved ({err})"]))
             continue
         ids.extend(s.pk for s in submissions)
@@ -319,25 +318,25 @@ def _save_rows(
 
 
 def _build(
-    job: ImportJob, destinations: Sequence[Destination], item: _Prepared
+    job: ImportJob, destinations: Sequence[Destination], row: _Row
 ) -> tuple[Lead, list[Submission]]:
-    lead = Lead(**item.lead, owner_id=job.created_by_id)
+    lead = Lead(**dict(zip(LEAD_FIELDS, row.lead, strict=True)), owner_id=job.created_by_id)
     submissions = [
         submission_build(
             lead=lead,
             destination=destination,
-            payload=item.row.lead.payloads[destination.pk],
+            payload=json.loads(payload),  # as the database gives it back
             created_by=job.created_by,
         )
-        for destination in destinations
+        for destination, payload in zip(destinations, row.payloads, strict=True)
     ]
     return lead, submissions
 
 
 def _bulk_create(
-    job: ImportJob, destinations: Sequence[Destination], prepared: Sequence[_Prepared]
+    job: ImportJob, destinations: Sequence[Destination], rows: Sequence[_Row]
 ) -> list[int]:
-    built = [_build(job, destinations, item) for item in prepared]
+    built = [_build(job, destinations, row) for row in rows]
     Lead.objects.bulk_create([lead for lead, _ in built])
     submissions = [s for _, subs in built for s in subs]
     for submission in submissions:
@@ -346,22 +345,16 @@ def _bulk_create(
     return [s.pk for s in submissions]
 
 
-def _copy(
-    job: ImportJob, destinations: Sequence[Destination], prepared: Sequence[_Prepared]
-) -> list[int]:
+def _copy(job: ImportJob, destinations: Sequence[Destination], rows: Sequence[_Row]) -> list[int]:
     """COPY the leads, then their submissions, with keys taken from the sequences first;
     the keys are returned row by row, destination by destination, as _bulk_create does."""
-    lead_ids = primary_keys_reserve(Lead, len(prepared))
+    lead_ids = primary_keys_reserve(Lead, len(rows))
     width = len(destinations)
-    submission_ids = primary_keys_reserve(Submission, len(prepared) * width)
-    columns = ("id", *LEAD_FIELDS)
+    submission_ids = primary_keys_reserve(Submission, len(rows) * width)
     rows_copy(
         Lead(owner_id=job.created_by_id),
-        columns,
-        (
-            (pk, *(item.lead[name] for name in LEAD_FIELDS))
-            for pk, item in zip(lead_ids, prepared, strict=True)
-        ),
+        ("id", *LEAD_FIELDS),
+        ((pk, *row.lead) for pk, row in zip(lead_ids, rows, strict=True)),
     )
     for d, destination in enumerate(destinations):
         template = submission_build(
@@ -371,8 +364,8 @@ def _copy(
             template,
             ("id", "lead_id", "payload"),
             (
-                (submission_ids[i * width + d], lead_id, item.payloads[d])
-                for i, (lead_id, item) in enumerate(zip(lead_ids, prepared, strict=True))
+                (submission_ids[i * width + d], lead_id, row.payloads[d])
+                for i, (lead_id, row) in enumerate(zip(lead_ids, rows, strict=True))
             ),
         )
     return submission_ids
