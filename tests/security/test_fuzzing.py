@@ -297,18 +297,22 @@ def test_fuzz_the_lead_form_built_from_leadbyte_campaign_fields(savepoint) -> No
     run()
 
 
+def declared_operation_destination(kind: str, operation: str) -> Destination:
+    return DestinationFactory(
+        connection=ConnectionFactory(kind=kind, credentials=SAMPLES[kind].credentials),
+        operation=operation,
+        campaign=None,
+        fixed_values={},
+    )
+
+
 @pytest.mark.parametrize(("kind", "operation"), declared_operation_targets() or [("-", "-")])
 def test_fuzz_the_lead_form_built_from_declared_operation_fields(
     savepoint, kind: str, operation: str
 ) -> None:
     if kind == "-":
         pytest.skip("no implemented vendor declares operation fields yet")
-    destination = DestinationFactory(
-        connection=ConnectionFactory(kind=kind, credentials=SAMPLES[kind].credentials),
-        operation=operation,
-        campaign=None,
-        fixed_values={},
-    )
+    destination = declared_operation_destination(kind, operation)
 
     @given(data=form_data([destination]))
     def run(data: dict[str, str]) -> None:
@@ -349,12 +353,7 @@ def test_fuzz_the_import_cleaner_agrees_with_the_form_on_declared_fields(
 ) -> None:
     if kind == "-":
         pytest.skip("no implemented vendor declares operation fields yet")
-    destination = DestinationFactory(
-        connection=ConnectionFactory(kind=kind, credentials=SAMPLES[kind].credentials),
-        operation=operation,
-        campaign=None,
-        fixed_values={},
-    )
+    destination = declared_operation_destination(kind, operation)
     cleaner, check = agreeing_cleaner([destination])
     if not cleaner.usable:
         pytest.skip("repeatable rows: the import binds every row to the form itself")
