@@ -46,8 +46,17 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.DUPLICATE: frozenset(),
 }
 
+# Status groups: every "which statuses" question in LeadHub is answered by one of these.
 FINAL = frozenset({S.ACCEPTED, S.QUARANTINED, S.DUPLICATE, S.REJECTED, S.EXHAUSTED})
+# Not yet answered by the vendor: the lead page keeps polling while any is here.
 PENDING = frozenset({S.QUEUED, S.SENDING, S.RETRY_WAIT})
+# Due or waiting to be sent, with no worker on it: what a paused connection holds.
+WAITING = frozenset({S.QUEUED, S.RETRY_WAIT})
+# What a person may send again by hand.
+RESENDABLE = frozenset({S.REJECTED, S.EXHAUSTED, S.UNCERTAIN})
+# Taken by a vendor that may still say otherwise later (LeadByte's queue).
+REPORTED_LATER = frozenset({S.ACCEPTED, S.QUARANTINED})
+# Delivery gave up or cannot tell: a person must look.
 NEEDS_ATTENTION = frozenset({S.EXHAUSTED, S.UNCERTAIN})
 
 # What a vendor outcome makes of a submission (transient is decided by the retry policy).
