@@ -323,8 +323,8 @@ def pipeline() -> dict[str, Any]:
     from django.db import transaction
     from django.db.models import Min
 
+    from leadhub.delivery.outbox import submission_create
     from leadhub.models import Lead, Submission
-    from leadhub.services.submissions import submission_create
     from leadhub.statuses import PENDING
     from tests.processes import lead_payload
 

@@ -7,3 +7,7 @@ class LeadHubConfig(AppConfig):
     name = "leadhub"
     verbose_name = "LeadHub"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # deferred: signal receivers connect once the app registry is ready (Django's rule)
+        from leadhub.delivery import breaker  # noqa: F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from vendors.base import Outcome
+from vendors.outcomes import Outcome
 
 
 class SubmissionStatus(models.TextChoices):

@@ -1,13 +1,13 @@
-"""django-q2 tasks: thin, they take primary keys and call services."""
+"""django-q2 tasks: thin, they take primary keys and call delivery's services.
+
+Their dotted names are stored in queued tasks and schedules: keep them stable.
+"""
 
 from __future__ import annotations
 
-from leadhub.services.submissions import (
-    submission_check_outcome,
-    submission_push,
-    submissions_dispatch_due,
-    submissions_push_batch,
-)
+from leadhub.delivery.dispatcher import submissions_dispatch_due
+from leadhub.delivery.outcome_checks import submission_check_outcome
+from leadhub.delivery.push import submission_push, submissions_push_batch
 
 
 def push_submission(submission_id: int) -> str:

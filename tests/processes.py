@@ -186,7 +186,7 @@ def lead_payload(n: int, run: str = "") -> dict[str, str]:
 SEED_SNIPPET = """
 from django.db import transaction
 from leadhub.models import Lead
-from leadhub.services.submissions import submission_create, submissions_enqueue_many
+from leadhub.delivery.outbox import submission_create, submissions_enqueue_many
 from tests.processes import lead_payload
 from vendors.models import Destination
 destination = Destination.objects.get(pk={destination})

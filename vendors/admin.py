@@ -19,11 +19,11 @@ from django.utils.timesince import timesince
 from django_q.tasks import async_task
 
 from leadhub.forms.builder import form_field, form_fields
-from vendors.base import Outcome
+from vendors.connection_state import connection_pause, connection_resume
+from vendors.connection_test import connection_test
 from vendors.crypto import UndecryptableValue
 from vendors.drift import campaign_changes_acknowledge, open_changes, open_changes_by_campaign
 from vendors.getlead import ASSIGN_DEPARTMENT_FIELDS
-from vendors.health import connection_check
 from vendors.hosts import UnsafeVendorHost, check_vendor_url
 from vendors.models import (
     Campaign,
@@ -33,6 +33,7 @@ from vendors.models import (
     Destination,
     PauseReason,
 )
+from vendors.outcomes import Outcome
 from vendors.registry import VendorKind, adapter_class, implemented_kinds
 from vendors.services import department_assign
 
@@ -256,8 +257,6 @@ class ConnectionAdmin(admin.ModelAdmin):
         description="Pause delivery (leads wait, nothing is sent)", permissions=["change"]
     )
     def pause_delivery(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
-        from leadhub.services.connections import connection_pause
-
         who = request.user.get_username()
         for connection in queryset:
             connection_pause(
@@ -272,8 +271,6 @@ class ConnectionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resume delivery (send what waited)", permissions=["change"])
     def resume_delivery(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
-        from leadhub.services.connections import connection_resume
-
         released = sum(connection_resume(connection_id=c.pk) for c in queryset)
         self.message_user(
             request, f"{queryset.count()} connection(s) resumed; {released} lead(s) sent again."
@@ -304,7 +301,7 @@ class ConnectionAdmin(admin.ModelAdmin):
     def test_connection(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         """The vendor's cheapest authenticated call, now, for each selected connection."""
         for connection in queryset[:MAX_TESTED_AT_ONCE]:
-            result = connection_check(connection=connection)
+            result = connection_test(connection=connection)
             level = {True: messages.SUCCESS, False: messages.ERROR}.get(result.ok, messages.WARNING)
             state = {True: "works", False: "failed"}.get(result.ok, "cannot be tested")
             self.message_user(request, f"{connection.name} {state}: {result.message}", level)

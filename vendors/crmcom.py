@@ -26,19 +26,17 @@ from typing import Any, NoReturn
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from vendors.base import (
+from vendors.base import VendorAdapter, specs_by_name
+from vendors.fieldspec import FieldSpec, FieldType
+from vendors.outcomes import Outcome
+from vendors.redaction import Redactor
+from vendors.results import (
     Operation,
-    Outcome,
-    VendorAdapter,
     VendorError,
     VendorRequest,
     VendorResponse,
     VendorResult,
-    specs_by_name,
 )
-from vendors.fieldspec import FieldSpec, FieldType
-from vendors.redaction import Redactor
-from vendors.tokens import ConnectionTokenStore, MemoryTokenStore, TokenStore
 
 API = "crmapi/rest/v2"
 TOKEN_PATH = f"{API}/authentication/token"
@@ -184,26 +182,6 @@ class CrmCom(VendorAdapter):
     # CRM.COM creates a second lead when one is sent twice: a lost answer needs a person.
     rejects_resent_leads = False
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        credentials: Mapping[str, str],
-        settings: Mapping[str, Any] | None = None,
-        token_store: TokenStore | None = None,
-    ) -> None:
-        self.token_store: TokenStore = token_store or MemoryTokenStore()
-        super().__init__(base_url=base_url, credentials=credentials, settings=settings)
-
-    @classmethod
-    def for_connection(cls, connection: Any) -> CrmCom:
-        return cls(
-            base_url=connection.base_url,
-            credentials=connection.credentials,
-            settings=connection.settings,
-            token_store=ConnectionTokenStore(connection),
-        )
-
     def secret_values(self) -> list[str]:
         cached = self.token_store.load().get("token")
         return [*super().secret_values(), *([cached] if isinstance(cached, str) else [])]
@@ -297,7 +275,8 @@ class CrmCom(VendorAdapter):
             raise VendorError(f"CRM.COM has no operation {operation!r}.")
         return VendorRequest("POST", CREATE_LEAD_PATH, json=lead_body(payload))
 
-    def validate_payload(self, operation: str, payload: Mapping[str, Any]) -> dict[str, list[str]]:
+    @classmethod
+    def validate_payload(cls, operation: str, payload: Mapping[str, Any]) -> dict[str, list[str]]:
         source_type = payload.get("source.type")
         if (
             source_type in SOURCE_NAME_REQUIRED
@@ -307,7 +286,7 @@ class CrmCom(VendorAdapter):
             return {"source.name": [f"CRM.COM needs a source name for a {kind} source."]}
         return {}
 
-    def raise_for_status(self, response: VendorResponse) -> None:
+    def raise_for_status(self, operation: str, response: VendorResponse) -> None:
         # All CRM.COM answers are JSON envelopes: say what it said, whatever the status.
         if response.status_code >= 400 and not _token_refused(response):
             status = _envelope_or_none(response)
@@ -319,7 +298,7 @@ class CrmCom(VendorAdapter):
                     status_code=response.status_code,
                     code=str(status.get("code") or ""),
                 )
-        super().raise_for_status(response)
+        super().raise_for_status(operation, response)
 
     def parse_response(self, operation: str, response: VendorResponse) -> VendorResult:
         envelope = _envelope(response)

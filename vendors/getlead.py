@@ -23,17 +23,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from vendors.base import (
+from vendors.base import VendorAdapter
+from vendors.fieldspec import FieldSpec, FieldType
+from vendors.outcomes import Outcome
+from vendors.results import (
     Delivery,
     Operation,
-    Outcome,
-    VendorAdapter,
     VendorError,
     VendorRequest,
     VendorResponse,
     VendorResult,
 )
-from vendors.fieldspec import FieldSpec, FieldType
 
 CREATE_LEAD = "create_lead"
 ADD_NOTE = "add_note"
@@ -202,7 +202,6 @@ class Getlead(VendorAdapter):
     }
     # Getlead keys leads on the phone and updates the one it has: resending a lead is safe.
     rejects_resent_leads = True
-    _operation = ""  # the operation being sent, for what a lost answer means
 
     @property
     def token(self) -> str:
@@ -214,7 +213,8 @@ class Getlead(VendorAdapter):
             ASSIGN_DEPARTMENT, {"SourceNumber": source_number, "department": department}
         )
 
-    def base_payload(self, destination: Any) -> dict[str, Any]:
+    @classmethod
+    def base_payload(cls, destination: Any) -> dict[str, Any]:
         # Fixed values beyond the documented fields are Getlead additional fields.
         declared = {spec.name for spec in destination.field_specs()}
         return {k: v for k, v in destination.fixed_values.items() if k not in declared}
@@ -223,7 +223,6 @@ class Getlead(VendorAdapter):
         endpoint = ENDPOINTS.get(operation)
         if endpoint is None:
             raise VendorError(f"Getlead has no operation {operation!r}.")
-        self._operation = operation
         params = query_params(payload)
         if operation == ASSIGN_DEPARTMENT:
             return VendorRequest("POST", f"{endpoint}/{self.token}", params=params)
@@ -254,8 +253,9 @@ class Getlead(VendorAdapter):
             f"Getlead answered with an unknown status {status!r}.", outcome=Outcome.UNCERTAIN
         )
 
-    def resends_safely(self, operation: str = "") -> bool:
-        return (operation or self._operation) in SAFE_TO_REPEAT
+    @classmethod
+    def resends_safely(cls, operation: str = "") -> bool:
+        return operation in SAFE_TO_REPEAT
 
 
 def query_params(payload: Mapping[str, Any]) -> dict[str, str]:

@@ -14,20 +14,18 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from vendors.base import (
-    Condition,
+from vendors.base import VendorAdapter
+from vendors.fieldspec import FieldSpec, FieldType
+from vendors.http import retry_after_seconds
+from vendors.outcomes import Condition, Outcome, condition_for_status
+from vendors.results import (
     Operation,
-    Outcome,
     OutcomeCheck,
-    VendorAdapter,
     VendorError,
     VendorRequest,
     VendorResponse,
     VendorResult,
-    retry_after_seconds,
 )
-from vendors.fieldspec import FieldSpec, FieldType
-from vendors.outcomes import condition_for_status
 
 API = "restapi/v1.2"
 
@@ -187,16 +185,20 @@ class LeadByte(VendorAdapter):
             raise VendorError(f"LeadByte has no operation {operation!r}.")
         return VendorRequest("POST", f"{API}/leads", json={"key": self.api_key, "lead": payload})
 
-    def base_payload(self, destination: Any) -> dict[str, Any]:
+    @classmethod
+    def base_payload(cls, destination: Any) -> dict[str, Any]:
         return {"campid": destination.campaign.reference} if destination.campaign else {}
 
-    def format_value(self, spec: FieldSpec, value: Any) -> Any:
+    @classmethod
+    def format_value(
+        cls, spec: FieldSpec, value: Any, settings: Mapping[str, Any] | None = None
+    ) -> Any:
         if isinstance(value, datetime | date):
-            fmt = DATE_FORMATS.get(self.settings.get("date_format", ""), "%d/%m/%Y")
+            fmt = DATE_FORMATS.get((settings or {}).get("date_format", ""), "%d/%m/%Y")
             return value.strftime(fmt)
-        return super().format_value(spec, value)
+        return super().format_value(spec, value, settings)
 
-    def raise_for_status(self, response: VendorResponse) -> None:
+    def raise_for_status(self, operation: str, response: VendorResponse) -> None:
         # LeadByte's error bodies carry the code and message; read them before the status.
         if response.status_code >= 400 and response.content_type == "application/json":
             try:
@@ -209,7 +211,7 @@ class LeadByte(VendorAdapter):
                     status_code=response.status_code,
                     retry_after=retry_after_seconds(response.headers.get("Retry-After")),
                 )
-        super().raise_for_status(response)
+        super().raise_for_status(operation, response)
 
     def parse_response(self, operation: str, response: VendorResponse) -> VendorResult:
         body = response.json()

@@ -8,10 +8,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from vendors.base import Operation, VendorAdapter
+from vendors.base import VendorAdapter
 from vendors.crypto import EncryptedJSONField
 from vendors.fieldspec import FieldSpec
 from vendors.registry import VendorKind, adapter_class
+from vendors.results import Operation
 
 
 class PauseReason(models.TextChoices):
@@ -41,7 +42,7 @@ class Connection(models.Model):
     last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_sync_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_sync_summary = models.TextField(blank=True, editable=False)
-    # Delivery's circuit breaker (leadhub.services.connections): a paused connection keeps
+    # The circuit breaker (vendors.connection_state): a paused connection keeps
     # its submissions queued until it resumes.
     paused_at = models.DateTimeField(null=True, blank=True, editable=False)
     pause_reason = models.CharField(
@@ -69,9 +70,6 @@ class Connection(models.Model):
     @property
     def adapter_class(self) -> type[VendorAdapter]:
         return adapter_class(self.kind)
-
-    def adapter(self) -> VendorAdapter:
-        return self.adapter_class.for_connection(self)
 
     def setting(self, name: str) -> Any:
         """A per-vendor setting, falling back to the adapter's declared default."""

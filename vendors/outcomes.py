@@ -11,7 +11,8 @@ vendor added later is covered by declaring them:
   answers -2, Getlead updates the enquiry). A lost answer is then safe to resend
   (transient); without that protection the lead may already be there and is held for a
   person (uncertain), never resent automatically. An adapter whose operations differ
-  overrides ``resends_safely(operation)`` (Getlead: a note is not safe to repeat).
+  overrides the class method ``resends_safely(operation)`` (Getlead: a note is not safe to
+  repeat).
 
 Besides the outcome, a condition may pause the connection at once (the vendor refused our
 credentials: nothing will get through until an admin fixes them), and may count towards
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 
 class Outcome(StrEnum):
@@ -123,25 +124,22 @@ def rule_for(condition: Condition | str) -> Rule:
     return OUTCOME_TABLE[Condition(condition)]
 
 
-def resends_safely(adapter: Any, operation: str = "") -> bool:
-    """Whether ``adapter`` (a VendorAdapter class or instance) may repeat a send that may
-    have reached the vendor: its ``resends_safely(operation)`` hook, else the
-    ``rejects_resent_leads`` attribute."""
-    hook = getattr(adapter, "resends_safely", None)
-    if not callable(hook):
-        return bool(getattr(adapter, "rejects_resent_leads", False))
-    if isinstance(adapter, type):
-        # Asked of the class (a recovered lease): the hook reads only class attributes.
-        return bool(hook(adapter.__new__(adapter), operation))
-    return bool(hook(operation))
+class ResendPolicy(Protocol):
+    """What the table needs of a vendor: a VendorAdapter class answers it without
+    credentials (``resends_safely`` is a class method)."""
+
+    def resends_safely(self, operation: str = "") -> bool: ...
 
 
-def outcome_for(condition: Condition | str, adapter: Any, operation: str = "") -> Outcome:
-    """The outcome of ``condition`` for ``adapter`` (a VendorAdapter class or instance)."""
+def outcome_for(
+    condition: Condition | str, vendor: ResendPolicy | type[Any], operation: str = ""
+) -> Outcome:
+    """The outcome of ``condition`` for ``vendor`` (a VendorAdapter class) sending
+    ``operation``."""
     rule = rule_for(condition)
-    return rule.with_dedupe if resends_safely(adapter, operation) else rule.without_dedupe
+    return rule.with_dedupe if vendor.resends_safely(operation) else rule.without_dedupe
 
 
-def resend_is_safe(adapter: Any, operation: str = "") -> bool:
+def resend_is_safe(vendor: ResendPolicy | type[Any], operation: str = "") -> bool:
     """Whether a send that may have reached the vendor can be made again automatically."""
-    return outcome_for(Condition.NO_ANSWER, adapter, operation) is Outcome.TRANSIENT
+    return outcome_for(Condition.NO_ANSWER, vendor, operation) is Outcome.TRANSIENT

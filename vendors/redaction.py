@@ -1,17 +1,24 @@
-"""Masking of secrets in everything LeadHub stores, logs or shows.
+"""Masking of secrets, and cleaning of vendor answers, in everything LeadHub stores,
+logs or shows.
 
 Two nets: values under a sensitive name (``key``, ``token``, ``uuid``, ``password``,
 ``Authorization``, ``X_KEY`` ...) are masked wherever they stand, and every known secret
 value is masked wherever it appears inside any string (a URL path, a query, an error).
+Vendor strings are untrusted too: the cleaners below bound and sanitise what is kept.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+
+from vendors.results import VendorResult
 
 MASK = "••••••"
 
@@ -115,3 +122,84 @@ def known_secrets_redactor() -> Redactor:
         if _known_redactor is None:
             _known_redactor = Redactor(list(_known_secrets))
         return _known_redactor
+
+
+# --- vendor answers fit to store ---------------------------------------------------------
+# Vendor strings are untrusted: these bound what is kept of them.
+MESSAGE_LIMIT = 2000
+REFERENCE_LIMIT = 255  # Submission.vendor_reference
+CODE_LIMIT = 50  # Submission.vendor_code
+_LIST_LIMIT = 100
+_BINARY_TYPES = (
+    "image/",
+    "audio/",
+    "video/",
+    "font/",
+    "application/octet-stream",
+    "application/pdf",
+    "application/zip",
+    "application/gzip",
+)
+
+
+def clean_text(value: object, limit: int) -> str:
+    """A vendor string fit to store: text, without NUL (PostgreSQL refuses it), capped."""
+    text = value if isinstance(value, str) else str(value)
+    return text.replace("\x00", "")[:limit]
+
+
+def clean_data(value: Any, depth: int = 0) -> Any:
+    """Vendor data fit for a JSON column: plain types, clean capped strings, finite numbers."""
+    if depth > 10:
+        return clean_text(value, MESSAGE_LIMIT)
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, Mapping):
+        items = list(value.items())[:_LIST_LIMIT]
+        return {clean_text(k, 200): clean_data(v, depth + 1) for k, v in items}
+    if isinstance(value, list | tuple):
+        return [clean_data(v, depth + 1) for v in list(value)[:_LIST_LIMIT]]
+    return clean_text(value, MESSAGE_LIMIT)
+
+
+def clean_result(result: VendorResult, redactor: Redactor) -> VendorResult:
+    """The result with every vendor string masked, sanitised and capped (a new object)."""
+    return VendorResult(
+        outcome=result.outcome,
+        condition=result.condition,
+        retry_after=result.retry_after,
+        message=clean_text(
+            redactor.text(clean_text(result.message, 10 * MESSAGE_LIMIT)), MESSAGE_LIMIT
+        ),
+        reference=clean_text(result.reference, REFERENCE_LIMIT),
+        code=clean_text(result.code, CODE_LIMIT),
+        links={
+            clean_text(k, 100): clean_text(v, MESSAGE_LIMIT)
+            for k, v in list((result.links or {}).items())[:_LIST_LIMIT]
+        },
+        field_errors={
+            clean_text(k, 200): [
+                redactor.text(clean_text(m, MESSAGE_LIMIT))
+                for m in (v if isinstance(v, list | tuple) else [v])[:_LIST_LIMIT]
+            ]
+            for k, v in list((result.field_errors or {}).items())[:_LIST_LIMIT]
+        },
+        data=redactor.data(clean_data(result.data or {})),
+    )
+
+
+def storable_body(text: str, content_type: str = "") -> str:
+    """What is kept of a vendor answer: a note for binary content, else capped clean text."""
+    limit = settings.STORED_BODY_LIMIT
+    sample = text[:4096]
+    binary_type = content_type.startswith(_BINARY_TYPES)
+    replaced = sample.count("\ufffd")
+    if ("\x00" in sample or (sample and replaced > len(sample) // 10) or binary_type) and text:
+        return f"[{content_type or 'binary'} answer of {len(text)} characters, not stored]"
+    text = text.replace("\x00", "")
+    if len(text) <= limit:
+        return text
+    note = f"\n[… {len(text) - limit} more characters not stored]"
+    return text[: max(0, limit - len(note))] + note

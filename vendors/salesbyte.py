@@ -24,17 +24,16 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from vendors.base import (
-    Condition,
+from vendors.base import VendorAdapter
+from vendors.fieldspec import FieldSpec, FieldType
+from vendors.outcomes import Condition, Outcome
+from vendors.results import (
     Operation,
-    Outcome,
-    VendorAdapter,
     VendorError,
     VendorRequest,
     VendorResponse,
     VendorResult,
 )
-from vendors.fieldspec import FieldSpec, FieldType
 
 CREATE_LEAD = "create_lead"
 CREATE_QUOTE = "create_quote"
@@ -235,7 +234,6 @@ class SalesByte(VendorAdapter):
     }
     # SalesByte creates a second quote for a second identical request.
     rejects_resent_leads = False
-    _operation = ""
 
     # --- the Integration API ---------------------------------------------------------------
 
@@ -243,7 +241,6 @@ class SalesByte(VendorAdapter):
         path = PATHS.get(operation)
         if path is None:
             raise VendorError(f"SalesByte has no operation {operation!r}.")
-        self._operation = operation  # error statuses are worded per operation
         return VendorRequest(
             "POST",
             path,
@@ -251,7 +248,8 @@ class SalesByte(VendorAdapter):
             headers={"Accept": "application/json", "Content-Type": "application/json"},
         )
 
-    def validate_payload(self, operation: str, payload: Mapping[str, Any]) -> dict[str, list[str]]:
+    @classmethod
+    def validate_payload(cls, operation: str, payload: Mapping[str, Any]) -> dict[str, list[str]]:
         problems: dict[str, list[str]] = {}
 
         def add(name: str, message: str) -> None:
@@ -276,7 +274,10 @@ class SalesByte(VendorAdapter):
             add("customer_phone", message)
         return problems
 
-    def format_value(self, spec: FieldSpec, value: Any) -> Any:
+    @classmethod
+    def format_value(
+        cls, spec: FieldSpec, value: Any, settings: Mapping[str, Any] | None = None
+    ) -> Any:
         if spec.type is FieldType.EMAILS and isinstance(value, list):
             # One address travels as a string, several as an array.
             return value[0] if len(value) == 1 else value
@@ -297,14 +298,14 @@ class SalesByte(VendorAdapter):
                 }
                 for name, text in pairs.items()
             }
-        formatted = super().format_value(spec, value)
+        formatted = super().format_value(spec, value, settings)
         if spec.name == "alternatives" and isinstance(formatted, list):
             # Alternatives without a sort order keep the order they were entered in.
             for position, row in enumerate(formatted, start=1):
                 row.setdefault("sort_order", position)
         return formatted
 
-    def raise_for_status(self, response: VendorResponse) -> None:
+    def raise_for_status(self, operation: str, response: VendorResponse) -> None:
         status = response.status_code
         if status < 400:
             return
@@ -321,11 +322,11 @@ class SalesByte(VendorAdapter):
                 field_errors=errors,
             )
         if status == 404:
-            plain = NOT_FOUND.get(self._operation, "SalesByte could not find what was asked for.")
-            if self._operation == QUOTES_API:
+            plain = NOT_FOUND.get(operation, "SalesByte could not find what was asked for.")
+            if operation == QUOTES_API:
                 plain = "SalesByte has no quote with this key."
             raise VendorError(_with_detail(plain, vendor_message), status_code=status, code="404")
-        reading = self._operation == QUOTES_API
+        reading = operation == QUOTES_API
         if status == 401:
             raise VendorError(
                 "SalesByte refused the Quotes API token: check it on the connection."
@@ -347,7 +348,7 @@ class SalesByte(VendorAdapter):
                 status_code=status,
                 code=str(status),
             )
-        super().raise_for_status(response)
+        super().raise_for_status(operation, response)
 
     def parse_response(self, operation: str, response: VendorResponse) -> VendorResult:
         if operation == CREATE_QUOTE_TEMPLATE:
@@ -397,9 +398,10 @@ class SalesByte(VendorAdapter):
         token = self.credentials.get("api_token", "")
         if not token:
             raise VendorError("The connection has no Quotes API token to read quotes with.")
-        self._operation = QUOTES_API
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        response = self.send(VendorRequest("GET", path, params=params, headers=headers))
+        response = self.send(
+            VendorRequest("GET", path, params=params, headers=headers, operation=QUOTES_API)
+        )
         return response.json()
 
 

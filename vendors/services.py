@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from vendors.base import Outcome, VendorError, VendorResult
+from vendors.clients import connection_client
+from vendors.connection_state import (
+    connection_record_error,
+    connection_record_success,
+    connection_record_sync,
+)
 from vendors.drift import campaign_drift_record, fields_metadata
 from vendors.getlead import Getlead
 from vendors.leadbyte import LeadByte
 from vendors.models import Campaign, CampaignField, Connection
+from vendors.outcomes import Outcome
+from vendors.results import VendorError, VendorResult
 
 logger = logging.getLogger(__name__)
 
@@ -58,21 +66,24 @@ def campaigns_sync(*, connection: Connection) -> SyncReport:
     submissions and destinations point at it. On a vendor error nothing is changed and the
     error is recorded on the connection.
     """
-    adapter = connection.adapter()
-    if not isinstance(adapter, LeadByte):
+    client = connection_client(connection)
+    if not isinstance(client, LeadByte):
         raise ValueError(f"{connection} is not a LeadByte connection")
     now = timezone.now()
-    try:
-        listed = adapter.list_campaigns()
-        details = [adapter.get_campaign(str(c.get("id", ""))) for c in listed if c.get("id")]
-    except VendorError as err:
-        # LeadByte's own words travel on: masked and made storable wherever they are raised.
-        err.message = adapter.redactor.text(err.message.replace("\x00", ""))[:2000]
-        err.args = (err.message,)
-        Connection.objects.filter(pk=connection.pk).update(
-            last_error=f"Campaign sync failed: {err.message}", last_error_at=now
+
+    def read_all() -> list[dict[str, Any]]:
+        listed = client.list_campaigns()
+        return [client.get_campaign(str(c.get("id", ""))) for c in listed if c.get("id")]
+
+    reply = client.call("", read_all)
+    if reply.failure is not None or reply.value is None:
+        # LeadByte's own words travel on, masked and capped by the client.
+        message = reply.failure.message if reply.failure else "LeadByte sent nothing."
+        connection_record_error(
+            connection_id=connection.pk, message=f"Campaign sync failed: {message}"
         )
-        raise
+        raise VendorError(message, condition=reply.failure.condition if reply.failure else None)
+    details = reply.value
     report = SyncReport()
     with transaction.atomic():
         seen: set[str] = set()
@@ -85,9 +96,7 @@ def campaigns_sync(*, connection: Connection) -> SyncReport:
             campaign.active = False
             campaign.save(update_fields=["listed", "active"])
             report.delisted.append(campaign.reference)
-        Connection.objects.filter(pk=connection.pk).update(
-            last_sync_at=now, last_sync_summary=report.summary(), last_success_at=now
-        )
+        connection_record_sync(connection_id=connection.pk, summary=report.summary(), now=now)
     return report
 
 
@@ -157,16 +166,15 @@ def department_assign(
     The answer is returned for the admin to show and recorded on the connection: a success
     as ``last_success_at``, a refusal or a failure as ``last_error``.
     """
-    adapter = connection.adapter()
-    if not isinstance(adapter, Getlead):
+    client = connection_client(connection)
+    if not isinstance(client, Getlead):
         raise ValueError(f"{connection} is not a Getlead connection")
-    result = adapter.assign_department(source_number=source_number, department=department).result
-    now = timezone.now()
+    result = client.assign_department(source_number=source_number, department=department).result
     if result.outcome is Outcome.ACCEPTED:
-        Connection.objects.filter(pk=connection.pk).update(last_success_at=now)
+        connection_record_success(connection_id=connection.pk)
     else:
-        Connection.objects.filter(pk=connection.pk).update(
-            last_error=f"Department assignment failed: {result.message}", last_error_at=now
+        connection_record_error(
+            connection_id=connection.pk, message=f"Department assignment failed: {result.message}"
         )
     logger.info("department assignment on connection %s: %s", connection.pk, result.outcome.value)
     return result

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from vendors.base import VendorError
-from vendors.health import connections_check_active
+from vendors.connection_test import connections_test_active
 from vendors.models import Connection
+from vendors.results import VendorError
 from vendors.services import campaigns_sync
 
 
@@ -18,5 +18,5 @@ def sync_campaigns(connection_id: int) -> str:
 
 
 def check_connections() -> str:
-    tally = connections_check_active()
+    tally = connections_test_active()
     return ", ".join(f"{n} {label}" for label, n in tally.items())

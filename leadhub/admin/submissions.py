@@ -20,12 +20,12 @@ from leadhub.admin.changelists import (
 )
 from leadhub.admin.display import link_buttons, status_badge
 from leadhub.admin.scoping import OwnedByUserAdminMixin
+from leadhub.delivery.outbox import submission_resend
 from leadhub.forms.resend import SubmissionEditForm
 from leadhub.models import Attempt, Submission
 from leadhub.services.attention import stuck_submissions_q
 from leadhub.services.quotes import quote_status_text, submissions_quote_refresh
-from leadhub.services.submissions import submission_resend
-from leadhub.statuses import TRANSITIONS, SubmissionStatus
+from leadhub.statuses import RESENDABLE, TRANSITIONS, WAITING, SubmissionStatus
 from vendors.models import Connection, VendorKind
 
 S = SubmissionStatus
@@ -35,7 +35,6 @@ REFRESH_LIMIT = 20
 
 
 # What a person may send again: refused, given up, or unanswered (never what is in flight).
-RESENDABLE = frozenset({S.REJECTED, S.EXHAUSTED, S.UNCERTAIN})
 
 
 def resendable(submission: Submission) -> bool:
@@ -59,9 +58,7 @@ class AttentionFilter(admin.SimpleListFilter):
         if value == "stuck":
             return queryset.filter(stuck_submissions_q())
         if value == "paused":
-            return queryset.filter(
-                connection__paused_at__isnull=False, status__in=(S.QUEUED, S.RETRY_WAIT)
-            )
+            return queryset.filter(connection__paused_at__isnull=False, status__in=WAITING)
         if value == "late_rejection":
             return queryset.filter(status=S.REJECTED).exclude(vendor_outcome="")
         if value == "any":

@@ -110,11 +110,9 @@ class LeadEntryForm(ContactForm):
         payload = destination_payload_build(
             destination=destination, contact=self.contact_data(), values=values
         )
-        adapter = destination.connection.adapter_class(
-            base_url=destination.connection.base_url, credentials={}
-        )
+        vendor = destination.connection.adapter_class
         specs = {spec.name: spec for spec in destination.field_specs()}
-        for vendor_field, messages in adapter.validate_payload(
+        for vendor_field, messages in vendor.validate_payload(
             destination.operation, payload
         ).items():
             # A dot addresses a row of a ROWS field, unless the vendor's own name has one
@@ -208,8 +206,8 @@ class _DestinationRules:
     destination: Destination
     names: list[tuple[str, str]]  # (form field, vendor field) of its own fields
     specs: list[FieldSpec]
-    payload_adapter: VendorAdapter
-    rules_adapter: VendorAdapter
+    vendor: type[VendorAdapter]
+    settings: Mapping[str, Any]
 
 
 class LeadEntryCleaner:
@@ -254,7 +252,6 @@ class LeadEntryCleaner:
         for destination in form.destinations:
             prefix = destination_prefix(destination)
             connection = destination.connection
-            adapter = connection.adapter_class
             self._destinations.append(
                 _DestinationRules(
                     destination=destination,
@@ -262,11 +259,9 @@ class LeadEntryCleaner:
                         (n, n.removeprefix(prefix)) for n in form.fields if n.startswith(prefix)
                     ],
                     specs=destination.field_specs(),
-                    # As destination_payload_build and _check_vendor_rules make them.
-                    payload_adapter=adapter(
-                        base_url=connection.base_url, credentials={}, settings=connection.settings
-                    ),
-                    rules_adapter=adapter(base_url=connection.base_url, credentials={}),
+                    # As destination_payload_build and _check_vendor_rules use them.
+                    vendor=connection.adapter_class,
+                    settings=connection.settings,
                 )
             )
         self._files = MultiValueDict()
@@ -298,15 +293,16 @@ class LeadEntryCleaner:
             destination = rules.destination
             own = {vendor: cleaned[name] for name, vendor in rules.names}
             payload = payload_build(
-                adapter=rules.payload_adapter,
+                vendor=rules.vendor,
+                settings=rules.settings,
                 specs=rules.specs,
                 contact=contact,
                 values=own,
                 fixed_values=destination.fixed_values,
-                payload=rules.payload_adapter.base_payload(destination),
+                payload=rules.vendor.base_payload(destination),
                 mapped=mapped,  # what contact_values(contact) gives: the same contact fields
             )
-            if rules.rules_adapter.validate_payload(destination.operation, payload):
+            if rules.vendor.validate_payload(destination.operation, payload):
                 return None
             values[destination.pk] = own
             payloads[destination.pk] = payload

@@ -56,14 +56,13 @@ class SubmissionEditForm(forms.Form):
     def payload(self) -> dict[str, Any]:
         """The payload with the edited fields, formatted the way the vendor wants them."""
         connection = self.submission.connection
-        adapter = connection.adapter_class(
-            base_url=connection.base_url, credentials={}, settings=connection.settings
-        )
         payload = dict(self.submission.payload)
         for index, spec in enumerate(self.specs):
             value = self.cleaned_data.get(f"field_{index}")
             if value is None or value == "" or value == []:
                 payload.pop(spec.name, None)
             else:
-                payload[spec.name] = adapter.format_value(spec, value)
+                payload[spec.name] = connection.adapter_class.format_value(
+                    spec, value, connection.settings
+                )
         return payload

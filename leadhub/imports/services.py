@@ -27,11 +27,11 @@ from django_q.tasks import async_task
 
 from leadhub.bulk_insert import copy_supported, primary_keys_reserve, rows_copy
 from leadhub.csvfiles import MAX_COLUMNS, CsvFileError, inspect, numbered_rows, reader
+from leadhub.delivery.outbox import submission_build, submissions_enqueue_batches
 from leadhub.imports.models import ImportJob, ImportMapping, ImportRowError
 from leadhub.imports.rows import RowChecker, Target, destinations_for_import, guess_mapping
 from leadhub.models import Lead, Submission
 from leadhub.services.leads import LEAD_FIELDS, lead_fields
-from leadhub.services.submissions import submission_build, submissions_enqueue_batches
 from vendors.models import Destination
 
 logger = logging.getLogger(__name__)

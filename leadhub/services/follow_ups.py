@@ -15,13 +15,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
+from leadhub.delivery.outbox import submission_enqueue
 from leadhub.models import Lead, Submission
 from leadhub.services.leads import contact_values, lead_contact, payload_build
-from leadhub.services.submissions import submission_enqueue
-from vendors.base import Operation
 from vendors.fieldspec import FieldSpec
 from vendors.models import Connection
 from vendors.registry import adapter_class, implemented_kinds
+from vendors.results import Operation
 
 
 class FollowUpRefused(Exception):
@@ -105,11 +105,12 @@ def follow_up_create(
             f"{connection.get_kind_display()} finds the lead by its phone, and {lead} has no "
             f"valid phone number ({', '.join(missing)} missing). Add one to the lead first."
         )
-    adapter = connection.adapter_class(
-        base_url=connection.base_url, credentials={}, settings=connection.settings
-    )
     payload = payload_build(
-        adapter=adapter, specs=spec.fields, contact=lead_contact(lead), values=values
+        vendor=connection.adapter_class,
+        settings=connection.settings,
+        specs=spec.fields,
+        contact=lead_contact(lead),
+        values=values,
     )
     submission = Submission.objects.create(
         lead=lead,

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.db import transaction
 
+from leadhub.delivery.outbox import submission_create
 from leadhub.models import Lead
 from leadhub.phones import parse_phone
-from leadhub.services.submissions import submission_create
 from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec
 from vendors.models import Destination
@@ -38,7 +38,8 @@ def contact_values(contact: Mapping[str, Any]) -> dict[str, Any]:
 
 def payload_build(
     *,
-    adapter: VendorAdapter,
+    vendor: type[VendorAdapter],
+    settings: Mapping[str, Any] | None = None,
     specs: Iterable[FieldSpec],
     contact: Mapping[str, Any],
     values: Mapping[str, Any],
@@ -47,8 +48,8 @@ def payload_build(
     mapped: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The vendor fields of ``specs``: fixed values, mapped contact fields and the values
-    staff typed, each formatted the way that vendor wants it. ``mapped`` is
-    contact_values(contact), when the caller has it already."""
+    staff typed, each formatted the way ``vendor`` wants it with the connection's
+    ``settings``. ``mapped`` is contact_values(contact), when the caller has it already."""
     fixed = fixed_values or {}
     if mapped is None:
         mapped = contact_values(contact)
@@ -62,7 +63,7 @@ def payload_build(
             value = values.get(spec.name)
         if value is None or value == "" or value == []:
             continue
-        payload[spec.name] = adapter.format_value(spec, value)
+        payload[spec.name] = vendor.format_value(spec, value, settings)
     return payload
 
 
@@ -71,16 +72,15 @@ def destination_payload_build(
 ) -> dict[str, Any]:
     """The vendor fields for one destination, after what the vendor adds for it (campid)."""
     connection = destination.connection
-    adapter = connection.adapter_class(
-        base_url=connection.base_url, credentials={}, settings=connection.settings
-    )
+    vendor = connection.adapter_class
     return payload_build(
-        adapter=adapter,
+        vendor=vendor,
+        settings=connection.settings,
         specs=destination.field_specs(),
         contact=contact,
         values=values,
         fixed_values=destination.fixed_values,
-        payload=adapter.base_payload(destination),
+        payload=vendor.base_payload(destination),
     )
 
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadhub.services.leads import destination_payload_build
-from vendors.base import VendorError
+from vendors.clients import connection_client
 from vendors.models import Destination
+from vendors.results import VendorError
 
 
 @dataclass
@@ -47,7 +48,7 @@ def destination_preview(
 ) -> DestinationPreview:
     preview = DestinationPreview(destination=destination)
     connection = destination.connection
-    adapter = connection.adapter()
+    adapter = connection_client(connection)
     payload = destination_payload_build(destination=destination, contact=contact, values=values)
     labels = {spec.name: spec.label for spec in destination.field_specs()}
     safe_payload = adapter.redactor.data(payload)

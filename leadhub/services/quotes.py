@@ -9,9 +9,9 @@ from typing import Any
 from django.utils import timezone
 
 from leadhub.models import Submission
-from vendors.base import VendorError
+from vendors.clients import connection_client
 from vendors.registry import VendorKind
-from vendors.salesbyte import quote_key, quote_state
+from vendors.salesbyte import SalesByte, quote_key, quote_state
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,14 @@ def submission_quote_refresh(*, submission_id: int) -> QuoteRefresh:
             f"{label} has no SalesByte quote link to read (a quote from a template gets none, "
             "nor does a quote SalesByte has not created).",
         )
-    adapter = submission.connection.adapter()
-    try:
-        quote = adapter.get_quote(key)
-    except VendorError as err:
-        return QuoteRefresh(submission.pk, f"{label}: {adapter.redactor.text(err.message)}")
+    client = connection_client(submission.connection)
+    if not isinstance(client, SalesByte):
+        return QuoteRefresh(submission.pk, f"{label} did not go to SalesByte.")
+    reply = client.call(submission.operation, lambda: client.get_quote(key))
+    quote = reply.value
+    if quote is None:
+        reason = reply.failure.message if reply.failure else "SalesByte sent no quote."
+        return QuoteRefresh(submission.pk, f"{label}: {reason}")
     state: dict[str, Any] = {**quote_state(quote), "refreshed_at": timezone.now().isoformat()}
     submission.response_data = {**(submission.response_data or {}), "quote": state}
     submission.save(update_fields=["response_data", "updated_at"])

@@ -125,7 +125,7 @@ def held_pushes(monkeypatch) -> list[int]:
     them, and the page must notice by itself."""
     held: list[int] = []
     monkeypatch.setattr(
-        "leadhub.services.submissions.async_task",
+        "leadhub.delivery.outbox.async_task",
         lambda func, submission_id, **kwargs: held.append(int(submission_id)),
     )
     return held

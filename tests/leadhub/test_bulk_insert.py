@@ -9,9 +9,9 @@ from django.db import DataError, transaction
 from django.forms.models import model_to_dict
 
 from leadhub.bulk_insert import copy_supported, primary_keys_reserve, rows_copy
+from leadhub.delivery.outbox import submission_build
 from leadhub.models import Lead, Submission
 from leadhub.services.leads import LEAD_FIELDS, lead_fields
-from leadhub.services.submissions import submission_build
 from tests.factories import DestinationFactory, UserFactory
 
 pytestmark = [

@@ -8,11 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from leadhub.delivery.dispatcher import submissions_dispatch_due
+from leadhub.delivery.push import submission_push
 from leadhub.models import Submission
-from leadhub.services.connections import connection_pause, connection_resume
-from leadhub.services.submissions import submission_push, submissions_dispatch_due
 from leadhub.statuses import SubmissionStatus
 from tests.factories import LeadFactory, SubmissionFactory
+from vendors.connection_state import connection_pause, connection_resume
 from vendors.models import Connection, Destination, PauseReason
 from vendors.sandbox.faults import sandbox_fault_set
 from vendors.sandbox.models import SandboxRecord

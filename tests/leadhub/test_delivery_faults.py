@@ -19,13 +19,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from leadhub.delivery.push import submission_push
 from leadhub.demo import demo_connections_ensure, demo_destinations_ensure
 from leadhub.models import Submission
-from leadhub.services.connections import connection_resume
 from leadhub.services.leads import destination_payload_build
-from leadhub.services.submissions import submission_push
 from leadhub.statuses import SubmissionStatus
 from tests.factories import LeadFactory
+from vendors.connection_state import connection_resume
 from vendors.models import Destination, PauseReason
 from vendors.registry import adapter_class, implemented_kinds
 from vendors.sandbox.faults import fault_prefix, sandbox_fault_set
@@ -194,7 +194,9 @@ def test_fault_matrix(live_server, settings, monkeypatch, kind: str, mode: str, 
         pytest.fail(f"Add a VendorSample for {kind!r} to VENDOR_SAMPLES in {__name__}")
     settings.VENDOR_READ_TIMEOUT = 1.0
     settings.SUBMISSION_RETRY_DELAYS = [10, 60, 300]
-    monkeypatch.setattr(adapter_class(kind), "resends_safely", lambda self, op="": dedupe)
+    monkeypatch.setattr(
+        adapter_class(kind), "resends_safely", classmethod(lambda cls, op="": dedupe)
+    )
     demo_connections_ensure(live_server.url)
     demo_destinations_ensure(lambda message: None)
     destination = Destination.objects.get(name=sample.destination)

@@ -19,8 +19,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Q
 
+from leadhub.delivery.dispatcher import dispatcher_schedule_ensure
 from leadhub.models import AttemptKind, Submission
-from leadhub.services.submissions import dispatcher_schedule_ensure
 from leadhub.statuses import PENDING, SubmissionStatus
 from tests.factories import ConnectionFactory, DestinationFactory
 from tests.processes import (

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from leadhub.delivery.push import submission_push
 from leadhub.models import Lead, Submission
 from leadhub.services.follow_ups import FollowUpRefused, follow_up_create
-from leadhub.services.submissions import submission_push
 from leadhub.statuses import SubmissionStatus
 from tests.conftest import CRMCOM_CREDENTIALS, GETLEAD_TOKEN
 from tests.factories import DestinationFactory, LeadFactory, SubmissionFactory

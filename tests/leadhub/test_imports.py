@@ -375,7 +375,7 @@ def test_thousands_of_rows_in_chunks_with_batched_enqueues(
     job = make_job(campaign_destination, rows)
     messages: list[tuple] = []
     monkeypatch.setattr(
-        "leadhub.services.submissions.async_task", lambda *args, **kw: messages.append(args)
+        "leadhub.delivery.outbox.async_task", lambda *args, **kw: messages.append(args)
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert import_job_run(job_id=job.pk) == ImportJob.Status.DONE

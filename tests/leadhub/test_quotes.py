@@ -6,10 +6,11 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from leadhub.delivery.outbox import submission_create
+from leadhub.delivery.push import submission_push
 from leadhub.demo import SALESBYTE_DESTINATIONS, demo_connections_ensure, demo_destinations_ensure
 from leadhub.models import Submission
 from leadhub.services.quotes import submission_quote_refresh
-from leadhub.services.submissions import submission_create, submission_push
 from tests.factories import ConnectionFactory, LeadFactory, SubmissionFactory
 from vendors.models import Connection, Destination
 from vendors.sandbox.models import SandboxQuote

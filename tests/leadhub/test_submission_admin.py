@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from leadhub.services.connections import connection_pause
-from leadhub.services.submissions import submission_push
+from leadhub.delivery.push import submission_push
 from leadhub.statuses import SubmissionStatus
 from tests.factories import SubmissionFactory
+from vendors.connection_state import connection_pause
 from vendors.models import Destination, PauseReason
 from vendors.sandbox.faults import sandbox_fault_set
 from vendors.sandbox.models import SandboxRecord

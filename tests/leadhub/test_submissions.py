@@ -7,14 +7,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from leadhub.services.submissions import (
-    submission_check_outcome,
-    submission_push,
-    submission_resend,
-    submissions_dispatch_due,
-)
+from leadhub.delivery import push, rows
+from leadhub.delivery.dispatcher import submissions_dispatch_due
+from leadhub.delivery.outbox import submission_resend
+from leadhub.delivery.outcome_checks import submission_check_outcome
+from leadhub.delivery.push import submission_push
 from leadhub.statuses import InvalidTransition, SubmissionStatus, check_transition
 from tests.factories import ConnectionFactory, DestinationFactory, SubmissionFactory
+from vendors.clients import connection_client
 from vendors.models import Destination
 from vendors.sandbox.models import SandboxRecord
 
@@ -195,7 +195,7 @@ def test_retries_follow_the_configured_delays_then_exhaust(settings) -> None:
 
 
 def test_jitter_only_ever_lengthens_a_delay_and_retry_after_is_capped(settings) -> None:
-    from leadhub.services.submissions import next_retry_at
+    from leadhub.delivery.push import next_retry_at
 
     settings.SUBMISSION_RETRY_DELAYS = [10]
     settings.SUBMISSION_RETRY_JITTER = 0.5
@@ -253,14 +253,12 @@ def test_a_lease_recovered_for_a_vendor_without_duplicate_protection_needs_revie
 def test_an_answer_arriving_after_its_lease_was_recovered_is_kept_but_not_applied(
     leadbyte_destination,
 ) -> None:
-    from leadhub.services import submissions as service
-
     submission = SubmissionFactory(destination=leadbyte_destination, payload=PAYLOAD)
-    claimed = service._claim(submission.pk)
+    claimed = rows.submission_claim(submission.pk)
     # Meanwhile the dispatcher decided the worker was dead and the row moved on.
     type(submission).objects.filter(pk=submission.pk).update(status=S.QUEUED)
-    delivery = claimed.connection.adapter().submit(claimed.operation, claimed.payload)
-    service._record(claimed, delivery)
+    delivery = connection_client(claimed.connection).submit(claimed.operation, claimed.payload)
+    push._record(claimed, delivery)
     submission.refresh_from_db()
     assert submission.status == S.QUEUED
     assert submission.attempts.count() == 1

@@ -7,13 +7,13 @@ import socket
 import pytest
 from django.urls import reverse
 
-from leadhub.services.submissions import submission_push
+from leadhub.delivery.push import submission_push
 from tests.factories import SubmissionFactory
 from tests.security import urls as hostile
-from vendors.base import Outcome
 from vendors.hosts import UnsafeVendorHost, check_vendor_url
 from vendors.leadbyte import LeadByte
 from vendors.models import Connection
+from vendors.outcomes import Outcome
 
 PRIVATE = [
     "http://127.0.0.1:8000/",
@@ -168,6 +168,6 @@ def test_binary_answers_are_not_stored(live_server) -> None:
 
 
 def _request():
-    from vendors.base import VendorRequest
+    from vendors.results import VendorRequest
 
     return VendorRequest("POST", "restapi/v1.2/leads", json={})

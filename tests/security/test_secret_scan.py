@@ -27,13 +27,13 @@ from django.test import Client
 from django.urls import reverse
 
 from leadhub.admin.changelists import CsvExportMixin
+from leadhub.delivery.push import submission_push
 from leadhub.log_redaction import RedactingFilter
 from leadhub.models import Lead, Submission
-from leadhub.services.submissions import submission_push
 from tests.factories import ConnectionFactory, DestinationFactory, LeadFactory, UserFactory
-from vendors.base import VendorError
 from vendors.models import Campaign, Connection
 from vendors.registry import adapter_class, implemented_kinds
+from vendors.results import VendorError
 from vendors.sandbox.models import SandboxCredential
 from vendors.sandbox.seed import seed_crmcom, seed_getlead, seed_salesbyte
 from vendors.services import campaigns_sync
@@ -216,8 +216,7 @@ def send_everything(kind: str, sample: VendorSample, base_url: str, owner) -> li
                 fixed_values={},
                 **(extra if operation.uses_campaign else {}),
             )
-            instance = adapter(base_url=base_url, credentials={}, settings={})
-            payload = {**instance.base_payload(destination), **sample.payloads[name]}
+            payload = {**adapter.base_payload(destination), **sample.payloads[name]}
             submission = Submission.objects.create(
                 lead=LeadFactory(owner=owner),
                 destination=destination,

@@ -16,10 +16,12 @@ from django.utils import timezone
 from leadhub.services.leads import destination_payload_build
 from tests.conftest import CRMCOM_CREDENTIALS
 from tests.factories import DestinationFactory
-from vendors.base import Outcome, VendorRequest
+from vendors.clients import connection_client
 from vendors.crmcom import API, CrmCom, lead_body
 from vendors.models import Connection
+from vendors.outcomes import Outcome
 from vendors.redaction import MASK
+from vendors.results import VendorRequest
 from vendors.sandbox.models import SandboxCredential, SandboxRecord, SandboxToken
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,7 +61,7 @@ def age_sandbox_tokens(hours: float = 2.01) -> None:
 def test_login_issues_a_jwt_like_token_kept_encrypted_on_the_connection(
     crmcom_connection: Connection,
 ) -> None:
-    adapter = crmcom_connection.adapter()
+    adapter = connection_client(crmcom_connection)
     token = adapter.login()
     header, claims, signature = token.split(".")
     assert len(token) > 32 and header and signature
@@ -79,7 +81,7 @@ def test_login_issues_a_jwt_like_token_kept_encrypted_on_the_connection(
 def test_the_login_exchange_masks_the_password_and_the_token(
     crmcom_connection: Connection,
 ) -> None:
-    adapter = crmcom_connection.adapter()
+    adapter = connection_client(crmcom_connection)
     token = adapter.login()
     (exchange,) = adapter.exchanges
     assert exchange.request["url"].endswith("/crmapi/rest/v2/authentication/token")
@@ -94,7 +96,7 @@ def test_bad_credentials_fail_the_lead_readably_and_show_on_the_connection(
 ) -> None:
     crmcom_connection.credentials = {**CRMCOM_CREDENTIALS, "password": "wrong-password-999"}
     crmcom_connection.save()
-    delivery = crmcom_connection.adapter().submit("create_lead", good_lead())
+    delivery = connection_client(crmcom_connection).submit("create_lead", good_lead())
     result = delivery.result
     assert result.outcome is Outcome.REJECTED
     assert result.message == (
@@ -115,7 +117,7 @@ def test_an_unreachable_login_is_transient_and_shown_on_the_connection(
 ) -> None:
     crmcom_connection.base_url = "http://127.0.0.1:9/"
     crmcom_connection.save()
-    result = crmcom_connection.adapter().submit("create_lead", good_lead()).result
+    result = connection_client(crmcom_connection).submit("create_lead", good_lead()).result
     assert result.outcome is Outcome.TRANSIENT
     assert result.message.startswith("CRM.COM login failed: The vendor could not be reached")
     crmcom_connection.refresh_from_db()
@@ -126,7 +128,7 @@ def test_an_unreachable_login_is_transient_and_shown_on_the_connection(
 
 
 def test_a_lead_is_created_with_its_id_and_number(crmcom_connection: Connection) -> None:
-    delivery = crmcom_connection.adapter().submit("create_lead", good_lead())
+    delivery = connection_client(crmcom_connection).submit("create_lead", good_lead())
     result = delivery.result
     assert result.outcome is Outcome.ACCEPTED
     assert LEAD_ID.match(result.reference)
@@ -167,7 +169,7 @@ def test_optional_fields_and_identifiers_travel_in_crmcom_shapes(
             "description": "Wants a call back",
         }
     )
-    result = crmcom_connection.adapter().submit("create_lead", lead).result
+    result = connection_client(crmcom_connection).submit("create_lead", lead).result
     assert result.outcome is Outcome.ACCEPTED, result.message
     payload = SandboxRecord.objects.get(reference=result.reference).payload
     assert payload["type_identifier"] == {"alternative_code": "PHONE"}
@@ -204,7 +206,7 @@ def test_optional_fields_and_identifiers_travel_in_crmcom_shapes(
 def test_each_documented_check_refuses_the_lead_with_its_reason(
     crmcom_connection: Connection, overrides: dict[str, Any], message: str
 ) -> None:
-    delivery = crmcom_connection.adapter().submit("create_lead", good_lead(**overrides))
+    delivery = connection_client(crmcom_connection).submit("create_lead", good_lead(**overrides))
     result = delivery.result
     assert result.outcome is Outcome.REJECTED
     assert result.message.startswith("CRM.COM refused the lead: ")
@@ -216,7 +218,7 @@ def test_each_documented_check_refuses_the_lead_with_its_reason(
 def test_the_sandbox_wants_exactly_one_key_in_an_identifier(
     crmcom_connection: Connection,
 ) -> None:
-    adapter = crmcom_connection.adapter()
+    adapter = connection_client(crmcom_connection)
     body = lead_body(good_lead())
     body["category_identifier"] = {"name": "Business", "alternative_code": "BUS"}
     response = adapter.send(VendorRequest("POST", f"{API}/leads/create", json=body))
@@ -231,7 +233,7 @@ def test_the_client_refuses_an_identifier_with_two_keys_before_sending(
     crmcom_connection: Connection,
 ) -> None:
     lead = good_lead(type_identifier={"name": "Web lead", "id": "X"})
-    delivery = crmcom_connection.adapter().submit("create_lead", lead)
+    delivery = connection_client(crmcom_connection).submit("create_lead", lead)
     assert delivery.result.outcome is Outcome.REJECTED
     assert "Lead type must name exactly one identifier" in delivery.result.message
     assert delivery.exchanges == []
@@ -241,10 +243,10 @@ def test_the_client_refuses_an_identifier_with_two_keys_before_sending(
 
 
 def test_one_login_serves_two_leads(crmcom_connection: Connection) -> None:
-    first = crmcom_connection.adapter().submit("create_lead", good_lead())
+    first = connection_client(crmcom_connection).submit("create_lead", good_lead())
     # A fresh client, as each background push makes one: the token comes from the connection.
-    second = (
-        Connection.objects.get(pk=crmcom_connection.pk).adapter().submit("create_lead", good_lead())
+    second = connection_client(Connection.objects.get(pk=crmcom_connection.pk)).submit(
+        "create_lead", good_lead()
     )
     assert first.result.outcome is second.result.outcome is Outcome.ACCEPTED
     assert len(first.exchanges) == 2 and len(second.exchanges) == 1
@@ -253,7 +255,7 @@ def test_one_login_serves_two_leads(crmcom_connection: Connection) -> None:
 
 
 def test_a_token_two_hours_old_is_not_used_again(crmcom_connection: Connection) -> None:
-    adapter = crmcom_connection.adapter()
+    adapter = connection_client(crmcom_connection)
     adapter.login()
     crmcom_connection.refresh_from_db()
     cache = crmcom_connection.token_cache
@@ -261,8 +263,8 @@ def test_a_token_two_hours_old_is_not_used_again(crmcom_connection: Connection) 
     Connection.objects.filter(pk=crmcom_connection.pk).update(
         token_cache={**cache, "issued_at": issued.isoformat()}
     )
-    delivery = (
-        Connection.objects.get(pk=crmcom_connection.pk).adapter().submit("create_lead", good_lead())
+    delivery = connection_client(Connection.objects.get(pk=crmcom_connection.pk)).submit(
+        "create_lead", good_lead()
     )
     assert delivery.result.outcome is Outcome.ACCEPTED
     assert [e.request["url"].rsplit("/", 1)[-1] for e in delivery.exchanges] == ["token", "create"]
@@ -272,10 +274,10 @@ def test_a_token_two_hours_old_is_not_used_again(crmcom_connection: Connection) 
 def test_a_token_the_crm_expired_is_renewed_once_and_the_lead_sent(
     crmcom_connection: Connection,
 ) -> None:
-    crmcom_connection.adapter().login()
+    connection_client(crmcom_connection).login()
     age_sandbox_tokens()  # the CRM's clock says expired; the connection still trusts it
-    delivery = (
-        Connection.objects.get(pk=crmcom_connection.pk).adapter().submit("create_lead", good_lead())
+    delivery = connection_client(Connection.objects.get(pk=crmcom_connection.pk)).submit(
+        "create_lead", good_lead()
     )
     assert delivery.result.outcome is Outcome.ACCEPTED
     refused, login, sent = delivery.exchanges
@@ -288,12 +290,12 @@ def test_a_token_the_crm_expired_is_renewed_once_and_the_lead_sent(
 
 
 def test_a_released_token_is_renewed(crmcom_connection: Connection) -> None:
-    adapter = crmcom_connection.adapter()
+    adapter = connection_client(crmcom_connection)
     released = adapter.send(VendorRequest("POST", f"{API}/authentication/token/release"))
     assert released.json()["status"]["code"] == "OK"
     assert SandboxToken.objects.get().released_at is not None
-    result = (
-        Connection.objects.get(pk=crmcom_connection.pk).adapter().submit("create_lead", good_lead())
+    result = connection_client(Connection.objects.get(pk=crmcom_connection.pk)).submit(
+        "create_lead", good_lead()
     )
     assert result.result.outcome is Outcome.ACCEPTED
     assert logins() == 2
@@ -302,11 +304,11 @@ def test_a_released_token_is_renewed(crmcom_connection: Connection) -> None:
 def test_a_renewal_that_fails_fails_the_lead_and_shows_on_the_connection(
     crmcom_connection: Connection,
 ) -> None:
-    crmcom_connection.adapter().login()
+    connection_client(crmcom_connection).login()
     age_sandbox_tokens()
     SandboxCredential.objects.filter(vendor="crmcom").delete()  # the password was changed
-    delivery = (
-        Connection.objects.get(pk=crmcom_connection.pk).adapter().submit("create_lead", good_lead())
+    delivery = connection_client(Connection.objects.get(pk=crmcom_connection.pk)).submit(
+        "create_lead", good_lead()
     )
     result = delivery.result
     assert result.outcome is Outcome.REJECTED
@@ -323,7 +325,7 @@ def test_a_token_refused_right_after_renewal_is_not_renewed_again(
     from vendors.sandbox import crmcom as sandbox_crmcom
 
     monkeypatch.setattr(sandbox_crmcom, "live_token", lambda token: None)
-    delivery = crmcom_connection.adapter().submit("create_lead", good_lead())
+    delivery = connection_client(crmcom_connection).submit("create_lead", good_lead())
     assert delivery.result.outcome is Outcome.REJECTED
     assert delivery.result.message == (
         "CRM.COM refused a token it had just issued: Invalid or expired token"
@@ -345,7 +347,7 @@ def test_a_lost_answer_to_a_lead_is_uncertain(
         return original(self, method, url, **kw)
 
     monkeypatch.setattr(requests.Session, "request", drop_lead_answers)
-    result = crmcom_connection.adapter().submit("create_lead", good_lead()).result
+    result = connection_client(crmcom_connection).submit("create_lead", good_lead()).result
     assert result.outcome is Outcome.UNCERTAIN
     assert CrmCom.rejects_resent_leads is False
 
@@ -390,5 +392,5 @@ def test_contact_fields_map_into_crmcom_names(crmcom_connection: Connection) -> 
         "description": "Prefers mornings",
         "probability_to_win": 40,
     }
-    result = crmcom_connection.adapter().submit("create_lead", payload).result
+    result = connection_client(crmcom_connection).submit("create_lead", payload).result
     assert result.outcome is Outcome.ACCEPTED

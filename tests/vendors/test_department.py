@@ -7,8 +7,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from tests.conftest import GETLEAD_TOKEN
-from vendors.base import Outcome
 from vendors.models import Connection
+from vendors.outcomes import Outcome
 from vendors.sandbox.models import SandboxRecord
 from vendors.services import department_assign
 

@@ -11,9 +11,10 @@ import requests
 from leadhub.services.leads import destination_payload_build
 from tests.conftest import GETLEAD_TOKEN
 from tests.factories import DestinationFactory
-from vendors.base import Outcome
+from vendors.clients import connection_client
 from vendors.getlead import DEAL_NAME_PARAM, Getlead, query_params
 from vendors.models import Connection
+from vendors.outcomes import Outcome
 from vendors.redaction import MASK
 from vendors.sandbox.models import SandboxEnquiry, SandboxRecord
 
@@ -34,7 +35,7 @@ def query(exchange_url: str) -> dict[str, str]:
 
 @pytest.fixture
 def adapter(getlead_connection: Connection) -> Getlead:
-    return getlead_connection.adapter()
+    return connection_client(getlead_connection)
 
 
 @pytest.fixture
@@ -337,7 +338,7 @@ def test_contact_fields_map_into_getlead_names(getlead_connection: Connection) -
         "feedback": "Prefers mornings",
         "purpose": "Quote",
     }
-    assert getlead_connection.adapter().submit("create_lead", payload).result.outcome is (
+    assert connection_client(getlead_connection).submit("create_lead", payload).result.outcome is (
         Outcome.ACCEPTED
     )
     assert SandboxEnquiry.objects.get().additional_fields == {"campaign_code": "SPRING"}

@@ -7,10 +7,11 @@ import re
 import pytest
 
 from tests.conftest import LEADBYTE_KEY
-from vendors.base import Outcome
+from vendors.clients import connection_client
 from vendors.fieldspec import FieldType
 from vendors.leadbyte import LeadByte, field_spec_from_metadata
 from vendors.models import Connection
+from vendors.outcomes import Outcome
 from vendors.sandbox.models import SandboxRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,7 +34,7 @@ def good_lead(**overrides: str) -> dict[str, str]:
 
 
 def test_list_campaigns_returns_the_documented_shape(leadbyte_connection: Connection) -> None:
-    campaigns = leadbyte_connection.adapter().list_campaigns()
+    campaigns = connection_client(leadbyte_connection).list_campaigns()
     example = next(c for c in campaigns if c["reference"] == "EXAMPLE-CAMPAIGN")
     assert example == {
         "id": "9",
@@ -52,7 +53,7 @@ def test_list_campaigns_returns_the_documented_shape(leadbyte_connection: Connec
 def test_campaign_detail_lists_fields_with_names_and_labels(
     leadbyte_connection: Connection,
 ) -> None:
-    detail = leadbyte_connection.adapter().get_campaign("9")
+    detail = connection_client(leadbyte_connection).get_campaign("9")
     by_name = {f["name"]: f for f in detail["fields"]}
     assert by_name["data13"]["label"] == "make_of_car"
     assert by_name["data13"]["required"] is True
@@ -60,7 +61,7 @@ def test_campaign_detail_lists_fields_with_names_and_labels(
 
 
 def test_create_lead_is_queued_with_a_queue_id(leadbyte_connection: Connection) -> None:
-    delivery = leadbyte_connection.adapter().submit("create_lead", good_lead())
+    delivery = connection_client(leadbyte_connection).submit("create_lead", good_lead())
     assert delivery.result.outcome is Outcome.ACCEPTED
     assert QUEUE_ID.match(delivery.result.reference)
     assert delivery.result.data["queue_status"] == "Queued"
@@ -72,7 +73,7 @@ def test_create_lead_is_queued_with_a_queue_id(leadbyte_connection: Connection) 
 def test_the_key_travels_in_the_body_and_is_masked_in_the_exchange(
     leadbyte_connection: Connection,
 ) -> None:
-    delivery = leadbyte_connection.adapter().submit("create_lead", good_lead())
+    delivery = connection_client(leadbyte_connection).submit("create_lead", good_lead())
     (exchange,) = delivery.exchanges
     assert exchange.request["body"]["key"] == "••••••"
     assert LEADBYTE_KEY not in str(exchange.request)
@@ -83,13 +84,13 @@ def test_the_key_travels_in_the_body_and_is_masked_in_the_exchange(
 def test_quarantining_campaign_answers_quarantined(leadbyte_connection: Connection) -> None:
     lead = good_lead(campid="SOLAR-REVIEW")
     del lead["data13"]
-    delivery = leadbyte_connection.adapter().submit("create_lead", lead)
+    delivery = connection_client(leadbyte_connection).submit("create_lead", lead)
     assert delivery.result.outcome is Outcome.QUARANTINED
     assert QUEUE_ID.match(delivery.result.reference)
 
 
 def test_validation_errors_come_back_as_the_errors_array(leadbyte_connection: Connection) -> None:
-    delivery = leadbyte_connection.adapter().submit(
+    delivery = connection_client(leadbyte_connection).submit(
         "create_lead", good_lead(email="not-an-email", data13="")
     )
     result = delivery.result
@@ -100,7 +101,7 @@ def test_validation_errors_come_back_as_the_errors_array(leadbyte_connection: Co
 
 
 def test_a_second_identical_lead_is_a_duplicate(leadbyte_connection: Connection) -> None:
-    adapter = leadbyte_connection.adapter()
+    adapter = connection_client(leadbyte_connection)
     assert adapter.submit("create_lead", good_lead()).result.outcome is Outcome.ACCEPTED
     second = adapter.submit("create_lead", good_lead(phone1="+447911654321")).result
     assert second.outcome is Outcome.DUPLICATE
@@ -109,14 +110,20 @@ def test_a_second_identical_lead_is_a_duplicate(leadbyte_connection: Connection)
 
 @pytest.mark.parametrize("campid", ["NO-SUCH-CAMPAIGN", ""])
 def test_unknown_campaign_is_not_active(leadbyte_connection: Connection, campid: str) -> None:
-    result = leadbyte_connection.adapter().submit("create_lead", good_lead(campid=campid)).result
+    result = (
+        connection_client(leadbyte_connection)
+        .submit("create_lead", good_lead(campid=campid))
+        .result
+    )
     assert result.outcome is Outcome.REJECTED
     assert result.code == "-9"
     assert "not active" in result.message
 
 
 def test_supplier_not_allowed_is_refused(leadbyte_connection: Connection) -> None:
-    result = leadbyte_connection.adapter().submit("create_lead", good_lead(sid="77")).result
+    result = (
+        connection_client(leadbyte_connection).submit("create_lead", good_lead(sid="77")).result
+    )
     assert result.outcome is Outcome.REJECTED
     assert result.code == "-7"
 
@@ -151,7 +158,7 @@ def test_an_answer_that_is_not_json_is_recorded_not_raised(live_server) -> None:
 
 
 def test_queue_status_follows_a_queue_id(leadbyte_connection: Connection) -> None:
-    adapter = leadbyte_connection.adapter()
+    adapter = connection_client(leadbyte_connection)
     queue_id = adapter.submit("create_lead", good_lead()).result.reference
     body = adapter.queue_status(queue_id)
     assert body["records"][0]["status"] == "Valid"

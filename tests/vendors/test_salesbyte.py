@@ -11,10 +11,12 @@ import requests
 
 from tests.conftest import SALESBYTE_TOKEN, SALESBYTE_UUID
 from tests.factories import DestinationFactory
-from vendors import base
-from vendors.base import Outcome, VendorError, VendorResponse
+from vendors import http
+from vendors.clients import connection_client
 from vendors.models import Connection
+from vendors.outcomes import Outcome
 from vendors.registry import adapter_class, implemented_kinds
+from vendors.results import VendorError, VendorResponse
 from vendors.salesbyte import LINK_NAMES, PATHS, SalesByte, quote_key, sanitise_phone
 from vendors.sandbox.models import SandboxQuote, SandboxRecord
 
@@ -75,7 +77,7 @@ def test_salesbyte_is_registered() -> None:
 
 
 def test_create_lead_answers_an_id_and_the_four_links(salesbyte_connection: Connection) -> None:
-    delivery = salesbyte_connection.adapter().submit("create_lead", lead())
+    delivery = connection_client(salesbyte_connection).submit("create_lead", lead())
     result = delivery.result
     assert result.outcome is Outcome.ACCEPTED
     created = SandboxQuote.objects.get(kind="create_brandawareness")
@@ -95,7 +97,7 @@ def test_create_lead_answers_an_id_and_the_four_links(salesbyte_connection: Conn
 
 
 def test_the_uuid_travels_in_the_body_and_is_masked(salesbyte_connection: Connection) -> None:
-    delivery = salesbyte_connection.adapter().submit("create_lead", lead())
+    delivery = connection_client(salesbyte_connection).submit("create_lead", lead())
     (exchange,) = delivery.exchanges
     assert exchange.request["url"].endswith("/salesbyte/integrations/create_brandawareness")
     assert exchange.request["body"]["uuid"] == "••••••"
@@ -105,7 +107,7 @@ def test_the_uuid_travels_in_the_body_and_is_masked(salesbyte_connection: Connec
 
 
 def test_ids_increase_and_keys_differ(salesbyte_connection: Connection) -> None:
-    adapter = salesbyte_connection.adapter()
+    adapter = connection_client(salesbyte_connection)
     first = adapter.submit("create_lead", lead()).result
     second = adapter.submit("create_lead", lead()).result
     assert int(second.reference) > int(first.reference)
@@ -122,7 +124,7 @@ def test_every_documented_lead_parameter_is_accepted(salesbyte_connection: Conne
         message="Called about solar panels",
         **extras,
     )
-    result = salesbyte_connection.adapter().submit("create_lead", payload).result
+    result = connection_client(salesbyte_connection).submit("create_lead", payload).result
     assert result.outcome is Outcome.ACCEPTED
     stored = SandboxRecord.objects.get(vendor="salesbyte", accepted=True).payload
     assert stored["customer_phone"] == "+46701234567"  # sanitised, as documented
@@ -133,7 +135,8 @@ def test_every_documented_lead_parameter_is_accepted(salesbyte_connection: Conne
 def test_create_lead_only_sanitises_a_foreign_phone(salesbyte_connection: Connection) -> None:
     payload = lead(customer_phone="+44 7911 123456")
     assert (
-        salesbyte_connection.adapter().submit("create_lead", payload).result.outcome == "accepted"
+        connection_client(salesbyte_connection).submit("create_lead", payload).result.outcome
+        == "accepted"
     )
     stored = SandboxRecord.objects.get(vendor="salesbyte", accepted=True).payload
     assert stored["customer_phone"] == "+447911123456"
@@ -141,7 +144,11 @@ def test_create_lead_only_sanitises_a_foreign_phone(salesbyte_connection: Connec
 
 @pytest.mark.parametrize("flag", [True, False, 0, 1, "0", "1"])
 def test_booleans_take_the_documented_forms(salesbyte_connection: Connection, flag: Any) -> None:
-    result = salesbyte_connection.adapter().submit("create_lead", lead(chat_enabled=flag)).result
+    result = (
+        connection_client(salesbyte_connection)
+        .submit("create_lead", lead(chat_enabled=flag))
+        .result
+    )
     assert result.outcome is Outcome.ACCEPTED
 
 
@@ -150,7 +157,7 @@ def test_a_422_keeps_each_field_error_under_its_salesbyte_name(
 ) -> None:
     payload = lead(chat_enabled="yes", quote_profile_id="one", customer_email="not-an-email")
     del payload["type"]
-    result = salesbyte_connection.adapter().submit("create_lead", payload).result
+    result = connection_client(salesbyte_connection).submit("create_lead", payload).result
     assert result.outcome is Outcome.REJECTED
     assert result.code == "422"
     assert result.field_errors == {
@@ -198,7 +205,7 @@ def test_an_unknown_uuid_is_a_404_in_plain_words(salesbyte_connection: Connectio
 def test_an_unknown_profile_or_salesperson_is_a_404(
     salesbyte_connection: Connection, overrides: dict, detail: str
 ) -> None:
-    result = salesbyte_connection.adapter().submit("create_lead", lead(**overrides)).result
+    result = connection_client(salesbyte_connection).submit("create_lead", lead(**overrides)).result
     assert result.outcome is Outcome.REJECTED
     assert result.code == "404"
     assert detail in result.message
@@ -212,7 +219,7 @@ def test_a_500_is_uncertain_because_salesbyte_has_no_duplicate_protection(
     payload = {"create_lead": lead, "create_quote": quote, "create_quote_template": template}[
         operation
     ](customer_name="SANDBOX 500")
-    delivery = salesbyte_connection.adapter().submit(operation, payload)
+    delivery = connection_client(salesbyte_connection).submit(operation, payload)
     assert delivery.result.outcome is Outcome.UNCERTAIN
     assert delivery.result.code == "500"
     assert "check SalesByte before sending again" in delivery.result.message
@@ -222,9 +229,9 @@ def test_a_500_is_uncertain_because_salesbyte_has_no_duplicate_protection(
 def test_a_lost_answer_is_uncertain(salesbyte_connection: Connection) -> None:
     # A read timeout cannot be made by the sandbox cheaply: the one patched fault.
     with mock.patch.object(
-        base.http_session(), "request", side_effect=requests.ReadTimeout("slow")
+        http.http_session(), "request", side_effect=requests.ReadTimeout("slow")
     ):
-        result = salesbyte_connection.adapter().submit("create_lead", lead()).result
+        result = connection_client(salesbyte_connection).submit("create_lead", lead()).result
     assert result.outcome is Outcome.UNCERTAIN
 
 
@@ -234,7 +241,9 @@ def test_an_answer_that_is_not_json_is_recorded_and_uncertain(
     # A lead sent where a plain-text answer comes back (the template endpoint): HTTP 200,
     # but not the JSON a lead gets. SalesByte may have made something: a person checks.
     with mock.patch.dict(PATHS, {"create_lead": PATHS["create_quote_template"]}):
-        delivery = salesbyte_connection.adapter().submit("create_lead", lead(quote_template_id=10))
+        delivery = connection_client(salesbyte_connection).submit(
+            "create_lead", lead(quote_template_id=10)
+        )
     assert delivery.result.outcome is Outcome.UNCERTAIN
     assert delivery.exchanges[0].status_code == 200
     assert delivery.exchanges[0].response_body == "Quote created"
@@ -259,17 +268,15 @@ def test_json_of_an_unexpected_shape_is_uncertain(body: str) -> None:
 def test_statuses_the_sandbox_does_not_make(status: int, outcome: Outcome) -> None:
     # Built by hand: the sandbox has no reason to answer these.
     adapter = SalesByte(base_url="https://app.salesbyte.se/", credentials={"uuid": "u" * 10})
-    adapter.build_request("create_quote", quote())
     with pytest.raises(VendorError) as caught:
-        adapter.raise_for_status(VendorResponse(status, {}, "<html>down</html>"))
+        adapter.raise_for_status("create_quote", VendorResponse(status, {}, "<html>down</html>"))
     assert caught.value.outcome is outcome
 
 
 def test_a_401_on_the_integration_api_names_the_uuid() -> None:
     adapter = SalesByte(base_url="https://app.salesbyte.se/", credentials={"uuid": "u" * 10})
-    adapter.build_request("create_lead", lead())
     with pytest.raises(VendorError, match="check the integration UUID"):
-        adapter.raise_for_status(VendorResponse(401, {}, ""))
+        adapter.raise_for_status("create_lead", VendorResponse(401, {}, ""))
 
 
 # --- create quote ---------------------------------------------------------------------------
@@ -296,7 +303,7 @@ def test_create_quote_with_alternatives_and_custom_fields(salesbyte_connection: 
         },
         trigger_created_messages_to_customer=0,
     )
-    result = salesbyte_connection.adapter().submit("create_quote", payload).result
+    result = connection_client(salesbyte_connection).submit("create_quote", payload).result
     assert result.outcome is Outcome.ACCEPTED
     assert set(result.links) == set(LINK_NAMES)
     stored = SandboxQuote.objects.get(pk=int(result.reference)).data
@@ -346,7 +353,9 @@ def test_create_quote_with_alternatives_and_custom_fields(salesbyte_connection: 
 def test_create_quote_rules_answer_422_with_field_errors(
     salesbyte_connection: Connection, overrides: dict, errors: dict
 ) -> None:
-    result = salesbyte_connection.adapter().submit("create_quote", quote(**overrides)).result
+    result = (
+        connection_client(salesbyte_connection).submit("create_quote", quote(**overrides)).result
+    )
     assert result.outcome is Outcome.REJECTED
     assert result.field_errors == errors
     assert not SandboxQuote.objects.exists()
@@ -356,7 +365,7 @@ def test_create_quote_rules_answer_422_with_field_errors(
 def test_quote_phones_are_sanitised_before_the_swedish_check(
     salesbyte_connection: Connection, phone: str
 ) -> None:
-    result = salesbyte_connection.adapter().submit(
+    result = connection_client(salesbyte_connection).submit(
         "create_quote", quote(send_type="sms", customer_phone=phone)
     )
     assert result.result.outcome is Outcome.ACCEPTED
@@ -372,7 +381,9 @@ def test_quote_phones_are_sanitised_before_the_swedish_check(
     ],
 )
 def test_create_quote_404s(salesbyte_connection: Connection, overrides: dict, detail: str) -> None:
-    result = salesbyte_connection.adapter().submit("create_quote", quote(**overrides)).result
+    result = (
+        connection_client(salesbyte_connection).submit("create_quote", quote(**overrides)).result
+    )
     assert result.code == "404"
     assert detail in result.message
 
@@ -390,7 +401,7 @@ def test_template_success_is_plain_text_without_id_or_links(
     salesbyte_connection: Connection,
 ) -> None:
     payload = template(customer_fields={"roof": "Tiles"}, customer_phone="0768741810")
-    delivery = salesbyte_connection.adapter().submit("create_quote_template", payload)
+    delivery = connection_client(salesbyte_connection).submit("create_quote_template", payload)
     result = delivery.result
     assert result.outcome is Outcome.ACCEPTED
     assert (result.reference, result.links) == ("", {})
@@ -403,7 +414,7 @@ def test_template_success_is_plain_text_without_id_or_links(
 
 def test_template_needs_an_email_or_a_phone(salesbyte_connection: Connection) -> None:
     result = (
-        salesbyte_connection.adapter()
+        connection_client(salesbyte_connection)
         .submit("create_quote_template", template(customer_email=None))
         .result
     )
@@ -420,7 +431,7 @@ def test_template_needs_an_email_or_a_phone(salesbyte_connection: Connection) ->
 
 def test_template_checks_the_email_and_phone(salesbyte_connection: Connection) -> None:
     payload = template(customer_email="nope", customer_phone="12")
-    result = salesbyte_connection.adapter().submit("create_quote_template", payload).result
+    result = connection_client(salesbyte_connection).submit("create_quote_template", payload).result
     assert set(result.field_errors) == {"customer_email", "customer_phone"}
 
 
@@ -441,7 +452,7 @@ def test_template_unknown_or_not_ours_is_404(
 
 
 def _created_key(connection: Connection) -> str:
-    result = connection.adapter().submit("create_quote", quote()).result
+    result = connection_client(connection).submit("create_quote", quote()).result
     return quote_key(result.links["customer_view"])
 
 
@@ -449,7 +460,7 @@ def test_get_quote_reads_an_unsigned_then_a_signed_quote(
     salesbyte_connection: Connection, client
 ) -> None:
     key = _created_key(salesbyte_connection)
-    adapter = salesbyte_connection.adapter()
+    adapter = connection_client(salesbyte_connection)
     unsigned = adapter.get_quote(key)
     assert unsigned["key"] == key
     assert (unsigned["is_signed"], unsigned["statuses"], unsigned["signed_offer"]) == (
@@ -468,7 +479,7 @@ def test_get_quote_reads_an_unsigned_then_a_signed_quote(
 
 def test_the_token_travels_as_bearer_and_is_masked(salesbyte_connection: Connection) -> None:
     key = _created_key(salesbyte_connection)
-    adapter = salesbyte_connection.adapter()
+    adapter = connection_client(salesbyte_connection)
     adapter.get_quote(key)
     (exchange,) = adapter.exchanges
     assert exchange.request["headers"]["Authorization"] == "••••••"
@@ -499,13 +510,13 @@ def test_no_token_is_said_before_any_request(salesbyte_connection: Connection) -
 
 def test_an_unknown_key_is_404(salesbyte_connection: Connection) -> None:
     with pytest.raises(VendorError) as caught:
-        salesbyte_connection.adapter().get_quote("abcdefghijklmn")
+        connection_client(salesbyte_connection).get_quote("abcdefghijklmn")
     assert caught.value.status_code == 404
     assert caught.value.message.startswith("SalesByte has no quote with this key.")
 
 
 def test_the_list_has_10_a_page_sorted_and_filtered(salesbyte_connection: Connection) -> None:
-    adapter = salesbyte_connection.adapter()
+    adapter = connection_client(salesbyte_connection)
     for n in range(12):
         adapter.submit("create_lead", lead(customer_name=f"Customer {n:02}"))
     first = adapter.list_quotes()
@@ -539,7 +550,9 @@ def test_the_list_has_10_a_page_sorted_and_filtered(salesbyte_connection: Connec
 
 def test_a_bad_list_filter_is_422(salesbyte_connection: Connection) -> None:
     with pytest.raises(VendorError) as caught:
-        salesbyte_connection.adapter().list_quotes(created_from="15/01/2025", sort_by="name")
+        connection_client(salesbyte_connection).list_quotes(
+            created_from="15/01/2025", sort_by="name"
+        )
     assert caught.value.field_errors == {
         "created_from": ["The created from field must match the format Y-m-d."],
         "sort_by": ["The selected sort by is invalid."],
@@ -582,7 +595,7 @@ def test_contact_fields_map_to_salesbyte_names(salesbyte_connection: Connection)
 
 
 def test_validate_payload_states_the_cross_field_rules() -> None:
-    adapter = SalesByte(base_url="https://app.salesbyte.se/", credentials={})
+    adapter = SalesByte  # vendor rules need no credentials and no client
     assert adapter.validate_payload(
         "create_quote", quote(send_type="dual", customer_email=None)
     ) == {
@@ -625,4 +638,4 @@ def test_a_salesbyte_connection_is_added_with_uuid_and_optional_token(admin_clie
     assert response.status_code == 302
     connection = Connection.objects.get(name="SalesByte live")
     assert connection.credentials == {"uuid": "9b2e-live-uuid-0001"}
-    assert isinstance(connection.adapter(), SalesByte)
+    assert isinstance(connection_client(connection), SalesByte)

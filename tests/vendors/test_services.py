@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vendors.base import VendorError
 from vendors.models import Campaign, Connection
+from vendors.results import VendorError
 from vendors.sandbox.models import SandboxCampaign
 from vendors.services import campaigns_sync
 

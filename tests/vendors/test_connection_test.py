@@ -13,7 +13,7 @@ from django_q.models import Schedule
 from tests.conftest import LEADBYTE_KEY
 from tests.factories import ConnectionFactory
 from vendors.base import VendorAdapter
-from vendors.health import CHECK_SCHEDULE_NAME, connection_check
+from vendors.connection_test import CHECK_SCHEDULE_NAME, connection_test
 from vendors.leadbyte import LeadByte
 from vendors.models import Connection
 from vendors.tasks import check_connections
@@ -23,7 +23,7 @@ live = pytest.mark.django_db(transaction=True)
 
 @live
 def test_leadbyte_check_lists_the_campaigns(leadbyte_connection: Connection) -> None:
-    result = connection_check(connection=leadbyte_connection)
+    result = connection_test(connection=leadbyte_connection)
     assert result.ok is True
     assert result.message == "LeadByte accepted the API key and listed 2 campaign(s)."
     leadbyte_connection.refresh_from_db()
@@ -37,7 +37,7 @@ def test_a_refused_key_is_a_failed_check_without_the_key(sandbox: str) -> None:
     connection = ConnectionFactory(
         base_url=f"{sandbox}leadbyte/", credentials={"api_key": "wrong-key-9876543"}
     )
-    result = connection_check(connection=connection)
+    result = connection_test(connection=connection)
     assert result.ok is False
     assert result.message == "LeadByte refused the API key. Invalid API key"
     connection.refresh_from_db()
@@ -51,7 +51,7 @@ def test_an_unreachable_vendor_is_a_failed_check() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     connection = ConnectionFactory(base_url=f"http://127.0.0.1:{port}/")
-    result = connection_check(connection=connection)
+    result = connection_test(connection=connection)
     assert result.ok is False
     assert "could not be reached" in result.message
 
@@ -60,7 +60,7 @@ def test_an_unreachable_vendor_is_a_failed_check() -> None:
 def test_a_vendor_without_a_test_says_so_plainly(monkeypatch) -> None:
     monkeypatch.setattr(LeadByte, "check", VendorAdapter.check)
     connection = ConnectionFactory()
-    result = connection_check(connection=connection)
+    result = connection_test(connection=connection)
     assert result.ok is None
     assert result.message == (
         "LeadByte connections cannot be tested yet: LeadHub has no test call for this vendor."

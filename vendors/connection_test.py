@@ -1,4 +1,4 @@
-"""Connection health: "Test connection" by hand and the daily check of every active one."""
+"""Testing a connection: "Test connection" by hand and the daily check of every active one."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from vendors.base import VendorError
+from vendors.clients import connection_client
+from vendors.connection_state import connection_record_check
 from vendors.models import Connection
 
 logger = logging.getLogger(__name__)
@@ -25,40 +26,36 @@ class CheckResult:
     checked_at: datetime
 
 
-def connection_check(*, connection: Connection) -> CheckResult:
+def connection_test(*, connection: Connection) -> CheckResult:
     """Make the vendor's cheapest authenticated call and record the result on the connection.
 
     Never raises for vendor failures: a refusal, an outage or a missing test is a result.
     """
     now = timezone.now()
-    adapter = connection.adapter()
+    client = connection_client(connection)
+    ok: bool | None
     try:
-        message = adapter.check()
-        ok: bool | None = True
+        reply = client.call("", client.check)
     except NotImplementedError:
         ok = None
         message = (
             f"{connection.get_kind_display()} connections cannot be tested yet: "
             "LeadHub has no test call for this vendor."
         )
-    except VendorError as err:
-        ok = False
-        message = err.message
-    message = adapter.redactor.text(message)
-    Connection.objects.filter(pk=connection.pk).update(
-        last_check_at=now, last_check_ok=ok, last_check_message=message
-    )
-    if ok:
-        Connection.objects.filter(pk=connection.pk).update(last_success_at=now)
+    else:
+        ok = reply.ok
+        said = reply.failure.message if reply.failure is not None else str(reply.value)
+        message = client.redactor.text(said)
+    connection_record_check(connection_id=connection.pk, ok=ok, message=message, now=now)
     logger.info("connection %s check: %s", connection.pk, {True: "ok", False: "failed"}.get(ok))
     return CheckResult(ok=ok, message=message, checked_at=now)
 
 
-def connections_check_active() -> dict[str, int]:
-    """Check every active connection; return how many passed, failed or have no test."""
+def connections_test_active() -> dict[str, int]:
+    """Test every active connection; return how many passed, failed or have no test."""
     tally = {"ok": 0, "failed": 0, "untested": 0}
     for connection in Connection.objects.filter(is_active=True).order_by("pk"):
-        result = connection_check(connection=connection)
+        result = connection_test(connection=connection)
         key = "untested" if result.ok is None else ("ok" if result.ok else "failed")
         tally[key] += 1
     return tally

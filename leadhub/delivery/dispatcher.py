@@ -1,0 +1,121 @@
+"""The dispatcher: the safety net that runs every minute.
+
+Tasks may never arrive (the Redis broker loses in-flight tasks, a worker is killed). The
+dispatcher enqueues again queued rows whose task is overdue and retries whose booking was
+lost, recovers SENDING leases whose worker died, sends one probe per connection paused
+after failures, and hands out the outcome checks that are due.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_q.models import Schedule
+
+from leadhub.delivery.breaker import probes_due
+from leadhub.delivery.outbox import (
+    outcome_checks_enqueue,
+    submissions_enqueue_batches,
+    submissions_enqueue_many,
+)
+from leadhub.delivery.rows import locked_rows, next_attempt_number, submission_transition
+from leadhub.models import Attempt, AttemptKind, Submission
+from leadhub.statuses import SubmissionStatus
+from vendors.outcomes import Condition, Outcome, resend_is_safe
+
+S = SubmissionStatus
+
+DISPATCHER_SCHEDULE = "leadhub: dispatch due submissions"
+# The most submissions one dispatcher run hands out, oldest first; the next run takes more.
+DISPATCH_LIMIT = 2000
+# The most outcome checks one run hands out.
+OUTCOME_CHECK_LIMIT = 5000
+# A retry booked with django-q2's scheduler fires within its 30 s tick; past this it was
+# lost and the dispatcher enqueues it.
+RETRY_BOOKING_GRACE = timedelta(seconds=60)
+
+
+def submissions_dispatch_due() -> int:
+    """Enqueue every submission that is due and has no worker on it; return how many."""
+    now = timezone.now()
+    recovered = submissions_recover_stale_leases(now=now)
+    active = Q(connection__paused_at__isnull=True)
+    lost_after = now - timedelta(seconds=settings.SUBMISSION_REQUEUE_AFTER)
+    retries = Submission.objects.filter(
+        active, status=S.RETRY_WAIT, next_attempt_at__lte=now - RETRY_BOOKING_GRACE
+    )
+    lost = Submission.objects.filter(active, status=S.QUEUED).filter(
+        Q(enqueued_at__lt=lost_after) | Q(enqueued_at__isnull=True)
+    )
+    due = list(retries.order_by("next_attempt_at").values_list("pk", flat=True)[:DISPATCH_LIMIT])
+    due += list(
+        lost.order_by("enqueued_at").values_list("pk", flat=True)[: DISPATCH_LIMIT - len(due)]
+    )
+    due += probes_due(now=now)
+    with transaction.atomic():
+        submissions_enqueue_batches(submission_ids=due)
+    checks = list(
+        Submission.objects.filter(next_check_at__lte=now).values_list("pk", flat=True)[
+            :OUTCOME_CHECK_LIMIT
+        ]
+    )
+    outcome_checks_enqueue(checks)
+    return len(due) + recovered + len(checks)
+
+
+def submissions_recover_stale_leases(*, now: datetime | None = None) -> int:
+    """SENDING rows whose worker died: send again where the vendor refuses a lead it
+    already has, otherwise hold for a person (the vendor may have it)."""
+    now = now or timezone.now()
+    stale_lease = now - timedelta(seconds=settings.SUBMISSION_LEASE_SECONDS)
+    count = 0
+    for pk in Submission.objects.filter(status=S.SENDING, sent_at__lt=stale_lease).values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            rows = locked_rows(Submission.objects.select_related("connection"), skip_locked=True)
+            locked = rows.filter(pk=pk).first()
+            if locked is None or locked.status != S.SENDING:
+                continue
+            if locked.sent_at is None or locked.sent_at >= stale_lease:
+                continue
+            safe = resend_is_safe(locked.connection.adapter_class, locked.operation)
+            message = "The worker stopped while sending; " + (
+                "sent again (the vendor refuses a lead it already has)."
+                if safe
+                else "the vendor may have the lead: check it there before sending again."
+            )
+            Attempt.objects.create(
+                submission=locked,
+                number=next_attempt_number(locked),
+                kind=AttemptKind.LOST,
+                condition=Condition.NO_ANSWER,
+                started_at=locked.sent_at,
+                outcome=Outcome.TRANSIENT if safe else Outcome.UNCERTAIN,
+                message=message,
+            )
+            if safe:
+                submission_transition(locked, S.QUEUED, vendor_message=message)
+                submissions_enqueue_many([locked.pk])
+            else:
+                submission_transition(locked, S.UNCERTAIN, vendor_message=message, completed_at=now)
+            count += 1
+    return count
+
+
+def dispatcher_schedule_ensure() -> None:
+    """The dispatcher's schedule, as the migration creates it (for databases set up by hand
+    or flushed, as between tests)."""
+    Schedule.objects.update_or_create(
+        name=DISPATCHER_SCHEDULE,
+        defaults={
+            "func": "leadhub.tasks.dispatch_due_submissions",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+            "repeats": -1,
+        },
+    )

@@ -1,0 +1,167 @@
+"""Push: claim a submission, send it to its vendor, record what the vendor answered.
+
+Every exchange is kept as an Attempt with secrets masked; the answer moves the row
+(accepted, rejected, a retry booked with backoff and jitter, exhausted, held for review)
+and feeds the connection's circuit breaker (vendors.connection_state).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from leadhub.delivery.outbox import push_batch_continue, submission_schedule_retry
+from leadhub.delivery.outcome_checks import outcome_check_start
+from leadhub.delivery.rows import (
+    attempts_for,
+    locked_rows,
+    submission_claim,
+    submission_transition,
+)
+from leadhub.models import Attempt, AttemptKind, Submission
+from leadhub.statuses import OUTCOME_STATUS, REPORTED_LATER, SubmissionStatus
+from vendors.clients import connection_client
+from vendors.connection_state import connection_record_result
+from vendors.outcomes import Condition, Outcome, rule_for
+from vendors.results import Delivery, VendorResult
+
+logger = logging.getLogger(__name__)
+
+S = SubmissionStatus
+
+
+def submission_push(*, submission_id: int) -> Submission | None:
+    """Send one submission to its vendor, unless another worker has it or it is not due."""
+    submission = submission_claim(submission_id)
+    if submission is None:
+        return None
+    delivery = connection_client(submission.connection).submit(
+        submission.operation, submission.payload
+    )
+    return _record(submission, delivery)
+
+
+def _batch_time_budget() -> float:
+    """Seconds a batch may run before handing its rest on: below the task timeout, with room
+    for one last vendor call."""
+    vendor_call = settings.VENDOR_CONNECT_TIMEOUT + settings.VENDOR_READ_TIMEOUT
+    return float(max(5.0, settings.Q_TIMEOUT - vendor_call - 5.0))
+
+
+def submissions_push_batch(*, submission_ids: Sequence[int]) -> int:
+    """Push each submission in turn; return how many were tried.
+
+    What the time budget leaves is enqueued again as a new batch. A push that fails is logged
+    and left to the dispatcher's recovery; it does not stop the rest.
+    """
+    ids = [int(pk) for pk in submission_ids]
+    deadline = time.monotonic() + _batch_time_budget()
+    for done, pk in enumerate(ids):
+        if time.monotonic() > deadline:
+            push_batch_continue(ids[done:])
+            return done
+        try:
+            submission_push(submission_id=pk)
+        except Exception:
+            logger.exception("submission %s: push failed", pk)
+    return len(ids)
+
+
+def retry_delays() -> list[int]:
+    return [int(d) for d in settings.SUBMISSION_RETRY_DELAYS]
+
+
+def next_retry_at(attempt_count: int, retry_after: float | None) -> datetime | None:
+    """When to try again after ``attempt_count`` sends, or None once retries are spent."""
+    delays = retry_delays()
+    if attempt_count > len(delays):
+        return None
+    delay = float(delays[attempt_count - 1])
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, settings.SUBMISSION_MAX_RETRY_AFTER))
+    jitter = delay * settings.SUBMISSION_RETRY_JITTER * random.random()
+    return timezone.now() + timedelta(seconds=delay + jitter)
+
+
+def _record(submission: Submission, delivery: Delivery) -> Submission:
+    result = delivery.result
+    claimed_attempt = submission.attempt_count
+    now = timezone.now()
+    with transaction.atomic():
+        locked = locked_rows(Submission.objects.all(), skip_locked=False).get(pk=submission.pk)
+        Attempt.objects.bulk_create(
+            attempts_for(locked, delivery.exchanges, result, AttemptKind.SEND)
+        )
+        if locked.status != S.SENDING or locked.attempt_count != claimed_attempt:
+            # The lease ran out and the row moved on without us: keep the exchange on
+            # record, leave the row to whoever holds it now.
+            logger.warning(
+                "submission %s: answer for attempt %s arrived after its lease; not applied",
+                locked.pk,
+                claimed_attempt,
+            )
+            return locked
+        locked.connection = submission.connection
+        _apply(locked, result, now)
+    connection_record_result(
+        connection_id=locked.connection_id, result=result, known=submission.connection
+    )
+    if locked.status == S.RETRY_WAIT and locked.next_attempt_at is not None:
+        submission_schedule_retry(locked)
+    logger.info("submission %s to %s: %s", locked.pk, locked.connection.kind, locked.status)
+    return locked
+
+
+def _apply(locked: Submission, result: VendorResult, now: datetime) -> None:
+    """Move the locked row to where the vendor's answer puts it."""
+    fields = _result_fields(result)
+    if result.outcome is Outcome.TRANSIENT:
+        honoured = result.retry_after if rule_for(result.condition).honours_retry_after else None
+        retry_at = next_retry_at(locked.attempt_count, honoured)
+        if retry_at is None:
+            fields["vendor_message"] = (
+                f"Gave up after {locked.attempt_count} attempts. {result.message}"
+            )
+            submission_transition(locked, S.EXHAUSTED, completed_at=now, **fields)
+        else:
+            submission_transition(locked, S.RETRY_WAIT, next_attempt_at=retry_at, **fields)
+        return
+    if result.outcome is Outcome.DUPLICATE and _had_lost_answer(locked):
+        fields["vendor_message"] = (
+            f"{result.message} Most likely it is this lead's own earlier send, "
+            "whose answer was lost."
+        )
+    new_status = OUTCOME_STATUS[result.outcome]
+    if new_status in REPORTED_LATER:
+        fields.update(outcome_check_start(locked, result, now))
+    submission_transition(locked, new_status, completed_at=now, **fields)
+
+
+def _result_fields(result: VendorResult) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "vendor_message": result.message,
+        "vendor_code": result.code,
+        "field_errors": result.field_errors,
+    }
+    if result.reference:
+        fields["vendor_reference"] = result.reference
+    if result.links:
+        fields["links"] = result.links
+    if result.data:
+        fields["response_data"] = result.data
+    return fields
+
+
+def _had_lost_answer(submission: Submission) -> bool:
+    """Whether an earlier send of this submission may have reached the vendor unanswered."""
+    lost = (Condition.NO_ANSWER, Condition.UNREADABLE_ANSWER)
+    return submission.attempts.filter(Q(kind=AttemptKind.LOST) | Q(condition__in=lost)).exists()

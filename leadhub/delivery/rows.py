@@ -1,0 +1,132 @@
+"""A submission row: locking, claiming, transitions, and the attempts recorded on it.
+
+A task may arrive twice (a broker redelivery, the dispatcher, a second cluster): the claim
+moves the row to SENDING with one conditional UPDATE, committed before any HTTP is made,
+so the second finds it taken and sends nothing (a probe of a paused connection takes the
+row with SELECT ... FOR UPDATE SKIP LOCKED instead). A task may arrive late: the claim
+checks the row is still due.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from leadhub.models import Attempt, Submission
+from leadhub.statuses import TRANSITIONS, WAITING, SubmissionStatus, check_transition
+from vendors.connection_state import connection_may_send
+from vendors.models import Connection
+from vendors.results import Exchange, OutcomeCheck, VendorResult
+
+S = SubmissionStatus
+
+# Where a claim may take a row from (statuses.py decides, not this module).
+CLAIMABLE = tuple(sorted(status for status, then in TRANSITIONS.items() if S.SENDING in then))
+
+
+def submission_transition(submission: Submission, new_status: str, **fields: Any) -> None:
+    """Move the row to ``new_status`` (refusing a move statuses.py does not allow) and save
+    it with ``fields``."""
+    check_transition(submission.status, new_status)
+    submission.status = new_status
+    for name, value in fields.items():
+        setattr(submission, name, value)
+    submission.save(update_fields=["status", "updated_at", *fields])
+
+
+def locked_rows(queryset: QuerySet[Submission], *, skip_locked: bool) -> QuerySet[Submission]:
+    """Rows locked FOR UPDATE, on the submission only (OF self): locking the joined
+    connection too would make every other claim on that connection skip its row."""
+    skip = skip_locked and db_connection.features.has_select_for_update_skip_locked
+    of = ("self",) if db_connection.features.has_select_for_update_of else ()
+    return queryset.select_for_update(skip_locked=skip, of=of)
+
+
+def submission_claim(submission_id: int) -> Submission | None:
+    """Take the row for this worker: one conditional UPDATE in the common case.
+
+    PostgreSQL re-checks the row's own status after waiting on a concurrent claim, so of
+    two claims exactly one updates it. The conditions are on the row itself (the running
+    connections are a plain subquery, not a join that would move them into one). What the
+    fast path leaves (a paused connection's probe, a row not due) goes the locked way.
+    """
+    now = timezone.now()
+    for status in CLAIMABLE:
+        check_transition(status, S.SENDING)
+    running = Connection.objects.filter(paused_at__isnull=True).values("pk")
+    taken = (
+        Submission.objects.filter(pk=submission_id, status__in=CLAIMABLE, connection_id__in=running)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(
+            status=S.SENDING,
+            attempt_count=F("attempt_count") + 1,
+            sent_at=now,
+            next_attempt_at=None,
+            updated_at=now,
+        )
+    )
+    if taken:
+        return Submission.objects.select_related("connection").get(pk=submission_id)
+    return _claim_locked(submission_id, now)
+
+
+def _claim_locked(submission_id: int, now: datetime) -> Submission | None:
+    with transaction.atomic():
+        rows = locked_rows(Submission.objects.select_related("connection"), skip_locked=True)
+        submission = rows.filter(pk=submission_id).first()
+        if submission is None:
+            return None  # gone, or another worker holds it right now
+        due = submission.next_attempt_at is None or submission.next_attempt_at <= now
+        if submission.status not in WAITING or not due:
+            return None
+        if not connection_may_send(submission.connection, now=now):
+            return None  # paused: the row stays as it is until the connection resumes
+        submission_transition(
+            submission,
+            S.SENDING,
+            attempt_count=submission.attempt_count + 1,
+            sent_at=now,
+            next_attempt_at=None,
+        )
+        return submission
+
+
+def attempts_for(
+    submission: Submission,
+    exchanges: list[Exchange],
+    result: VendorResult | OutcomeCheck | None,
+    kind: str,
+) -> list[Attempt]:
+    """One unsaved Attempt per exchange, numbered after the row's last; the last carries
+    what the call came to."""
+    first = next_attempt_number(submission)
+    last = len(exchanges) - 1
+    outcome = getattr(result, "outcome", "")
+    message = getattr(result, "message", "")
+    condition = getattr(result, "condition", "")
+    return [
+        Attempt(
+            submission=submission,
+            number=first + i,
+            kind=kind,
+            started_at=exchange.started_at or timezone.now(),
+            duration_ms=exchange.duration_ms,
+            request=exchange.request,
+            status_code=exchange.status_code,
+            response_body=exchange.response_body,
+            outcome=str(outcome) if i == last else "",
+            condition=str(condition) if i == last else "",
+            message=exchange.error or (message if i == last else exchange.purpose),
+        )
+        for i, exchange in enumerate(exchanges)
+    ]
+
+
+def next_attempt_number(submission: Submission) -> int:
+    last = submission.attempts.order_by("-number").values_list("number", flat=True).first()
+    return (last or 0) + 1
