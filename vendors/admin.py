@@ -21,6 +21,7 @@ from django_q.tasks import async_task
 from leadhub.forms.builder import form_field, form_fields
 from vendors.base import Outcome
 from vendors.crypto import UndecryptableValue
+from vendors.departments import department_assign
 from vendors.drift import campaign_changes_acknowledge, open_changes, open_changes_by_campaign
 from vendors.getlead import ASSIGN_DEPARTMENT_FIELDS
 from vendors.health import connection_check
@@ -34,7 +35,6 @@ from vendors.models import (
     PauseReason,
 )
 from vendors.registry import VendorKind, adapter_class, implemented_kinds
-from vendors.services import department_assign
 
 CREDENTIAL_PREFIX = "credential__"
 # Each test is a live vendor call made while the admin waits for the page.

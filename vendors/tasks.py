@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from vendors.base import VendorError
+from vendors.campaign_sync import campaigns_sync
 from vendors.health import connections_check_active
 from vendors.models import Connection
-from vendors.services import campaigns_sync
 
 
 def sync_campaigns(connection_id: int) -> str:

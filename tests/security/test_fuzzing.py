@@ -33,11 +33,11 @@ from tests.factories import ConnectionFactory, DestinationFactory, LeadFactory
 from tests.security.test_secret_scan import SAMPLES
 from vendors import base
 from vendors.base import VendorAdapter, VendorError, VendorRequest, VendorResponse
+from vendors.campaign_sync import campaigns_sync
 from vendors.fieldspec import FieldType
 from vendors.models import Campaign, CampaignField, Connection, Destination
 from vendors.registry import adapter_class, implemented_kinds
 from vendors.sandbox.seed import EXAMPLE_CAMPAIGN
-from vendors.services import campaigns_sync
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ import copy
 import pytest
 from django.urls import reverse
 
+from vendors.campaign_sync import campaigns_sync
 from vendors.drift import (
     BECAME_OPTIONAL,
     BECAME_REQUIRED,
@@ -22,7 +23,6 @@ from vendors.drift import (
 )
 from vendors.models import Campaign, CampaignChange, Connection, Destination
 from vendors.sandbox.models import SandboxCampaign
-from vendors.services import campaigns_sync
 
 
 def meta(name: str, required: bool = False, choices: str = "", data_type: str = "Text") -> dict:

@@ -1,20 +1,16 @@
-"""Vendor-side business rules: the LeadByte campaign cache, Getlead department routing."""
+"""The LeadByte campaign cache: campaigns and their fields, refreshed from LeadByte."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
 
-from vendors.base import Outcome, VendorError, VendorResult
+from vendors.base import VendorError
 from vendors.drift import campaign_drift_record, fields_metadata
-from vendors.getlead import Getlead
 from vendors.leadbyte import LeadByte
 from vendors.models import Campaign, CampaignField, Connection
-
-logger = logging.getLogger(__name__)
 
 CAMPAIGN_FLAGS = ("active", "sup_visible", "archived")
 CAMPAIGN_TEXT = ("name", "reference", "description", "currency", "country", "sms_field")
@@ -147,26 +143,3 @@ def _snapshot(campaign: Campaign) -> tuple:
     )
     own = tuple(getattr(campaign, n) for n in (*CAMPAIGN_TEXT, *CAMPAIGN_FLAGS))
     return own, fields
-
-
-def department_assign(
-    *, connection: Connection, source_number: str, department: str
-) -> VendorResult:
-    """Tell Getlead to hand the leads of ``source_number`` to ``department``'s agents.
-
-    The answer is returned for the admin to show and recorded on the connection: a success
-    as ``last_success_at``, a refusal or a failure as ``last_error``.
-    """
-    adapter = connection.adapter()
-    if not isinstance(adapter, Getlead):
-        raise ValueError(f"{connection} is not a Getlead connection")
-    result = adapter.assign_department(source_number=source_number, department=department).result
-    now = timezone.now()
-    if result.outcome is Outcome.ACCEPTED:
-        Connection.objects.filter(pk=connection.pk).update(last_success_at=now)
-    else:
-        Connection.objects.filter(pk=connection.pk).update(
-            last_error=f"Department assignment failed: {result.message}", last_error_at=now
-        )
-    logger.info("department assignment on connection %s: %s", connection.pk, result.outcome.value)
-    return result

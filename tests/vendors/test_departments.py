@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from tests.conftest import GETLEAD_TOKEN
 from vendors.base import Outcome
+from vendors.departments import department_assign
 from vendors.models import Connection
 from vendors.sandbox.models import SandboxRecord
-from vendors.services import department_assign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
