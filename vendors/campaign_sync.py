@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from vendors.base import VendorError
-from vendors.drift import campaign_drift_record, fields_metadata
+from vendors.campaign_fields import CampaignFieldMeta
+from vendors.drift import campaign_drift_record
 from vendors.leadbyte import LeadByte
 from vendors.models import Campaign, CampaignField, Connection
 
 CAMPAIGN_FLAGS = ("active", "sup_visible", "archived")
 CAMPAIGN_TEXT = ("name", "reference", "description", "currency", "country", "sms_field")
-FIELD_ATTRS = ("label", "required", "data_type", "selection_labels", "selection_values", "category")
 
 
 @dataclass
@@ -36,9 +38,10 @@ class SyncReport:
         return ", ".join(parts)
 
 
-def _text(model: type, name: str, value: object) -> str:
+def _text(model: type[models.Model], name: str, value: object) -> str:
     """A vendor value as text that fits the column (LeadByte's answers are untrusted)."""
-    limit = model._meta.get_field(name).max_length
+    column = model._meta.get_field(name)
+    limit = column.max_length if isinstance(column, models.Field) else None
     text = str(value or "").replace("\x00", "")
     return text[:limit] if limit else text
 
@@ -87,59 +90,45 @@ def campaigns_sync(*, connection: Connection) -> SyncReport:
     return report
 
 
-def _sync_one(connection: Connection, detail: dict, now: object, report: SyncReport) -> None:
+def _sync_one(
+    connection: Connection, detail: dict[str, Any], now: datetime, report: SyncReport
+) -> None:
     vendor_id = _text(Campaign, "vendor_id", str(detail.get("id")))
-    values = {name: _text(Campaign, name, detail.get(name)) for name in CAMPAIGN_TEXT}
+    values: dict[str, Any] = {
+        name: _text(Campaign, name, detail.get(name)) for name in CAMPAIGN_TEXT
+    }
     values.update({name: _flag(detail.get(name)) for name in CAMPAIGN_FLAGS})
     campaign, created = Campaign.objects.get_or_create(
         connection=connection, vendor_id=vendor_id, defaults={**values, "synced_at": now}
     )
-    before = _snapshot(campaign) if not created else None
-    fields_before = fields_metadata(campaign) if not created else None
+    before = _snapshot(campaign)
+    fields_before = None if created else campaign.fields_metadata()
     for name, value in values.items():
         setattr(campaign, name, value)
     campaign.listed = True
     campaign.synced_at = now
     campaign.save()
     kept: set[str] = set()
-    for position, meta in enumerate(detail.get("fields") or []):
-        if not isinstance(meta, dict) or not meta.get("name"):
+    for position, raw in enumerate(detail.get("fields") or []):
+        meta = CampaignFieldMeta.from_leadbyte(raw)
+        if meta is None:
             continue
-        name = _text(CampaignField, "name", meta["name"])
-        kept.add(name)
+        kept.add(meta.name)
         CampaignField.objects.update_or_create(
-            campaign=campaign,
-            name=name,
-            defaults={
-                "label": _text(CampaignField, "label", meta.get("label") or name),
-                "required": bool(meta.get("required")),
-                "data_type": _text(CampaignField, "data_type", meta.get("data_type")),
-                "selection_labels": _text(
-                    CampaignField, "selection_labels", meta.get("selection_labels")
-                ),
-                "selection_values": _text(
-                    CampaignField, "selection_values", meta.get("selection_values")
-                ),
-                "category": _text(CampaignField, "category", meta.get("category")),
-                "position": position,
-            },
+            campaign=campaign, name=meta.name, defaults={**meta.columns(), "position": position}
         )
     campaign.fields.exclude(name__in=kept).delete()
-    if fields_before is not None:
-        campaign_drift_record(
-            campaign=campaign, before=fields_before, after=fields_metadata(campaign), now=now
-        )
-    if created:
+    if fields_before is None:
         report.added.append(campaign.reference)
-    elif before != _snapshot(campaign):
+        return
+    fields_after = campaign.fields_metadata()
+    campaign_drift_record(campaign=campaign, before=fields_before, after=fields_after, now=now)
+    if before != _snapshot(campaign) or fields_before != fields_after:
         report.changed.append(campaign.reference)
     else:
         report.unchanged += 1
 
 
-def _snapshot(campaign: Campaign) -> tuple:
-    fields = tuple(
-        (f.name, *(getattr(f, a) for a in FIELD_ATTRS)) for f in campaign.fields.order_by("name")
-    )
-    own = tuple(getattr(campaign, n) for n in (*CAMPAIGN_TEXT, *CAMPAIGN_FLAGS))
-    return own, fields
+def _snapshot(campaign: Campaign) -> tuple[Any, ...]:
+    """The campaign's own values (its fields are compared in LeadByte's shape)."""
+    return tuple(getattr(campaign, n) for n in (*CAMPAIGN_TEXT, *CAMPAIGN_FLAGS))
