@@ -237,10 +237,10 @@ def _processes() -> Any:
 def _sandbox_destination(processes: Any) -> Any:
     """Start the sandbox and return a LeadByte destination on it (everything else emptied)."""
     from tests.processes import LEADBYTE_KEY, free_port
+    from vendors.campaign_sync import campaigns_sync
     from vendors.models import Campaign, Connection, Destination
     from vendors.sandbox.models import SandboxCredential
     from vendors.sandbox.seed import seed_all
-    from vendors.services import campaigns_sync
 
     _reset()
     Destination.objects.all().delete()

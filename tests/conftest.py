@@ -9,9 +9,9 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from tests.factories import ConnectionFactory, DestinationFactory
+from vendors.campaign_sync import campaigns_sync
 from vendors.models import Campaign, Connection, Destination
 from vendors.sandbox.seed import seed_all
-from vendors.services import campaigns_sync
 
 LEADBYTE_KEY = "test-leadbyte-key-123456"
 

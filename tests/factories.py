@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from leadhub.models import Lead, Submission
-from vendors.models import Connection, Destination
+from vendors.models import Campaign, CampaignField, Connection, Destination
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -18,7 +18,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
-class LeadFactory(factory.django.DjangoModelFactory):
+class LeadFactory(factory.django.DjangoModelFactory[Lead]):
     class Meta:
         model = Lead
 
@@ -29,7 +29,7 @@ class LeadFactory(factory.django.DjangoModelFactory):
     phone_e164 = "+447911123456"
 
 
-class ConnectionFactory(factory.django.DjangoModelFactory):
+class ConnectionFactory(factory.django.DjangoModelFactory[Connection]):
     class Meta:
         model = Connection
 
@@ -39,7 +39,28 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
     credentials = factory.LazyFunction(lambda: {"api_key": "test-leadbyte-key-123456"})
 
 
-class DestinationFactory(factory.django.DjangoModelFactory):
+class CampaignFactory(factory.django.DjangoModelFactory[Campaign]):
+    class Meta:
+        model = Campaign
+
+    connection = factory.SubFactory(ConnectionFactory)
+    vendor_id = factory.Sequence(str)
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    reference = factory.Sequence(lambda n: f"CAMPAIGN-{n}")
+
+
+class CampaignFieldFactory(factory.django.DjangoModelFactory[CampaignField]):
+    class Meta:
+        model = CampaignField
+
+    campaign = factory.SubFactory(CampaignFactory)
+    name = factory.Sequence(lambda n: f"data{n}")
+    label = factory.LazyAttribute(lambda f: f.name.title())
+    data_type = "Text"
+    position = factory.Sequence(int)
+
+
+class DestinationFactory(factory.django.DjangoModelFactory[Destination]):
     class Meta:
         model = Destination
 
@@ -49,7 +70,7 @@ class DestinationFactory(factory.django.DjangoModelFactory):
     fixed_values = factory.LazyFunction(lambda: {"sid": "1"})
 
 
-class SubmissionFactory(factory.django.DjangoModelFactory):
+class SubmissionFactory(factory.django.DjangoModelFactory[Submission]):
     class Meta:
         model = Submission
 

@@ -22,6 +22,7 @@ from leadhub.forms.builder import form_field, form_fields
 from vendors.connection_state import connection_pause, connection_resume
 from vendors.connection_test import connection_test
 from vendors.crypto import UndecryptableValue
+from vendors.departments import department_assign
 from vendors.drift import campaign_changes_acknowledge, open_changes, open_changes_by_campaign
 from vendors.getlead import ASSIGN_DEPARTMENT_FIELDS
 from vendors.hosts import UnsafeVendorHost, check_vendor_url
@@ -35,7 +36,6 @@ from vendors.models import (
 )
 from vendors.outcomes import Outcome
 from vendors.registry import VendorKind, adapter_class, implemented_kinds
-from vendors.services import department_assign
 
 CREDENTIAL_PREFIX = "credential__"
 # Each test is a live vendor call made while the admin waits for the page.

@@ -78,6 +78,10 @@ class EncryptedJSONField(models.TextField):
 
     # ``rotate_encryption_keys`` re-encrypts every field that says this, on any model.
     encrypted = True
+    # For type checkers (django-stubs): a model instance holds the decrypted object, not
+    # the text the column stores.
+    _pyi_private_set_type: dict[str, Any]  # type: ignore[assignment]
+    _pyi_private_get_type: dict[str, Any]  # type: ignore[assignment]
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> dict:
         if not value:

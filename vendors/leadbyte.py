@@ -4,7 +4,8 @@ Seed: shared/seeds/002 (the Integromat guide). Decisions where LeadByte is silen
 - success is ``status == "Success"`` whatever ``code`` says (the seed shows 2, another
   page 1); each result's own ``status`` says Queued or Quarantined;
 - the key travels in the JSON body on POST and as ``?key=`` on GET, as the seed does;
-- ``campid`` is the campaign *reference*; fields go under their ``name``;
+- ``campid`` is the campaign *reference*; fields go under their ``name`` (a campaign's
+  fields and how they become form fields: ``vendors.campaign_fields``);
 - dates go as DD/MM/YYYY unless the connection's ``date_format`` says otherwise.
 """
 
@@ -62,25 +63,6 @@ QUEUE_STATUSES: dict[str, tuple[Outcome, bool]] = {
     "quarantined": (Outcome.QUARANTINED, False),  # until released by hand or auto-release
     "queued": (Outcome.ACCEPTED, False),
     "pending": (Outcome.ACCEPTED, False),
-}
-
-# LeadByte data types → LeadHub field types. Anything else is entered as text.
-DATA_TYPES: dict[str, FieldType] = {
-    "Text": FieldType.TEXT,
-    "Date": FieldType.DATE,
-    "Email Address": FieldType.EMAIL,
-    "Alphabetical": FieldType.ALPHABETICAL,
-    "UK Mobile Number": FieldType.UK_MOBILE,
-    "Postcode": FieldType.POSTCODE,
-}
-
-# The standard LeadByte fields that a lead's contact details fill in.
-CONTACT_FIELDS: dict[str, str] = {
-    "firstname": "first_name",
-    "lastname": "last_name",
-    "email": "email",
-    "phone1": "phone",
-    "company": "company",
 }
 
 DATE_FORMATS = {"DD/MM/YYYY": "%d/%m/%Y", "YYYY-MM-DD": "%Y-%m-%d"}
@@ -285,32 +267,3 @@ def _int_or_none(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError, OverflowError):  # JSON allows Infinity: no code at all
         return None
-
-
-def field_spec_from_metadata(meta: Mapping[str, Any]) -> FieldSpec:
-    """A campaign field as LeadByte describes it → a form field spec (label shown, name sent)."""
-    name = str(meta.get("name", ""))
-    values = _split_csv(meta.get("selection_values"))
-    labels = _split_csv(meta.get("selection_labels"))
-    data_type = str(meta.get("data_type", "Text"))
-    field_type = DATA_TYPES.get(data_type, FieldType.TEXT)
-    choices: tuple[tuple[str, str], ...] = ()
-    if values:
-        field_type = FieldType.CHOICE
-        labels = labels if len(labels) == len(values) else values
-        choices = tuple(zip(values, labels, strict=True))
-    return FieldSpec(
-        name=name,
-        label=str(meta.get("label") or name),
-        type=field_type,
-        required=bool(meta.get("required")),
-        choices=choices,
-        contact=CONTACT_FIELDS.get(name),
-        extra={"data_type": data_type, "known_type": data_type in DATA_TYPES},
-    )
-
-
-def _split_csv(value: Any) -> list[str]:
-    if not value:
-        return []
-    return [part.strip() for part in str(value).split(",") if part.strip()]

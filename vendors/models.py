@@ -9,7 +9,9 @@ from django.db import models
 from django.utils import timezone
 
 from vendors.base import VendorAdapter
+from vendors.campaign_fields import MAX_LENGTHS, CampaignFieldMeta
 from vendors.crypto import EncryptedJSONField
+from vendors.field_changes import describe
 from vendors.fieldspec import FieldSpec
 from vendors.registry import VendorKind, adapter_class
 from vendors.results import Operation
@@ -117,21 +119,26 @@ class Campaign(models.Model):
     def usable(self) -> bool:
         return self.active and self.listed and not self.archived
 
-    def field_specs(self) -> list[FieldSpec]:
-        from vendors.leadbyte import field_spec_from_metadata
+    def fields_metadata(self) -> dict[str, CampaignFieldMeta]:
+        """The cached fields by name, in LeadByte's shape."""
+        return {f.name: CampaignFieldMeta.from_columns(f) for f in self.fields.all()}
 
-        return [field_spec_from_metadata(f.as_metadata()) for f in self.fields.all()]
+    def field_specs(self) -> list[FieldSpec]:
+        return [CampaignFieldMeta.from_columns(f).field_spec() for f in self.fields.all()]
 
 
 class CampaignField(models.Model):
+    """A cached campaign field: the columns of ``vendors.campaign_fields.CampaignFieldMeta``
+    (same names), with the campaign and the field's position in LeadByte's list."""
+
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="fields")
-    name = models.CharField(max_length=120)
-    label = models.CharField(max_length=255)
+    name = models.CharField(max_length=MAX_LENGTHS["name"])
+    label = models.CharField(max_length=MAX_LENGTHS["label"])
     required = models.BooleanField(default=False)
-    data_type = models.CharField(max_length=80, blank=True)
+    data_type = models.CharField(max_length=MAX_LENGTHS["data_type"], blank=True)
     selection_labels = models.TextField(blank=True)
     selection_values = models.TextField(blank=True)
-    category = models.CharField(max_length=120, blank=True)
+    category = models.CharField(max_length=MAX_LENGTHS["category"], blank=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -143,21 +150,11 @@ class CampaignField(models.Model):
     def __str__(self) -> str:
         return f"{self.label} ({self.name})"
 
-    def as_metadata(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "label": self.label,
-            "required": self.required,
-            "data_type": self.data_type,
-            "selection_labels": self.selection_labels,
-            "selection_values": self.selection_values,
-            "category": self.category,
-        }
-
 
 class CampaignChange(models.Model):
     """What one campaign sync changed in a campaign's fields, kept until an admin
-    acknowledges it. ``changes`` is a list of ``vendors.drift`` entries."""
+    acknowledges it. ``changes`` is a list of ``vendors.drift`` entries (kinds and words in
+    ``vendors.field_changes``)."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="changes")
     detected_at = models.DateTimeField(default=timezone.now)
@@ -181,8 +178,6 @@ class CampaignChange(models.Model):
         return self.acknowledged_at is not None
 
     def descriptions(self) -> list[str]:
-        from vendors.drift import describe
-
         return [describe(entry) for entry in self.changes]
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from vendors.campaign_sync import campaigns_sync
 from vendors.connection_test import connections_test_active
 from vendors.models import Connection
 from vendors.results import VendorError
-from vendors.services import campaigns_sync
 
 
 def sync_campaigns(connection_id: int) -> str:

@@ -32,10 +32,10 @@ from tests.processes import (
     jitter,
     seed,
 )
+from vendors.campaign_sync import campaigns_sync
 from vendors.models import Campaign, Destination
 from vendors.sandbox.models import SandboxCredential, SandboxRecord
 from vendors.sandbox.seed import seed_all
-from vendors.services import campaigns_sync
 
 S = SubmissionStatus
 

@@ -33,6 +33,7 @@ from tests.factories import ConnectionFactory, DestinationFactory, LeadFactory
 from tests.security.test_secret_scan import SAMPLES
 from vendors import base
 from vendors.base import VendorAdapter
+from vendors.campaign_sync import campaigns_sync
 from vendors.fieldspec import FieldType
 from vendors.http import read_capped
 from vendors.models import Campaign, CampaignField, Connection, Destination
@@ -41,7 +42,6 @@ from vendors.redaction import storable_body
 from vendors.registry import adapter_class, implemented_kinds
 from vendors.results import VendorError, VendorRequest, VendorResponse
 from vendors.sandbox.seed import EXAMPLE_CAMPAIGN
-from vendors.services import campaigns_sync
 
 pytestmark = pytest.mark.django_db
 

@@ -31,12 +31,13 @@ from leadhub.delivery.push import submission_push
 from leadhub.log_redaction import RedactingFilter
 from leadhub.models import Lead, Submission
 from tests.factories import ConnectionFactory, DestinationFactory, LeadFactory, UserFactory
+from vendors.campaign_sync import campaigns_sync
+from vendors.departments import department_assign
 from vendors.models import Campaign, Connection
 from vendors.registry import adapter_class, implemented_kinds
 from vendors.results import VendorError
 from vendors.sandbox.models import SandboxCredential
 from vendors.sandbox.seed import seed_crmcom, seed_getlead, seed_salesbyte
-from vendors.services import campaigns_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,8 +63,6 @@ def _leadbyte_prepare(connection: Connection) -> dict[str, Any]:
 
 
 def _getlead_department(connection: Connection) -> None:
-    from vendors.services import department_assign
-
     department_assign(connection=connection, source_number="447911123456", department="Sales")
 
 

@@ -129,8 +129,8 @@ def test_binary_answers_are_replaced_by_a_note(monkeypatch) -> None:
 
 def test_a_failed_sync_records_a_masked_storable_message(db) -> None:
     from tests.factories import ConnectionFactory
+    from vendors.campaign_sync import campaigns_sync
     from vendors.models import Connection
-    from vendors.services import campaigns_sync
 
     connection = ConnectionFactory(credentials={"api_key": KEY}, base_url="https://vendor.test/")
     body = f'{{"status":"Error","code":-5,"message":"key {KEY}\\u0000","errors":true}}'

@@ -7,7 +7,14 @@ import copy
 import pytest
 from django.urls import reverse
 
+from vendors.campaign_fields import CampaignFieldMeta
+from vendors.campaign_sync import campaigns_sync
 from vendors.drift import (
+    campaign_changes_acknowledge,
+    campaign_fields_diff,
+    destinations_with_open_changes,
+)
+from vendors.field_changes import (
     BECAME_OPTIONAL,
     BECAME_REQUIRED,
     CHOICES_ADDED,
@@ -15,24 +22,22 @@ from vendors.drift import (
     FIELD_ADDED,
     FIELD_REMOVED,
     TYPE_CHANGED,
-    campaign_changes_acknowledge,
-    campaign_fields_diff,
     describe,
-    destinations_with_open_changes,
 )
 from vendors.models import Campaign, CampaignChange, Connection, Destination
 from vendors.sandbox.models import SandboxCampaign
-from vendors.services import campaigns_sync
 
 
-def meta(name: str, required: bool = False, choices: str = "", data_type: str = "Text") -> dict:
-    return {
-        "name": name,
-        "label": name.title(),
-        "required": required,
-        "data_type": data_type,
-        "selection_values": choices,
-    }
+def meta(
+    name: str, required: bool = False, choices: str = "", data_type: str = "Text"
+) -> CampaignFieldMeta:
+    return CampaignFieldMeta(
+        name=name,
+        label=name.title(),
+        required=required,
+        data_type=data_type,
+        selection_values=choices,
+    )
 
 
 def test_the_diff_names_every_kind_of_change() -> None:
@@ -88,6 +93,7 @@ def test_a_sync_records_what_leadbyte_changed_and_flags_destinations(
     leadbyte_connection: Connection, leadbyte_destination: Destination, admin_client
 ) -> None:
     campaign = leadbyte_destination.campaign
+    assert campaign is not None
     campaigns_sync(connection=leadbyte_connection)  # unchanged: nothing recorded
     assert not CampaignChange.objects.exists()
 
@@ -137,7 +143,8 @@ def test_a_sync_records_what_leadbyte_changed_and_flags_destinations(
     response = admin_client.post(campaign_url, {"_acknowledge_changes": "1"})
     assert response.status_code == 302
     change.refresh_from_db()
-    assert change.acknowledged_at is not None and change.acknowledged_by.username == "admin"
+    assert change.acknowledged_at is not None and change.acknowledged_by is not None
+    assert change.acknowledged_by.username == "admin"
     assert not destinations_with_open_changes().exists()
     page = admin_client.get(
         reverse("admin:leadhub_lead_add"), {"destinations": leadbyte_destination.pk}

@@ -8,8 +8,7 @@ import pytest
 
 from tests.conftest import LEADBYTE_KEY
 from vendors.clients import connection_client
-from vendors.fieldspec import FieldType
-from vendors.leadbyte import LeadByte, field_spec_from_metadata
+from vendors.leadbyte import LeadByte
 from vendors.models import Connection
 from vendors.outcomes import Outcome
 from vendors.sandbox.models import SandboxRecord
@@ -162,24 +161,3 @@ def test_queue_status_follows_a_queue_id(leadbyte_connection: Connection) -> Non
     queue_id = adapter.submit("create_lead", good_lead()).result.reference
     body = adapter.queue_status(queue_id)
     assert body["records"][0]["status"] == "Valid"
-
-
-def test_field_metadata_becomes_a_field_spec() -> None:
-    spec = field_spec_from_metadata(
-        {
-            "name": "gender",
-            "label": "Gender",
-            "required": False,
-            "data_type": "Text",
-            "selection_labels": "Male,Female",
-            "selection_values": "M,F",
-        }
-    )
-    assert spec.type is FieldType.CHOICE
-    assert spec.choices == (("M", "Male"), ("F", "Female"))
-    phone = field_spec_from_metadata(
-        {"name": "phone1", "label": "Phone_1", "data_type": "UK Mobile Number"}
-    )
-    assert phone.type is FieldType.UK_MOBILE and phone.contact == "phone"
-    unknown = field_spec_from_metadata({"name": "x", "label": "X", "data_type": "Currency"})
-    assert unknown.type is FieldType.TEXT and unknown.extra["known_type"] is False

@@ -1,32 +1,24 @@
-"""Vendor-side business rules: the LeadByte campaign cache, Getlead department routing."""
+"""The LeadByte campaign cache: campaigns and their fields, refreshed from LeadByte."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
+from vendors.campaign_fields import CampaignFieldMeta
 from vendors.clients import connection_client
-from vendors.connection_state import (
-    connection_record_error,
-    connection_record_success,
-    connection_record_sync,
-)
-from vendors.drift import campaign_drift_record, fields_metadata
-from vendors.getlead import Getlead
+from vendors.connection_state import connection_record_error, connection_record_sync
+from vendors.drift import campaign_drift_record
 from vendors.leadbyte import LeadByte
 from vendors.models import Campaign, CampaignField, Connection
-from vendors.outcomes import Outcome
-from vendors.results import VendorError, VendorResult
-
-logger = logging.getLogger(__name__)
+from vendors.results import VendorError
 
 CAMPAIGN_FLAGS = ("active", "sup_visible", "archived")
 CAMPAIGN_TEXT = ("name", "reference", "description", "currency", "country", "sms_field")
-FIELD_ATTRS = ("label", "required", "data_type", "selection_labels", "selection_values", "category")
 
 
 @dataclass
@@ -48,9 +40,10 @@ class SyncReport:
         return ", ".join(parts)
 
 
-def _text(model: type, name: str, value: object) -> str:
+def _text(model: type[models.Model], name: str, value: object) -> str:
     """A vendor value as text that fits the column (LeadByte's answers are untrusted)."""
-    limit = model._meta.get_field(name).max_length
+    column = model._meta.get_field(name)
+    limit = column.max_length if isinstance(column, models.Field) else None
     text = str(value or "").replace("\x00", "")
     return text[:limit] if limit else text
 
@@ -100,81 +93,45 @@ def campaigns_sync(*, connection: Connection) -> SyncReport:
     return report
 
 
-def _sync_one(connection: Connection, detail: dict, now: object, report: SyncReport) -> None:
+def _sync_one(
+    connection: Connection, detail: dict[str, Any], now: datetime, report: SyncReport
+) -> None:
     vendor_id = _text(Campaign, "vendor_id", str(detail.get("id")))
-    values = {name: _text(Campaign, name, detail.get(name)) for name in CAMPAIGN_TEXT}
+    values: dict[str, Any] = {
+        name: _text(Campaign, name, detail.get(name)) for name in CAMPAIGN_TEXT
+    }
     values.update({name: _flag(detail.get(name)) for name in CAMPAIGN_FLAGS})
     campaign, created = Campaign.objects.get_or_create(
         connection=connection, vendor_id=vendor_id, defaults={**values, "synced_at": now}
     )
-    before = _snapshot(campaign) if not created else None
-    fields_before = fields_metadata(campaign) if not created else None
+    before = _snapshot(campaign)
+    fields_before = None if created else campaign.fields_metadata()
     for name, value in values.items():
         setattr(campaign, name, value)
     campaign.listed = True
     campaign.synced_at = now
     campaign.save()
     kept: set[str] = set()
-    for position, meta in enumerate(detail.get("fields") or []):
-        if not isinstance(meta, dict) or not meta.get("name"):
+    for position, raw in enumerate(detail.get("fields") or []):
+        meta = CampaignFieldMeta.from_leadbyte(raw)
+        if meta is None:
             continue
-        name = _text(CampaignField, "name", meta["name"])
-        kept.add(name)
+        kept.add(meta.name)
         CampaignField.objects.update_or_create(
-            campaign=campaign,
-            name=name,
-            defaults={
-                "label": _text(CampaignField, "label", meta.get("label") or name),
-                "required": bool(meta.get("required")),
-                "data_type": _text(CampaignField, "data_type", meta.get("data_type")),
-                "selection_labels": _text(
-                    CampaignField, "selection_labels", meta.get("selection_labels")
-                ),
-                "selection_values": _text(
-                    CampaignField, "selection_values", meta.get("selection_values")
-                ),
-                "category": _text(CampaignField, "category", meta.get("category")),
-                "position": position,
-            },
+            campaign=campaign, name=meta.name, defaults={**meta.columns(), "position": position}
         )
     campaign.fields.exclude(name__in=kept).delete()
-    if fields_before is not None:
-        campaign_drift_record(
-            campaign=campaign, before=fields_before, after=fields_metadata(campaign), now=now
-        )
-    if created:
+    if fields_before is None:
         report.added.append(campaign.reference)
-    elif before != _snapshot(campaign):
+        return
+    fields_after = campaign.fields_metadata()
+    campaign_drift_record(campaign=campaign, before=fields_before, after=fields_after, now=now)
+    if before != _snapshot(campaign) or fields_before != fields_after:
         report.changed.append(campaign.reference)
     else:
         report.unchanged += 1
 
 
-def _snapshot(campaign: Campaign) -> tuple:
-    fields = tuple(
-        (f.name, *(getattr(f, a) for a in FIELD_ATTRS)) for f in campaign.fields.order_by("name")
-    )
-    own = tuple(getattr(campaign, n) for n in (*CAMPAIGN_TEXT, *CAMPAIGN_FLAGS))
-    return own, fields
-
-
-def department_assign(
-    *, connection: Connection, source_number: str, department: str
-) -> VendorResult:
-    """Tell Getlead to hand the leads of ``source_number`` to ``department``'s agents.
-
-    The answer is returned for the admin to show and recorded on the connection: a success
-    as ``last_success_at``, a refusal or a failure as ``last_error``.
-    """
-    client = connection_client(connection)
-    if not isinstance(client, Getlead):
-        raise ValueError(f"{connection} is not a Getlead connection")
-    result = client.assign_department(source_number=source_number, department=department).result
-    if result.outcome is Outcome.ACCEPTED:
-        connection_record_success(connection_id=connection.pk)
-    else:
-        connection_record_error(
-            connection_id=connection.pk, message=f"Department assignment failed: {result.message}"
-        )
-    logger.info("department assignment on connection %s: %s", connection.pk, result.outcome.value)
-    return result
+def _snapshot(campaign: Campaign) -> tuple[Any, ...]:
+    """The campaign's own values (its fields are compared in LeadByte's shape)."""
+    return tuple(getattr(campaign, n) for n in (*CAMPAIGN_TEXT, *CAMPAIGN_FLAGS))

@@ -7,10 +7,10 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from tests.conftest import GETLEAD_TOKEN
+from vendors.departments import department_assign
 from vendors.models import Connection
 from vendors.outcomes import Outcome
 from vendors.sandbox.models import SandboxRecord
-from vendors.services import department_assign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
