@@ -11,10 +11,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 
+from sandbox.seed import DEMO_CREDENTIALS, seed_all
 from vendors.base import VendorError
 from vendors.models import Campaign, Connection, Destination
 from vendors.registry import VendorKind, implemented_kinds
-from vendors.sandbox.seed import DEMO_CREDENTIALS, seed_all
 from vendors.services import campaigns_sync
 
 LOGINS_FILE = Path(settings.BASE_DIR) / "var" / "demo-logins.txt"

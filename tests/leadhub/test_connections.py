@@ -12,10 +12,10 @@ from leadhub.models import Submission
 from leadhub.services.connections import connection_pause, connection_resume
 from leadhub.services.submissions import submission_push, submissions_dispatch_due
 from leadhub.statuses import SubmissionStatus
+from sandbox.faults import sandbox_fault_set
+from sandbox.models import SandboxRecord
 from tests.factories import LeadFactory, SubmissionFactory
 from vendors.models import Connection, Destination, PauseReason
-from vendors.sandbox.faults import sandbox_fault_set
-from vendors.sandbox.models import SandboxRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

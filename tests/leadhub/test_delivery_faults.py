@@ -25,11 +25,11 @@ from leadhub.services.connections import connection_resume
 from leadhub.services.leads import destination_payload_build
 from leadhub.services.submissions import submission_push
 from leadhub.statuses import SubmissionStatus
+from sandbox.faults import fault_prefix, sandbox_fault_set
+from sandbox.models import FaultMode, SandboxRecord
 from tests.factories import LeadFactory
 from vendors.models import Destination, PauseReason
 from vendors.registry import adapter_class, implemented_kinds
-from vendors.sandbox.faults import fault_prefix, sandbox_fault_set
-from vendors.sandbox.models import FaultMode, SandboxRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

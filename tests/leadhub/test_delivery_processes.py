@@ -22,6 +22,8 @@ from django.db.models import Count, Q
 from leadhub.models import AttemptKind, Submission
 from leadhub.services.submissions import dispatcher_schedule_ensure
 from leadhub.statuses import PENDING, SubmissionStatus
+from sandbox.models import SandboxCredential, SandboxRecord
+from sandbox.seed import seed_all
 from tests.factories import ConnectionFactory, DestinationFactory
 from tests.processes import (
     LEADBYTE_KEY,
@@ -33,8 +35,6 @@ from tests.processes import (
     seed,
 )
 from vendors.models import Campaign, Destination
-from vendors.sandbox.models import SandboxCredential, SandboxRecord
-from vendors.sandbox.seed import seed_all
 from vendors.services import campaigns_sync
 
 S = SubmissionStatus

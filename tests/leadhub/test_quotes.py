@@ -10,10 +10,10 @@ from leadhub.demo import SALESBYTE_DESTINATIONS, demo_connections_ensure, demo_d
 from leadhub.models import Submission
 from leadhub.services.quotes import submission_quote_refresh
 from leadhub.services.submissions import submission_create, submission_push
+from sandbox.models import SandboxQuote
+from sandbox.salesbyte import quote_sign
 from tests.factories import ConnectionFactory, LeadFactory, SubmissionFactory
 from vendors.models import Connection, Destination
-from vendors.sandbox.models import SandboxQuote
-from vendors.sandbox.salesbyte import quote_sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,10 +8,10 @@ from django.urls import reverse
 from leadhub.services.connections import connection_pause
 from leadhub.services.submissions import submission_push
 from leadhub.statuses import SubmissionStatus
+from sandbox.faults import sandbox_fault_set
+from sandbox.models import SandboxRecord
 from tests.factories import SubmissionFactory
 from vendors.models import Destination, PauseReason
-from vendors.sandbox.faults import sandbox_fault_set
-from vendors.sandbox.models import SandboxRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -29,6 +29,7 @@ from leadhub.models import Attempt, Lead, Submission
 from leadhub.services.leads import lead_create_and_send
 from leadhub.services.submissions import submission_push
 from leadhub.statuses import SubmissionStatus
+from sandbox.seed import EXAMPLE_CAMPAIGN
 from tests.factories import ConnectionFactory, DestinationFactory, LeadFactory
 from tests.security.test_secret_scan import SAMPLES
 from vendors import base
@@ -36,7 +37,6 @@ from vendors.base import VendorAdapter, VendorError, VendorRequest, VendorRespon
 from vendors.fieldspec import FieldType
 from vendors.models import Campaign, CampaignField, Connection, Destination
 from vendors.registry import adapter_class, implemented_kinds
-from vendors.sandbox.seed import EXAMPLE_CAMPAIGN
 from vendors.services import campaigns_sync
 
 pytestmark = pytest.mark.django_db

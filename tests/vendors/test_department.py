@@ -6,10 +6,10 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from sandbox.models import SandboxRecord
 from tests.conftest import GETLEAD_TOKEN
 from vendors.base import Outcome
 from vendors.models import Connection
-from vendors.sandbox.models import SandboxRecord
 from vendors.services import department_assign
 
 pytestmark = pytest.mark.django_db(transaction=True)

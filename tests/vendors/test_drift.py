@@ -7,6 +7,7 @@ import copy
 import pytest
 from django.urls import reverse
 
+from sandbox.models import SandboxCampaign
 from vendors.drift import (
     BECAME_OPTIONAL,
     BECAME_REQUIRED,
@@ -21,7 +22,6 @@ from vendors.drift import (
     destinations_with_open_changes,
 )
 from vendors.models import Campaign, CampaignChange, Connection, Destination
-from vendors.sandbox.models import SandboxCampaign
 from vendors.services import campaigns_sync
 
 

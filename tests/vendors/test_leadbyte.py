@@ -6,12 +6,12 @@ import re
 
 import pytest
 
+from sandbox.models import SandboxRecord
 from tests.conftest import LEADBYTE_KEY
 from vendors.base import Outcome
 from vendors.fieldspec import FieldType
 from vendors.leadbyte import LeadByte, field_spec_from_metadata
 from vendors.models import Connection
-from vendors.sandbox.models import SandboxRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox.models import SandboxCampaign
 from vendors.base import VendorError
 from vendors.models import Campaign, Connection
-from vendors.sandbox.models import SandboxCampaign
 from vendors.services import campaigns_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -37,8 +37,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt
 
-from vendors.sandbox.models import SandboxCredential, SandboxQuote, SandboxRecord
-from vendors.sandbox.seed import (
+from sandbox.models import SandboxCredential, SandboxQuote, SandboxRecord
+from sandbox.seed import (
     SALESBYTE_QUOTE_PROFILES,
     SALESBYTE_QUOTE_TEMPLATES,
     SALESBYTE_SALESPEOPLE,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from vendors.sandbox import crmcom, getlead, leadbyte, salesbyte
+from sandbox import crmcom, getlead, leadbyte, salesbyte
 
 app_name = "sandbox"
 
