@@ -11,7 +11,7 @@ from leadhub.models import Submission
 from leadhub.services.quotes import submission_quote_refresh
 from leadhub.services.submissions import submission_create, submission_push
 from sandbox.models import SandboxQuote
-from sandbox.salesbyte import quote_sign
+from sandbox.salesbyte.customer_pages import quote_sign
 from tests.factories import ConnectionFactory, LeadFactory, SubmissionFactory
 from vendors.models import Connection, Destination
 
