@@ -236,11 +236,11 @@ def _processes() -> Any:
 
 def _sandbox_destination(processes: Any) -> Any:
     """Start the sandbox and return a LeadByte destination on it (everything else emptied)."""
+    from sandbox.models import SandboxCredential
+    from sandbox.seed import seed_all
     from tests.processes import LEADBYTE_KEY, free_port
     from vendors.campaign_sync import campaigns_sync
     from vendors.models import Campaign, Connection, Destination
-    from vendors.sandbox.models import SandboxCredential
-    from vendors.sandbox.seed import seed_all
 
     _reset()
     Destination.objects.all().delete()
@@ -271,7 +271,7 @@ def _reset() -> None:
     from django_q.models import OrmQ, Task
 
     from leadhub.models import Attempt, Lead, Submission
-    from vendors.sandbox.models import SandboxRecord
+    from sandbox.models import SandboxRecord
 
     SandboxRecord.objects.all().delete()
     Attempt.objects.all().delete()

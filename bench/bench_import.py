@@ -66,8 +66,8 @@ def prepare_job(data: bytes) -> tuple[int, int]:
     from leadhub.imports.models import ImportJob
     from leadhub.imports.services import import_job_create, import_mapping_save
     from leadhub.models import Lead
+    from sandbox.seed import EXAMPLE_CAMPAIGN
     from vendors.models import Campaign, CampaignField, Connection, Destination
-    from vendors.sandbox.seed import EXAMPLE_CAMPAIGN
 
     connection, _ = Connection.objects.get_or_create(
         name="Bench import LeadByte",

@@ -11,11 +11,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 
+from sandbox.seed import DEMO_CREDENTIALS, seed_all
 from vendors.campaign_sync import campaigns_sync
 from vendors.models import Campaign, Connection, Destination
 from vendors.registry import VendorKind, implemented_kinds
 from vendors.results import VendorError
-from vendors.sandbox.seed import DEMO_CREDENTIALS, seed_all
 
 LOGINS_FILE = Path(settings.BASE_DIR) / "var" / "demo-logins.txt"
 

@@ -67,7 +67,7 @@ INSTALLED_APPS = [
     "leadhub",
     "leadhub.imports",
     "vendors",
-    "vendors.sandbox",
+    "sandbox",
 ]
 
 MIDDLEWARE = [
@@ -88,7 +88,7 @@ MIDDLEWARE = [
 
 if SANDBOX_ENABLED:
     # Injected faults (HTTP errors, slow answers, dropped connections) for /sandbox/ only.
-    MIDDLEWARE.insert(1, "vendors.sandbox.faults.SandboxFaultMiddleware")
+    MIDDLEWARE.insert(1, "sandbox.faults.SandboxFaultMiddleware")
 
 ROOT_URLCONF = "leadhub.urls"
 WSGI_APPLICATION = "leadhub.wsgi.application"

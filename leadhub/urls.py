@@ -15,4 +15,4 @@ urlpatterns = [
 ]
 
 if settings.SANDBOX_ENABLED:
-    urlpatterns.append(path("sandbox/", include("vendors.sandbox.urls")))
+    urlpatterns.append(path("sandbox/", include("sandbox.urls")))

@@ -8,10 +8,11 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from sandbox.models import SandboxCredential
+from sandbox.seed import seed_all, seed_crmcom, seed_getlead, seed_salesbyte
 from tests.factories import ConnectionFactory, DestinationFactory
 from vendors.campaign_sync import campaigns_sync
 from vendors.models import Campaign, Connection, Destination
-from vendors.sandbox.seed import seed_all
 
 LEADBYTE_KEY = "test-leadbyte-key-123456"
 
@@ -35,8 +36,6 @@ hypothesis_settings.load_profile(
 @pytest.fixture
 def sandbox(live_server) -> str:
     """The sandbox's base URL on a live server; its accounts seeded with the test keys."""
-    from vendors.sandbox.models import SandboxCredential
-
     seed_all()
     SandboxCredential.register("leadbyte", LEADBYTE_KEY)
     return f"{live_server.url}/sandbox/"
@@ -79,8 +78,6 @@ SALESBYTE_TOKEN = "test-salesbyte-token-0001"
 
 @pytest.fixture
 def salesbyte_connection(sandbox: str) -> Connection:
-    from vendors.sandbox.seed import seed_salesbyte
-
     seed_salesbyte(uuid=SALESBYTE_UUID, api_token=SALESBYTE_TOKEN)
     return ConnectionFactory(
         kind="salesbyte",
@@ -116,8 +113,6 @@ GETLEAD_TOKEN = "gl_0123456789abcdef0123"
 
 @pytest.fixture
 def crmcom_connection(sandbox: str) -> Connection:
-    from vendors.sandbox.seed import seed_crmcom
-
     seed_crmcom(CRMCOM_CREDENTIALS)
     return ConnectionFactory(
         kind="crmcom",
@@ -129,8 +124,6 @@ def crmcom_connection(sandbox: str) -> Connection:
 
 @pytest.fixture
 def getlead_connection(sandbox: str) -> Connection:
-    from vendors.sandbox.seed import seed_getlead
-
     seed_getlead(GETLEAD_TOKEN)
     return ConnectionFactory(
         kind="getlead",

@@ -12,11 +12,11 @@ from leadhub.delivery.dispatcher import submissions_dispatch_due
 from leadhub.delivery.push import submission_push
 from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
+from sandbox.faults import sandbox_fault_set
+from sandbox.models import SandboxRecord
 from tests.factories import LeadFactory, SubmissionFactory
 from vendors.connection_state import connection_pause, connection_resume
 from vendors.models import Connection, Destination, PauseReason
-from vendors.sandbox.faults import sandbox_fault_set
-from vendors.sandbox.models import SandboxRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

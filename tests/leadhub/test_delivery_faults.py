@@ -24,12 +24,12 @@ from leadhub.demo import demo_connections_ensure, demo_destinations_ensure
 from leadhub.models import Submission
 from leadhub.services.leads import destination_payload_build
 from leadhub.statuses import SubmissionStatus
+from sandbox.faults import fault_prefix, sandbox_fault_set
+from sandbox.models import FaultMode, SandboxRecord
 from tests.factories import LeadFactory
 from vendors.connection_state import connection_resume
 from vendors.models import Destination, PauseReason
 from vendors.registry import adapter_class, implemented_kinds
-from vendors.sandbox.faults import fault_prefix, sandbox_fault_set
-from vendors.sandbox.models import FaultMode, SandboxRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -22,6 +22,8 @@ from django.db.models import Count, Q
 from leadhub.delivery.dispatcher import dispatcher_schedule_ensure
 from leadhub.models import AttemptKind, Submission
 from leadhub.statuses import PENDING, SubmissionStatus
+from sandbox.models import SandboxCredential, SandboxRecord
+from sandbox.seed import seed_all
 from tests.factories import ConnectionFactory, DestinationFactory
 from tests.processes import (
     LEADBYTE_KEY,
@@ -34,8 +36,6 @@ from tests.processes import (
 )
 from vendors.campaign_sync import campaigns_sync
 from vendors.models import Campaign, Destination
-from vendors.sandbox.models import SandboxCredential, SandboxRecord
-from vendors.sandbox.seed import seed_all
 
 S = SubmissionStatus
 

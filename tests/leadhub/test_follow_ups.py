@@ -12,11 +12,11 @@ from leadhub.delivery.push import submission_push
 from leadhub.models import Lead, Submission
 from leadhub.services.follow_ups import FollowUpRefused, follow_up_create
 from leadhub.statuses import SubmissionStatus
+from sandbox.models import SandboxEnquiry, SandboxRecord, SandboxToken
 from tests.conftest import CRMCOM_CREDENTIALS, GETLEAD_TOKEN
 from tests.factories import DestinationFactory, LeadFactory, SubmissionFactory
 from vendors.admin import DestinationForm
 from vendors.models import Connection, Destination
-from vendors.sandbox.models import SandboxEnquiry, SandboxRecord, SandboxToken
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,9 +15,9 @@ from leadhub.imports.models import ImportJob, ImportMapping, ImportRowError
 from leadhub.imports.services import import_job_run
 from leadhub.models import Lead, Submission
 from leadhub.statuses import SubmissionStatus
+from sandbox.seed import EXAMPLE_CAMPAIGN
 from tests.factories import ConnectionFactory, DestinationFactory
 from vendors.models import Campaign, CampaignField, Destination
-from vendors.sandbox.seed import EXAMPLE_CAMPAIGN
 
 UPLOAD_URL = reverse("admin:leadhub_imports_importjob_add")
 HEADER = ["First Name", "Last Name", "Email", "Phone", "make_of_car", "Gender", "DOB"]

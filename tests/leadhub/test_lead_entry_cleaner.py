@@ -20,10 +20,10 @@ from leadhub.forms.lead_entry import (
     lead_entry_form_class,
 )
 from leadhub.imports.rows import RowChecker, destinations_for_import
+from sandbox.seed import EXAMPLE_CAMPAIGN
 from tests.factories import ConnectionFactory, DestinationFactory
 from tests.security.test_secret_scan import SAMPLES
 from vendors.models import Campaign, CampaignField, Destination
-from vendors.sandbox.seed import EXAMPLE_CAMPAIGN
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 
 from leadhub.models import Lead, Submission
 from leadhub.statuses import SubmissionStatus
+from sandbox.models import SandboxQuote
 from tests.factories import DestinationFactory
 from vendors.models import Connection, Destination
-from vendors.sandbox.models import SandboxQuote
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

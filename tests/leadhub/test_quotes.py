@@ -11,10 +11,10 @@ from leadhub.delivery.push import submission_push
 from leadhub.demo import SALESBYTE_DESTINATIONS, demo_connections_ensure, demo_destinations_ensure
 from leadhub.models import Submission
 from leadhub.services.quotes import submission_quote_refresh
+from sandbox.models import SandboxQuote
+from sandbox.salesbyte.customer_pages import quote_sign
 from tests.factories import ConnectionFactory, LeadFactory, SubmissionFactory
 from vendors.models import Connection, Destination
-from vendors.sandbox.models import SandboxQuote
-from vendors.sandbox.salesbyte import quote_sign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,11 +7,11 @@ from django.urls import reverse
 
 from leadhub.delivery.push import submission_push
 from leadhub.statuses import SubmissionStatus
+from sandbox.faults import sandbox_fault_set
+from sandbox.models import SandboxRecord
 from tests.factories import SubmissionFactory
 from vendors.connection_state import connection_pause
 from vendors.models import Destination, PauseReason
-from vendors.sandbox.faults import sandbox_fault_set
-from vendors.sandbox.models import SandboxRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,10 +13,11 @@ from leadhub.delivery.outbox import submission_resend
 from leadhub.delivery.outcome_checks import submission_check_outcome
 from leadhub.delivery.push import submission_push
 from leadhub.statuses import InvalidTransition, SubmissionStatus, check_transition
+from sandbox.faults import sandbox_fault_set
+from sandbox.models import SandboxRecord
 from tests.factories import ConnectionFactory, DestinationFactory, SubmissionFactory
 from vendors.clients import connection_client
 from vendors.models import Destination
-from vendors.sandbox.models import SandboxRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -160,8 +161,6 @@ def test_an_invalid_verdict_after_acceptance_rejects_the_submission(
 
 
 def test_an_outcome_check_that_fails_is_asked_again_later(settings, leadbyte_destination) -> None:
-    from vendors.sandbox.faults import sandbox_fault_set
-
     settings.SUBMISSION_OUTCOME_CHECK_DELAYS = [30, 120]
     submission = SubmissionFactory(destination=leadbyte_destination, payload=PAYLOAD)
     submission_push(submission_id=submission.pk)

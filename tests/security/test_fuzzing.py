@@ -29,6 +29,7 @@ from leadhub.forms.lead_entry import (
 from leadhub.models import Attempt, Lead, Submission
 from leadhub.services.leads import lead_create_and_send
 from leadhub.statuses import SubmissionStatus
+from sandbox.seed import EXAMPLE_CAMPAIGN
 from tests.factories import ConnectionFactory, DestinationFactory, LeadFactory
 from tests.security.test_secret_scan import SAMPLES
 from vendors import base
@@ -41,7 +42,6 @@ from vendors.outcomes import Outcome
 from vendors.redaction import storable_body
 from vendors.registry import adapter_class, implemented_kinds
 from vendors.results import VendorError, VendorRequest, VendorResponse
-from vendors.sandbox.seed import EXAMPLE_CAMPAIGN
 
 pytestmark = pytest.mark.django_db
 

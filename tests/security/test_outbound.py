@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from leadhub.delivery.push import submission_push
+from sandbox.models import SandboxRecord
 from tests.factories import SubmissionFactory
 from tests.security import urls as hostile
 from vendors.hosts import UnsafeVendorHost, check_vendor_url
@@ -96,8 +97,6 @@ def test_the_connection_form_says_why_a_host_is_refused(admin_client, production
 def test_send_time_refusal_is_a_rejection_and_nothing_leaves(
     leadbyte_destination, settings
 ) -> None:
-    from vendors.sandbox.models import SandboxRecord
-
     settings.ALLOW_PRIVATE_VENDOR_HOSTS = False  # the sandbox is on loopback
     submission = SubmissionFactory(destination=leadbyte_destination, payload={"campid": "X"})
     submission_push(submission_id=submission.pk)

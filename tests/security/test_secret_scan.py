@@ -30,14 +30,14 @@ from leadhub.admin.changelists import CsvExportMixin
 from leadhub.delivery.push import submission_push
 from leadhub.log_redaction import RedactingFilter
 from leadhub.models import Lead, Submission
+from sandbox.models import SandboxCredential
+from sandbox.seed import seed_all, seed_crmcom, seed_getlead, seed_salesbyte
 from tests.factories import ConnectionFactory, DestinationFactory, LeadFactory, UserFactory
 from vendors.campaign_sync import campaigns_sync
 from vendors.departments import department_assign
 from vendors.models import Campaign, Connection
 from vendors.registry import adapter_class, implemented_kinds
 from vendors.results import VendorError
-from vendors.sandbox.models import SandboxCredential
-from vendors.sandbox.seed import seed_crmcom, seed_getlead, seed_salesbyte
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -293,8 +293,6 @@ def vendor_side_identifier(label: str, place: str) -> bool:
 
 
 def test_no_secret_is_stored_logged_exported_or_shown(live_server) -> None:
-    from vendors.sandbox.seed import seed_all
-
     seed_all()
     root = UserFactory(username="scan-root", is_superuser=True)
     secrets: dict[str, str] = {}

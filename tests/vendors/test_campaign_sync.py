@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox.models import SandboxCampaign
 from vendors.campaign_sync import campaigns_sync
 from vendors.models import Campaign, Connection
 from vendors.results import VendorError
-from vendors.sandbox.models import SandboxCampaign
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,6 +14,8 @@ from django.db import connection as db_connection
 from django.utils import timezone
 
 from leadhub.services.leads import destination_payload_build
+from sandbox import crmcom as sandbox_crmcom
+from sandbox.models import SandboxCredential, SandboxRecord, SandboxToken
 from tests.conftest import CRMCOM_CREDENTIALS
 from tests.factories import DestinationFactory
 from vendors.clients import connection_client
@@ -22,7 +24,6 @@ from vendors.models import Connection
 from vendors.outcomes import Outcome
 from vendors.redaction import MASK
 from vendors.results import VendorRequest
-from vendors.sandbox.models import SandboxCredential, SandboxRecord, SandboxToken
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -322,8 +323,6 @@ def test_a_renewal_that_fails_fails_the_lead_and_shows_on_the_connection(
 def test_a_token_refused_right_after_renewal_is_not_renewed_again(
     crmcom_connection: Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vendors.sandbox import crmcom as sandbox_crmcom
-
     monkeypatch.setattr(sandbox_crmcom, "live_token", lambda token: None)
     delivery = connection_client(crmcom_connection).submit("create_lead", good_lead())
     assert delivery.result.outcome is Outcome.REJECTED

@@ -6,11 +6,11 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from sandbox.models import SandboxRecord
 from tests.conftest import GETLEAD_TOKEN
 from vendors.departments import department_assign
 from vendors.models import Connection
 from vendors.outcomes import Outcome
-from vendors.sandbox.models import SandboxRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,6 +7,7 @@ import copy
 import pytest
 from django.urls import reverse
 
+from sandbox.models import SandboxCampaign
 from vendors.campaign_fields import CampaignFieldMeta
 from vendors.campaign_sync import campaigns_sync
 from vendors.drift import (
@@ -25,7 +26,6 @@ from vendors.field_changes import (
     describe,
 )
 from vendors.models import Campaign, CampaignChange, Connection, Destination
-from vendors.sandbox.models import SandboxCampaign
 
 
 def meta(

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from leadhub.services.leads import destination_payload_build
+from sandbox.models import SandboxEnquiry, SandboxRecord
 from tests.conftest import GETLEAD_TOKEN
 from tests.factories import DestinationFactory
 from vendors.clients import connection_client
@@ -16,7 +17,6 @@ from vendors.getlead import DEAL_NAME_PARAM, Getlead, query_params
 from vendors.models import Connection
 from vendors.outcomes import Outcome
 from vendors.redaction import MASK
-from vendors.sandbox.models import SandboxEnquiry, SandboxRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -288,27 +288,7 @@ def test_a_lost_answer_to_a_note_waits_for_a_person(
     assert result.outcome is Outcome.UNCERTAIN
 
 
-# --- the sandbox's inputs and the contact mapping -----------------------------------------------
-
-
-def test_the_sandbox_merges_query_form_and_json_the_body_winning(
-    sandbox: str, getlead_connection: Connection
-) -> None:
-    url = f"{sandbox}getlead/api/gl-website-contacts"
-    params = {"token": GETLEAD_TOKEN, "countrycode": "91", "mobileno": "9895900056"}
-    form = requests.post(
-        url, params={**params, "source": "Query"}, data={"source": "Form"}, timeout=5
-    )
-    as_json = requests.post(url, params=params, json={"source": "Json", "name": "Ravi"}, timeout=5)
-    as_get = requests.get(url, params={**params, "source": "Get"}, timeout=5)
-    assert [r.json()["status"] for r in (form, as_json, as_get)] == ["success"] * 3
-    sources = list(
-        SandboxRecord.objects.filter(endpoint="gl-website-contacts").values_list(
-            "payload__source", flat=True
-        )
-    )
-    assert sources == ["Form", "Json", "Get"]
-    assert SandboxEnquiry.objects.get().fields["name"] == "Ravi"
+# --- the contact mapping -----------------------------------------------------------------------
 
 
 def test_contact_fields_map_into_getlead_names(getlead_connection: Connection) -> None:

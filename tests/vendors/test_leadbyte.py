@@ -6,12 +6,12 @@ import re
 
 import pytest
 
+from sandbox.models import SandboxRecord
 from tests.conftest import LEADBYTE_KEY
 from vendors.clients import connection_client
 from vendors.leadbyte import LeadByte
 from vendors.models import Connection
 from vendors.outcomes import Outcome
-from vendors.sandbox.models import SandboxRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 import requests
 
+from sandbox.models import SandboxQuote, SandboxRecord
 from tests.conftest import SALESBYTE_TOKEN, SALESBYTE_UUID
 from tests.factories import DestinationFactory
 from vendors import http
@@ -18,7 +19,6 @@ from vendors.outcomes import Outcome
 from vendors.registry import adapter_class, implemented_kinds
 from vendors.results import VendorError, VendorResponse
 from vendors.salesbyte import LINK_NAMES, PATHS, SalesByte, quote_key, sanitise_phone
-from vendors.sandbox.models import SandboxQuote, SandboxRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

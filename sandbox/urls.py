@@ -2,19 +2,20 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from vendors.sandbox import crmcom, getlead, leadbyte, salesbyte
+from sandbox import crmcom, getlead, leadbyte
+from sandbox.salesbyte import customer_pages, integration_api, quotes_api
 
 app_name = "sandbox"
 
 salesbyte_urls = [
-    path("integrations/create_brandawareness", salesbyte.create_brandawareness),
-    path("integrations/create_quote", salesbyte.create_quote),
-    path("integrations/create_quote/template", salesbyte.create_quote_template),
-    path("api/quotes", salesbyte.quote_list),
-    path("api/quotes/<str:key>", salesbyte.quote_detail),
-    path("view/<str:key>", salesbyte.customer_view, name="salesbyte-view"),
-    path("signed/<str:key>", salesbyte.customer_signed, name="salesbyte-signed"),
-    path("offerter/<int:quote_id>/redigera", salesbyte.quote_edit, name="salesbyte-edit"),
+    path("integrations/create_brandawareness", integration_api.create_brandawareness),
+    path("integrations/create_quote", integration_api.create_quote),
+    path("integrations/create_quote/template", integration_api.create_quote_template),
+    path("api/quotes", quotes_api.quote_list),
+    path("api/quotes/<str:key>", quotes_api.quote_detail),
+    path("view/<str:key>", customer_pages.customer_view, name="salesbyte-view"),
+    path("signed/<str:key>", customer_pages.customer_signed, name="salesbyte-signed"),
+    path("offerter/<int:quote_id>/redigera", customer_pages.quote_edit, name="salesbyte-edit"),
 ]
 
 urlpatterns = [

@@ -24,14 +24,14 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from vendors.sandbox.models import SandboxCampaign, SandboxCredential, SandboxRecord
+from sandbox.models import SandboxCampaign, SandboxCredential, SandboxRecord
 
 VENDOR = "leadbyte"
 DEDUPE_WINDOW = timedelta(days=30)
 SUCCESS_CODE = 1
 VALIDATION_MESSAGE = "One or more errors occurred, see errors array"
 
-# How LeadByte words the faults the sandbox can inject (vendors.sandbox.faults).
+# How LeadByte words the faults the sandbox can inject (sandbox.faults).
 FAULT_RESPONSES: dict[str, tuple[int, dict[str, Any]]] = {
     "error_200": (200, {"status": "Error", "code": -100, "message": "Internal error"}),
     # LeadByte has no session tokens: an expired credential looks like a refused key.

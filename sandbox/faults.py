@@ -21,12 +21,13 @@ import socket
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from vendors.sandbox.models import FaultMode, SandboxFault
+from sandbox.models import FaultMode, SandboxFault
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +74,6 @@ def sandbox_faults_clear() -> None:
 
 
 def fault_prefix(target: Any) -> str:
-    from urllib.parse import urlsplit
-
     if hasattr(target, "base_url"):  # a connection: everything under its base URL
         path = urlsplit(str(target.base_url)).path
         return path if path.endswith("/") else path + "/"
@@ -99,7 +98,7 @@ def fault_take(path: str, method: str) -> SandboxFault | None:
 
 def _vendor_response(kind: str, mode: str) -> tuple[int, dict[str, Any]]:
     try:
-        module = importlib.import_module(f"vendors.sandbox.{kind}")
+        module = importlib.import_module(f"sandbox.{kind}")
     except ImportError:
         module = None
     responses = getattr(module, "FAULT_RESPONSES", {}) if module else {}

@@ -29,8 +29,8 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from vendors.sandbox.models import SandboxCredential, SandboxEnquiry, SandboxRecord
-from vendors.sandbox.seed import GETLEAD_DEPARTMENTS
+from sandbox.models import SandboxCredential, SandboxEnquiry, SandboxRecord
+from sandbox.seed import GETLEAD_DEPARTMENTS
 
 VENDOR = "getlead"
 REPRODUCE_DOCUMENTED_QUIRKS = True

@@ -6,8 +6,8 @@ import pytest
 import requests
 from django.urls import reverse
 
-from vendors.sandbox.faults import fault_prefix, sandbox_fault_set
-from vendors.sandbox.models import SandboxFault
+from sandbox.faults import fault_prefix, sandbox_fault_set
+from sandbox.models import SandboxFault
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

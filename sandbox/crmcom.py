@@ -29,13 +29,13 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from vendors.sandbox.models import (
+from sandbox.models import (
     SandboxCredential,
     SandboxRecord,
     SandboxToken,
     secret_hash,
 )
-from vendors.sandbox.seed import (
+from sandbox.seed import (
     CRMCOM_LEAD_CATEGORIES,
     CRMCOM_LEAD_STATUSES,
     CRMCOM_LEAD_TYPES,
@@ -52,7 +52,7 @@ def _envelope(code: str, message: str) -> dict[str, Any]:
     return {"data": None, "status": {"code": code, "message": message, "description": ""}}
 
 
-# How CRM.COM words the faults the sandbox can inject (vendors.sandbox.faults): its error
+# How CRM.COM words the faults the sandbox can inject (sandbox.faults): its error
 # envelope under HTTP 200, as every CRM.COM answer is.
 FAULT_RESPONSES: dict[str, tuple[int, dict[str, Any]]] = {
     "error_200": (200, _envelope("ERROR", "Internal error, please try again later")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
-from vendors.sandbox.models import SandboxCampaign, SandboxCredential
+from sandbox.models import SandboxCampaign, SandboxCredential
 
 # Shared with the demo connections that `make run` registers; sandbox-only values.
 DEMO_CREDENTIALS = {

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 
 
 class SandboxConfig(AppConfig):
-    name = "vendors.sandbox"
+    name = "sandbox"
     label = "sandbox"
     verbose_name = "Vendor sandbox"
     default_auto_field = "django.db.models.BigAutoField"

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
 
-from vendors.sandbox.models import SandboxFault, SandboxRecord
+from sandbox.models import SandboxFault, SandboxRecord
 
 
 class SandboxFaultAdmin(admin.ModelAdmin):
