@@ -29,7 +29,8 @@ def planned_result_list(cl: ChangeList) -> dict[str, Any]:
 
 @register.tag(name="planned_result_list")
 def planned_result_list_tag(parser: Any, token: Any) -> InclusionAdminNode:
-    return InclusionAdminNode(
+    # The type stubs describe Django 6's node, which takes the tag's name first; 5.2's does not.
+    return InclusionAdminNode(  # type: ignore[call-arg]
         parser,
         token,
         func=planned_result_list,
