@@ -22,20 +22,16 @@ from leadhub.admin.display import link_buttons, status_badge
 from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.forms.resend import SubmissionEditForm
 from leadhub.models import Attempt, Submission
-from leadhub.services.attention import stuck_submissions_q
+from leadhub.selectors import held_q, needs_attention_q, stuck_q
 from leadhub.services.quotes import quote_status_text, submissions_quote_refresh
 from leadhub.services.submissions import submission_resend
-from leadhub.statuses import TRANSITIONS, SubmissionStatus
+from leadhub.statuses import RESENDABLE, TRANSITIONS, SubmissionStatus
 from vendors.models import Connection, VendorKind
 
 S = SubmissionStatus
 
 # Quotes are read from SalesByte while the page waits: keep one action's reads few.
 REFRESH_LIMIT = 20
-
-
-# What a person may send again: refused, given up, or unanswered (never what is in flight).
-RESENDABLE = frozenset({S.REJECTED, S.EXHAUSTED, S.UNCERTAIN})
 
 
 def resendable(submission: Submission) -> bool:
@@ -57,17 +53,13 @@ class AttentionFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Submission]) -> Any:
         value = self.value()
         if value == "stuck":
-            return queryset.filter(stuck_submissions_q())
+            return queryset.filter(stuck_q(now=timezone.now()))
         if value == "paused":
-            return queryset.filter(
-                connection__paused_at__isnull=False, status__in=(S.QUEUED, S.RETRY_WAIT)
-            )
+            return queryset.filter(held_q())
         if value == "late_rejection":
             return queryset.filter(status=S.REJECTED).exclude(vendor_outcome="")
         if value == "any":
-            return queryset.filter(status__in=(S.EXHAUSTED, S.UNCERTAIN)) | queryset.filter(
-                stuck_submissions_q()
-            )
+            return queryset.filter(needs_attention_q(now=timezone.now()))
         return queryset
 
 
@@ -130,7 +122,6 @@ class AttemptInline(admin.TabularInline):
 
 @admin.register(Submission)
 class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdmin):
-    owner_path = "lead__owner"
     list_display = (
         "id",
         "lead",
