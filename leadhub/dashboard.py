@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.urls import reverse
@@ -22,6 +21,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from leadhub.models import Submission
+from leadhub.selectors import attention_counts, sees_everything, visible_submissions
+from leadhub.services.attention import AttentionItem
 from leadhub.statuses import SubmissionStatus
 from vendors.models import Connection
 from vendors.registry import VendorKind
@@ -41,7 +42,7 @@ OUTCOME_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "failed": ("Failed or unanswered", (S.EXHAUSTED, S.UNCERTAIN)),
     "pending": ("Pending", (S.QUEUED, S.SENDING, S.RETRY_WAIT)),
 }
-# key, label, the status its changelist link filters on, what to do about it.
+# key (as ``attention_counts`` names it), label, the status its list shows, what to do.
 ATTENTION = (
     ("exhausted", "Gave up after retries", S.EXHAUSTED,
      "Every try failed. Read the vendor's message, then send again."),
@@ -51,7 +52,7 @@ ATTENTION = (
      "Queued for minutes and not sent: is the worker running?"),
     ("stuck_sending", "Stuck sending", S.SENDING,
      "A worker stopped mid-send; the dispatcher recovers them."),
-    ("overdue_retry", "Retries overdue", S.RETRY_WAIT,
+    ("stuck_retry_wait", "Retries overdue", S.RETRY_WAIT,
      "A retry is late: is the worker running?"),
 )  # fmt: skip
 GROUP_OF_STATUS = {
@@ -83,30 +84,15 @@ class DayCounts:
 
 
 @dataclass
-class AttentionItem:
-    key: str
-    label: str
-    count: int
-    url: str
-    help: str
-
-
-@dataclass
 class ConnectionProblem:
     connection: Connection
     problem: str
     since: datetime | None
 
 
-def _scoped(queryset: QuerySet[Submission], user: Any) -> QuerySet[Submission]:
-    """Integration admins see every submission; everyone else their own."""
-    if user is None or sees_everything(user):
-        return queryset
-    return queryset.filter(created_by=user)
-
-
-def sees_everything(user: Any) -> bool:
-    return bool(user.is_superuser or user.has_perm("vendors.view_connection"))
+def _visible(user: Any) -> QuerySet[Submission]:
+    """What ``user`` sees; without a user (benchmarks, tests), everything."""
+    return Submission.objects.all() if user is None else visible_submissions(user)
 
 
 def _day_bounds(now: datetime) -> tuple[date, date, date]:
@@ -128,7 +114,8 @@ def submission_counts(
     tz = timezone.get_current_timezone()
     since = _local_midnight(min(chart_first, monday))
     rows = (
-        _scoped(Submission.objects.filter(created_at__gte=since), user)
+        _visible(user)
+        .filter(created_at__gte=since)
         .annotate(day=TruncDate("created_at", tzinfo=tz))
         .values("day", "connection_id", "status")
         .annotate(n=Count("id"))
@@ -164,61 +151,29 @@ def submission_counts(
 
 def attention_items(*, now: datetime, user: Any = None) -> list[AttentionItem]:
     """Work that needs a person, in the last ``ATTENTION_DAYS`` days: one aggregate."""
-    stale_lease = now - timedelta(seconds=settings.SUBMISSION_LEASE_SECONDS)
-    lost_after = now - timedelta(seconds=settings.SUBMISSION_REQUEUE_AFTER)
-    counts = _scoped(
-        Submission.objects.filter(
-            status__in=[S.EXHAUSTED, S.UNCERTAIN, S.QUEUED, S.SENDING, S.RETRY_WAIT],
-            created_at__gte=now - timedelta(days=ATTENTION_DAYS),
-        ),
-        user,
-    ).aggregate(
-        exhausted=Count("id", filter=Q(status=S.EXHAUSTED)),
-        uncertain=Count("id", filter=Q(status=S.UNCERTAIN)),
-        stuck_queued=Count("id", filter=Q(status=S.QUEUED, updated_at__lt=lost_after)),
-        stuck_sending=Count("id", filter=Q(status=S.SENDING, sent_at__lt=stale_lease)),
-        overdue_retry=Count("id", filter=Q(status=S.RETRY_WAIT, next_attempt_at__lt=lost_after)),
-    )
+    recent = _visible(user).filter(created_at__gte=now - timedelta(days=ATTENTION_DAYS))
+    counts = attention_counts(recent, now=now)
     changelist = reverse("admin:leadhub_submission_changelist")
-    return [
-        AttentionItem(key, label, counts[key], f"{changelist}?status__exact={status}", help_text)
-        for key, label, status, help_text in ATTENTION
-    ]
+    items = []
+    for key, label, status, help_text in ATTENTION:
+        # A stuck item's link narrows to the stuck rows, not every row of its status.
+        stuck = "attention=stuck&" if key.startswith("stuck_") else ""
+        url = f"{changelist}?{stuck}status__exact={status}"
+        items.append(AttentionItem(label, counts[key], url, help_text, key))
+    return items
 
 
-def _pause_filter(now: datetime) -> Q | None:
-    """Whatever pause the connection model has (a pause field may be added later)."""
-    names = {f.name for f in Connection._meta.get_fields()}
-    if "paused_until" in names:
-        return Q(paused_until__gt=now)
-    if "paused_at" in names:
-        return Q(paused_at__isnull=False)
-    if "is_paused" in names:
-        return Q(is_paused=True)
-    return None
-
-
-def _is_paused(connection: Connection, now: datetime) -> bool:
-    until = getattr(connection, "paused_until", None)
-    if until is not None:
-        return until > now
-    return bool(getattr(connection, "paused_at", None) or getattr(connection, "is_paused", False))
-
-
-def connection_problems(*, now: datetime) -> list[ConnectionProblem]:
+def connection_problems() -> list[ConnectionProblem]:
     """Connections that are paused, switched off, failed their last test, or whose last
     error is newer than their last success: one query."""
     erring = Q(last_error_at__isnull=False) & (
         Q(last_success_at__isnull=True) | Q(last_error_at__gt=F("last_success_at"))
     )
-    wanted = Q(is_active=False) | Q(last_check_ok=False) | erring
-    pause = _pause_filter(now)
-    if pause is not None:
-        wanted |= pause
+    wanted = Q(paused_at__isnull=False) | Q(is_active=False) | Q(last_check_ok=False) | erring
     problems = []
     for connection in Connection.objects.filter(wanted).order_by("name")[:50]:
-        if _is_paused(connection, now):
-            problem, since = "Paused", getattr(connection, "paused_at", None)
+        if connection.is_paused:
+            problem, since = "Paused", connection.paused_at
         elif not connection.is_active:
             problem, since = "Switched off (inactive): nothing is sent", connection.updated_at
         elif connection.last_check_ok is False:
@@ -232,7 +187,8 @@ def connection_problems(*, now: datetime) -> list[ConnectionProblem]:
 
 def latest_rejections(*, user: Any = None) -> list[Submission]:
     return list(
-        _scoped(Submission.objects.filter(status=S.REJECTED), user)
+        _visible(user)
+        .filter(status=S.REJECTED)
         .select_related("lead", "destination", "connection")
         .only(
             "id",
@@ -305,6 +261,8 @@ def dashboard_context(*, user: Any = None, now: datetime | None = None) -> dict[
     now = now or timezone.now()
     today, week, days = submission_counts(now=now, user=user)
     everything = user is None or sees_everything(user)
+    # Connections are shown to whoever may open them, whatever leads they see.
+    connections = user is None or user.has_perm("vendors.view_connection")
     return {
         "legend": [(key, label) for key, (label, _) in OUTCOME_GROUPS.items()],
         "today": today,
@@ -316,7 +274,7 @@ def dashboard_context(*, user: Any = None, now: datetime | None = None) -> dict[
         "chart_days": CHART_DAYS,
         "attention": attention_items(now=now, user=user),
         "attention_days": ATTENTION_DAYS,
-        "connections": connection_problems(now=now) if everything else None,
+        "connections": connection_problems() if connections else None,
         "rejections": latest_rejections(user=user),
         "scope": "all" if everything else "own",
     }

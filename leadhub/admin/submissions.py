@@ -23,18 +23,15 @@ from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.delivery.outbox import submission_resend
 from leadhub.forms.resend import SubmissionEditForm
 from leadhub.models import Attempt, Submission
-from leadhub.services.attention import stuck_submissions_q
+from leadhub.selectors import held_q, needs_attention_q, stuck_q
 from leadhub.services.quotes import quote_status_text, submissions_quote_refresh
-from leadhub.statuses import RESENDABLE, TRANSITIONS, WAITING, SubmissionStatus
+from leadhub.statuses import RESENDABLE, TRANSITIONS, SubmissionStatus
 from vendors.models import Connection, VendorKind
 
 S = SubmissionStatus
 
 # Quotes are read from SalesByte while the page waits: keep one action's reads few.
 REFRESH_LIMIT = 20
-
-
-# What a person may send again: refused, given up, or unanswered (never what is in flight).
 
 
 def resendable(submission: Submission) -> bool:
@@ -56,15 +53,13 @@ class AttentionFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Submission]) -> Any:
         value = self.value()
         if value == "stuck":
-            return queryset.filter(stuck_submissions_q())
+            return queryset.filter(stuck_q(now=timezone.now()))
         if value == "paused":
-            return queryset.filter(connection__paused_at__isnull=False, status__in=WAITING)
+            return queryset.filter(held_q())
         if value == "late_rejection":
             return queryset.filter(status=S.REJECTED).exclude(vendor_outcome="")
         if value == "any":
-            return queryset.filter(status__in=(S.EXHAUSTED, S.UNCERTAIN)) | queryset.filter(
-                stuck_submissions_q()
-            )
+            return queryset.filter(needs_attention_q(now=timezone.now()))
         return queryset
 
 
@@ -127,7 +122,6 @@ class AttemptInline(admin.TabularInline):
 
 @admin.register(Submission)
 class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdmin):
-    owner_path = "lead__owner"
     list_display = (
         "id",
         "lead",
@@ -256,11 +250,12 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
         extra_context: dict | None = None,
     ) -> HttpResponse:
         submission = self.get_object(request, object_id)
-        can_change = submission is not None and self.has_change_permission(request, submission)
+        if submission is not None and not self.has_change_permission(request, submission):
+            submission = None  # what the user may not change offers no resend buttons
         extra = {
             **(extra_context or {}),
-            "can_resend": can_change and resendable(submission),
-            "can_edit_resend": can_change and submission.status == S.REJECTED,
+            "can_resend": submission is not None and resendable(submission),
+            "can_edit_resend": submission is not None and submission.status == S.REJECTED,
         }
         return super().change_view(request, object_id, form_url, extra)
 

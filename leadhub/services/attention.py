@@ -1,21 +1,20 @@
-"""What needs a person: the "needs attention" panel on the admin index.
+"""What needs a person: the "needs attention" banner on the admin index.
 
-One function returns plain data, so the panel (and a dashboard beside it later) only
-renders it. Each item links to the list that shows exactly those rows.
+One function returns plain data, so the banner and the dashboard beside it only render
+it. Each item links to the list that shows exactly those rows. What counts, and for whom,
+is decided in ``leadhub.selectors``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from leadhub.models import Submission
+from leadhub.selectors import attention_counts, connections_paused, visible_submissions
 from leadhub.statuses import SubmissionStatus
 from vendors.models import Connection
 
@@ -28,6 +27,7 @@ class AttentionItem:
     count: int
     url: str
     help: str
+    key: str = ""
 
 
 @dataclass
@@ -40,27 +40,12 @@ class Attention:
         return not self.paused and not any(item.count for item in self.items)
 
 
-def stuck_submissions_q(now: Any = None) -> Q:
-    """Pending rows whose next step is well overdue (the dispatcher should have moved them)."""
-    now = now or timezone.now()
-    lease = timedelta(seconds=settings.SUBMISSION_LEASE_SECONDS)
-    requeue = timedelta(seconds=settings.SUBMISSION_REQUEUE_AFTER)
-    grace = timedelta(minutes=5)
-    running = Q(connection__paused_at__isnull=True)
-    return running & (
-        Q(status=S.SENDING, sent_at__lt=now - lease - grace)
-        | Q(status=S.QUEUED, enqueued_at__lt=now - requeue - grace)
-        | Q(status=S.RETRY_WAIT, next_attempt_at__lt=now - grace)
-    )
-
-
-def needs_attention_summary() -> Attention:
+def needs_attention_summary(*, user: Any, now: datetime | None = None) -> Attention:
+    """What needs a person among the submissions ``user`` sees, and every paused
+    connection (it holds everyone's leads)."""
+    counts = attention_counts(visible_submissions(user), now=now or timezone.now())
+    stuck = sum(n for key, n in counts.items() if key.startswith("stuck_"))
     changelist = reverse("admin:leadhub_submission_changelist")
-    counts = {
-        status: Submission.objects.filter(status=status).count()
-        for status in (S.EXHAUSTED, S.UNCERTAIN)
-    }
-    stuck = Submission.objects.filter(stuck_submissions_q()).count()
     return Attention(
         items=[
             AttentionItem(
@@ -82,5 +67,5 @@ def needs_attention_summary() -> Attention:
                 "Overdue for their next step: is the worker cluster running?",
             ),
         ],
-        paused=list(Connection.objects.filter(paused_at__isnull=False).order_by("paused_at")),
+        paused=list(connections_paused().order_by("paused_at")),
     )

@@ -10,7 +10,7 @@ from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.contrib.admin.views.main import ChangeList
 
 from leadhub.admin.result_rows import cells
-from leadhub.services.attention import needs_attention_summary
+from leadhub.services.attention import Attention, needs_attention_summary
 
 register = template.Library()
 
@@ -29,7 +29,8 @@ def planned_result_list(cl: ChangeList) -> dict[str, Any]:
 
 @register.tag(name="planned_result_list")
 def planned_result_list_tag(parser: Any, token: Any) -> InclusionAdminNode:
-    return InclusionAdminNode(
+    # The type stubs describe Django 6's node, which takes the tag's name first; 5.2's does not.
+    return InclusionAdminNode(  # type: ignore[call-arg]
         parser,
         token,
         func=planned_result_list,
@@ -38,7 +39,7 @@ def planned_result_list_tag(parser: Any, token: Any) -> InclusionAdminNode:
     )
 
 
-@register.simple_tag
-def needs_attention() -> Any:
-    """The data behind the "needs attention" panel (see leadhub.services.attention)."""
-    return needs_attention_summary()
+@register.simple_tag(takes_context=True)
+def needs_attention(context: template.Context) -> Attention:
+    """The data behind the "needs attention" banner, for the user reading the page."""
+    return needs_attention_summary(user=context["request"].user)

@@ -11,7 +11,13 @@ from django.urls import reverse
 from leadhub.dashboard import CHART_DAYS, dashboard_context
 from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
-from tests.factories import ConnectionFactory, DestinationFactory, SubmissionFactory, UserFactory
+from tests.factories import (
+    ConnectionFactory,
+    DestinationFactory,
+    LeadFactory,
+    SubmissionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -94,9 +100,8 @@ def test_work_that_needs_attention(leadbyte) -> None:
     make(leadbyte, S.EXHAUSTED, NOW - timedelta(days=1))
     make(leadbyte, S.UNCERTAIN, NOW - timedelta(days=2))
     make(leadbyte, S.UNCERTAIN, NOW - timedelta(days=45))  # older than the window
-    stuck = make(leadbyte, S.QUEUED, NOW - timedelta(hours=1))
-    Submission.objects.filter(pk=stuck.pk).update(updated_at=NOW - timedelta(hours=1))
-    make(leadbyte, S.QUEUED, NOW - timedelta(seconds=5))  # fresh: not stuck
+    make(leadbyte, S.QUEUED, NOW - timedelta(hours=1), enqueued_at=NOW - timedelta(hours=1))
+    make(leadbyte, S.QUEUED, NOW - timedelta(hours=1), enqueued_at=NOW - timedelta(seconds=5))
     make(leadbyte, S.SENDING, NOW - timedelta(hours=1), sent_at=NOW - timedelta(hours=1))
     make(leadbyte, S.SENDING, NOW, sent_at=NOW - timedelta(seconds=3))  # in flight
 
@@ -106,8 +111,9 @@ def test_work_that_needs_attention(leadbyte) -> None:
     assert items["uncertain"].count == 1
     assert items["stuck_queued"].count == 1
     assert items["stuck_sending"].count == 1
-    assert items["overdue_retry"].count == 0
+    assert items["stuck_retry_wait"].count == 0
     assert items["exhausted"].url.endswith("?status__exact=exhausted")
+    assert items["stuck_queued"].url.endswith("?attention=stuck&status__exact=queued")
 
 
 def test_latest_rejections_with_their_reasons(leadbyte) -> None:
@@ -165,8 +171,9 @@ def test_sales_staff_see_their_own_numbers_and_no_connections(client, leadbyte) 
     seller = UserFactory(username="seller")
     seller.user_permissions.add(Permission.objects.get(codename="view_submission"))
     other = UserFactory(username="other")
-    make(leadbyte, S.REJECTED, datetime.now(UTC), created_by=seller, vendor_message="Mine")
-    make(leadbyte, S.REJECTED, datetime.now(UTC), created_by=other, vendor_message="Theirs")
+    for owner, message in ((seller, "Mine"), (other, "Theirs")):
+        lead = LeadFactory(owner=owner)
+        make(leadbyte, S.REJECTED, datetime.now(UTC), lead=lead, vendor_message=message)
     client.force_login(seller)
     page = client.get(reverse("admin:index")).content.decode()
     assert "Mine" in page and "Theirs" not in page

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from leadhub.delivery.push import submission_push
 from leadhub.statuses import SubmissionStatus
 from sandbox.faults import sandbox_fault_set
 from sandbox.models import SandboxRecord
-from tests.factories import SubmissionFactory
+from tests.factories import LeadFactory, SubmissionFactory, UserFactory
 from vendors.connection_state import connection_pause
 from vendors.models import Destination, PauseReason
 
@@ -46,6 +47,20 @@ def test_the_admin_index_shows_what_needs_attention(
     assert "Paused: the vendor refused the credentials since" in page
     assert "LeadByte refused the API key." in page
     assert "Leads and vendor integrations" in page  # the usual app list is still there
+
+
+def test_the_alert_counts_only_what_the_reader_may_see(
+    client, leadbyte_destination: Destination
+) -> None:
+    seller, other = UserFactory(username="seller"), UserFactory(username="other")
+    seller.user_permissions.add(Permission.objects.get(codename="view_submission"))
+    for owner in (seller, other, other):
+        lead = LeadFactory(owner=owner)
+        SubmissionFactory(destination=leadbyte_destination, lead=lead, status=S.EXHAUSTED)
+    client.force_login(seller)
+    page = client.get(reverse("admin:index")).content.decode()
+    banner = page.split('id="needs-attention"')[1].split("</table>")[0]
+    assert '<td class="lh-needs-attention-count">1</td>' in banner  # the list shows one
 
 
 def test_no_alert_when_nothing_needs_attention(admin_client, db) -> None:
