@@ -18,10 +18,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 from django_q.tasks import async_task
 
-from leadhub.forms.builder import form_field, form_fields
 from vendors.base import Outcome
 from vendors.crypto import UndecryptableValue
 from vendors.drift import campaign_changes_acknowledge, open_changes, open_changes_by_campaign
+from vendors.form_fields import form_field, form_fields
 from vendors.getlead import ASSIGN_DEPARTMENT_FIELDS
 from vendors.health import connection_check
 from vendors.hosts import UnsafeVendorHost, check_vendor_url

@@ -22,7 +22,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from leadhub.csvfiles import csv_lines
-from leadhub.phones import parse_phone
+from vendors.phones import parse_phone
 
 # Below this many rows an exact count is cheap and an estimate would only look odd.
 ESTIMATE_ABOVE = 10_000

@@ -16,7 +16,6 @@ from leadhub.admin.desk import carried_post_data, destination_drift_warnings
 from leadhub.admin.display import link_buttons, status_badge
 from leadhub.admin.lead_page import lead_status_payload
 from leadhub.admin.scoping import OwnedByUserAdminMixin
-from leadhub.forms.builder import form_fields
 from leadhub.forms.lead_entry import DestinationChoiceForm, lead_entry_form_class
 from leadhub.models import Lead, Submission
 from leadhub.services.follow_ups import (
@@ -30,6 +29,7 @@ from leadhub.services.follow_ups import (
 )
 from leadhub.services.leads import lead_create_and_send
 from leadhub.services.preview import lead_preview
+from vendors.form_fields import form_fields
 from vendors.models import Destination
 from vendors.registry import VendorKind
 

@@ -13,13 +13,13 @@ from typing import Any, ClassVar
 from django import forms
 from django.utils.datastructures import MultiValueDict
 
-from leadhub.forms.builder import form_field, form_fields
 from leadhub.forms.rows import RowsFormSet, rows_formset_class
-from leadhub.phones import parse_phone
 from leadhub.services.leads import contact_values, destination_payload_build, payload_build
 from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec, FieldType
+from vendors.form_fields import form_field, form_fields
 from vendors.models import Destination
+from vendors.phones import parse_phone
 
 # The contact form field that carries each contact value vendors receive.
 CONTACT_VALUE_FIELDS = {

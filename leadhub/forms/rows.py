@@ -11,8 +11,8 @@ from typing import Any
 from django import forms
 from django.forms import BaseFormSet, formset_factory
 
-from leadhub.forms.builder import form_fields
 from vendors.fieldspec import FieldSpec
+from vendors.form_fields import form_fields
 
 DEFAULT_ROWS = 3
 MAX_ROWS = 20

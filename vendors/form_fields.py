@@ -10,8 +10,8 @@ from typing import Any
 from django import forms
 from django.core.validators import RegexValidator
 
-from leadhub.phones import parse_phone
 from vendors.fieldspec import FieldSpec, FieldType
+from vendors.phones import parse_phone
 
 logger = logging.getLogger(__name__)
 
