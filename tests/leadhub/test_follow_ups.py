@@ -14,7 +14,7 @@ from leadhub.services.submissions import submission_push
 from leadhub.statuses import SubmissionStatus
 from tests.conftest import CRMCOM_CREDENTIALS, GETLEAD_TOKEN
 from tests.factories import DestinationFactory, LeadFactory, SubmissionFactory
-from vendors.admin import DestinationForm
+from vendors.admin.forms import DestinationForm
 from vendors.models import Connection, Destination
 from vendors.sandbox.models import SandboxEnquiry, SandboxRecord, SandboxToken
 
