@@ -34,6 +34,9 @@ from vendors.services import department_assign
 
 # Each test is a live vendor call made while the admin waits for the page.
 MAX_TESTED_AT_ONCE = 10
+# How a test's answer is told: it worked, it failed, or the vendor has no test (None).
+TEST_LEVEL: dict[bool | None, int] = {True: messages.SUCCESS, False: messages.ERROR}
+TEST_STATE: dict[bool | None, str] = {True: "works", False: "failed"}
 
 
 @admin.register(Connection)
@@ -211,8 +214,8 @@ class ConnectionAdmin(admin.ModelAdmin):
         """The vendor's cheapest authenticated call, now, for each selected connection."""
         for connection in queryset[:MAX_TESTED_AT_ONCE]:
             result = connection_check(connection=connection)
-            level = {True: messages.SUCCESS, False: messages.ERROR}.get(result.ok, messages.WARNING)
-            state = {True: "works", False: "failed"}.get(result.ok, "cannot be tested")
+            level = TEST_LEVEL.get(result.ok, messages.WARNING)
+            state = TEST_STATE.get(result.ok, "cannot be tested")
             self.message_user(request, f"{connection.name} {state}: {result.message}", level)
         if queryset.count() > MAX_TESTED_AT_ONCE:
             self.message_user(

@@ -39,7 +39,10 @@ class DestinationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Campaign field changes")
     def campaign_changes(self, obj: Destination) -> str:
-        changes = open_changes_by_campaign([obj.campaign_id]).get(obj.campaign_id, [])
+        campaign_id = obj.campaign_id
+        changes = (
+            open_changes_by_campaign([campaign_id]).get(campaign_id, []) if campaign_id else []
+        )
         if not changes:
             return "None waiting to be acknowledged."
         items = format_html_join(

@@ -114,15 +114,19 @@ class DestinationForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = []
+        choices: set[tuple[str, str]] = set()
         for kind in implemented_kinds():
             for op in adapter_class(kind).operations.values():
                 if not op.follow_up:  # follow-ups start from a lead's page
-                    choices.append((op.name, f"{VendorKind(kind).label}: {op.label}"))
-        self.fields["operation"].choices = sorted(set(choices), key=lambda c: c[1])
+                    choices.add((op.name, f"{VendorKind(kind).label}: {op.label}"))
+        operation = self.fields["operation"]
+        assert isinstance(operation, forms.ChoiceField)  # declared above
+        by_label: list[tuple[str, str]] = sorted(choices, key=lambda choice: choice[1])
+        operation.choices = by_label
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         connection: Connection | None = cleaned.get("connection")
         operation = cleaned.get("operation")
         if connection and operation:
