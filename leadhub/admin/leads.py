@@ -75,7 +75,9 @@ class FollowUpChoiceForm(forms.Form):
 
     def __init__(self, *args: Any, kind: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["follow_up"].choices = [(c.key, c.label) for c in follow_up_choices(kind)]
+        follow_up = self.fields["follow_up"]
+        assert isinstance(follow_up, forms.ChoiceField)  # declared above
+        follow_up.choices = [(c.key, c.label) for c in follow_up_choices(kind)]
 
 
 @admin.register(Lead)

@@ -259,11 +259,14 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
         extra_context: dict | None = None,
     ) -> HttpResponse:
         submission = self.get_object(request, object_id)
-        can_change = submission is not None and self.has_change_permission(request, submission)
+        can_resend = can_edit_resend = False
+        if submission is not None and self.has_change_permission(request, submission):
+            can_resend = resendable(submission)
+            can_edit_resend = submission.status == S.REJECTED
         extra = {
             **(extra_context or {}),
-            "can_resend": can_change and resendable(submission),
-            "can_edit_resend": can_change and submission.status == S.REJECTED,
+            "can_resend": can_resend,
+            "can_edit_resend": can_edit_resend,
         }
         return super().change_view(request, object_id, form_url, extra)
 
