@@ -1,13 +1,30 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from leadhub.models import Lead, Submission
 from vendors.models import Connection, Destination
 
+ModelT = TypeVar("ModelT")
 
-class UserFactory(factory.django.DjangoModelFactory):
+
+class ModelFactory(factory.django.DjangoModelFactory[ModelT]):
+    """A factory whose call, ``LeadFactory(...)``, is typed as the model instance it makes."""
+
+    class Meta:
+        abstract = True
+
+    if TYPE_CHECKING:
+        # factory-boy's metaclass turns the call into create(); the type checker only sees
+        # the class, so it is told here what the call returns (not a factory instance).
+        def __new__(cls, *args: Any, **kwargs: Any) -> ModelT: ...  # type: ignore[misc]
+
+
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -18,7 +35,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
-class LeadFactory(factory.django.DjangoModelFactory):
+class LeadFactory(ModelFactory[Lead]):
     class Meta:
         model = Lead
 
@@ -29,7 +46,7 @@ class LeadFactory(factory.django.DjangoModelFactory):
     phone_e164 = "+447911123456"
 
 
-class ConnectionFactory(factory.django.DjangoModelFactory):
+class ConnectionFactory(ModelFactory[Connection]):
     class Meta:
         model = Connection
 
@@ -39,7 +56,7 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
     credentials = factory.LazyFunction(lambda: {"api_key": "test-leadbyte-key-123456"})
 
 
-class DestinationFactory(factory.django.DjangoModelFactory):
+class DestinationFactory(ModelFactory[Destination]):
     class Meta:
         model = Destination
 
@@ -49,7 +66,7 @@ class DestinationFactory(factory.django.DjangoModelFactory):
     fixed_values = factory.LazyFunction(lambda: {"sid": "1"})
 
 
-class SubmissionFactory(factory.django.DjangoModelFactory):
+class SubmissionFactory(ModelFactory[Submission]):
     class Meta:
         model = Submission
 
