@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connections, models
+from psycopg.abc import Transformer as ValueTransformer
 from psycopg.adapt import PyFormat, Transformer
 
 
@@ -65,7 +66,7 @@ def rows_copy(
     }
     others = [f for f, value in shared.items() if not hasattr(value, "resolve_expression")]
     quote = connection.ops.quote_name
-    names = [fields[name].column for name in columns] + [f.column for f in others]
+    names = [_column(fields[name]) for name in columns] + [_column(f) for f in others]
     sql = "COPY {} ({}) FROM STDIN".format(
         quote(meta.db_table), ", ".join(quote(name) for name in names)
     )
@@ -80,7 +81,16 @@ def rows_copy(
                 copy.write_row((*row, *constants))
 
 
-def _as_text(transformer: Transformer, value: Any) -> str | None:
+def _column(field: models.Field) -> str:
+    """The column of a concrete field: only fields stored elsewhere (many-to-many) lack one."""
+    if field.column is None:
+        raise ValueError(f"{field} has no column of its own")
+    return field.column
+
+
+def _as_text(transformer: ValueTransformer, value: Any) -> str | None:
     if value is None:
         return None
-    return bytes(transformer.get_dumper(value, PyFormat.TEXT).dump(value)).decode()
+    dumped = transformer.get_dumper(value, PyFormat.TEXT).dump(value)
+    # A dumper may itself answer NULL.
+    return None if dumped is None else bytes(dumped).decode()

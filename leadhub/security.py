@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.response import TemplateResponse
 from django.views.debug import SafeExceptionReporterFilter
 
@@ -37,6 +37,8 @@ class RedactingExceptionReporterFilter(SafeExceptionReporterFilter):
         params = super().get_post_parameters(request)
         if not params:
             return params
+        # Django hands back the request's POST (or its cleansed copy): a QueryDict.
+        assert isinstance(params, QueryDict)
         cleansed = params.copy()
         for name in list(cleansed):
             if self.hidden_settings.search(name):

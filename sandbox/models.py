@@ -35,10 +35,9 @@ class SandboxCredential(models.Model):
 
     @classmethod
     def accepts(cls, vendor: str, secret: str | None) -> bool:
-        return (
-            bool(secret)
-            and cls.objects.filter(vendor=vendor, secret_hash=secret_hash(secret)).exists()
-        )
+        if not secret:
+            return False
+        return cls.objects.filter(vendor=vendor, secret_hash=secret_hash(secret)).exists()
 
 
 class SandboxCampaign(models.Model):

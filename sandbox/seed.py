@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 from sandbox.models import SandboxCampaign, SandboxCredential
 
@@ -51,7 +52,7 @@ def _field(
 
 
 # Exactly as shared/seeds/002 shows it.
-EXAMPLE_CAMPAIGN = {
+EXAMPLE_CAMPAIGN: dict[str, Any] = {
     "id": "9",
     "name": "Example Campaign A",
     "reference": "EXAMPLE-CAMPAIGN",

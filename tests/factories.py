@@ -1,13 +1,30 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from leadhub.models import Lead, Submission
 from vendors.models import Campaign, CampaignField, Connection, Destination
 
+ModelT = TypeVar("ModelT")
 
-class UserFactory(factory.django.DjangoModelFactory):
+
+class ModelFactory(factory.django.DjangoModelFactory[ModelT]):
+    """A factory whose call, ``LeadFactory(...)``, is typed as the model instance it makes."""
+
+    class Meta:
+        abstract = True
+
+    if TYPE_CHECKING:
+        # factory-boy's metaclass turns the call into create(); the type checker only sees
+        # the class, so it is told here what the call returns (not a factory instance).
+        def __new__(cls, *args: Any, **kwargs: Any) -> ModelT: ...  # type: ignore[misc]
+
+
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -18,7 +35,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
-class LeadFactory(factory.django.DjangoModelFactory[Lead]):
+class LeadFactory(ModelFactory[Lead]):
     class Meta:
         model = Lead
 
@@ -29,7 +46,7 @@ class LeadFactory(factory.django.DjangoModelFactory[Lead]):
     phone_e164 = "+447911123456"
 
 
-class ConnectionFactory(factory.django.DjangoModelFactory[Connection]):
+class ConnectionFactory(ModelFactory[Connection]):
     class Meta:
         model = Connection
 
@@ -39,7 +56,7 @@ class ConnectionFactory(factory.django.DjangoModelFactory[Connection]):
     credentials = factory.LazyFunction(lambda: {"api_key": "test-leadbyte-key-123456"})
 
 
-class CampaignFactory(factory.django.DjangoModelFactory[Campaign]):
+class CampaignFactory(ModelFactory[Campaign]):
     class Meta:
         model = Campaign
 
@@ -49,7 +66,7 @@ class CampaignFactory(factory.django.DjangoModelFactory[Campaign]):
     reference = factory.Sequence(lambda n: f"CAMPAIGN-{n}")
 
 
-class CampaignFieldFactory(factory.django.DjangoModelFactory[CampaignField]):
+class CampaignFieldFactory(ModelFactory[CampaignField]):
     class Meta:
         model = CampaignField
 
@@ -60,7 +77,7 @@ class CampaignFieldFactory(factory.django.DjangoModelFactory[CampaignField]):
     position = factory.Sequence(int)
 
 
-class DestinationFactory(factory.django.DjangoModelFactory[Destination]):
+class DestinationFactory(ModelFactory[Destination]):
     class Meta:
         model = Destination
 
@@ -70,7 +87,7 @@ class DestinationFactory(factory.django.DjangoModelFactory[Destination]):
     fixed_values = factory.LazyFunction(lambda: {"sid": "1"})
 
 
-class SubmissionFactory(factory.django.DjangoModelFactory[Submission]):
+class SubmissionFactory(ModelFactory[Submission]):
     class Meta:
         model = Submission
 

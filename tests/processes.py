@@ -153,7 +153,7 @@ class Processes:
         for child in reversed(self.children):
             cluster = "qcluster" in child.args
             self.kill(child, signal.SIGKILL if cluster else signal.SIGTERM)
-            child.log.close()  # type: ignore[attr-defined]
+            child.log.close()
         self.children.clear()
 
 

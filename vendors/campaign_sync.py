@@ -15,6 +15,7 @@ from vendors.connection_state import connection_record_error, connection_record_
 from vendors.drift import campaign_drift_record
 from vendors.leadbyte import LeadByte
 from vendors.models import Campaign, CampaignField, Connection
+from vendors.outcomes import Condition
 from vendors.results import VendorError
 
 CAMPAIGN_FLAGS = ("active", "sup_visible", "archived")
@@ -75,7 +76,8 @@ def campaigns_sync(*, connection: Connection) -> SyncReport:
         connection_record_error(
             connection_id=connection.pk, message=f"Campaign sync failed: {message}"
         )
-        raise VendorError(message, condition=reply.failure.condition if reply.failure else None)
+        condition = Condition(reply.failure.condition) if reply.failure else None
+        raise VendorError(message, condition=condition)
     details = reply.value
     report = SyncReport()
     with transaction.atomic():

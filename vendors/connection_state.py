@@ -249,5 +249,8 @@ def connection_resume(*, connection_id: int) -> int:
 
 
 def _announce_resumed(connection_id: int) -> int:
-    responses = connection_resumed.send(sender=Connection, connection_id=connection_id)
-    return sum(released for _, released in responses if isinstance(released, int))
+    # Receivers answer how many items they released (Signal.send is typed for strings).
+    responses: list[tuple[Any, Any]] = connection_resumed.send(
+        sender=Connection, connection_id=connection_id
+    )
+    return sum(count for _, count in responses if isinstance(count, int))

@@ -47,7 +47,8 @@ def connection_test(*, connection: Connection) -> CheckResult:
         said = reply.failure.message if reply.failure is not None else str(reply.value)
         message = client.redactor.text(said)
     connection_record_check(connection_id=connection.pk, ok=ok, message=message, now=now)
-    logger.info("connection %s check: %s", connection.pk, {True: "ok", False: "failed"}.get(ok))
+    verdict = "no test" if ok is None else ("ok" if ok else "failed")
+    logger.info("connection %s check: %s", connection.pk, verdict)
     return CheckResult(ok=ok, message=message, checked_at=now)
 
 

@@ -19,6 +19,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.db.models.expressions import Combinable
 
 
 class UndecryptableValue(Exception):
@@ -78,9 +79,10 @@ class EncryptedJSONField(models.TextField):
 
     # ``rotate_encryption_keys`` re-encrypts every field that says this, on any model.
     encrypted = True
-    # For type checkers (django-stubs): a model instance holds the decrypted object, not
-    # the text the column stores.
-    _pyi_private_set_type: dict[str, Any]  # type: ignore[assignment]
+    # The model attribute takes and gives a dict, never the stored text. django-stubs reads
+    # these two declarations for a field's Python type; narrowing TextField's ``str`` to a
+    # dict is the point, so the override check does not apply.
+    _pyi_private_set_type: dict[str, Any] | Combinable  # type: ignore[assignment]
     _pyi_private_get_type: dict[str, Any]  # type: ignore[assignment]
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> dict:

@@ -1,7 +1,7 @@
 """Form fields declared as data.
 
 Every vendor operation and every LeadByte campaign describes the fields it takes as a list
-of ``FieldSpec``; ``leadhub.forms.builder`` turns any such list into Django form fields.
+of ``FieldSpec``; ``vendors.form_fields`` turns any such list into Django form fields.
 """
 
 from __future__ import annotations

@@ -23,7 +23,11 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from leadhub.csvfiles import csv_lines
-from leadhub.phones import parse_phone
+from vendors.phones import parse_phone
+
+if TYPE_CHECKING:
+    # ModelAdmin's own type for its template attributes, which the mixins below share.
+    from django.template.response import _TemplateForResponseT
 
 if TYPE_CHECKING:
     from django.template.response import _TemplateForResponseT
@@ -92,10 +96,10 @@ def distinct_values(model: type[Model], field: str, using: str = "default") -> l
     costs as many probes as there are values. Plain SQL that PostgreSQL and SQLite share.
     """
     quote = connections[using].ops.quote_name
-    db_field = model._meta.get_field(field)
-    if not isinstance(db_field, Field) or not db_field.column:
-        raise ValueError(f"{model.__name__}.{field} is not a column")
-    table, column = quote(model._meta.db_table), quote(db_field.column)
+    concrete = model._meta.get_field(field)
+    if not isinstance(concrete, Field) or concrete.column is None:
+        raise ValueError(f"{model._meta.label}.{field} is not a column")
+    table, column = quote(model._meta.db_table), quote(concrete.column)
     # Only quoted names go into the text; there are no values to pass as parameters.
     sql = f"""
         WITH RECURSIVE found(value) AS (
@@ -142,7 +146,9 @@ class LeanChangeList(ChangeList):
 
     def apply_select_related(self, qs: QuerySet) -> QuerySet:
         qs = super().apply_select_related(qs)
-        return qs.defer(*cast("LeanListMixin", self.model_admin).list_defer)
+        # Only a LeanListMixin admin picks this changelist (get_changelist below).
+        model_admin = cast("LeanListMixin", self.model_admin)
+        return qs.defer(*model_admin.list_defer)
 
 
 def phone_query(term: str) -> str | None:
@@ -234,7 +240,7 @@ def _formatted(rows: Iterator[tuple]) -> Iterator[list[object]]:
 
 def _text(value: object) -> object:
     if hasattr(value, "isoformat"):
-        return value.isoformat()  # type: ignore[union-attr]
+        return value.isoformat()
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return "" if value is None else value

@@ -16,7 +16,6 @@ from leadhub.admin.desk import carried_post_data, destination_drift_warnings
 from leadhub.admin.display import link_buttons, status_badge
 from leadhub.admin.lead_page import lead_status_payload
 from leadhub.admin.scoping import OwnedByUserAdminMixin
-from leadhub.forms.builder import form_fields
 from leadhub.forms.lead_entry import DestinationChoiceForm, lead_entry_form_class
 from leadhub.models import Lead, Submission
 from leadhub.services.follow_ups import (
@@ -30,6 +29,7 @@ from leadhub.services.follow_ups import (
 )
 from leadhub.services.leads import lead_create_and_send
 from leadhub.services.preview import lead_preview
+from vendors.form_fields import form_fields
 from vendors.models import Destination
 from vendors.registry import VendorKind
 
@@ -75,7 +75,9 @@ class FollowUpChoiceForm(forms.Form):
 
     def __init__(self, *args: Any, kind: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["follow_up"].choices = [(c.key, c.label) for c in follow_up_choices(kind)]
+        follow_up = self.fields["follow_up"]
+        assert isinstance(follow_up, forms.ChoiceField)  # declared above
+        follow_up.choices = [(c.key, c.label) for c in follow_up_choices(kind)]
 
 
 @admin.register(Lead)

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.admin.templatetags.admin_list import (
+from django.contrib.admin.templatetags.admin_list import (  # type: ignore[attr-defined]
+    # Django's private helper, shared on purpose so headers and cells name columns alike;
+    # django-stubs leaves private names out.
     ResultList,
     _coerce_field_name,
     items_for_result,
@@ -153,7 +155,7 @@ def _shower(
     if field is not None:
         if isinstance(field, models.ForeignKey):
             return _foreign_key_shower(field, default_empty), True
-        if field.is_relation:
+        if isinstance(field, models.ForeignObjectRel) or field.is_relation:
             return None  # reverse relations, many-to-many
         if field.auto_created:  # the implicit primary key: shown as a plain value
             name = field.name

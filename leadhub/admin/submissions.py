@@ -250,12 +250,14 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
         extra_context: dict | None = None,
     ) -> HttpResponse:
         submission = self.get_object(request, object_id)
-        if submission is not None and not self.has_change_permission(request, submission):
-            submission = None  # what the user may not change offers no resend buttons
+        can_resend = can_edit_resend = False
+        if submission is not None and self.has_change_permission(request, submission):
+            can_resend = resendable(submission)
+            can_edit_resend = submission.status == S.REJECTED
         extra = {
             **(extra_context or {}),
-            "can_resend": submission is not None and resendable(submission),
-            "can_edit_resend": submission is not None and submission.status == S.REJECTED,
+            "can_resend": can_resend,
+            "can_edit_resend": can_edit_resend,
         }
         return super().change_view(request, object_id, form_url, extra)
 

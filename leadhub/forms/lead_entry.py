@@ -13,13 +13,13 @@ from typing import Any, ClassVar
 from django import forms
 from django.utils.datastructures import MultiValueDict
 
-from leadhub.forms.builder import form_field, form_fields
 from leadhub.forms.rows import RowsFormSet, rows_formset_class
-from leadhub.phones import parse_phone
 from leadhub.services.leads import contact_values, destination_payload_build, payload_build
 from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec, FieldType
+from vendors.form_fields import form_field, form_fields
 from vendors.models import Destination
+from vendors.phones import parse_phone
 
 # The contact form field that carries each contact value vendors receive.
 CONTACT_VALUE_FIELDS = {
@@ -68,7 +68,9 @@ class LeadEntryForm(ContactForm):
         }
 
     def fieldsets(self) -> list[tuple[str, list[forms.BoundField], list[RowsFormSet]]]:
-        sets = [("Contact", [self[name] for name in ContactForm.base_fields], [])]
+        sets: list[tuple[str, list[forms.BoundField], list[RowsFormSet]]] = [
+            ("Contact", [self[name] for name in ContactForm.base_fields], [])
+        ]
         for destination in self.destinations:
             prefix = destination_prefix(destination)
             bound = [self[name] for name in self.fields if name.startswith(prefix)]
@@ -77,7 +79,7 @@ class LeadEntryForm(ContactForm):
         return sets
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         contact = contact_values(cleaned)
         # Contact fields feed every destination: check them against each one's rules.
         for destination in self.destinations:
@@ -127,7 +129,8 @@ class LeadEntryForm(ContactForm):
                     self.row_sets[f"{prefix}{name}"].add_row_error(
                         int(index) if index.isdigit() else -1, row_field, message
                     )
-                rows_label = f"{destination}: correct the {spec.label.lower()} rows."
+                label = spec.label if spec else name
+                rows_label = f"{destination}: correct the {label.lower()} rows."
                 if rows_label not in self.non_field_errors():
                     self.add_error(None, rows_label)
                 continue
@@ -229,8 +232,10 @@ class LeadEntryCleaner:
     def __init__(self, form_class: type[LeadEntryForm]) -> None:
         # Unbound; the clean_<field> hooks run on it with the row's cleaned data.
         form = self._form = form_class()
+        # A field that cleans itself from the bound field (a file field) needs the form.
+        plain_clean = getattr(forms.Field, "_clean_bound_field", None)  # private to Django
         self.usable = not form.row_specs and all(
-            not field.disabled and type(field)._clean_bound_field is forms.Field._clean_bound_field
+            not field.disabled and getattr(type(field), "_clean_bound_field", None) is plain_clean
             for field in form.fields.values()
         )
         self._fields: list[tuple[str, Callable[[Any], Any], Callable[..., Any], Any]] = [
@@ -264,7 +269,7 @@ class LeadEntryCleaner:
                     settings=connection.settings,
                 )
             )
-        self._files = MultiValueDict()
+        self._files: MultiValueDict[str, Any] = MultiValueDict()
 
     def clean(self, data: Mapping[str, Any]) -> CleanedLead | None:
         """The lead the form makes of ``data``, or None: then ask the form what is wrong."""
@@ -318,6 +323,8 @@ class DestinationChoiceForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["destinations"].queryset = Destination.objects.filter(
+        field = self.fields["destinations"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = Destination.objects.filter(
             is_active=True, connection__is_active=True
         ).select_related("connection", "campaign")

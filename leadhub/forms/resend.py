@@ -7,9 +7,9 @@ from typing import Any
 
 from django import forms
 
-from leadhub.forms.builder import DATE_INPUT_FORMATS, form_field
 from leadhub.models import Submission
 from vendors.fieldspec import FieldSpec, FieldType
+from vendors.form_fields import DATE_INPUT_FORMATS, form_field
 
 
 def editable_specs(submission: Submission) -> list[FieldSpec]:

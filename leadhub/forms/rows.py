@@ -6,13 +6,13 @@ field; blank rows are ignored, so a few empty rows can always be offered.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.forms import BaseFormSet, formset_factory
 
-from leadhub.forms.builder import form_fields
 from vendors.fieldspec import FieldSpec
+from vendors.form_fields import form_fields
 
 DEFAULT_ROWS = 3
 MAX_ROWS = 20
@@ -45,10 +45,14 @@ class RowsFormSet(BaseFormSet):
 def rows_formset_class(spec: FieldSpec) -> type[RowsFormSet]:
     row_form = type("RowForm", (forms.Form,), form_fields(spec.row_fields))
     rows = int(spec.extra.get("rows", DEFAULT_ROWS))
-    return formset_factory(
-        row_form,
-        formset=type("RowsFormSet", (RowsFormSet,), {"spec": spec}),
-        extra=rows,
-        max_num=MAX_ROWS,
-        validate_max=True,
+    # formset_factory subclasses the formset it is given; its declared type forgets which.
+    return cast(
+        type[RowsFormSet],
+        formset_factory(
+            row_form,
+            formset=type("RowsFormSet", (RowsFormSet,), {"spec": spec}),
+            extra=rows,
+            max_num=MAX_ROWS,
+            validate_max=True,
+        ),
     )

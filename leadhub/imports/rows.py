@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db.models import Prefetch
@@ -84,7 +85,7 @@ def destinations_for_import(pks: Sequence[int]) -> list[Destination]:
         # A destination's fields do not change during one import, but field_specs() builds
         # them anew on every call (several per row): build them once for this instance.
         specs = destination.field_specs()
-        destination.field_specs = lambda specs=specs: list(specs)  # type: ignore[method-assign]
+        destination.field_specs = partial(list, specs)  # type: ignore[method-assign]
     return rows
 
 
@@ -217,7 +218,9 @@ class RowChecker:
             return form
         form.data = data
         form.is_bound = True
-        form._errors = None
+        # Django's cache of the form's errors (private, so django-stubs leaves it out):
+        # cleared, they are worked out again for this row.
+        form._errors = None  # type: ignore[attr-defined]
         if hasattr(form, "cleaned_data"):
             del form.cleaned_data
         return form

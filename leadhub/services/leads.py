@@ -9,10 +9,10 @@ from django.db import transaction
 
 from leadhub.delivery.outbox import submission_create
 from leadhub.models import Lead
-from leadhub.phones import parse_phone
 from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec
 from vendors.models import Destination
+from vendors.phones import parse_phone
 
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "company", "notes")
 # The lead's columns lead_fields() fills.

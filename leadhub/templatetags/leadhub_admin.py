@@ -8,6 +8,7 @@ from django import template
 from django.contrib.admin.templatetags.admin_list import result_headers, result_hidden_fields
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.contrib.admin.views.main import ChangeList
+from django.template.base import Parser, Token
 
 from leadhub.admin.result_rows import cells
 from leadhub.services.attention import Attention, needs_attention_summary
@@ -28,11 +29,12 @@ def planned_result_list(cl: ChangeList) -> dict[str, Any]:
 
 
 @register.tag(name="planned_result_list")
-def planned_result_list_tag(parser: Any, token: Any) -> InclusionAdminNode:
-    # The type stubs describe Django 6's node, which takes the tag's name first; 5.2's does not.
+def planned_result_list_tag(parser: Parser, token: Token) -> InclusionAdminNode:
+    # django-stubs gives InclusionAdminNode a leading ``name`` argument Django's own does
+    # not take (Django's admin_list tags call it exactly like this).
     return InclusionAdminNode(  # type: ignore[call-arg]
-        parser,
-        token,
+        parser=parser,
+        token=token,
         func=planned_result_list,
         template_name="change_list_results.html",
         takes_context=False,

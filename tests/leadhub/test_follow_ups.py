@@ -15,7 +15,7 @@ from leadhub.statuses import SubmissionStatus
 from sandbox.models import SandboxEnquiry, SandboxRecord, SandboxToken
 from tests.conftest import CRMCOM_CREDENTIALS, GETLEAD_TOKEN
 from tests.factories import DestinationFactory, LeadFactory, SubmissionFactory
-from vendors.admin import DestinationForm
+from vendors.admin.forms import DestinationForm
 from vendors.models import Connection, Destination
 
 pytestmark = pytest.mark.django_db(transaction=True)

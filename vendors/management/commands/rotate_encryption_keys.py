@@ -42,6 +42,13 @@ def encrypted_fields() -> Iterator[tuple[type[models.Model], models.Field]]:
                 yield model, field
 
 
+def _column(field: models.Field) -> str:
+    """The column of a concrete field: only fields stored elsewhere (many-to-many) lack one."""
+    if field.column is None:
+        raise ImproperlyConfigured(f"{field} has no column of its own")
+    return field.column
+
+
 class Command(BaseCommand):
     help = "Re-encrypt every encrypted value under the newest FIELD_ENCRYPTION_KEYS key."
 
@@ -93,7 +100,11 @@ class Command(BaseCommand):
 
     def _tokens(self, model: type[models.Model], field: models.Field) -> Iterator[tuple[Any, str]]:
         qn = connection.ops.quote_name
-        table, column, pk = qn(model._meta.db_table), qn(field.column), qn(model._meta.pk.column)
+        table, column, pk = (
+            qn(model._meta.db_table),
+            qn(_column(field)),
+            qn(_column(model._meta.pk)),
+        )
         last: Any = None
         while True:
             after = f"AND {pk} > %s" if last is not None else ""
@@ -111,9 +122,9 @@ class Command(BaseCommand):
 
     def _write(self, model: type[models.Model], field: models.Field, pk: Any, token: str) -> None:
         qn = connection.ops.quote_name
-        table, column = qn(model._meta.db_table), qn(field.column)
+        table, column = qn(model._meta.db_table), qn(_column(field))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET {column} = %s WHERE {qn(model._meta.pk.column)} = %s",  # noqa: S608
+                f"UPDATE {table} SET {column} = %s WHERE {qn(_column(model._meta.pk))} = %s",  # noqa: S608
                 [token, pk],
             )

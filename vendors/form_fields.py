@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django import forms
 from django.core.validators import RegexValidator
 
-from leadhub.phones import parse_phone
 from vendors.fieldspec import FieldSpec, FieldType
+from vendors.phones import parse_phone
 
 logger = logging.getLogger(__name__)
+
+# What Django accepts as a field validator: called with the value, raises ValidationError.
+Validator = Callable[[Any], None]
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 UK_POSTCODE = re.compile(
@@ -39,11 +43,11 @@ def _phone(value: str) -> None:
         raise forms.ValidationError("Enter a valid phone number, with its country code if abroad.")
 
 
-class MultiEmailField(forms.CharField):
+class MultiEmailField(forms.Field):
     """One address or several, separated by commas; cleans to a list."""
 
     def to_python(self, value: Any) -> list[str]:
-        text = super().to_python(value)
+        text = "" if value in self.empty_values else str(value)
         return [part.strip() for part in text.split(",") if part.strip()]
 
     def validate(self, value: list[str]) -> None:
@@ -60,7 +64,7 @@ def form_field(spec: FieldSpec) -> forms.Field:
         "help_text": spec.help,
         "initial": spec.default,
     }
-    declared: list[Any] = []
+    declared: list[Validator] = []
     if spec.extra.get("invalid_if"):
         # A vendor-declared shape for free text (Getlead's "name = value" lines, say).
         declared.append(
@@ -90,7 +94,12 @@ def form_field(spec: FieldSpec) -> forms.Field:
             **common,
         )
     if kind is FieldType.INTEGER:
-        return forms.IntegerField(min_value=spec.min_value, max_value=spec.max_value, **common)
+        # Whole bounds that admit exactly the integers the declared ones do.
+        return forms.IntegerField(
+            min_value=None if spec.min_value is None else math.ceil(spec.min_value),
+            max_value=None if spec.max_value is None else math.floor(spec.max_value),
+            **common,
+        )
     if kind is FieldType.DECIMAL:
         return forms.DecimalField(
             min_value=spec.min_value,
@@ -103,12 +112,13 @@ def form_field(spec: FieldSpec) -> forms.Field:
         return forms.CharField(
             widget=forms.Textarea(attrs={"rows": 3}), validators=declared, **common
         )
-    validators = {
+    by_type: dict[FieldType, list[Validator]] = {
         FieldType.ALPHABETICAL: [alphabetical],
         FieldType.UK_MOBILE: [_uk_mobile],
         FieldType.PHONE: [_phone],
         FieldType.POSTCODE: [uk_postcode],
-    }.get(kind, []) + declared
+    }
+    validators = by_type.get(kind, []) + declared
     if kind is FieldType.TEXT and spec.extra.get("known_type") is False:
         _log_unknown_type(str(spec.extra.get("data_type")))
     return forms.CharField(

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django import forms
 
-from leadhub.forms.builder import form_field
 from vendors.fieldspec import FieldSpec, FieldType
+from vendors.form_fields import form_field
 
 
 def clean(spec: FieldSpec, value: object) -> object:
@@ -60,7 +60,7 @@ def test_several_emails_clean_to_a_list() -> None:
 
 def test_an_unknown_vendor_type_is_entered_as_text_and_logged_once(caplog) -> None:
     spec = FieldSpec("x", "X", extra={"data_type": "Hologram", "known_type": False})
-    with caplog.at_level("WARNING", logger="leadhub.forms.builder"):
+    with caplog.at_level("WARNING", logger="vendors.form_fields"):
         first = form_field(spec)
         form_field(spec)
     assert isinstance(first, forms.CharField)

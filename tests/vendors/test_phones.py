@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from phonenumbers import PhoneNumberType
 
-from leadhub import phones
-from leadhub.phones import parse_phone
+from vendors import phones
+from vendors.phones import parse_phone
 
 REGIONS = ["GB", "US", "IT", "SE", "IN", "DE", "AE"]
 

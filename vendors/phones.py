@@ -52,7 +52,7 @@ def _parse(raw: str, region: str) -> Phone | None:
     # its region's patterns, so one question answers both (test_phones.py holds the library
     # to it).
     kind = phonenumbers.number_type(number)
-    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN or number.country_code is None:
         return None
     phone = Phone(
         e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),

@@ -1,0 +1,102 @@
+"""The campaign admin: LeadByte campaigns as the last sync found them, read-only, with the
+field changes syncs found until an admin acknowledges them."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.html import format_html, format_html_join
+
+from vendors.drift import campaign_changes_acknowledge, open_changes_by_campaign
+from vendors.models import Campaign, CampaignChange, CampaignField
+
+
+class CampaignFieldInline(admin.TabularInline):
+    model = CampaignField
+    extra = 0
+    can_delete = False
+    fields = ("position", "label", "name", "required", "data_type", "selection_values", "category")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class CampaignChangeInline(admin.TabularInline):
+    """What syncs changed in the campaign's fields, in plain words, newest first."""
+
+    model = CampaignChange
+    extra = 0
+    can_delete = False
+    verbose_name = "field change found by a sync"
+    verbose_name_plural = "Field changes found by syncs"
+    fields = ("detected_at", "what_changed", "acknowledged_at", "acknowledged_by")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description="What changed")
+    def what_changed(self, obj: CampaignChange) -> str:
+        return format_html_join("", "<div>{}</div>", ((text,) for text in obj.descriptions()))
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "reference",
+        "connection",
+        "active",
+        "listed",
+        "archived",
+        "synced_at",
+        "open_changes",
+    )
+    list_filter = ("connection", "active", "listed")
+    search_fields = ("name", "reference")
+    inlines = [CampaignFieldInline, CampaignChangeInline]
+    actions = ["acknowledge_changes"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                open_change_count=Count("changes", filter=Q(changes__acknowledged_at__isnull=True))
+            )
+        )
+
+    @admin.display(description="Unacknowledged field changes", ordering="open_change_count")
+    def open_changes(self, obj: Campaign) -> str:
+        count = getattr(obj, "open_change_count", 0)
+        return format_html('<span class="lh-flag">{} to review</span>', count) if count else "—"
+
+    @admin.action(description="Acknowledge field changes", permissions=["change"])
+    def acknowledge_changes(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
+        count = sum(campaign_changes_acknowledge(campaign=c, user=request.user) for c in queryset)
+        self.message_user(request, f"{count} field change(s) acknowledged.")
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        campaign = self.get_object(request, unquote(object_id))
+        if (
+            campaign is not None
+            and request.method == "POST"
+            and "_acknowledge_changes" in request.POST
+            and self.has_change_permission(request, campaign)
+        ):
+            # The campaign itself is read-only: acknowledging is all this button does.
+            count = campaign_changes_acknowledge(campaign=campaign, user=request.user)
+            self.message_user(request, f"{count} field change(s) acknowledged.", messages.SUCCESS)
+            return HttpResponseRedirect(request.path)
+        pk = campaign.pk if campaign else None
+        extra = {"open_changes": open_changes_by_campaign([pk]).get(pk, []) if pk else []}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})

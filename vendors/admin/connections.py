@@ -1,0 +1,281 @@
+"""The connection admin: add one vendor at a time, test it, sync its campaigns, pause and
+resume its delivery, and (Getlead) assign a source number to a department."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+from django_q.tasks import async_task
+
+from vendors.admin.forms import (
+    CREDENTIAL_PREFIX,
+    SETTING_PREFIX,
+    connection_form_class,
+    credentials_problem,
+)
+from vendors.connection_state import connection_pause, connection_resume
+from vendors.connection_test import connection_test
+from vendors.departments import department_assign
+from vendors.form_fields import form_fields
+from vendors.getlead import ASSIGN_DEPARTMENT_FIELDS
+from vendors.models import Connection, PauseReason
+from vendors.outcomes import Outcome
+from vendors.registry import VendorKind, adapter_class, implemented_kinds
+
+# Each test is a live vendor call made while the admin waits for the page.
+MAX_TESTED_AT_ONCE = 10
+# How a test's answer is told: it worked, it failed, or the vendor has no test (None).
+TEST_LEVEL: dict[bool | None, int] = {True: messages.SUCCESS, False: messages.ERROR}
+TEST_STATE: dict[bool | None, str] = {True: "works", False: "failed"}
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "kind",
+        "base_url",
+        "is_active",
+        "delivery_state",
+        "last_success_at",
+        "last_error_short",
+        "last_sync_at",
+        "last_check",
+    )
+    list_filter = ("kind", "is_active", "pause_reason")
+    search_fields = ("name",)
+    readonly_fields = (
+        "delivery_state",
+        "pause_message",
+        "paused_at",
+        "probe_at",
+        "consecutive_failures",
+        "last_success_at",
+        "last_error",
+        "last_error_at",
+        "last_sync_at",
+        "last_sync_summary",
+        "last_check",
+    )
+    actions = [
+        "sync_campaigns",
+        "test_connection",
+        "assign_department",
+        "pause_delivery",
+        "resume_delivery",
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Connection]:
+        # Lists and lookups never decrypt: a key problem cannot take the pages down.
+        return super().get_queryset(request).defer("credentials")
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        problem = credentials_problem(obj) if obj is not None else ""
+        if problem and request.method == "GET":
+            self.message_user(
+                request,
+                f"{problem} Restore that key, or type the credentials again to replace them.",
+                messages.ERROR,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.GET.get("kind") not in implemented_kinds():
+            kinds = [(k, VendorKind(k).label) for k in implemented_kinds()]
+            return TemplateResponse(
+                request,
+                "admin/vendors/connection/choose_kind.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.model._meta,
+                    "kinds": kinds,
+                    "title": "Add a connection: vendor",
+                },
+            )
+        return super().add_view(request, form_url, extra_context)
+
+    def _kind(self, request: HttpRequest, obj: Connection | None) -> str:
+        return obj.kind if obj else request.GET.get("kind", "")
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Connection | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm]:
+        kwargs["form"] = connection_form_class(self._kind(request, obj))
+        kwargs["fields"] = None
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Connection | None = None) -> list:
+        adapter = adapter_class(self._kind(request, obj))
+        sets: list = [
+            (None, {"fields": ["kind", "name", "base_url", "is_active"]}),
+            (
+                "Credentials",
+                {"fields": [CREDENTIAL_PREFIX + s.name for s in adapter.credential_fields]},
+            ),
+        ]
+        if adapter.setting_fields:
+            sets.append(
+                ("Settings", {"fields": [SETTING_PREFIX + s.name for s in adapter.setting_fields]})
+            )
+        if obj:
+            sets.append(("Health and delivery", {"fields": list(self.readonly_fields)}))
+        return sets
+
+    @admin.display(description="Delivery", ordering="paused_at")
+    def delivery_state(self, obj: Connection) -> str:
+        if not obj.is_paused:
+            return format_html('<span class="lh-status lh-status-accepted">{}</span>', "Running")
+        since = timezone.localtime(obj.paused_at).strftime("%Y-%m-%d %H:%M:%S")
+        probe = ""
+        if obj.pause_reason == PauseReason.FAILURES and obj.probe_at:
+            probe = f"; next probe {timezone.localtime(obj.probe_at).strftime('%H:%M:%S')}"
+        return format_html(
+            '<span class="lh-status lh-status-exhausted">{}</span> since {}{}',
+            obj.get_pause_reason_display(),
+            since,
+            probe,
+        )
+
+    @admin.action(
+        description="Pause delivery (leads wait, nothing is sent)", permissions=["change"]
+    )
+    def pause_delivery(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        who = request.user.get_username()
+        for connection in queryset:
+            connection_pause(
+                connection_id=connection.pk,
+                reason=PauseReason.MANUAL,
+                message=f"Paused by {who}.",
+            )
+        self.message_user(
+            request,
+            f"{queryset.count()} connection(s) paused; their leads wait until you resume them.",
+        )
+
+    @admin.action(description="Resume delivery (send what waited)", permissions=["change"])
+    def resume_delivery(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        released = sum(connection_resume(connection_id=c.pk) for c in queryset)
+        self.message_user(
+            request, f"{queryset.count()} connection(s) resumed; {released} lead(s) sent again."
+        )
+
+    @admin.display(description="Last error")
+    def last_error_short(self, obj: Connection) -> str:
+        return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
+
+    @admin.display(description="Last test", ordering="last_check_at")
+    def last_check(self, obj: Connection) -> str:
+        if obj.last_check_at is None:
+            return "Never tested"
+        state, css = {
+            True: ("OK", "accepted"),
+            False: ("Failed", "rejected"),
+            None: ("No test", "duplicate"),
+        }[obj.last_check_ok]
+        return format_html(
+            '<span class="lh-status lh-status-{}">{}</span> {} ago: {}',
+            css,
+            state,
+            timesince(obj.last_check_at),
+            obj.last_check_message,
+        )
+
+    @admin.action(description="Test connection", permissions=["change"])
+    def test_connection(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        """The vendor's cheapest authenticated call, now, for each selected connection."""
+        for connection in queryset[:MAX_TESTED_AT_ONCE]:
+            result = connection_test(connection=connection)
+            level = TEST_LEVEL.get(result.ok, messages.WARNING)
+            state = TEST_STATE.get(result.ok, "cannot be tested")
+            self.message_user(request, f"{connection.name} {state}: {result.message}", level)
+        if queryset.count() > MAX_TESTED_AT_ONCE:
+            self.message_user(
+                request,
+                f"Only the first {MAX_TESTED_AT_ONCE} were tested; the daily check tests all.",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Sync campaigns from LeadByte", permissions=["change"])
+    def sync_campaigns(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        leadbyte = queryset.filter(kind=VendorKind.LEADBYTE)
+        for connection in leadbyte:
+            async_task("vendors.tasks.sync_campaigns", connection.pk, group="sync")
+        if leadbyte:
+            self.message_user(
+                request,
+                f"Campaign sync started for {len(leadbyte)} connection(s); "
+                "the connection page shows when it finished and what changed.",
+            )
+        if queryset.exclude(kind=VendorKind.LEADBYTE).exists():
+            self.message_user(
+                request, "Only LeadByte connections have campaigns to sync.", messages.WARNING
+            )
+
+    @admin.action(
+        description="Assign a source number to a department (Getlead)", permissions=["change"]
+    )
+    def assign_department(
+        self, request: HttpRequest, queryset: QuerySet[Connection]
+    ) -> HttpResponse | None:
+        """An intermediate page asks for the source number and the department, then each
+        selected Getlead connection is told at once and the answer shown here."""
+        getlead = list(queryset.filter(kind=VendorKind.GETLEAD))
+        if not getlead:
+            self.message_user(
+                request, "Only Getlead connections assign departments.", messages.WARNING
+            )
+            return None
+        form_class = type("DepartmentForm", (forms.Form,), form_fields(ASSIGN_DEPARTMENT_FIELDS))
+        form = form_class(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            for connection in getlead:
+                result = department_assign(
+                    connection=connection,
+                    source_number=form.cleaned_data["SourceNumber"],
+                    department=form.cleaned_data["department"],
+                )
+                accepted = result.outcome is Outcome.ACCEPTED
+                self.message_user(
+                    request,
+                    f"{connection.name}: {result.message}",
+                    messages.SUCCESS if accepted else messages.ERROR,
+                )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/vendors/connection/assign_department.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Assign a source number to a department",
+                "form": form,
+                "connections": getlead,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )

@@ -1,0 +1,144 @@
+"""The integration admin's forms: a connection's (write-only credentials, the vendor's own
+settings) and a destination's (an operation its connection's vendor offers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from vendors.crypto import UndecryptableValue
+from vendors.form_fields import form_field
+from vendors.hosts import UnsafeVendorHost, check_vendor_url
+from vendors.models import Connection, Destination
+from vendors.registry import VendorKind, adapter_class, implemented_kinds
+
+CREDENTIAL_PREFIX = "credential__"
+SETTING_PREFIX = "setting__"
+
+
+class ConnectionFormBase(forms.ModelForm):
+    """Credentials are write-only: a blank box keeps the stored value, text replaces it."""
+
+    kind_value: str = ""
+
+    class Meta:
+        model = Connection
+        fields = ("kind", "name", "base_url", "is_active")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        adapter = adapter_class(self.kind_value)
+        # Stored credentials no key can read are replaced, never shown: ask for them again.
+        self.credentials_problem = credentials_problem(self.instance)
+        stored_credentials = {} if self.credentials_problem else self.instance.credentials
+        self.fields["kind"].disabled = True
+        self.fields["kind"].initial = self.kind_value
+        if not self.instance.pk:
+            self.fields["base_url"].initial = adapter.default_base_url
+        for spec in adapter.setting_fields:
+            self.fields[SETTING_PREFIX + spec.name].initial = self.instance.settings.get(
+                spec.name, spec.default
+            )
+        for spec in adapter.credential_fields:
+            field = self.fields[CREDENTIAL_PREFIX + spec.name]
+            stored = bool(stored_credentials.get(spec.name))
+            field.required = spec.required and not stored
+            field.help_text = (
+                "Stored encrypted. Leave blank to keep the current value; type to replace it."
+                if stored
+                else "Stored encrypted; never shown again."
+            )
+
+    def clean_base_url(self) -> str:
+        url = self.cleaned_data["base_url"]
+        try:
+            check_vendor_url(url)
+        except UnsafeVendorHost as err:
+            raise forms.ValidationError(str(err)) from err
+        return url
+
+    def save(self, commit: bool = True) -> Connection:
+        connection: Connection = super().save(commit=False)
+        connection.kind = self.kind_value
+        adapter = adapter_class(self.kind_value)
+        credentials = {} if self.credentials_problem else dict(connection.credentials)
+        for spec in adapter.credential_fields:
+            value = self.cleaned_data.get(CREDENTIAL_PREFIX + spec.name)
+            if value:
+                credentials[spec.name] = value
+        connection.credentials = credentials
+        connection.settings = {
+            **connection.settings,
+            **{
+                s.name: self.cleaned_data.get(SETTING_PREFIX + s.name)
+                for s in adapter.setting_fields
+            },
+        }
+        if commit:
+            connection.save()
+        return connection
+
+
+def credentials_problem(connection: Connection) -> str:
+    """Why the connection's stored credentials cannot be read ('' when they can)."""
+    if connection.pk is None:
+        return ""
+    try:
+        connection.credentials  # noqa: B018 - loading is the check (deferred on admin pages)
+    except UndecryptableValue as err:
+        return str(err)
+    return ""
+
+
+def connection_form_class(kind: str) -> type[ConnectionFormBase]:
+    adapter = adapter_class(kind)
+    attrs: dict[str, Any] = {"kind_value": kind}
+    for spec in adapter.credential_fields:
+        attrs[CREDENTIAL_PREFIX + spec.name] = forms.CharField(
+            label=spec.label,
+            required=False,
+            widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        )
+    for spec in adapter.setting_fields:
+        attrs[SETTING_PREFIX + spec.name] = form_field(spec)
+    return type("ConnectionForm", (ConnectionFormBase,), attrs)
+
+
+class DestinationForm(forms.ModelForm):
+    operation = forms.ChoiceField(choices=())
+
+    class Meta:
+        model = Destination
+        fields = ("name", "connection", "operation", "campaign", "fixed_values", "is_active")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices: set[tuple[str, str]] = set()
+        for kind in implemented_kinds():
+            for op in adapter_class(kind).operations.values():
+                if not op.follow_up:  # follow-ups start from a lead's page
+                    choices.add((op.name, f"{VendorKind(kind).label}: {op.label}"))
+        operation = self.fields["operation"]
+        assert isinstance(operation, forms.ChoiceField)  # declared above
+        by_label: list[tuple[str, str]] = sorted(choices, key=lambda choice: choice[1])
+        operation.choices = by_label
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        connection: Connection | None = cleaned.get("connection")
+        operation = cleaned.get("operation")
+        if connection and operation:
+            spec = connection.adapter_class.operations.get(operation)
+            if spec is None or spec.follow_up:
+                self.add_error(
+                    "operation", f"{connection.get_kind_display()} has no such operation."
+                )
+            elif spec.uses_campaign and not cleaned.get("campaign"):
+                self.add_error("campaign", "This operation sends to a campaign: pick one.")
+            elif cleaned.get("campaign") and cleaned["campaign"].connection_id != connection.pk:
+                self.add_error("campaign", "The campaign belongs to another connection.")
+        if not isinstance(cleaned.get("fixed_values"), dict):
+            self.add_error("fixed_values", "Fixed values must be a JSON object of field: value.")
+        return cleaned
