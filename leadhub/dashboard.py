@@ -208,7 +208,7 @@ def latest_rejections(*, user: Any = None) -> list[Submission]:
 
 
 def daily_chart_svg(days: list[DayCounts]) -> SafeString:
-    """Submissions per day by outcome as stacked bars: plain SVG, styled by desk.css."""
+    """Submissions per day by outcome as stacked bars: plain SVG, styled by pages.css."""
     width, height = 720, 200
     left, right, top, bottom = 36, 8, 10, 26
     plot_w, plot_h = width - left - right, height - top - bottom

@@ -34,7 +34,7 @@ SALESBYTE_DESTINATIONS = {
             "trigger_created_messages_to_customer": False,
         },
     ),
-    # SalesByte quotes want Swedish (+46) phones. The demo desk also sells to UK leads, so
+    # SalesByte quotes want Swedish (+46) phones. The demo sales team also sells to UK leads, so
     # its default quote destinations quote by email and leave the phone out (null).
     "SalesByte · Quote": (
         "create_quote",

@@ -163,7 +163,7 @@ def test_the_admin_index_shows_the_dashboard(admin_client, leadbyte) -> None:
     assert 'id="lh-dashboard"' in page
     assert "Cap reached" in page
     assert '<svg class="lh-chart"' in page
-    assert "leadhub/desk.css" in page
+    assert "leadhub/pages.css" in page
     assert "style=" not in page.split('id="lh-dashboard"')[1]
 
 
