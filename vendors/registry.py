@@ -1,11 +1,14 @@
-"""Vendor kind → adapter class, imported lazily (after healthchecks' TRANSPORTS)."""
+"""Vendor kind → adapter class: the one list of the vendors LeadHub speaks to."""
 
 from __future__ import annotations
 
 from django.db import models
-from django.utils.module_loading import import_string
 
 from vendors.base import VendorAdapter
+from vendors.crmcom import CrmCom
+from vendors.getlead import Getlead
+from vendors.leadbyte import LeadByte
+from vendors.salesbyte import SalesByte
 
 
 class VendorKind(models.TextChoices):
@@ -15,12 +18,12 @@ class VendorKind(models.TextChoices):
     GETLEAD = "getlead", "Getlead"
 
 
-ADAPTERS: dict[str, str] = {
-    VendorKind.SALESBYTE: "vendors.salesbyte.SalesByte",
-    VendorKind.LEADBYTE: "vendors.leadbyte.LeadByte",
+ADAPTERS: dict[str, type[VendorAdapter]] = {
+    VendorKind.SALESBYTE: SalesByte,
+    VendorKind.LEADBYTE: LeadByte,
+    VendorKind.CRMCOM: CrmCom,
+    VendorKind.GETLEAD: Getlead,
 }
-ADAPTERS[VendorKind.CRMCOM] = "vendors.crmcom.CrmCom"
-ADAPTERS[VendorKind.GETLEAD] = "vendors.getlead.Getlead"
 
 
 def implemented_kinds() -> list[str]:
@@ -29,6 +32,6 @@ def implemented_kinds() -> list[str]:
 
 def adapter_class(kind: str) -> type[VendorAdapter]:
     try:
-        return import_string(ADAPTERS[kind])
+        return ADAPTERS[kind]
     except KeyError:
         raise LookupError(f"No adapter for vendor kind {kind!r}") from None

@@ -12,8 +12,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from leadhub.admin.changelists import LeadListMixin
-from leadhub.admin.lead_entry import carried_post_data, destination_drift_warnings
 from leadhub.admin.display import link_buttons, status_badge
+from leadhub.admin.lead_entry import carried_post_data, destination_drift_warnings
 from leadhub.admin.lead_page import lead_status_payload
 from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.forms.lead_entry import DestinationChoiceForm, lead_entry_form_class
