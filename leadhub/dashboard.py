@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString
 from leadhub.models import Submission
 from leadhub.selectors import attention_counts, sees_everything, visible_submissions
 from leadhub.services.attention import AttentionItem
-from leadhub.statuses import SubmissionStatus
+from leadhub.statuses import NEEDS_ATTENTION, PENDING, SubmissionStatus
 from vendors.models import Connection
 from vendors.registry import VendorKind
 
@@ -39,8 +39,8 @@ OUTCOME_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "quarantined": ("Quarantined", (S.QUARANTINED,)),
     "duplicate": ("Duplicate", (S.DUPLICATE,)),
     "rejected": ("Rejected", (S.REJECTED,)),
-    "failed": ("Failed or unanswered", (S.EXHAUSTED, S.UNCERTAIN)),
-    "pending": ("Pending", (S.QUEUED, S.SENDING, S.RETRY_WAIT)),
+    "failed": ("Failed or unanswered", tuple(sorted(NEEDS_ATTENTION))),
+    "pending": ("Pending", tuple(sorted(PENDING))),
 }
 # key (as ``attention_counts`` names it), label, the status its list shows, what to do.
 ATTENTION = (
