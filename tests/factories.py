@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
-from leadhub.models import Lead, Submission
+from leadhub.models import Attempt, Lead, Submission
 from vendors.models import Campaign, CampaignField, Connection, Destination
 
 ModelT = TypeVar("ModelT")
@@ -97,3 +97,14 @@ class SubmissionFactory(ModelFactory[Submission]):
     operation = factory.LazyAttribute(lambda s: s.destination.operation)
     campaign = factory.LazyAttribute(lambda s: s.destination.campaign)
     payload = factory.LazyFunction(dict)
+
+
+class AttemptFactory(ModelFactory[Attempt]):
+    """An exchange already on record, numbered after its submission's last."""
+
+    class Meta:
+        model = Attempt
+
+    submission = factory.SubFactory(SubmissionFactory)
+    number = factory.LazyAttribute(lambda a: a.submission.attempts.count() + 1)
+    status_code = 200

@@ -17,6 +17,7 @@ from django_q.tasks import async_task
 
 from leadhub.delivery.rows import locked_rows, submission_transition
 from leadhub.models import Lead, Submission
+from leadhub.statuses import RESENDABLE, InvalidTransition
 from leadhub.statuses import SubmissionStatus as S
 from vendors.models import Destination
 
@@ -139,9 +140,17 @@ def _orm_broker_on_default() -> bool:
 def submission_resend(
     *, submission: Submission, payload: dict[str, Any] | None = None
 ) -> Submission:
-    """Queue a rejected, exhausted or unanswered submission again (optionally edited)."""
+    """Queue a rejected, exhausted or unanswered submission again (optionally edited).
+
+    Decided on the locked row, not on what the caller read: a row a first resend already
+    queued (and a worker may be sending) is refused, or the lead would go twice. The
+    transition table alone would let it through: sending and retry_wait may go back to
+    queued, for the dispatcher's sake.
+    """
     with transaction.atomic():
         locked = locked_rows(Submission.objects.all(), skip_locked=False).get(pk=submission.pk)
+        if locked.status not in RESENDABLE:
+            raise InvalidTransition(f"A {locked.status} submission cannot be sent again")
         fields: dict[str, Any] = {
             "next_attempt_at": None,
             "completed_at": None,

@@ -1,21 +1,26 @@
-"""The per-connection circuit breaker, against the sandbox over real HTTP."""
+"""The per-connection circuit breaker: what a paused connection holds, its probe, and the
+release of what it held once it resumes; against the sandbox over real HTTP."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from leadhub.delivery.breaker import connection_release, probes_due
 from leadhub.delivery.dispatcher import submissions_dispatch_due
+from leadhub.delivery.outbox import PUSH_TASK
 from leadhub.delivery.push import submission_push
 from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
 from sandbox.faults import sandbox_fault_set
 from sandbox.models import SandboxRecord
-from tests.factories import LeadFactory, SubmissionFactory
-from vendors.connection_state import connection_pause, connection_resume
+from tests.factories import ConnectionFactory, DestinationFactory, LeadFactory, SubmissionFactory
+from tests.leadhub.delivery.conftest import Task
+from vendors.connection_state import connection_pause, connection_resume, connection_resumed
 from vendors.models import Connection, Destination, PauseReason
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,7 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 S = SubmissionStatus
 
 
-def lead_payload(n: int) -> dict:
+def lead_payload(n: int) -> dict[str, str]:
     return {
         "campid": "EXAMPLE-CAMPAIGN",
         "sid": "1",
@@ -40,7 +45,7 @@ def make(destination: Destination, n: int) -> Submission:
 
 
 @pytest.fixture
-def breaker(settings):
+def breaker(settings: Any) -> Any:
     settings.CONNECTION_BREAKER_THRESHOLD = 3
     settings.CONNECTION_BREAKER_COOLDOWN = 60
     settings.SUBMISSION_RETRY_DELAYS = [10, 60, 300, 1800]
@@ -158,3 +163,81 @@ def test_a_manual_pause_is_not_lifted_by_a_success(leadbyte_destination: Destina
     submissions_dispatch_due()
     connection.refresh_from_db()
     assert connection.pause_reason == PauseReason.MANUAL
+
+
+# --- probes and release, without a vendor ------------------------------------------------
+
+
+def cooled_down(*, failed_for: timedelta = timedelta(minutes=5)) -> Connection:
+    """A connection paused after failures whose cool-down is over."""
+    now = timezone.now()
+    return ConnectionFactory(
+        paused_at=now - failed_for,
+        pause_reason=PauseReason.FAILURES,
+        probe_at=now - timedelta(seconds=1),
+    )
+
+
+def row_on(connection: Connection, status: str = S.QUEUED, **fields: Any) -> Submission:
+    destination = DestinationFactory(connection=connection)
+    return SubmissionFactory(destination=destination, status=status, **fields)
+
+
+def test_each_cooled_down_connection_gets_one_probe_its_oldest_due_row() -> None:
+    now = timezone.now()
+    first, second = cooled_down(), cooled_down()
+    oldest = row_on(first)
+    row_on(first)
+    row_on(first, S.RETRY_WAIT, next_attempt_at=now - timedelta(seconds=1))
+    # Not due yet: older, but still waiting for its retry.
+    row_on(second, S.RETRY_WAIT, next_attempt_at=now + timedelta(minutes=5))
+    due = row_on(second, S.RETRY_WAIT, next_attempt_at=now - timedelta(seconds=1))
+    row_on(second, S.REJECTED)
+    assert sorted(probes_due(now=now)) == sorted([oldest.pk, due.pk])
+
+
+def test_no_probe_while_cooling_down_paused_by_hand_or_with_a_probe_out() -> None:
+    now = timezone.now()
+    cooling = cooled_down()
+    Connection.objects.filter(pk=cooling.pk).update(probe_at=now + timedelta(minutes=1))
+    manual = ConnectionFactory(paused_at=now, pause_reason=PauseReason.MANUAL)
+    probing = cooled_down()
+    Connection.objects.filter(pk=probing.pk).update(probing_since=now)
+    for connection in (cooling, manual, probing):
+        row_on(connection)
+    assert probes_due(now=now) == []
+
+
+def test_a_cooled_down_connection_with_nothing_waiting_has_no_probe() -> None:
+    row_on(cooled_down(), S.ACCEPTED)
+    assert probes_due(now=timezone.now()) == []
+
+
+def test_release_sends_now_what_waited_to_retry_and_enqueues_everything_held(
+    handed_tasks: list[Task],
+) -> None:
+    connection = ConnectionFactory(paused_at=timezone.now(), pause_reason=PauseReason.MANUAL)
+    later = timezone.now() + timedelta(hours=1)
+    queued = row_on(connection)
+    retry = row_on(connection, S.RETRY_WAIT, next_attempt_at=later)
+    done = row_on(connection, S.ACCEPTED)
+    elsewhere = SubmissionFactory()
+    before = timezone.now()
+    assert connection_release(connection_id=connection.pk) == 2
+    retry.refresh_from_db()
+    assert isinstance(retry.next_attempt_at, datetime) and retry.next_attempt_at <= timezone.now()
+    assert retry.next_attempt_at >= before
+    assert sorted(handed_tasks) == sorted([(PUSH_TASK, queued.pk), (PUSH_TASK, retry.pk)])
+    assert done.pk not in {pk for _, pk in handed_tasks}
+    assert elsewhere.pk not in {pk for _, pk in handed_tasks}
+
+
+def test_resuming_a_connection_is_answered_with_how_many_rows_it_released(
+    handed_tasks: list[Task],
+) -> None:
+    connection = ConnectionFactory(paused_at=timezone.now(), pause_reason=PauseReason.MANUAL)
+    rows = [row_on(connection), row_on(connection, S.RETRY_WAIT, next_attempt_at=timezone.now())]
+    assert connection_resume(connection_id=connection.pk) == 2
+    assert sorted(pk for _, pk in handed_tasks) == sorted(row.pk for row in rows)
+    answers = connection_resumed.send(sender=Connection, connection_id=connection.pk)
+    assert [count for _, count in answers if isinstance(count, int)] == [2]

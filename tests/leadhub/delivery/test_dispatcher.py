@@ -1,0 +1,123 @@
+"""The dispatcher: due retries whose booking was lost, lost tasks, stale leases, due
+outcome checks, and its own schedule."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_q.models import Schedule
+
+from leadhub.delivery.dispatcher import (
+    DISPATCHER_SCHEDULE,
+    RETRY_BOOKING_GRACE,
+    dispatcher_schedule_ensure,
+    submissions_dispatch_due,
+)
+from leadhub.delivery.outbox import OUTCOME_CHECK_TASK, PUSH_BATCH_TASK
+from leadhub.statuses import SubmissionStatus
+from sandbox.models import SandboxRecord
+from tests.factories import SubmissionFactory
+from tests.leadhub.delivery.conftest import PAYLOAD, Task
+from vendors.leadbyte import LeadByte
+from vendors.models import Destination
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+S = SubmissionStatus
+
+
+def test_dispatcher_recovers_a_lease_left_by_a_dead_worker(
+    settings, leadbyte_destination: Destination
+) -> None:
+    submission = SubmissionFactory(
+        destination=leadbyte_destination,
+        payload=PAYLOAD,
+        status=S.SENDING,
+        sent_at=timezone.now() - timedelta(seconds=settings.SUBMISSION_LEASE_SECONDS + 5),
+    )
+    submissions_dispatch_due()
+    submission.refresh_from_db()
+    # LeadByte refuses what it already has, so the lead is sent again, and arrives once.
+    assert submission.status == S.ACCEPTED
+    assert SandboxRecord.objects.filter(endpoint="leads", accepted=True).count() == 1
+
+
+def test_the_dispatcher_enqueues_a_queued_row_whose_task_was_lost(
+    settings, leadbyte_destination: Destination
+) -> None:
+    submission = SubmissionFactory(
+        destination=leadbyte_destination,
+        payload=PAYLOAD,
+        enqueued_at=timezone.now() - timedelta(seconds=settings.SUBMISSION_REQUEUE_AFTER + 5),
+    )
+    fresh = SubmissionFactory(
+        destination=leadbyte_destination,
+        payload={**PAYLOAD, "email": "fresh@example.com", "phone1": "07911 222333"},
+        enqueued_at=timezone.now(),
+    )
+    submissions_dispatch_due()
+    submission.refresh_from_db()
+    fresh.refresh_from_db()
+    assert submission.status == S.ACCEPTED
+    assert fresh.status == S.QUEUED  # its task is still on its way: left alone
+
+
+def test_a_lease_recovered_for_a_vendor_without_duplicate_protection_needs_review(
+    settings, monkeypatch: pytest.MonkeyPatch, leadbyte_destination: Destination
+) -> None:
+    monkeypatch.setattr(LeadByte, "rejects_resent_leads", False)
+    submission = SubmissionFactory(
+        destination=leadbyte_destination,
+        payload=PAYLOAD,
+        status=S.SENDING,
+        attempt_count=1,
+        sent_at=timezone.now() - timedelta(seconds=settings.SUBMISSION_LEASE_SECONDS + 5),
+    )
+    submissions_dispatch_due()
+    submission.refresh_from_db()
+    assert submission.status == S.UNCERTAIN
+    assert "check it there before sending again" in submission.vendor_message
+    assert submission.attempts.get().kind == "lost"
+    assert SandboxRecord.objects.count() == 0
+
+
+def test_a_retry_whose_booking_was_lost_is_enqueued_and_one_still_booked_is_not(
+    handed_tasks: list[Task],
+) -> None:
+    now = timezone.now()
+    lost = SubmissionFactory(
+        status=S.RETRY_WAIT, next_attempt_at=now - RETRY_BOOKING_GRACE - timedelta(seconds=5)
+    )
+    SubmissionFactory(status=S.RETRY_WAIT, next_attempt_at=now - timedelta(seconds=5))
+    assert submissions_dispatch_due() == 1
+    assert handed_tasks == [(PUSH_BATCH_TASK, [lost.pk])]
+
+
+def test_a_queued_row_never_handed_out_is_enqueued(handed_tasks: list[Task]) -> None:
+    never = SubmissionFactory(enqueued_at=None)
+    SubmissionFactory(enqueued_at=timezone.now())
+    submissions_dispatch_due()
+    assert handed_tasks == [(PUSH_BATCH_TASK, [never.pk])]
+
+
+def test_due_outcome_checks_are_handed_out_and_later_ones_are_not(
+    handed_tasks: list[Task],
+) -> None:
+    now = timezone.now()
+    due = SubmissionFactory(status=S.ACCEPTED, next_check_at=now - timedelta(seconds=1))
+    SubmissionFactory(status=S.ACCEPTED, next_check_at=now + timedelta(minutes=5))
+    assert submissions_dispatch_due() == 1
+    assert handed_tasks == [(OUTCOME_CHECK_TASK, due.pk)]
+
+
+def test_the_dispatcher_schedule_is_made_once_however_often_it_is_ensured() -> None:
+    dispatcher_schedule_ensure()
+    dispatcher_schedule_ensure()
+    schedule = Schedule.objects.get(name=DISPATCHER_SCHEDULE)
+    assert (schedule.func, schedule.schedule_type, schedule.minutes) == (
+        "leadhub.tasks.dispatch_due_submissions",
+        Schedule.MINUTES,
+        1,
+    )
