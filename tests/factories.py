@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from leadhub.models import Attempt, Lead, Submission
-from vendors.models import Campaign, CampaignField, Connection, Destination
+from vendors.models import Campaign, CampaignField, Connection, Destination, PauseReason
+from vendors.outcomes import Condition, Outcome
+from vendors.results import VendorResult
 
 ModelT = TypeVar("ModelT")
 
@@ -108,3 +112,56 @@ class AttemptFactory(ModelFactory[Attempt]):
     submission = factory.SubFactory(SubmissionFactory)
     number = factory.LazyAttribute(lambda a: a.submission.attempts.count() + 1)
     status_code = 200
+
+
+# --- the circuit breaker's inputs ------------------------------------------------------------
+
+
+class PausedConnectionFactory(ConnectionFactory):
+    """A connection its breaker paused after a run of failures, cooling down for a minute."""
+
+    paused_at = factory.LazyFunction(timezone.now)
+    pause_reason = PauseReason.FAILURES
+    pause_message = "5 failures in a row; the last: The vendor answered with an error (HTTP 503)."
+    probe_at = factory.LazyAttribute(lambda c: c.paused_at + timedelta(seconds=60))
+    consecutive_failures = 5
+
+
+ValueT = TypeVar("ValueT")
+
+
+class ValueFactory(factory.Factory[ValueT]):
+    """A factory of plain values (no database), its call typed as the value it makes."""
+
+    class Meta:
+        abstract = True
+
+    if TYPE_CHECKING:
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> ValueT: ...  # type: ignore[misc]
+
+
+class VendorResultFactory(ValueFactory[VendorResult]):
+    """What a vendor call came to; ``failed=True`` is an outage, ``credentials_refused=True``
+    a 401."""
+
+    class Meta:
+        model = VendorResult
+
+    outcome = Outcome.ACCEPTED
+    message = "The vendor took the lead."
+    reference = factory.Sequence(lambda n: f"REF-{n}")
+
+    class Params:
+        failed = factory.Trait(
+            outcome=Outcome.TRANSIENT,
+            condition=Condition.SERVER_ERROR,
+            message="The vendor answered with an error (HTTP 503).",
+            reference="",
+        )
+        credentials_refused = factory.Trait(
+            outcome=Outcome.TRANSIENT,
+            condition=Condition.CREDENTIALS_REFUSED,
+            message="The vendor refused the credentials (HTTP 401).",
+            reference="",
+        )

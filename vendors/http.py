@@ -18,6 +18,7 @@ import requests
 import urllib3
 from django.conf import settings
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from vendors.hosts import UnsafeVendorHost, address_refusal
@@ -122,10 +123,16 @@ def http_request(
             allow_redirects=False,
             stream=True,
         ) as raw:
+            if "charset=" not in raw.headers.get("Content-Type", "").lower():
+                # requests reads text/* without a charset as ISO-8859-1 (RFC 2616's default,
+                # dropped since); vendors write UTF-8.
+                raw.encoding = None
             text, truncated = read_capped(raw, settings.VENDOR_MAX_RESPONSE_BYTES)
             return VendorResponse(
                 status_code=raw.status_code,
-                headers=dict(raw.headers),
+                # Header names are case-insensitive (RFC 9110 §5.1): "retry-after" is
+                # Retry-After.
+                headers=CaseInsensitiveDict(raw.headers),
                 text=text,
                 truncated=truncated,
             )
