@@ -61,26 +61,30 @@ GROUP_OF_STATUS = {
 
 
 @dataclass
-class VendorCounts:
-    label: str
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOME_GROUPS, 0))
+class GroupCounts:
+    """Submissions counted by outcome group. ``counts`` is keyword-only so that a row's own
+    field (a vendor's label, a day) stays its first argument."""
+
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(OUTCOME_GROUPS, 0), kw_only=True
+    )
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+@dataclass
+class VendorCounts(GroupCounts):
+    label: str
 
     def cells(self) -> list[int]:
         return [self.counts[group] for group in OUTCOME_GROUPS]
 
 
 @dataclass
-class DayCounts:
+class DayCounts(GroupCounts):
     day: date
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOME_GROUPS, 0))
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
 
 
 @dataclass

@@ -21,7 +21,7 @@ LOGINS_FILE = Path(settings.BASE_DIR) / "var" / "demo-logins.txt"
 
 # One SalesByte destination per operation, with the values staff need not know (the
 # sandbox's seeded quote profile 1 and template 10).
-SALESBYTE_DESTINATIONS = {
+SALESBYTE_DESTINATIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "SalesByte · Lead (brand awareness)": (
         "create_lead",
         {
@@ -153,20 +153,34 @@ def demo_connections_ensure(base_url: str) -> list[Connection]:
     return connections
 
 
+def _destination_ensure(
+    name: str,
+    connection: Connection,
+    operation: str,
+    fixed_values: dict[str, Any],
+    *,
+    campaign: Campaign | None = None,
+) -> None:
+    """The destination of that name, made with these values if it is missing; one the demo
+    made before (or an admin edited since) is left as it is."""
+    Destination.objects.get_or_create(
+        name=name,
+        defaults={
+            "connection": connection,
+            "operation": operation,
+            "campaign": campaign,
+            "fixed_values": fixed_values,
+        },
+    )
+
+
 def demo_destinations_ensure(say: Callable[[str], None]) -> None:
     """A destination per SalesByte operation; LeadByte campaigns synced, one destination each."""
     for connection in Connection.objects.filter(
         kind=VendorKind.SALESBYTE, name__endswith="sandbox"
     ):
         for name, (operation, fixed_values) in SALESBYTE_DESTINATIONS.items():
-            Destination.objects.get_or_create(
-                name=name,
-                defaults={
-                    "connection": connection,
-                    "operation": operation,
-                    "fixed_values": fixed_values,
-                },
-            )
+            _destination_ensure(name, connection, operation, fixed_values)
     for connection in Connection.objects.filter(kind=VendorKind.LEADBYTE, name__endswith="sandbox"):
         try:
             report = campaigns_sync(connection=connection)
@@ -175,14 +189,12 @@ def demo_destinations_ensure(say: Callable[[str], None]) -> None:
             say(f"LeadByte campaign sync failed: {err.message}")
             continue
         for campaign in Campaign.objects.filter(connection=connection, listed=True, active=True):
-            Destination.objects.get_or_create(
-                name=f"LeadByte · {campaign.name}",
-                defaults={
-                    "connection": connection,
-                    "operation": "create_lead",
-                    "campaign": campaign,
-                    "fixed_values": {"sid": "1"},
-                },
+            _destination_ensure(
+                f"LeadByte · {campaign.name}",
+                connection,
+                "create_lead",
+                {"sid": "1"},
+                campaign=campaign,
             )
     demo_crmcom_getlead_destinations_ensure()
 
@@ -226,11 +238,4 @@ def demo_crmcom_getlead_destinations_ensure() -> None:
         if connection is None:
             continue
         for name, operation, fixed_values in rows:
-            Destination.objects.get_or_create(
-                name=name,
-                defaults={
-                    "connection": connection,
-                    "operation": operation,
-                    "fixed_values": fixed_values,
-                },
-            )
+            _destination_ensure(name, connection, operation, fixed_values)

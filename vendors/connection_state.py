@@ -46,6 +46,17 @@ HEALTHY = frozenset({Outcome.ACCEPTED, Outcome.QUARANTINED, Outcome.DUPLICATE, O
 LAST_SUCCESS_PRECISION = timedelta(seconds=10)
 
 
+# The columns of a connection that is not paused: what resuming writes.
+_RUNNING: dict[str, Any] = {
+    "paused_at": None,
+    "pause_reason": "",
+    "pause_message": "",
+    "probe_at": None,
+    "probing_since": None,
+    "failed_probes": 0,
+}
+
+
 def _rows(connection_id: int) -> Any:
     return Connection.objects.filter(pk=connection_id)
 
@@ -171,14 +182,7 @@ def connection_record_result(
             return
         rows.update(last_success_at=now, consecutive_failures=0)
         with transaction.atomic():
-            resumed = rows.filter(pause_reason=PauseReason.FAILURES).update(
-                paused_at=None,
-                pause_reason="",
-                pause_message="",
-                probe_at=None,
-                probing_since=None,
-                failed_probes=0,
-            )
+            resumed = rows.filter(pause_reason=PauseReason.FAILURES).update(**_RUNNING)
             if resumed:
                 logger.info("connection %s answered again: resumed", connection_id)
                 _announce_resumed(connection_id)
@@ -236,15 +240,7 @@ def connection_pause(*, connection_id: int, reason: str, message: str = "") -> b
 def connection_resume(*, connection_id: int) -> int:
     """Resume a paused connection by hand and send what it held; return how many."""
     with transaction.atomic():
-        _rows(connection_id).update(
-            paused_at=None,
-            pause_reason="",
-            pause_message="",
-            probe_at=None,
-            probing_since=None,
-            consecutive_failures=0,
-            failed_probes=0,
-        )
+        _rows(connection_id).update(**_RUNNING, consecutive_failures=0)
         return _announce_resumed(connection_id)
 
 

@@ -19,27 +19,30 @@ CHOICES_REMOVED = "choices_removed"
 TYPE_CHANGED = "type_changed"
 
 
+# What each kind says but a new field's (which depends on whether it is required): {field}
+# is the field's label and name, {values} the choices the change names, {old_type} and
+# {new_type} the types it changed between.
+SAYS = {
+    FIELD_REMOVED: "Field {field} was removed: it is no longer asked for or sent.",
+    BECAME_REQUIRED: "Field {field} is now required.",
+    BECAME_OPTIONAL: "Field {field} is no longer required.",
+    CHOICES_ADDED: "Field {field} has new choices: {values}.",
+    CHOICES_REMOVED: "Field {field} no longer accepts: {values}.",
+    TYPE_CHANGED: "Field {field} changed type from {old_type} to {new_type}.",
+}
+
+
 def describe(entry: Mapping[str, Any]) -> str:
     """One change in plain words."""
     field = f"“{entry.get('label') or entry.get('field')}” ({entry.get('field')})"
-    values = ", ".join(str(v) for v in entry.get("values") or [])
     kind = entry.get("kind")
     if kind == FIELD_ADDED:
         if entry.get("required"):
             return f"New required field {field}: every lead must now carry it."
         return f"New optional field {field}."
-    if kind == FIELD_REMOVED:
-        return f"Field {field} was removed: it is no longer asked for or sent."
-    if kind == BECAME_REQUIRED:
-        return f"Field {field} is now required."
-    if kind == BECAME_OPTIONAL:
-        return f"Field {field} is no longer required."
-    if kind == CHOICES_ADDED:
-        return f"Field {field} has new choices: {values}."
-    if kind == CHOICES_REMOVED:
-        return f"Field {field} no longer accepts: {values}."
-    if kind == TYPE_CHANGED:
-        return (
-            f"Field {field} changed type from {entry.get('old_type')} to {entry.get('new_type')}."
-        )
-    return f"Field {field} changed."
+    return SAYS.get(str(kind), "Field {field} changed.").format(
+        field=field,
+        values=", ".join(str(v) for v in entry.get("values") or []),
+        old_type=entry.get("old_type"),
+        new_type=entry.get("new_type"),
+    )

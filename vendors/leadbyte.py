@@ -99,9 +99,18 @@ class LeadByte(VendorAdapter):
 
     # --- reads used by the campaign cache ------------------------------------------------
 
+    def _read(self, path: str) -> Any:
+        """A GET under the API with the key, and its JSON answer."""
+        return self.send(VendorRequest("GET", f"{API}/{path}", params=self._key_param())).json()
+
+    def _read_object(self, path: str, what: str) -> dict[str, Any]:
+        body = self._read(path)
+        if not isinstance(body, dict):
+            raise VendorError(f"LeadByte answered the {what} with an unexpected shape.")
+        return body
+
     def list_campaigns(self) -> list[dict[str, Any]]:
-        response = self.send(VendorRequest("GET", f"{API}/campaigns", params=self._key_param()))
-        body = response.json()
+        body = self._read("campaigns")
         if isinstance(body, dict):
             self._raise_for_body(body)
         if not isinstance(body, list):
@@ -114,36 +123,19 @@ class LeadByte(VendorAdapter):
         return f"LeadByte accepted the API key and listed {count} campaign(s)."
 
     def get_campaign(self, campaign_id: str) -> dict[str, Any]:
-        response = self.send(
-            VendorRequest("GET", f"{API}/campaigns/{campaign_id}", params=self._key_param())
-        )
-        body = response.json()
-        if not isinstance(body, dict):
-            raise VendorError("LeadByte answered the campaign detail with an unexpected shape.")
+        body = self._read_object(f"campaigns/{campaign_id}", "campaign detail")
         self._raise_for_body(body)
         if not isinstance(body.get("fields", []), list):
             raise VendorError("LeadByte sent campaign fields in an unexpected shape.")
         return body
 
     def queue_status(self, queue_id: str) -> dict[str, Any]:
-        response = self.send(
-            VendorRequest("GET", f"{API}/apiqueue/{queue_id}", params=self._key_param())
-        )
-        body = response.json()
-        if not isinstance(body, dict):
-            raise VendorError("LeadByte answered the queue status with an unexpected shape.")
-        return body
+        return self._read_object(f"apiqueue/{queue_id}", "queue status")
 
     def check_outcome(self, operation: str, reference: str) -> OutcomeCheck:
         body = self.queue_status(reference)
         self._raise_for_body(body)
-        records = body.get("records")
-        item = records[0] if isinstance(records, list) and records else None
-        if not isinstance(item, dict) or not item.get("status"):
-            raise VendorError(
-                "LeadByte's queue answered without a status.",
-                condition=Condition.UNREADABLE_ANSWER,
-            )
+        item = _first_item(body, "records", "status", "LeadByte's queue answered without a status.")
         label = str(item["status"]).strip()
         outcome, final = QUEUE_STATUSES.get(label.lower(), (Outcome.ACCEPTED, False))
         code = _int_or_none(item.get("code"))
@@ -203,13 +195,9 @@ class LeadByte(VendorAdapter):
                 condition=Condition.UNREADABLE_ANSWER,
             )
         self._raise_for_body(body)
-        results = body.get("results")
-        first = results[0] if isinstance(results, list) and results else None
-        if not isinstance(first, dict) or not first.get("queueId"):
-            raise VendorError(
-                "LeadByte said Success but sent no queueId.",
-                condition=Condition.UNREADABLE_ANSWER,
-            )
+        first = _first_item(
+            body, "results", "queueId", "LeadByte said Success but sent no queueId."
+        )
         queue_status = str(first.get("status", ""))
         quarantined = queue_status.lower() == "quarantined"
         return VendorResult(
@@ -260,6 +248,16 @@ class LeadByte(VendorAdapter):
             code=str(code) if code is not None else "",
             field_errors={"__all__": errors} if errors else {},
         )
+
+
+def _first_item(body: Mapping[str, Any], key: str, needs: str, missing: str) -> dict[str, Any]:
+    """The first item of the list ``body[key]``: an object with ``needs`` set, or the
+    answer is unreadable (``missing`` says so)."""
+    items = body.get(key)
+    first = items[0] if isinstance(items, list) and items else None
+    if not isinstance(first, dict) or not first.get(needs):
+        raise VendorError(missing, condition=Condition.UNREADABLE_ANSWER)
+    return first
 
 
 def _int_or_none(value: Any) -> int | None:

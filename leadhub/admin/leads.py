@@ -12,12 +12,11 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from leadhub.admin.changelists import LeadListMixin
-from leadhub.admin.display import link_buttons, status_badge
 from leadhub.admin.lead_entry import carried_post_data, destination_drift_warnings
 from leadhub.admin.lead_page import lead_status_payload
 from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.forms.lead_entry import DestinationChoiceForm, lead_entry_form_class
-from leadhub.models import Lead, Submission
+from leadhub.models import Lead
 from leadhub.services.follow_ups import (
     FollowUpRefused,
     follow_up_choices,
@@ -29,45 +28,10 @@ from leadhub.services.follow_ups import (
 )
 from leadhub.services.leads import lead_create_and_send
 from leadhub.services.preview import lead_preview
+from vendors.admin.common import ChangePageMixin
 from vendors.form_fields import form_fields
 from vendors.models import Destination
 from vendors.registry import VendorKind
-
-
-class SubmissionInline(admin.TabularInline):
-    model = Submission
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = (
-        "sent_to",
-        "status_display",
-        "vendor_reference",
-        "vendor_message",
-        "link_buttons",
-        "attempt_count",
-        "created_at",
-    )
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    @admin.display(description="Status")
-    def status_display(self, obj: Submission) -> str:
-        return status_badge(obj.status)
-
-    @admin.display(description="Links")
-    def link_buttons(self, obj: Submission) -> str:
-        return link_buttons(obj.links)
-
-    @admin.display(description="Sent to")
-    def sent_to(self, obj: Submission) -> str:
-        if obj.destination_id:
-            return str(obj.destination)
-        # A follow-up: no destination, the connection and the operation say where it went.
-        operation = obj.connection.adapter_class.operations.get(obj.operation)
-        return f"{obj.connection.name} · {operation.label if operation else obj.operation}"
 
 
 class FollowUpChoiceForm(forms.Form):
@@ -81,7 +45,7 @@ class FollowUpChoiceForm(forms.Form):
 
 
 @admin.register(Lead)
-class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, admin.ModelAdmin):
+class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
     list_display = ("__str__", "email", "phone", "company", "owner", "created_at")
     search_fields = ("first_name", "last_name", "email", "=phone_e164", "company")
     list_select_related = ("owner",)
@@ -185,19 +149,12 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, admin.ModelAdmin):
             },
         )
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
+    def change_page(self, request: HttpRequest, object_id: str) -> dict[str, Any]:
         # The vendors with follow-ups (Getlead) each get a link above the lead.
         links = [
             (f"{VendorKind(kind).label} follow-up", f"?kind={kind}") for kind in follow_up_kinds()
         ]
-        context = {**(extra_context or {}), "follow_up_links": links}
-        return super().change_view(request, object_id, form_url, context)
+        return {"follow_up_links": links}
 
     def follow_up_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Pick a follow-up (connection · operation), fill its fields, queue it for the lead."""

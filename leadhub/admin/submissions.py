@@ -26,6 +26,7 @@ from leadhub.models import Attempt, Submission
 from leadhub.selectors import held_q, needs_attention_q, stuck_q
 from leadhub.services.quotes import quote_status_text, submissions_quote_refresh
 from leadhub.statuses import RESENDABLE, TRANSITIONS, SubmissionStatus
+from vendors.admin.common import ChangePageMixin, warn_capped
 from vendors.models import Connection, VendorKind
 
 S = SubmissionStatus
@@ -121,7 +122,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdmin):
+class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, ChangePageMixin):
     list_display = (
         "id",
         "lead",
@@ -242,24 +243,13 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
             *super().get_urls(),
         ]
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
+    def change_page(self, request: HttpRequest, object_id: str) -> dict[str, Any]:
         submission = self.get_object(request, object_id)
         can_resend = can_edit_resend = False
         if submission is not None and self.has_change_permission(request, submission):
             can_resend = resendable(submission)
             can_edit_resend = submission.status == S.REJECTED
-        extra = {
-            **(extra_context or {}),
-            "can_resend": can_resend,
-            "can_edit_resend": can_edit_resend,
-        }
-        return super().change_view(request, object_id, form_url, extra)
+        return {"can_resend": can_resend, "can_edit_resend": can_edit_resend}
 
     def _change_url(self, submission: Submission) -> str:
         return reverse("admin:leadhub_submission_change", args=[submission.pk])
@@ -358,12 +348,13 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, admin.ModelAdm
         for refresh in submissions_quote_refresh(submission_ids=ids[:REFRESH_LIMIT]):
             level = messages.SUCCESS if refresh.refreshed else messages.WARNING
             self.message_user(request, refresh.message, level)
-        if len(ids) > REFRESH_LIMIT:
-            self.message_user(
-                request,
-                f"Only the first {REFRESH_LIMIT} were read; select fewer to read the rest.",
-                messages.WARNING,
-            )
+        warn_capped(
+            self,
+            request,
+            selected=len(ids),
+            limit=REFRESH_LIMIT,
+            done="read; select fewer to read the rest",
+        )
 
     @admin.action(description="Send again", permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:

@@ -97,6 +97,8 @@ def sanitise_phone(raw: str) -> str:
     return phone
 
 
+# What every lead and quote must carry.
+_EVERY_SEND_REQUIRES = ("uuid", "quote_profile_id", "customer_name", "send_type")
 _BRAND_BOOLEANS = (
     "chat_enabled",
     "workflows_enabled",
@@ -107,14 +109,7 @@ _BRAND_BOOLEANS = (
 
 def lead_errors(data: dict[str, Any]) -> Errors:
     v = Validator(data)
-    v.required(
-        "uuid",
-        "quote_profile_id",
-        "customer_name",
-        "send_type",
-        "type",
-        *_BRAND_BOOLEANS,
-    )
+    v.required(*_EVERY_SEND_REQUIRES, "type", *_BRAND_BOOLEANS)
     v.strings("uuid", "customer_name", "send_type", "type", "customer_phone", "customer_company")
     v.strings(*(f"custom_field_{n}_content" for n in range(1, 11)), "message")
     v.strings(*(f"tag_{n}" for n in range(1, 11)))
@@ -128,13 +123,7 @@ def lead_errors(data: dict[str, Any]) -> Errors:
 def quote_errors(data: dict[str, Any]) -> Errors:
     v = Validator(data)
     v.required(
-        "uuid",
-        "quote_profile_id",
-        "customer_name",
-        "send_type",
-        "workflows_enabled",
-        "allow_customer_document_upload",
-        "signable",
+        *_EVERY_SEND_REQUIRES, "workflows_enabled", "allow_customer_document_upload", "signable"
     )
     v.strings("uuid", "customer_name", "customer_company", "message")
     v.integers("quote_profile_id")

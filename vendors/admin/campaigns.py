@@ -3,12 +3,15 @@ field changes syncs found until an admin acknowledges them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 
+from vendors.admin.common import ChangePageMixin
 from vendors.drift import campaign_changes_acknowledge, open_changes_by_campaign
 from vendors.models import Campaign, CampaignChange, CampaignField
 
@@ -44,7 +47,7 @@ class CampaignChangeInline(admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ChangePageMixin):
     list_display = (
         "name",
         "reference",
@@ -79,13 +82,7 @@ class CampaignAdmin(admin.ModelAdmin):
         count = sum(campaign_changes_acknowledge(campaign=c, user=request.user) for c in queryset)
         self.message_user(request, f"{count} field change(s) acknowledged.")
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
+    def change_page(self, request: HttpRequest, object_id: str) -> dict[str, Any] | HttpResponse:
         campaign = self.get_object(request, unquote(object_id))
         if (
             campaign is not None
@@ -98,5 +95,4 @@ class CampaignAdmin(admin.ModelAdmin):
             self.message_user(request, f"{count} field change(s) acknowledged.", messages.SUCCESS)
             return HttpResponseRedirect(request.path)
         pk = campaign.pk if campaign else None
-        extra = {"open_changes": open_changes_by_campaign([pk]).get(pk, []) if pk else []}
-        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+        return {"open_changes": open_changes_by_campaign([pk]).get(pk, []) if pk else []}

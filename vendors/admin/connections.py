@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django_q.tasks import async_task
 
+from vendors.admin.common import ChangePageMixin, warn_capped
 from vendors.admin.forms import (
     CREDENTIAL_PREFIX,
     SETTING_PREFIX,
@@ -41,7 +42,7 @@ TEST_STATE: dict[bool | None, str] = {True: "works", False: "failed"}
 
 
 @admin.register(Connection)
-class ConnectionAdmin(admin.ModelAdmin):
+class ConnectionAdmin(ChangePageMixin):
     list_display = (
         "name",
         "kind",
@@ -80,13 +81,7 @@ class ConnectionAdmin(admin.ModelAdmin):
         # Lists and lookups never decrypt: a key problem cannot take the pages down.
         return super().get_queryset(request).defer("credentials")
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
+    def change_page(self, request: HttpRequest, object_id: str) -> dict[str, Any] | HttpResponse:
         obj = self.get_object(request, unquote(object_id))
         problem = credentials_problem(obj) if obj is not None else ""
         if problem and request.method == "GET":
@@ -95,7 +90,7 @@ class ConnectionAdmin(admin.ModelAdmin):
                 f"{problem} Restore that key, or type the credentials again to replace them.",
                 messages.ERROR,
             )
-        return super().change_view(request, object_id, form_url, extra_context)
+        return {}
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
@@ -214,12 +209,13 @@ class ConnectionAdmin(admin.ModelAdmin):
             level = TEST_LEVEL.get(result.ok, messages.WARNING)
             state = TEST_STATE.get(result.ok, "cannot be tested")
             self.message_user(request, f"{connection.name} {state}: {result.message}", level)
-        if queryset.count() > MAX_TESTED_AT_ONCE:
-            self.message_user(
-                request,
-                f"Only the first {MAX_TESTED_AT_ONCE} were tested; the daily check tests all.",
-                messages.WARNING,
-            )
+        warn_capped(
+            self,
+            request,
+            selected=queryset.count(),
+            limit=MAX_TESTED_AT_ONCE,
+            done="tested; the daily check tests all",
+        )
 
     @admin.action(description="Sync campaigns from LeadByte", permissions=["change"])
     def sync_campaigns(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:

@@ -1,0 +1,42 @@
+"""What the admin pages of both apps share: a say on the change page before Django's, and
+the warning an action gives when it handled only the first of the selected rows.
+
+LeadHub's own admin imports these too; they import nothing of it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+
+
+class ChangePageMixin(admin.ModelAdmin):
+    """The change page with a hook: ``change_page`` adds to the page's context, or answers
+    the request itself (a button on the page that is not a save)."""
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        answer = self.change_page(request, object_id)
+        if isinstance(answer, HttpResponse):
+            return answer
+        context = {**(extra_context or {}), **answer}
+        return super().change_view(request, object_id, form_url, context)
+
+    def change_page(self, request: HttpRequest, object_id: str) -> dict[str, Any] | HttpResponse:
+        return {}
+
+
+def warn_capped(
+    model_admin: admin.ModelAdmin, request: HttpRequest, *, selected: int, limit: int, done: str
+) -> None:
+    """Tell the user an action handled only the first ``limit`` of the ``selected`` rows;
+    ``done`` says what was done to them and what to do about the rest."""
+    if selected > limit:
+        model_admin.message_user(request, f"Only the first {limit} were {done}.", messages.WARNING)
