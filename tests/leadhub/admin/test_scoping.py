@@ -100,7 +100,9 @@ class ScopedSubmissions(OwnedByUserAdminMixin, AllowEverything):
 
 
 def owners_of(rows: QuerySet[Any], world: World) -> set[str]:
-    by_pk = {row.pk: owner for owner, row in {**world.leads, **world.submissions}.items()}
+    # Leads and submissions number their rows apart: look each row up among its own kind.
+    mine = world.leads if rows.model is Lead else world.submissions
+    by_pk = {row.pk: owner for owner, row in mine.items()}
     return {by_pk[row.pk] for row in rows}
 
 
