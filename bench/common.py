@@ -6,6 +6,9 @@ import os
 import statistics
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/leadhub_bench_bulk"
@@ -15,8 +18,19 @@ def bench_database_url() -> str:
     return os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
 
 
+def database_ensure(url: str) -> None:
+    """Create the benchmark database on a fresh server; an existing one keeps its rows."""
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def setup_django() -> None:
     """Point Django at the benchmark database (never the app's own) and migrate it."""
+    database_ensure(bench_database_url())
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     os.environ["DATABASE_URL"] = bench_database_url()

@@ -18,15 +18,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from vendors.campaign_fields import CampaignFieldMeta
-from vendors.field_changes import (
-    BECAME_OPTIONAL,
-    BECAME_REQUIRED,
-    CHOICES_ADDED,
-    CHOICES_REMOVED,
-    FIELD_ADDED,
-    FIELD_REMOVED,
-    TYPE_CHANGED,
-)
+from vendors.field_changes import ChangeKind
 from vendors.models import Campaign, CampaignChange, Destination
 
 FieldsMetadata = Mapping[str, CampaignFieldMeta]
@@ -41,27 +33,31 @@ def campaign_fields_diff(before: FieldsMetadata, after: FieldsMetadata) -> list[
     changes: list[dict[str, Any]] = []
     for name, meta in after.items():
         if name not in before:
-            changes.append(_entry(FIELD_ADDED, meta, required=meta.required))
+            changes.append(_entry(ChangeKind.FIELD_ADDED, meta, required=meta.required))
     for name, meta in before.items():
         if name not in after:
-            changes.append(_entry(FIELD_REMOVED, meta, required=meta.required))
+            changes.append(_entry(ChangeKind.FIELD_REMOVED, meta, required=meta.required))
     for name, new in after.items():
         old = before.get(name)
         if old is None:
             continue
         if new.required != old.required:
-            changes.append(_entry(BECAME_REQUIRED if new.required else BECAME_OPTIONAL, new))
+            changes.append(
+                _entry(
+                    ChangeKind.BECAME_REQUIRED if new.required else ChangeKind.BECAME_OPTIONAL, new
+                )
+            )
         old_choices, new_choices = old.choice_values, new.choice_values
         added = [c for c in new_choices if c not in old_choices]
         removed = [c for c in old_choices if c not in new_choices]
         if added:
-            changes.append(_entry(CHOICES_ADDED, new, values=added))
+            changes.append(_entry(ChangeKind.CHOICES_ADDED, new, values=added))
         if removed:
-            changes.append(_entry(CHOICES_REMOVED, new, values=removed))
+            changes.append(_entry(ChangeKind.CHOICES_REMOVED, new, values=removed))
         if new.data_type != old.data_type:
             changes.append(
                 _entry(
-                    TYPE_CHANGED,
+                    ChangeKind.TYPE_CHANGED,
                     new,
                     old_type=old.data_type or "Text",
                     new_type=new.data_type or "Text",

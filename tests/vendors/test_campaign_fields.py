@@ -8,7 +8,7 @@ from django.db.models import CharField
 from tests.factories import CampaignFactory, CampaignFieldFactory
 from vendors.campaign_fields import COLUMNS, MAX_LENGTHS, CampaignFieldMeta
 from vendors.drift import campaign_fields_diff
-from vendors.field_changes import BECAME_REQUIRED, CHOICES_ADDED
+from vendors.field_changes import ChangeKind
 from vendors.fieldspec import FieldType
 from vendors.models import CampaignField
 
@@ -57,7 +57,7 @@ def test_leadbyte_answer_stored_read_back_and_shown_keeps_one_shape() -> None:
     assert campaign_fields_diff(stored, {"gender": meta}) == []
     later = leadbyte(required="1", selection_values="M,F,X", selection_labels="Male,Female,Other")
     kinds = {c["kind"] for c in campaign_fields_diff(stored, {"gender": later})}
-    assert kinds == {BECAME_REQUIRED, CHOICES_ADDED}
+    assert kinds == {ChangeKind.BECAME_REQUIRED, ChangeKind.CHOICES_ADDED}
 
 
 @pytest.mark.django_db

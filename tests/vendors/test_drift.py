@@ -15,16 +15,7 @@ from vendors.drift import (
     campaign_fields_diff,
     destinations_with_open_changes,
 )
-from vendors.field_changes import (
-    BECAME_OPTIONAL,
-    BECAME_REQUIRED,
-    CHOICES_ADDED,
-    CHOICES_REMOVED,
-    FIELD_ADDED,
-    FIELD_REMOVED,
-    TYPE_CHANGED,
-    describe,
-)
+from vendors.field_changes import ChangeKind, describe
 from vendors.models import Campaign, CampaignChange, Connection, Destination
 
 
@@ -57,22 +48,28 @@ def test_the_diff_names_every_kind_of_change() -> None:
     }
     changes = {(c["kind"], c["field"]): c for c in campaign_fields_diff(before, after)}
     assert set(changes) == {
-        (BECAME_REQUIRED, "a"),
-        (BECAME_OPTIONAL, "b"),
-        (CHOICES_ADDED, "c"),
-        (CHOICES_REMOVED, "c"),
-        (TYPE_CHANGED, "d"),
-        (FIELD_REMOVED, "gone"),
-        (FIELD_ADDED, "new"),
+        (ChangeKind.BECAME_REQUIRED, "a"),
+        (ChangeKind.BECAME_OPTIONAL, "b"),
+        (ChangeKind.CHOICES_ADDED, "c"),
+        (ChangeKind.CHOICES_REMOVED, "c"),
+        (ChangeKind.TYPE_CHANGED, "d"),
+        (ChangeKind.FIELD_REMOVED, "gone"),
+        (ChangeKind.FIELD_ADDED, "new"),
     }
-    assert changes[(CHOICES_ADDED, "c")]["values"] == ["Z"]
-    assert changes[(CHOICES_REMOVED, "c")]["values"] == ["X"]
-    assert describe(changes[(FIELD_ADDED, "new")]) == (
+    assert changes[(ChangeKind.CHOICES_ADDED, "c")]["values"] == ["Z"]
+    assert changes[(ChangeKind.CHOICES_REMOVED, "c")]["values"] == ["X"]
+    assert describe(changes[(ChangeKind.FIELD_ADDED, "new")]) == (
         "New required field “New” (new): every lead must now carry it."
     )
-    assert describe(changes[(CHOICES_REMOVED, "c")]) == "Field “C” (c) no longer accepts: X."
-    assert describe(changes[(BECAME_REQUIRED, "a")]) == "Field “A” (a) is now required."
-    assert describe(changes[(TYPE_CHANGED, "d")]) == "Field “D” (d) changed type from Text to Date."
+    assert (
+        describe(changes[(ChangeKind.CHOICES_REMOVED, "c")])
+        == "Field “C” (c) no longer accepts: X."
+    )
+    assert describe(changes[(ChangeKind.BECAME_REQUIRED, "a")]) == "Field “A” (a) is now required."
+    assert (
+        describe(changes[(ChangeKind.TYPE_CHANGED, "d")])
+        == "Field “D” (d) changed type from Text to Date."
+    )
     assert campaign_fields_diff(before, before) == []
 
 
@@ -111,7 +108,13 @@ def test_a_sync_records_what_leadbyte_changed_and_flags_destinations(
 
     change = CampaignChange.objects.get(campaign=campaign)
     assert sorted(c["kind"] for c in change.changes) == sorted(
-        [FIELD_ADDED, FIELD_REMOVED, BECAME_REQUIRED, CHOICES_ADDED, CHOICES_REMOVED]
+        [
+            ChangeKind.FIELD_ADDED,
+            ChangeKind.FIELD_REMOVED,
+            ChangeKind.BECAME_REQUIRED,
+            ChangeKind.CHOICES_ADDED,
+            ChangeKind.CHOICES_REMOVED,
+        ]
     )
     texts = change.descriptions()
     assert "New required field “roof_age” (data30): every lead must now carry it." in texts
@@ -160,8 +163,12 @@ def test_acknowledging_counts_only_open_changes(django_user_model) -> None:
     campaign = Campaign.objects.create(
         connection=connection, vendor_id="1", name="C", reference="C"
     )
-    CampaignChange.objects.create(campaign=campaign, changes=[{"kind": FIELD_ADDED, "field": "a"}])
-    CampaignChange.objects.create(campaign=campaign, changes=[{"kind": FIELD_ADDED, "field": "b"}])
+    CampaignChange.objects.create(
+        campaign=campaign, changes=[{"kind": ChangeKind.FIELD_ADDED, "field": "a"}]
+    )
+    CampaignChange.objects.create(
+        campaign=campaign, changes=[{"kind": ChangeKind.FIELD_ADDED, "field": "b"}]
+    )
     assert campaign_changes_acknowledge(campaign=campaign) == 2
     assert campaign_changes_acknowledge(campaign=campaign) == 0
 
@@ -172,7 +179,9 @@ def test_the_acknowledge_action_on_the_campaign_list(admin_client) -> None:
     campaign = Campaign.objects.create(
         connection=connection, vendor_id="1", name="C", reference="C"
     )
-    CampaignChange.objects.create(campaign=campaign, changes=[{"kind": FIELD_ADDED, "field": "a"}])
+    CampaignChange.objects.create(
+        campaign=campaign, changes=[{"kind": ChangeKind.FIELD_ADDED, "field": "a"}]
+    )
     changelist = reverse("admin:vendors_campaign_changelist")
     assert "1 to review" in admin_client.get(changelist).content.decode()
     admin_client.post(
