@@ -138,40 +138,28 @@ def http_request(
             )
     except UnsafeVendorHost as err:
         raise refused_host(err) from err
-    except requests.ConnectTimeout as err:
-        raise VendorError(
-            "The vendor could not be reached in time (connect timeout).",
-            condition=Condition.UNREACHABLE,
-        ) from err
-    except requests.ReadTimeout as err:
-        raise VendorError(
-            "The vendor took the request but did not answer in time.",
-            condition=Condition.NO_ANSWER,
-        ) from err
-    except (
-        requests.exceptions.ChunkedEncodingError,
-        requests.exceptions.ContentDecodingError,
-    ) as err:
-        raise VendorError(
-            "The vendor's answer broke off before it was complete.",
-            condition=Condition.NO_ANSWER,
-        ) from err
-    except requests.ConnectionError as err:
-        if _never_connected(err):
-            raise VendorError(
-                "The vendor could not be reached (connection refused or host unknown).",
-                condition=Condition.UNREACHABLE,
-            ) from err
-        raise VendorError(
-            "The connection to the vendor dropped before it answered.",
-            condition=Condition.NO_ANSWER,
-        ) from err
     except requests.RequestException as err:
-        # Bad URL, bad header...: raised before anything was sent.
-        raise VendorError(
-            f"The request to the vendor failed: {type(err).__name__}.",
-            condition=Condition.UNREACHABLE,
-        ) from err
+        message, condition = transport_failure(err)
+        raise VendorError(message, condition=condition) from err
+
+
+def transport_failure(err: requests.RequestException) -> tuple[str, Condition]:
+    """What went wrong on the wire, in plain words, and whether the vendor may have the lead."""
+    if isinstance(err, requests.ConnectTimeout):
+        return "The vendor could not be reached in time (connect timeout).", Condition.UNREACHABLE
+    if isinstance(err, requests.ReadTimeout):
+        return "The vendor took the request but did not answer in time.", Condition.NO_ANSWER
+    if isinstance(
+        err, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
+    ):
+        return "The vendor's answer broke off before it was complete.", Condition.NO_ANSWER
+    if isinstance(err, requests.ConnectionError):
+        if _never_connected(err):
+            message = "The vendor could not be reached (connection refused or host unknown)."
+            return message, Condition.UNREACHABLE
+        return "The connection to the vendor dropped before it answered.", Condition.NO_ANSWER
+    # Bad URL, bad header...: raised before anything was sent.
+    return f"The request to the vendor failed: {type(err).__name__}.", Condition.UNREACHABLE
 
 
 def read_capped(raw: requests.Response, limit: int) -> tuple[str, bool]:
