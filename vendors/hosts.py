@@ -2,7 +2,7 @@
 
 Checked on the connection form (a clear error for the admin) and again at send time (the
 name is resolved then, so a host that starts resolving to a private address is refused),
-and once more on the socket itself (``vendors.base``), which catches DNS rebinding between
+and once more on the socket itself (``vendors.http``), which catches DNS rebinding between
 the check and the connect. ``settings.ALLOW_PRIVATE_VENDOR_HOSTS`` lifts the address rules
 (locally and for the sandbox); it is off in production.
 """

@@ -25,7 +25,7 @@ from leadhub.forms.resend import SubmissionEditForm
 from leadhub.models import Attempt, Submission
 from leadhub.selectors import held_q, needs_attention_q, stuck_q
 from leadhub.services.quotes import quote_status_text, submissions_quote_refresh
-from leadhub.statuses import RESENDABLE, TRANSITIONS, SubmissionStatus
+from leadhub.statuses import RESENDABLE, InvalidTransition, SubmissionStatus
 from vendors.admin.common import ChangePageMixin, warn_capped
 from vendors.models import Connection, VendorKind
 
@@ -36,7 +36,7 @@ REFRESH_LIMIT = 20
 
 
 def resendable(submission: Submission) -> bool:
-    return submission.status in RESENDABLE and S.QUEUED in TRANSITIONS[submission.status]
+    return submission.status in RESENDABLE
 
 
 class AttentionFilter(admin.SimpleListFilter):
@@ -259,15 +259,12 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, ChangePageMixi
         submission = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_change_permission(request, submission):
             raise PermissionDenied
-        if not resendable(submission):
-            self.message_user(
-                request,
-                f"A submission that is {submission.get_status_display().lower()} cannot be "
-                "sent again.",
-                messages.ERROR,
-            )
-        else:
+        # The service decides on the locked row: a resend that raced another is refused.
+        try:
             submission_resend(submission=submission)
+        except InvalidTransition as refused:
+            self.message_user(request, str(refused), messages.ERROR)
+        else:
             self.log_change(request, submission, "Sent again")
             self.message_user(request, "Queued to be sent again.", messages.SUCCESS)
         return HttpResponseRedirect(self._change_url(submission))
@@ -285,7 +282,11 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, ChangePageMixi
             return HttpResponseRedirect(self._change_url(submission))
         form = SubmissionEditForm(submission, request.POST or None)
         if request.method == "POST" and form.is_valid():
-            submission_resend(submission=submission, payload=form.payload())
+            try:
+                submission_resend(submission=submission, payload=form.payload())
+            except InvalidTransition as refused:
+                self.message_user(request, str(refused), messages.ERROR)
+                return HttpResponseRedirect(self._change_url(submission))
             self.log_change(request, submission, "Edited and sent again")
             self.message_user(request, "Edited and queued to be sent again.", messages.SUCCESS)
             return HttpResponseRedirect(self._change_url(submission))
@@ -358,11 +359,15 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, ChangePageMixi
 
     @admin.action(description="Send again", permissions=["change"])
     def resend(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
-        chosen = [s for s in queryset if resendable(s)]
-        for submission in chosen:
-            submission_resend(submission=submission)
-        skipped = queryset.count() - len(chosen)
-        self.message_user(request, f"{len(chosen)} submission(s) queued again.")
+        queued = skipped = 0
+        for submission in queryset:
+            try:
+                submission_resend(submission=submission)
+            except InvalidTransition:
+                skipped += 1
+            else:
+                queued += 1
+        self.message_user(request, f"{queued} submission(s) queued again.")
         if skipped:
             self.message_user(
                 request,

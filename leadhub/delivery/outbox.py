@@ -150,7 +150,9 @@ def submission_resend(
     with transaction.atomic():
         locked = locked_rows(Submission.objects.all(), skip_locked=False).get(pk=submission.pk)
         if locked.status not in RESENDABLE:
-            raise InvalidTransition(f"A {locked.status} submission cannot be sent again")
+            raise InvalidTransition(
+                f"A submission that is {locked.get_status_display().lower()} cannot be sent again."
+            )
         fields: dict[str, Any] = {
             "next_attempt_at": None,
             "completed_at": None,

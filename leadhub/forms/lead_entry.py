@@ -21,14 +21,8 @@ from vendors.form_fields import form_field, form_fields
 from vendors.models import Destination
 from vendors.phones import parse_phone
 
-# The contact form field that carries each contact value vendors receive.
-CONTACT_VALUE_FIELDS = {
-    "full_name": "first_name",
-    "phone_country_code": "phone",
-    "phone_national": "phone",
-}
-
-
+# Contact values vendors receive that are derived from another: the form field staff type
+# them into (errors on "full_name" belong on the first name).
 DERIVED_CONTACT_SOURCE = {
     "full_name": "first_name",
     "phone_country_code": "phone",
@@ -84,7 +78,6 @@ class LeadEntryForm(ContactForm):
         # Contact fields feed every destination: check them against each one's rules.
         for destination in self.destinations:
             for spec in destination.staff_field_specs():
-                # Derived contact values (full_name, ...) are typed into the field they come from.
                 source = DERIVED_CONTACT_SOURCE.get(spec.contact or "", spec.contact)
                 if not spec.contact or source in self.errors:
                     continue
@@ -151,7 +144,7 @@ class LeadEntryForm(ContactForm):
         if spec is None or spec.name in destination.fixed_values:
             return None
         if spec.contact:
-            return CONTACT_VALUE_FIELDS.get(spec.contact, spec.contact)
+            return DERIVED_CONTACT_SOURCE.get(spec.contact, spec.contact)
         name = f"{destination_prefix(destination)}{spec.name}"
         return name if name in self.fields else None
 
