@@ -19,13 +19,13 @@ import json
 import logging
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from django.conf import settings
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
 from sandbox.models import FaultMode, SandboxFault
 
@@ -181,7 +181,69 @@ def fault_response(
         return response
     if mode == FaultMode.TRUNCATED:
         return _truncated(get_response(request))
+    if mode == FaultMode.DRIP:
+        return _drip(get_response(request), fault.delay_seconds or 1.0)
+    if mode == FaultMode.DEEP_JSON:
+        get_response(request)  # the vendor takes the lead; only its answer is hostile
+        return HttpResponse(DEEP_JSON, status=200, content_type="application/json")
+    if mode == FaultMode.ECHO:
+        return _echo(request)
     return get_response(request)
+
+
+# Valid JSON that a recursive parser cannot read: 100,000 nested arrays.
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
+def _drip(response: HttpResponse, seconds_per_byte: float) -> StreamingHttpResponse:
+    """The real answer, one byte at a time: every socket read succeeds, the whole never ends."""
+    body = response.content
+
+    def bytes_slowly() -> Iterator[bytes]:
+        for index in range(len(body)):
+            yield body[index : index + 1]
+            time.sleep(seconds_per_byte)
+
+    dripped = StreamingHttpResponse(
+        bytes_slowly(),
+        status=response.status_code,
+        content_type=response.get("Content-Type", "application/json"),
+    )
+    return dripped
+
+
+def _echo(request: HttpRequest) -> JsonResponse:
+    """A vendor that quotes the request back in its error, raw and decoded.
+
+    The raw forms carry credentials as they travelled (percent-encoded, JSON-escaped); the
+    decoded forms carry them in clear. JsonResponse escapes non-ASCII as \\uXXXX.
+    """
+    raw_line = f"{request.method} {request.get_full_path()}"
+    raw_body = request.body.decode("utf-8", "replace")
+    try:
+        decoded_body = json.dumps(json.loads(raw_body), ensure_ascii=False)
+    except ValueError:
+        decoded_body = unquote_plus(raw_body)
+    headers = {name: value for name, value in request.headers.items()}
+    message = (
+        f"Bad request {raw_line} ({unquote_plus(raw_line)}); body {raw_body} ({decoded_body}); "
+        f"headers {headers}"
+    )
+    return JsonResponse(
+        {
+            "status": "error",
+            "message": message,
+            "error": message,
+            "request": {
+                "line": raw_line,
+                "decoded_line": unquote_plus(raw_line),
+                "headers": headers,
+                "body": raw_body,
+                "decoded_body": decoded_body,
+            },
+        },
+        status=400,
+    )
 
 
 class SandboxFaultMiddleware:

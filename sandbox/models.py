@@ -85,6 +85,9 @@ class FaultMode(models.TextChoices):
     HTML_ERROR = "html_error", "An HTML error page from a proxy (HTTP 502)"
     ERROR_200 = "error_200", "The vendor's own temporary error under HTTP 200"
     EXPIRED_TOKEN = "expired_token", "The vendor refuses the token or key as expired"
+    DRIP = "drip", "Start a valid answer, then send one byte a second"
+    DEEP_JSON = "deep_json", "Answer HTTP 200 with JSON nested 100,000 deep"
+    ECHO = "echo", "Refuse the request and echo it back as received and decoded"
 
 
 class SandboxFault(models.Model):

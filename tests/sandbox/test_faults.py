@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 import requests
 from django.urls import reverse
@@ -33,6 +36,41 @@ def test_a_reset_closes_the_connection_without_an_answer(sandbox: str) -> None:
     sandbox_fault_set("/sandbox/", "reset", 1)
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{sandbox}leadbyte/restapi/v1.2/campaigns", timeout=5)
+
+
+def test_a_drip_sends_a_valid_start_then_one_byte_at_a_time(sandbox: str) -> None:
+    sandbox_fault_set("/sandbox/", "drip", 1, delay_seconds=0.2)
+    started = time.monotonic()
+    with requests.get(f"{sandbox}leadbyte/restapi/v1.2/campaigns", timeout=5, stream=True) as r:
+        assert r.status_code == 401  # the real answer's status, at once
+        first = r.raw.read(1)
+        second = r.raw.read(1)
+    assert first and second
+    assert time.monotonic() - started >= 0.2
+
+
+def test_a_deep_json_answer_is_valid_json_too_deep_to_parse_recursively(sandbox: str) -> None:
+    sandbox_fault_set("/sandbox/", "deep_json", 1)
+    response = requests.get(f"{sandbox}leadbyte/restapi/v1.2/campaigns", timeout=5)
+    assert response.status_code == 200
+    assert response.text.startswith("[[[[") and len(response.text) == 200_000
+    with pytest.raises(RecursionError):
+        json.loads(response.text)
+
+
+def test_an_echo_quotes_the_request_raw_and_decoded(sandbox: str) -> None:
+    sandbox_fault_set("/sandbox/", "echo", 1)
+    response = requests.post(
+        f"{sandbox}leadbyte/restapi/v1.2/leads?key=a%2Fb+%C3%A9",
+        json={"secret": 'x"é'},
+        timeout=5,
+    )
+    assert response.status_code == 400
+    echoed = response.json()["request"]
+    assert "key=a%2Fb+%C3%A9" in echoed["line"]
+    assert "key=a/b é" in echoed["decoded_line"]
+    assert '\\"' in echoed["body"] and '"x\\"é"' in echoed["decoded_body"]
+    assert "\\u00e9" in response.text  # JSON-escaped on the way back
 
 
 def test_the_prefix_comes_from_a_connection_url_or_path() -> None:
