@@ -18,6 +18,7 @@ from sandbox import crmcom as sandbox_crmcom
 from sandbox.models import SandboxCredential, SandboxRecord, SandboxToken
 from tests.conftest import CRMCOM_CREDENTIALS
 from tests.factories import DestinationFactory
+from tests.vendors.payloads import valid_payload
 from vendors.clients import connection_client
 from vendors.crmcom import API, CrmCom, lead_body
 from vendors.models import Connection
@@ -32,18 +33,7 @@ PASSWORD = CRMCOM_CREDENTIALS["password"]
 
 
 def good_lead(**overrides: Any) -> dict[str, Any]:
-    lead: dict[str, Any] = {
-        "importance": "IMPORTANCE2",
-        "priority": "3",
-        "type_identifier": "Web lead",
-        "source.type": "WEBSITE",
-        "source.name": "Spring campaign",
-        "contact_information.first_name": "Ada",
-        "contact_information.last_name": "Lovelace",
-        "contact_email": "ada@example.com",
-    }
-    lead.update(overrides)
-    return {k: v for k, v in lead.items() if v is not None}
+    return valid_payload("crmcom", **overrides)
 
 
 def logins() -> int:
