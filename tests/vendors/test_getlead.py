@@ -11,7 +11,7 @@ import requests
 from leadhub.services.leads import destination_payload_build
 from sandbox.models import SandboxEnquiry, SandboxRecord
 from tests.conftest import GETLEAD_TOKEN
-from tests.factories import DestinationFactory
+from tests.factories import ContactFactory, DestinationFactory
 from tests.vendors.payloads import valid_payload
 from vendors.clients import connection_client
 from vendors.getlead import DEAL_NAME_PARAM, Getlead, query_params
@@ -293,16 +293,8 @@ def test_contact_fields_map_into_getlead_names(getlead_connection: Connection) -
         connection=getlead_connection,
         fixed_values={"source": "LeadHub", "campaign_code": "SPRING"},
     )
-    contact = {
-        "first_name": "Grace",
-        "last_name": "Hopper",
-        "email": "grace@example.com",
-        "phone": "07911 123456",
-        "company": "Navy",
-        "notes": "Prefers mornings",
-    }
     payload = destination_payload_build(
-        destination=destination, contact=contact, values={"purpose": "Quote"}
+        destination=destination, contact=ContactFactory(), values={"purpose": "Quote"}
     )
     assert query_params(payload) == {
         "campaign_code": "SPRING",
