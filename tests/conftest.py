@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import pytest
+from django.db import connection as db_connection
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -41,14 +43,18 @@ def sandbox(live_server) -> str:
     return f"{live_server.url}/sandbox/"
 
 
+def sandbox_connection(
+    sandbox: str, kind: str, name: str, credentials: dict[str, str]
+) -> Connection:
+    """A connection to the sandbox's simulation of the vendor ``kind``."""
+    return ConnectionFactory(
+        kind=kind, name=name, base_url=f"{sandbox}{kind}/", credentials=credentials
+    )
+
+
 @pytest.fixture
 def leadbyte_connection(sandbox: str) -> Connection:
-    return ConnectionFactory(
-        kind="leadbyte",
-        name="LeadByte test",
-        base_url=f"{sandbox}leadbyte/",
-        credentials={"api_key": LEADBYTE_KEY},
-    )
+    return sandbox_connection(sandbox, "leadbyte", "LeadByte test", {"api_key": LEADBYTE_KEY})
 
 
 @pytest.fixture
@@ -68,6 +74,20 @@ def leadbyte_destination(example_campaign: Campaign) -> Destination:
 
 
 @pytest.fixture
+def raw_credentials() -> Callable[[int], str]:
+    """Reads a connection's credentials column as the database holds it, undecrypted."""
+
+    def read(connection_pk: int) -> str:
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT credentials FROM vendors_connection WHERE id = %s", [connection_pk]
+            )
+            return cursor.fetchone()[0]
+
+    return read
+
+
+@pytest.fixture
 def staff_user(db, django_user_model):
     return django_user_model.objects.create_superuser("boss", "boss@example.com", "pw-boss-123456")
 
@@ -79,12 +99,8 @@ SALESBYTE_TOKEN = "test-salesbyte-token-0001"
 @pytest.fixture
 def salesbyte_connection(sandbox: str) -> Connection:
     seed_salesbyte(uuid=SALESBYTE_UUID, api_token=SALESBYTE_TOKEN)
-    return ConnectionFactory(
-        kind="salesbyte",
-        name="SalesByte test",
-        base_url=f"{sandbox}salesbyte/",
-        credentials={"uuid": SALESBYTE_UUID, "api_token": SALESBYTE_TOKEN},
-    )
+    credentials = {"uuid": SALESBYTE_UUID, "api_token": SALESBYTE_TOKEN}
+    return sandbox_connection(sandbox, "salesbyte", "SalesByte test", credentials)
 
 
 @pytest.fixture
@@ -114,20 +130,10 @@ GETLEAD_TOKEN = "gl_0123456789abcdef0123"
 @pytest.fixture
 def crmcom_connection(sandbox: str) -> Connection:
     seed_crmcom(CRMCOM_CREDENTIALS)
-    return ConnectionFactory(
-        kind="crmcom",
-        name="CRM.COM test",
-        base_url=f"{sandbox}crmcom/",
-        credentials=dict(CRMCOM_CREDENTIALS),
-    )
+    return sandbox_connection(sandbox, "crmcom", "CRM.COM test", dict(CRMCOM_CREDENTIALS))
 
 
 @pytest.fixture
 def getlead_connection(sandbox: str) -> Connection:
     seed_getlead(GETLEAD_TOKEN)
-    return ConnectionFactory(
-        kind="getlead",
-        name="Getlead test",
-        base_url=f"{sandbox}getlead/",
-        credentials={"token": GETLEAD_TOKEN},
-    )
+    return sandbox_connection(sandbox, "getlead", "Getlead test", {"token": GETLEAD_TOKEN})

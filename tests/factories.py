@@ -9,7 +9,15 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from leadhub.models import Attempt, Lead, Submission
-from vendors.models import Campaign, CampaignField, Connection, Destination, PauseReason
+from vendors.field_changes import ChangeKind
+from vendors.models import (
+    Campaign,
+    CampaignChange,
+    CampaignField,
+    Connection,
+    Destination,
+    PauseReason,
+)
 from vendors.outcomes import Condition, Outcome
 from vendors.results import VendorResult
 
@@ -57,7 +65,7 @@ class ConnectionFactory(ModelFactory[Connection]):
     kind = "leadbyte"
     name = factory.Sequence(lambda n: f"Connection {n}")
     base_url = "https://account.leadbyte.co.uk/"
-    credentials = factory.LazyFunction(lambda: {"api_key": "test-leadbyte-key-123456"})
+    credentials = factory.Dict({"api_key": "test-leadbyte-key-123456"})
 
 
 class CampaignFactory(ModelFactory[Campaign]):
@@ -79,6 +87,16 @@ class CampaignFieldFactory(ModelFactory[CampaignField]):
     label = factory.LazyAttribute(lambda f: f.name.title())
     data_type = "Text"
     position = factory.Sequence(int)
+
+
+class CampaignChangeFactory(ModelFactory[CampaignChange]):
+    """A field a campaign sync found added, not yet acknowledged."""
+
+    class Meta:
+        model = CampaignChange
+
+    campaign = factory.SubFactory(CampaignFactory)
+    changes = factory.Sequence(lambda n: [{"kind": ChangeKind.FIELD_ADDED, "field": f"data{n}"}])
 
 
 class DestinationFactory(ModelFactory[Destination]):
@@ -165,3 +183,17 @@ class VendorResultFactory(ValueFactory[VendorResult]):
             message="The vendor refused the credentials (HTTP 401).",
             reference="",
         )
+
+
+class ContactFactory(ValueFactory[dict[str, str]]):
+    """The contact fields the lead entry form asks for, every one filled in."""
+
+    class Meta:
+        model = dict
+
+    first_name = "Grace"
+    last_name = "Hopper"
+    email = "grace@example.com"
+    phone = "07911 123456"
+    company = "Navy"
+    notes = "Prefers mornings"

@@ -146,6 +146,18 @@ JSON = st.recursive(
     ),
     max_leaves=25,
 )
+
+
+def json_object(
+    required: dict[str, st.SearchStrategy[Any]],
+    leaves: tuple[str, ...] = (),
+    **others: st.SearchStrategy[Any],
+) -> st.SearchStrategy[dict[str, Any]]:
+    """A JSON object with the ``required`` keys and any of the optional ones: ``leaves``, each
+    holding a JSON leaf, and ``others``, each drawn from its own strategy."""
+    return st.fixed_dictionaries(required, optional={**dict.fromkeys(leaves, JSON_LEAF), **others})
+
+
 SHAPED = st.fixed_dictionaries(
     {},
     optional={
@@ -154,10 +166,7 @@ SHAPED = st.fixed_dictionaries(
         "message": JSON_LEAF,
         "errors": JSON,
         "results": st.lists(
-            st.fixed_dictionaries(
-                {}, optional={"queueId": JSON_LEAF, "status": JSON_LEAF, "code": JSON_LEAF}
-            )
-            | JSON,
+            json_object({}, ("queueId", "status", "code")) | JSON,
             max_size=3,
         )
         | JSON,
@@ -429,29 +438,14 @@ def test_fuzz_leadbyte_campaign_sync(savepoint, monkeypatch) -> None:
 
     connection = ConnectionFactory(kind="leadbyte", base_url="https://vendor.example.com/")
     monkeypatch.setattr(base, "check_vendor_url", lambda url: None)
-    detail = st.fixed_dictionaries(
+    field = json_object(
+        {"name": st.one_of(st.just("data13"), JSON_LEAF)},
+        ("label", "required", "data_type", "selection_values", "selection_labels"),
+    )
+    detail = json_object(
         {"id": st.one_of(st.just("9"), JSON_LEAF)},
-        optional={
-            "name": JSON_LEAF,
-            "reference": JSON_LEAF,
-            "active": JSON_LEAF,
-            "description": JSON_LEAF,
-            "fields": st.lists(
-                st.fixed_dictionaries(
-                    {"name": st.one_of(st.just("data13"), JSON_LEAF)},
-                    optional={
-                        "label": JSON_LEAF,
-                        "required": JSON_LEAF,
-                        "data_type": JSON_LEAF,
-                        "selection_values": JSON_LEAF,
-                        "selection_labels": JSON_LEAF,
-                    },
-                )
-                | JSON,
-                max_size=4,
-            )
-            | JSON,
-        },
+        ("name", "reference", "active", "description"),
+        fields=st.lists(field | JSON, max_size=4) | JSON,
     )
     listing = st.lists(st.fixed_dictionaries({"id": JSON_LEAF}) | JSON, max_size=3).map(json.dumps)
     answer = st.builds(

@@ -5,7 +5,7 @@ against the sandbox, once with working credentials and once with wrong ones. The
 table (raw SQL), every captured log line (through the configured handlers, urllib3's debug
 lines included), a dumpdata export, every list's CSV export and every admin page a
 superuser can open are searched for every credential value. A vendor added later needs one
-``SAMPLES`` entry.
+``SAMPLES`` entry, its payloads taken from ``tests.vendors.payloads``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from leadhub.models import Lead, Submission
 from sandbox.models import SandboxCredential
 from sandbox.seed import seed_all, seed_crmcom, seed_getlead, seed_salesbyte
 from tests.factories import ConnectionFactory, DestinationFactory, LeadFactory, UserFactory
+from tests.vendors.payloads import PAYLOADS, valid_payload
 from vendors.campaign_sync import campaigns_sync
 from vendors.departments import department_assign
 from vendors.models import Campaign, Connection
@@ -66,22 +67,12 @@ def _getlead_department(connection: Connection) -> None:
     department_assign(connection=connection, source_number="447911123456", department="Sales")
 
 
-GETLEAD_PHONE = {"countrycode": "44", "mobile_no": "7911123456"}
-
 SAMPLES: dict[str, VendorSample] = {
     "leadbyte": VendorSample(
         credentials={"api_key": "scan-leadbyte-key-0a1b2c3d4e"},
         wrong_credentials={"api_key": "scan-leadbyte-wrong-9f8e7d6c"},
-        payloads={
-            "create_lead": {
-                "sid": "1",
-                "email": "scan@example.com",
-                "firstname": "Scan",
-                "lastname": "Test",
-                "phone1": "07911123456",
-                "data13": "Volvo",
-            }
-        },
+        # The campaign (and its campid) comes from the destination, as in production.
+        payloads={"create_lead": valid_payload("leadbyte", campid=None)},
         register=lambda creds: SandboxCredential.register("leadbyte", creds["api_key"]),
         prepare=_leadbyte_prepare,
     ),
@@ -94,34 +85,7 @@ SAMPLES: dict[str, VendorSample] = {
             "uuid": "5ca9b7e2-wrng-4c7b-9d3a-5a1e5b0c8888",
             "api_token": "scan-salesbyte-wrong-1a2b3c",
         },
-        payloads={
-            "create_lead": {
-                "quote_profile_id": 1,
-                "customer_name": "Scan Test",
-                "customer_email": "scan@example.com",
-                "chat_enabled": True,
-                "send_type": "email",
-                "type": "newsletter",
-                "workflows_enabled": True,
-                "allow_customer_document_upload": False,
-                "trigger_created_messages_to_customer": False,
-            },
-            "create_quote": {
-                "quote_profile_id": 1,
-                "customer_name": "Scan Test",
-                "send_type": "email",
-                "customer_email": "scan@example.com",
-                "workflows_enabled": True,
-                "allow_customer_document_upload": True,
-                "signable": True,
-            },
-            "create_quote_template": {
-                "quote_template_id": 10,
-                "customer_name": "Scan Test",
-                "customer_email": "scan@example.com",
-                "trigger_created_messages_to_customer": True,
-            },
-        },
+        payloads=PAYLOADS["salesbyte"],
         register=lambda creds: seed_salesbyte(uuid=creds["uuid"], api_token=creds["api_token"]),
     ),
     "crmcom": VendorSample(
@@ -135,36 +99,13 @@ SAMPLES: dict[str, VendorSample] = {
             "password": "scan-crmcom-wrong-beef99",
             "organisation": "SCAN-ORG-WRONG-88",
         },
-        payloads={
-            "create_lead": {
-                "importance": "IMPORTANCE2",
-                "priority": "3",
-                "type_identifier": "Web lead",
-                "source.type": "WEBSITE",
-                "source.name": "Spring campaign",
-                "contact_information.first_name": "Scan",
-                "contact_information.last_name": "Test",
-                "contact_email": "scan@example.com",
-            }
-        },
+        payloads=PAYLOADS["crmcom"],
         register=seed_crmcom,
     ),
     "getlead": VendorSample(
         credentials={"token": "gl_5ca95ca95ca95ca95ca9"},
         wrong_credentials={"token": "gl_0bad0bad0bad0bad0bad"},
-        payloads={
-            "create_lead": {
-                "countrycode": "44",
-                "mobileno": "7911123456",
-                "source": "Website",
-                "name": "Scan Test",
-                "email": "scan@example.com",
-            },
-            "add_note": {**GETLEAD_PHONE, "note": "Called back"},
-            "create_task": {"name": "Call back", "task_category_id": "2", **GETLEAD_PHONE},
-            "change_status": {**GETLEAD_PHONE, "status": "Interested"},
-            "create_deal": {"countrycode": "44", "mobile": "7911123456", "status": "Open"},
-        },
+        payloads=PAYLOADS["getlead"],
         register=lambda creds: seed_getlead(creds["token"]),
         extra_calls=_getlead_department,
     ),

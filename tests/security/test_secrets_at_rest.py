@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import CommandError, call_command
-from django.db import connection as db
 from django.urls import reverse
 
 from tests.factories import ConnectionFactory, DestinationFactory
@@ -15,12 +14,6 @@ from vendors.models import Connection
 pytestmark = pytest.mark.django_db
 
 SECRET = "lb-rotation-secret-7f3a9c"
-
-
-def raw_token(pk: int) -> str:
-    with db.cursor() as cursor:
-        cursor.execute("SELECT credentials FROM vendors_connection WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
 
 
 @pytest.fixture
@@ -35,51 +28,55 @@ def test_encrypted_fields_are_found_through_model_meta() -> None:
     assert "vendors.Connection.credentials" in found
 
 
-def test_rotation_rewrites_every_token_under_the_newest_key(settings, old_and_new) -> None:
+def test_rotation_rewrites_every_token_under_the_newest_key(
+    settings, old_and_new, raw_credentials
+) -> None:
     old, new = old_and_new
     first = ConnectionFactory(credentials={"api_key": SECRET})
     second = ConnectionFactory(credentials={"api_key": SECRET + "-2"})
     empty = ConnectionFactory(credentials={})
-    before = raw_token(first.pk)
+    before = raw_credentials(first.pk)
     settings.FIELD_ENCRYPTION_KEYS = [new, old]
 
     out = call_command_output("rotate_encryption_keys")
 
     assert "vendors.Connection.credentials: 2 re-encrypted, 0 already under the newest key" in out
     for connection in (first, second):
-        token = raw_token(connection.pk).encode()
+        token = raw_credentials(connection.pk).encode()
         assert SECRET.encode() not in token
         Fernet(new.encode()).decrypt(token)  # readable with the new key alone
         with pytest.raises(InvalidToken):
             Fernet(old.encode()).decrypt(token)
-    assert raw_token(first.pk) != before
-    assert raw_token(empty.pk) == ""
+    assert raw_credentials(first.pk) != before
+    assert raw_credentials(empty.pk) == ""
     settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key can now be dropped
     assert Connection.objects.get(pk=first.pk).credentials == {"api_key": SECRET}
     again = call_command_output("rotate_encryption_keys")
     assert "0 re-encrypted, 2 already under the newest key" in again
 
 
-def test_check_reports_without_writing(settings, old_and_new) -> None:
+def test_check_reports_without_writing(settings, old_and_new, raw_credentials) -> None:
     old, new = old_and_new
     connection = ConnectionFactory(credentials={"api_key": SECRET})
-    before = raw_token(connection.pk)
+    before = raw_credentials(connection.pk)
     settings.FIELD_ENCRYPTION_KEYS = [new, old]
     out = call_command_output("rotate_encryption_keys", "--check")
     assert "1 would be re-encrypted" in out
-    assert raw_token(connection.pk) == before
+    assert raw_credentials(connection.pk) == before
 
 
-def test_a_value_no_key_reads_stops_the_run_naming_the_field(settings, old_and_new) -> None:
+def test_a_value_no_key_reads_stops_the_run_naming_the_field(
+    settings, old_and_new, raw_credentials
+) -> None:
     old, new = old_and_new
     readable_first = ConnectionFactory(credentials={"api_key": SECRET})
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
     lost = ConnectionFactory(credentials={"api_key": SECRET + "-lost"})
     settings.FIELD_ENCRYPTION_KEYS = [new, old]
-    before = raw_token(readable_first.pk)
+    before = raw_credentials(readable_first.pk)
     with pytest.raises(CommandError, match=rf"vendors\.Connection\.credentials of row {lost.pk}"):
         call_command("rotate_encryption_keys")
-    assert raw_token(readable_first.pk) == before  # all or nothing
+    assert raw_credentials(readable_first.pk) == before  # all or nothing
 
 
 def test_missing_or_malformed_keys_are_a_clear_error(settings) -> None:

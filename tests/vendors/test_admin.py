@@ -12,6 +12,17 @@ from vendors.models import Campaign, Connection
 ADD = reverse("admin:vendors_connection_add")
 
 
+def leadbyte_form(**fields: str) -> dict[str, str]:
+    """The connection form for a LeadByte account, as the admin posts it, with ``fields``."""
+    return {
+        "name": "LeadByte live",
+        "base_url": "https://acme.leadbyte.co.uk/",
+        "is_active": "on",
+        "setting__date_format": "DD/MM/YYYY",
+        **fields,
+    }
+
+
 @pytest.mark.django_db
 def test_adding_a_connection_starts_with_the_vendor(admin_client) -> None:
     page = admin_client.get(ADD).content.decode()
@@ -20,16 +31,10 @@ def test_adding_a_connection_starts_with_the_vendor(admin_client) -> None:
 
 @pytest.mark.django_db
 def test_credentials_are_written_once_and_never_shown(admin_client) -> None:
-    response = admin_client.post(
-        f"{ADD}?kind=leadbyte",
-        {
-            "name": "LeadByte live",
-            "base_url": "https://acme.leadbyte.co.uk/",
-            "is_active": "on",
-            "credential__api_key": "lb-live-key-987654",
-            "setting__date_format": "YYYY-MM-DD",
-        },
+    form = leadbyte_form(
+        credential__api_key="lb-live-key-987654", setting__date_format="YYYY-MM-DD"
     )
+    response = admin_client.post(f"{ADD}?kind=leadbyte", form)
     assert response.status_code == 302, response.context["adminform"].form.errors
     connection = Connection.objects.get(name="LeadByte live")
     assert connection.credentials == {"api_key": "lb-live-key-987654"}
@@ -39,16 +44,7 @@ def test_credentials_are_written_once_and_never_shown(admin_client) -> None:
     assert "lb-live-key-987654" not in page
     assert "Leave blank to keep the current value" in page
     # A blank box keeps the stored key.
-    admin_client.post(
-        change_url,
-        {
-            "name": "LeadByte live",
-            "base_url": "https://acme.leadbyte.co.uk/",
-            "is_active": "on",
-            "credential__api_key": "",
-            "setting__date_format": "DD/MM/YYYY",
-        },
-    )
+    admin_client.post(change_url, leadbyte_form(credential__api_key=""))
     connection.refresh_from_db()
     assert connection.credentials == {"api_key": "lb-live-key-987654"}
     assert connection.setting("date_format") == "DD/MM/YYYY"
@@ -56,14 +52,7 @@ def test_credentials_are_written_once_and_never_shown(admin_client) -> None:
 
 @pytest.mark.django_db
 def test_a_new_connection_needs_its_key(admin_client) -> None:
-    response = admin_client.post(
-        f"{ADD}?kind=leadbyte",
-        {
-            "name": "No key",
-            "base_url": "https://acme.leadbyte.co.uk/",
-            "setting__date_format": "DD/MM/YYYY",
-        },
-    )
+    response = admin_client.post(f"{ADD}?kind=leadbyte", leadbyte_form(name="No key"))
     assert response.status_code == 200
     assert "credential__api_key" in response.context["adminform"].form.errors
 

@@ -17,7 +17,8 @@ from leadhub.services.leads import destination_payload_build
 from sandbox import crmcom as sandbox_crmcom
 from sandbox.models import SandboxCredential, SandboxRecord, SandboxToken
 from tests.conftest import CRMCOM_CREDENTIALS
-from tests.factories import DestinationFactory
+from tests.factories import ContactFactory, DestinationFactory
+from tests.vendors.payloads import valid_payload
 from vendors.clients import connection_client
 from vendors.crmcom import API, CrmCom, lead_body
 from vendors.models import Connection
@@ -32,18 +33,7 @@ PASSWORD = CRMCOM_CREDENTIALS["password"]
 
 
 def good_lead(**overrides: Any) -> dict[str, Any]:
-    lead: dict[str, Any] = {
-        "importance": "IMPORTANCE2",
-        "priority": "3",
-        "type_identifier": "Web lead",
-        "source.type": "WEBSITE",
-        "source.name": "Spring campaign",
-        "contact_information.first_name": "Ada",
-        "contact_information.last_name": "Lovelace",
-        "contact_email": "ada@example.com",
-    }
-    lead.update(overrides)
-    return {k: v for k, v in lead.items() if v is not None}
+    return valid_payload("crmcom", **overrides)
 
 
 def logins() -> int:
@@ -365,16 +355,8 @@ def test_contact_fields_map_into_crmcom_names(crmcom_connection: Connection) -> 
             "source.name": "LeadHub",
         },
     )
-    contact = {
-        "first_name": "Grace",
-        "last_name": "Hopper",
-        "email": "grace@example.com",
-        "phone": "07911 123456",
-        "company": "Navy",
-        "notes": "Prefers mornings",
-    }
     payload = destination_payload_build(
-        destination=destination, contact=contact, values={"probability_to_win": 40}
+        destination=destination, contact=ContactFactory(), values={"probability_to_win": 40}
     )
     assert lead_body(payload) == {
         "importance": "IMPORTANCE3",

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from cryptography.fernet import Fernet
-from django.db import connection as db
 
 from tests.factories import ConnectionFactory
 from vendors.crypto import UndecryptableValue
@@ -13,13 +14,9 @@ pytestmark = pytest.mark.django_db
 SECRET = "lb-key-3b1f0c2e9d"
 
 
-def raw_credentials(pk: int) -> str:
-    with db.cursor() as cursor:
-        cursor.execute("SELECT credentials FROM vendors_connection WHERE id = %s", [pk])
-        return cursor.fetchone()[0]
-
-
-def test_credentials_round_trip_and_are_not_stored_in_clear() -> None:
+def test_credentials_round_trip_and_are_not_stored_in_clear(
+    raw_credentials: Callable[[int], str],
+) -> None:
     connection = ConnectionFactory(credentials={"api_key": SECRET})
     assert Connection.objects.get(pk=connection.pk).credentials == {"api_key": SECRET}
     raw = raw_credentials(connection.pk)
@@ -27,7 +24,7 @@ def test_credentials_round_trip_and_are_not_stored_in_clear() -> None:
     assert raw.startswith("gAAAA")  # a Fernet token
 
 
-def test_empty_credentials_are_stored_empty() -> None:
+def test_empty_credentials_are_stored_empty(raw_credentials: Callable[[int], str]) -> None:
     connection = ConnectionFactory(credentials={})
     assert raw_credentials(connection.pk) == ""
     assert Connection.objects.get(pk=connection.pk).credentials == {}

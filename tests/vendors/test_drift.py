@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from sandbox.models import SandboxCampaign
+from tests.factories import CampaignChangeFactory, CampaignFactory
 from vendors.campaign_fields import CampaignFieldMeta
 from vendors.campaign_sync import campaigns_sync
 from vendors.drift import (
@@ -16,7 +17,7 @@ from vendors.drift import (
     destinations_with_open_changes,
 )
 from vendors.field_changes import ChangeKind, describe
-from vendors.models import Campaign, CampaignChange, Connection, Destination
+from vendors.models import CampaignChange, Connection, Destination
 
 
 def meta(
@@ -159,29 +160,15 @@ def test_a_sync_records_what_leadbyte_changed_and_flags_destinations(
 
 @pytest.mark.django_db
 def test_acknowledging_counts_only_open_changes(django_user_model) -> None:
-    connection = Connection.objects.create(kind="leadbyte", name="x", base_url="https://x.test/")
-    campaign = Campaign.objects.create(
-        connection=connection, vendor_id="1", name="C", reference="C"
-    )
-    CampaignChange.objects.create(
-        campaign=campaign, changes=[{"kind": ChangeKind.FIELD_ADDED, "field": "a"}]
-    )
-    CampaignChange.objects.create(
-        campaign=campaign, changes=[{"kind": ChangeKind.FIELD_ADDED, "field": "b"}]
-    )
+    campaign = CampaignFactory()
+    CampaignChangeFactory.create_batch(2, campaign=campaign)
     assert campaign_changes_acknowledge(campaign=campaign) == 2
     assert campaign_changes_acknowledge(campaign=campaign) == 0
 
 
 @pytest.mark.django_db
 def test_the_acknowledge_action_on_the_campaign_list(admin_client) -> None:
-    connection = Connection.objects.create(kind="leadbyte", name="x", base_url="https://x.test/")
-    campaign = Campaign.objects.create(
-        connection=connection, vendor_id="1", name="C", reference="C"
-    )
-    CampaignChange.objects.create(
-        campaign=campaign, changes=[{"kind": ChangeKind.FIELD_ADDED, "field": "a"}]
-    )
+    campaign = CampaignChangeFactory().campaign
     changelist = reverse("admin:vendors_campaign_changelist")
     assert "1 to review" in admin_client.get(changelist).content.decode()
     admin_client.post(

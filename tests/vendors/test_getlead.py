@@ -11,7 +11,8 @@ import requests
 from leadhub.services.leads import destination_payload_build
 from sandbox.models import SandboxEnquiry, SandboxRecord
 from tests.conftest import GETLEAD_TOKEN
-from tests.factories import DestinationFactory
+from tests.factories import ContactFactory, DestinationFactory
+from tests.vendors.payloads import valid_payload
 from vendors.clients import connection_client
 from vendors.getlead import DEAL_NAME_PARAM, Getlead, query_params
 from vendors.models import Connection
@@ -20,13 +21,9 @@ from vendors.redaction import MASK
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PHONE = {"countrycode": "44", "mobileno": "7911123456"}
-
 
 def good_lead(**overrides: Any) -> dict[str, Any]:
-    lead = {**PHONE, "source": "Website", "name": "Ada Lovelace", "email": "ada@example.com"}
-    lead.update(overrides)
-    return {k: v for k, v in lead.items() if v is not None}
+    return valid_payload("getlead", **overrides)
 
 
 def query(exchange_url: str) -> dict[str, str]:
@@ -296,16 +293,8 @@ def test_contact_fields_map_into_getlead_names(getlead_connection: Connection) -
         connection=getlead_connection,
         fixed_values={"source": "LeadHub", "campaign_code": "SPRING"},
     )
-    contact = {
-        "first_name": "Grace",
-        "last_name": "Hopper",
-        "email": "grace@example.com",
-        "phone": "07911 123456",
-        "company": "Navy",
-        "notes": "Prefers mornings",
-    }
     payload = destination_payload_build(
-        destination=destination, contact=contact, values={"purpose": "Quote"}
+        destination=destination, contact=ContactFactory(), values={"purpose": "Quote"}
     )
     assert query_params(payload) == {
         "campaign_code": "SPRING",

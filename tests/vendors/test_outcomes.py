@@ -120,20 +120,11 @@ def test_rule_for_takes_the_stored_string_and_refuses_an_unknown_one() -> None:
 @pytest.mark.parametrize(
     ("status", "condition"),
     [
-        (400, C.CLIENT_ERROR),
         (401, C.CREDENTIALS_REFUSED),
-        (403, C.CLIENT_ERROR),
-        (404, C.CLIENT_ERROR),
         (408, C.REQUEST_TIMEOUT),
-        (409, C.CLIENT_ERROR),
-        (422, C.CLIENT_ERROR),
         (429, C.RATE_LIMITED),
-        (499, C.CLIENT_ERROR),
-        (500, C.SERVER_ERROR),
-        (502, C.SERVER_ERROR),
-        (503, C.SERVER_ERROR),
-        (504, C.SERVER_ERROR),
-        (599, C.SERVER_ERROR),
+        *[(status, C.CLIENT_ERROR) for status in (400, 403, 404, 409, 422, 499)],
+        *[(status, C.SERVER_ERROR) for status in (500, 502, 503, 504, 599)],
     ],
 )
 def test_condition_for_status(status: int, condition: Condition) -> None:

@@ -12,6 +12,7 @@ import requests
 from sandbox.models import SandboxQuote, SandboxRecord
 from tests.conftest import SALESBYTE_TOKEN, SALESBYTE_UUID
 from tests.factories import DestinationFactory
+from tests.vendors.payloads import valid_payload
 from vendors import http
 from vendors.clients import connection_client
 from vendors.models import Connection
@@ -26,44 +27,15 @@ KEY = re.compile(r"^[A-Za-z0-9]{14}$")
 
 
 def lead(**overrides: Any) -> dict[str, Any]:
-    payload = {
-        "quote_profile_id": 1,
-        "customer_name": "Ada Lovelace",
-        "customer_email": "ada@example.com",
-        "chat_enabled": True,
-        "send_type": "email",
-        "type": "newsletter",
-        "workflows_enabled": True,
-        "allow_customer_document_upload": False,
-        "trigger_created_messages_to_customer": False,
-    }
-    payload.update(overrides)
-    return {k: v for k, v in payload.items() if v is not None}
+    return valid_payload("salesbyte", "create_lead", **overrides)
 
 
 def quote(**overrides: Any) -> dict[str, Any]:
-    payload = {
-        "quote_profile_id": 1,
-        "customer_name": "Ada Lovelace",
-        "send_type": "email",
-        "customer_email": "ada@example.com",
-        "workflows_enabled": True,
-        "allow_customer_document_upload": True,
-        "signable": True,
-    }
-    payload.update(overrides)
-    return {k: v for k, v in payload.items() if v is not None}
+    return valid_payload("salesbyte", "create_quote", **overrides)
 
 
 def template(**overrides: Any) -> dict[str, Any]:
-    payload = {
-        "quote_template_id": 10,
-        "customer_name": "Ada Lovelace",
-        "customer_email": "ada@example.com",
-        "trigger_created_messages_to_customer": True,
-    }
-    payload.update(overrides)
-    return {k: v for k, v in payload.items() if v is not None}
+    return valid_payload("salesbyte", "create_quote_template", **overrides)
 
 
 def test_salesbyte_is_registered() -> None:
@@ -144,12 +116,9 @@ def test_create_lead_only_sanitises_a_foreign_phone(salesbyte_connection: Connec
 
 @pytest.mark.parametrize("flag", [True, False, 0, 1, "0", "1"])
 def test_booleans_take_the_documented_forms(salesbyte_connection: Connection, flag: Any) -> None:
-    result = (
-        connection_client(salesbyte_connection)
-        .submit("create_lead", lead(chat_enabled=flag))
-        .result
-    )
-    assert result.outcome is Outcome.ACCEPTED
+    adapter = connection_client(salesbyte_connection)
+    delivery = adapter.submit("create_lead", lead(chat_enabled=flag))
+    assert delivery.result.outcome is Outcome.ACCEPTED
 
 
 def test_a_422_keeps_each_field_error_under_its_salesbyte_name(
