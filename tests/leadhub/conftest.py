@@ -104,10 +104,11 @@ def leadbyte_form(leadbyte_destination: Destination) -> dict[str, str]:
     }
 
 
+PushToLeadByte = Callable[[Mapping[str, Any]], Submission]
+
+
 @pytest.fixture
-def push_to_leadbyte(
-    leadbyte_destination: Destination,
-) -> Callable[[Mapping[str, Any]], Submission]:
+def push_to_leadbyte(leadbyte_destination: Destination) -> PushToLeadByte:
     """Send a lead with this payload to the sandbox's LeadByte campaign now, as the worker
     does; the submission comes back as it then stands."""
 
