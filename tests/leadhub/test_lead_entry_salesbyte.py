@@ -50,6 +50,8 @@ def quote_form(destination: Destination, *rows: dict[str, str], **overrides: str
 
 @pytest.fixture
 def template_destination(salesbyte_connection: Connection) -> Destination:
+    """A destination that makes SalesByte's quotes from a template, telling the customer
+    nothing."""
     return DestinationFactory(
         name="SalesByte template",
         connection=salesbyte_connection,
