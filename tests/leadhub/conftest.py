@@ -4,10 +4,9 @@ sandbox's LeadByte campaign (tests/conftest.py's leadbyte_destination)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -15,6 +14,10 @@ from leadhub.delivery.push import submission_push
 from leadhub.models import Lead, Submission
 from tests.factories import SubmissionFactory
 from vendors.models import Destination
+
+if TYPE_CHECKING:
+    # The test client's response (with .context and .templates), as django-stubs names it.
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 # The contact staff type in for every destination: Ada, with a UK mobile.
 CONTACT = {
@@ -65,7 +68,7 @@ class LeadEntry:
         data: Mapping[str, str],
         *,
         press: str | None = "confirm",
-    ) -> HttpResponse:
+    ) -> TestResponse:
         if isinstance(destinations, Destination):
             destinations = [destinations]
         button = {press: "1"} if press else {}
@@ -79,7 +82,7 @@ class LeadEntry:
         assert response["Location"] == reverse("admin:leadhub_lead_change", args=[lead.pk])
         return lead
 
-    def refuse(self, destination: Destination, data: Mapping[str, str]) -> HttpResponse:
+    def refuse(self, destination: Destination, data: Mapping[str, str]) -> TestResponse:
         """Confirm the form; check it came back to be corrected and nothing was saved."""
         response = self.post(destination, data)
         assert response.status_code == 200
