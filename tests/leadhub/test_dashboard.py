@@ -11,13 +11,7 @@ from django.urls import reverse
 from leadhub.dashboard import CHART_DAYS, dashboard_context
 from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
-from tests.factories import (
-    ConnectionFactory,
-    DestinationFactory,
-    LeadFactory,
-    SubmissionFactory,
-    UserFactory,
-)
+from tests.factories import ConnectionFactory, DestinationFactory, SubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +21,7 @@ NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 
 
 def make(destination, status: str, when: datetime, **fields) -> Submission:
-    submission = SubmissionFactory(destination=destination, status=status, **fields)
-    Submission.objects.filter(pk=submission.pk).update(created_at=when, **fields)
-    submission.refresh_from_db()
-    return submission
+    return SubmissionFactory(destination=destination, status=status, created_at=when, **fields)
 
 
 @pytest.fixture
@@ -172,8 +163,7 @@ def test_sales_staff_see_their_own_numbers_and_no_connections(client, leadbyte) 
     seller.user_permissions.add(Permission.objects.get(codename="view_submission"))
     other = UserFactory(username="other")
     for owner, message in ((seller, "Mine"), (other, "Theirs")):
-        lead = LeadFactory(owner=owner)
-        make(leadbyte, S.REJECTED, datetime.now(UTC), lead=lead, vendor_message=message)
+        make(leadbyte, S.REJECTED, datetime.now(UTC), lead__owner=owner, vendor_message=message)
     client.force_login(seller)
     page = client.get(reverse("admin:index")).content.decode()
     assert "Mine" in page and "Theirs" not in page

@@ -15,13 +15,13 @@ from leadhub.statuses import SubmissionStatus
 from sandbox.models import SandboxEnquiry, SandboxRecord, SandboxToken
 from tests.conftest import CRMCOM_CREDENTIALS, GETLEAD_TOKEN
 from tests.factories import DestinationFactory, LeadFactory, SubmissionFactory
+from tests.leadhub.conftest import CONTACT, LeadEntry
 from vendors.admin.forms import DestinationForm
 from vendors.models import Connection, Destination
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 S = SubmissionStatus
-ADD_URL = reverse("admin:leadhub_lead_add")
 
 
 @pytest.fixture
@@ -48,18 +48,13 @@ def crmcom_destination(crmcom_connection: Connection) -> Destination:
     )
 
 
-def enter_lead(admin_client, destination: Destination, **extra: str) -> Lead:
-    data = {
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "email": "ada@example.com",
-        "phone": "07911 123456",
-        "confirm": "1",  # past the preview, as the Confirm button does
-        **extra,
-    }
-    response = admin_client.post(f"{ADD_URL}?destinations={destination.pk}", data)
-    assert response.status_code == 302, response.content.decode()[:2000]
-    return Lead.objects.get()
+def crmcom_destination_fixing(connection: Connection, fixed: dict[str, str]) -> Destination:
+    """A CRM.COM destination with its importance and priority fixed, and these fields too; the
+    rest are asked of staff."""
+    return DestinationFactory(
+        connection=connection,
+        fixed_values={"importance": "IMPORTANCE1", "priority": "1", **fixed},
+    )
 
 
 def follow_up_url(lead: Lead, connection: Connection, operation: str) -> str:
@@ -71,10 +66,10 @@ def follow_up_url(lead: Lead, connection: Connection, operation: str) -> str:
 
 
 def test_a_lead_reaches_getlead_by_its_national_phone(
-    admin_client, getlead_destination: Destination
+    lead_entry: LeadEntry, getlead_destination: Destination
 ) -> None:
-    prefix = f"d{getlead_destination.pk}__"
-    lead = enter_lead(admin_client, getlead_destination, **{f"{prefix}purpose": "Quote"})
+    purpose = f"d{getlead_destination.pk}__purpose"
+    lead = lead_entry.send(getlead_destination, {**CONTACT, purpose: "Quote"})
     submission = Submission.objects.get(lead=lead)
     assert submission.status == S.ACCEPTED
     assert submission.vendor_message == "Lead Added Successfully."
@@ -92,30 +87,10 @@ def test_a_lead_reaches_getlead_by_its_national_phone(
     assert SandboxEnquiry.objects.get().additional_fields == {"campaign_code": "SPRING"}
 
 
-def test_a_malformed_additional_field_is_shown_on_the_form_and_nothing_saved(
-    admin_client, getlead_destination: Destination
-) -> None:
-    prefix = f"d{getlead_destination.pk}__"
-    response = admin_client.post(
-        f"{ADD_URL}?destinations={getlead_destination.pk}",
-        {
-            "first_name": "Ada",
-            "phone": "07911 123456",
-            f"{prefix}additional_fields": "Budget",
-            "confirm": "1",
-        },
-    )
-    assert response.status_code == 200
-    assert "Write each additional field on its own line as name = value." in (
-        response.content.decode()
-    )
-    assert not Lead.objects.exists()
-
-
 def test_a_lead_reaches_crmcom_with_the_login_recorded_and_masked(
-    admin_client, crmcom_destination: Destination
+    admin_client, lead_entry: LeadEntry, crmcom_destination: Destination
 ) -> None:
-    lead = enter_lead(admin_client, crmcom_destination)
+    lead = lead_entry.send(crmcom_destination, CONTACT)
     submission = Submission.objects.get(lead=lead)
     assert submission.status == S.ACCEPTED, submission.vendor_message
     assert len(submission.vendor_reference) == 32
@@ -212,12 +187,13 @@ def test_the_follow_up_form_asks_only_what_the_lead_does_not_give(
 )
 def test_a_follow_up_from_the_lead_page_reaches_getlead(
     admin_client,
+    lead_entry: LeadEntry,
     getlead_destination: Destination,
     operation: str,
     form: dict[str, str],
     sent: dict[str, Any],
 ) -> None:
-    lead = enter_lead(admin_client, getlead_destination)
+    lead = lead_entry.send(getlead_destination, CONTACT)
     response = admin_client.post(
         follow_up_url(lead, getlead_destination.connection, operation), form
     )
@@ -300,21 +276,18 @@ def test_destinations_never_offer_follow_ups(getlead_connection: Connection) -> 
 
 
 def test_crmcom_fields_staff_fill_in_are_nested_on_the_way_out(
-    admin_client, crmcom_connection: Connection
+    lead_entry: LeadEntry, crmcom_connection: Connection
 ) -> None:
-    destination = DestinationFactory(
-        connection=crmcom_connection,
-        fixed_values={"importance": "IMPORTANCE1", "priority": "1", "source.type": "OTHER"},
-    )
+    destination = crmcom_destination_fixing(crmcom_connection, {"source.type": "OTHER"})
     prefix = f"d{destination.pk}__"
-    form_page = admin_client.get(f"{ADD_URL}?destinations={destination.pk}").content.decode()
+    form_page = lead_entry.page(destination)
     assert f'name="{prefix}source.name"' in form_page
     assert f'name="{prefix}type_identifier"' in form_page
     assert f'name="{prefix}source.type"' not in form_page  # fixed, so hidden from staff
-    lead = enter_lead(
-        admin_client,
+    lead = lead_entry.send(
         destination,
-        **{
+        {
+            **CONTACT,
             f"{prefix}type_identifier": "Web lead",
             f"{prefix}source.name": "Trade fair",
             f"{prefix}probability_to_win": "55",
@@ -328,22 +301,38 @@ def test_crmcom_fields_staff_fill_in_are_nested_on_the_way_out(
     assert received["probability_to_win"] == 55 and received["udf_date_1"] == "2026-12-24"
 
 
-def test_a_probability_over_100_is_refused_on_the_form(
-    admin_client, crmcom_destination: Destination
+@pytest.mark.parametrize(
+    ("destination", "contact", "field", "value", "message"),
+    [
+        (
+            "getlead_destination",
+            {"first_name": "Ada", "phone": "07911 123456"},
+            "additional_fields",
+            "Budget",
+            "Write each additional field on its own line as name = value.",
+        ),
+        (
+            "crmcom_destination",
+            {"first_name": "Ada", "email": "ada@example.com"},
+            "probability_to_win",
+            "120",
+            "less than or equal to 100",
+        ),
+    ],
+    ids=["getlead-malformed-additional-field", "crmcom-probability-over-100"],
+)
+def test_a_value_the_vendor_cannot_take_is_shown_on_the_form_and_nothing_saved(
+    request: pytest.FixtureRequest,
+    lead_entry: LeadEntry,
+    destination: str,
+    contact: dict[str, str],
+    field: str,
+    value: str,
+    message: str,
 ) -> None:
-    prefix = f"d{crmcom_destination.pk}__"
-    response = admin_client.post(
-        f"{ADD_URL}?destinations={crmcom_destination.pk}",
-        {
-            "first_name": "Ada",
-            "email": "ada@example.com",
-            f"{prefix}probability_to_win": "120",
-            "confirm": "1",
-        },
-    )
-    assert response.status_code == 200
-    assert "less than or equal to 100" in response.content.decode()
-    assert not Lead.objects.exists()
+    target: Destination = request.getfixturevalue(destination)
+    response = lead_entry.refuse(target, {**contact, f"d{target.pk}__{field}": value})
+    assert message in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -361,33 +350,13 @@ def test_the_connection_form_asks_for_each_vendor_credentials(
 
 
 def test_a_source_name_crmcom_needs_is_asked_for_on_its_field(
-    admin_client, crmcom_connection: Connection
+    lead_entry: LeadEntry, crmcom_connection: Connection
 ) -> None:
-    destination = DestinationFactory(
-        connection=crmcom_connection,
-        fixed_values={"importance": "IMPORTANCE1", "priority": "1", "type_identifier": "Web lead"},
-    )
+    destination = crmcom_destination_fixing(crmcom_connection, {"type_identifier": "Web lead"})
     prefix = f"d{destination.pk}__"
-    response = admin_client.post(
-        f"{ADD_URL}?destinations={destination.pk}",
-        {
-            "first_name": "Ada",
-            "email": "ada@example.com",
-            f"{prefix}source.type": "WEBSITE",
-            "confirm": "1",
-        },
-    )
-    assert response.status_code == 200
-    errors = response.context["form"].errors
+    contact = {"first_name": "Ada", "email": "ada@example.com"}
+    website = lead_entry.refuse(destination, {**contact, f"{prefix}source.type": "WEBSITE"})
+    errors = website.context["form"].errors
     assert errors[f"{prefix}source.name"] == ["CRM.COM needs a source name for a website source."]
-    assert not Lead.objects.exists()
-    admin_client.post(
-        f"{ADD_URL}?destinations={destination.pk}",
-        {
-            "first_name": "Ada",
-            "email": "ada@example.com",
-            f"{prefix}source.type": "COMMUNICATIONS",
-            "confirm": "1",
-        },
-    )
+    lead_entry.send(destination, {**contact, f"{prefix}source.type": "COMMUNICATIONS"})
     assert Submission.objects.get().status == S.ACCEPTED

@@ -5,28 +5,14 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from leadhub.models import Lead, Submission
+from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
+from tests.leadhub.conftest import LEADBYTE_LEAD, LeadEntry
 from vendors.models import Destination
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ADD_URL = reverse("admin:leadhub_lead_add")
-
-
-def form_data(destination: Destination, **overrides: str) -> dict[str, str]:
-    prefix = f"d{destination.pk}__"
-    data = {
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "email": "ada@example.com",
-        "phone": "07911 123456",
-        f"{prefix}data13": "Volvo",
-        f"{prefix}gender": "F",
-        f"{prefix}dob": "1990-12-31",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_first_step_lists_the_destinations(admin_client, leadbyte_destination: Destination) -> None:
@@ -36,10 +22,9 @@ def test_first_step_lists_the_destinations(admin_client, leadbyte_destination: D
 
 
 def test_the_form_is_generated_from_the_campaign_fields(
-    admin_client, leadbyte_destination: Destination
+    lead_entry: LeadEntry, leadbyte_destination: Destination
 ) -> None:
-    response = admin_client.get(ADD_URL, {"destinations": leadbyte_destination.pk})
-    page = response.content.decode()
+    page = lead_entry.page(leadbyte_destination)
     prefix = f"d{leadbyte_destination.pk}__"
     for name in ("data13", "data14", "dob", "gender", "postcode"):
         assert f'name="{prefix}{name}"' in page
@@ -49,77 +34,51 @@ def test_the_form_is_generated_from_the_campaign_fields(
 
 
 def test_a_lead_reaches_the_sandbox_and_shows_its_queue_id(
-    admin_client, leadbyte_destination: Destination
+    admin_client,
+    lead_entry: LeadEntry,
+    leadbyte_destination: Destination,
+    leadbyte_form: dict[str, str],
 ) -> None:
-    response = admin_client.post(
-        f"{ADD_URL}?destinations={leadbyte_destination.pk}",
-        {**form_data(leadbyte_destination), "confirm": "Confirm and send"},
-    )
-    assert response.status_code == 302
-    lead = Lead.objects.get()
+    lead = lead_entry.send(leadbyte_destination, leadbyte_form)
     submission = Submission.objects.get(lead=lead)
     assert submission.status == SubmissionStatus.ACCEPTED
     assert len(submission.vendor_reference) == 40
-    assert submission.payload == {
-        "campid": "EXAMPLE-CAMPAIGN",
-        "sid": "1",
-        "email": "ada@example.com",
-        "firstname": "Ada",
-        "lastname": "Lovelace",
-        "phone1": "+447911123456",
-        "data13": "Volvo",
-        "gender": "F",
-        "dob": "31/12/1990",
-    }
+    assert submission.payload == LEADBYTE_LEAD
     assert submission.attempts.count() == 1
-    page = admin_client.get(response["Location"]).content.decode()
+    page = admin_client.get(reverse("admin:leadhub_lead_change", args=[lead.pk])).content.decode()
     assert submission.vendor_reference in page
     assert "Accepted" in page
 
 
 def test_a_missing_required_field_is_shown_inline_and_nothing_is_saved(
-    admin_client, leadbyte_destination: Destination
+    lead_entry: LeadEntry, leadbyte_destination: Destination, leadbyte_form: dict[str, str]
 ) -> None:
-    prefix = f"d{leadbyte_destination.pk}__"
-    response = admin_client.post(
-        f"{ADD_URL}?destinations={leadbyte_destination.pk}",
-        form_data(leadbyte_destination, **{f"{prefix}data13": ""}),
-    )
-    assert response.status_code == 200
-    errors = response.context["form"].errors
-    assert errors[f"{prefix}data13"] == ["This field is required."]
-    assert not Lead.objects.exists() and not Submission.objects.exists()
+    field = f"d{leadbyte_destination.pk}__data13"
+    response = lead_entry.refuse(leadbyte_destination, {**leadbyte_form, field: ""})
+    assert response.context["form"].errors[field] == ["This field is required."]
 
 
 def test_contact_fields_are_checked_against_each_destinations_rules(
-    admin_client, leadbyte_destination: Destination
+    lead_entry: LeadEntry, leadbyte_destination: Destination, leadbyte_form: dict[str, str]
 ) -> None:
-    response = admin_client.post(
-        f"{ADD_URL}?destinations={leadbyte_destination.pk}",
-        form_data(leadbyte_destination, phone="020 7946 0018", email=""),
-    )
-    errors = response.context["form"].errors
+    data = {**leadbyte_form, "phone": "020 7946 0018", "email": ""}
+    errors = lead_entry.refuse(leadbyte_destination, data).context["form"].errors
     assert "UK mobile" in errors["phone"][0]
     assert "LeadByte example" in errors["email"][0]
-    assert not Lead.objects.exists()
 
 
 def test_anything_in_the_form_gives_errors_not_a_500(
-    admin_client, leadbyte_destination: Destination
+    lead_entry: LeadEntry, leadbyte_destination: Destination
 ) -> None:
     prefix = f"d{leadbyte_destination.pk}__"
-    response = admin_client.post(
-        f"{ADD_URL}?destinations={leadbyte_destination.pk}",
-        {
-            "first_name": "x" * 5000,
-            f"{prefix}dob": "\x00",
-            f"{prefix}gender": "??",
-            "email": "@" * 300,
-            "phone": "☎",
-        },
-    )
-    assert response.status_code == 200
-    assert not Lead.objects.exists()
+    data = {
+        "first_name": "x" * 5000,
+        f"{prefix}dob": "\x00",
+        f"{prefix}gender": "??",
+        "email": "@" * 300,
+        "phone": "☎",
+    }
+    assert lead_entry.refuse(leadbyte_destination, data).context["form"].errors
 
 
 def test_an_unknown_destination_goes_back_to_the_first_step(admin_client) -> None:

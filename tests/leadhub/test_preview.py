@@ -5,27 +5,20 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.urls import reverse
 
 from leadhub.models import Attempt, Lead, Submission
 from tests.conftest import LEADBYTE_KEY
-from tests.leadhub.test_lead_entry import form_data
-from vendors.models import Destination
+from tests.leadhub.conftest import LEADBYTE_LEAD, LeadEntry
+from vendors.models import Campaign, Destination
 from vendors.redaction import MASK
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ADD_URL = reverse("admin:leadhub_lead_add")
-
-
-def _url(*destinations: Destination) -> str:
-    return ADD_URL + "?" + "&".join(f"destinations={d.pk}" for d in destinations)
-
 
 def test_a_valid_form_shows_the_masked_request_and_saves_nothing(
-    admin_client, leadbyte_destination: Destination
+    lead_entry: LeadEntry, leadbyte_destination: Destination, leadbyte_form: dict[str, str]
 ) -> None:
-    response = admin_client.post(_url(leadbyte_destination), form_data(leadbyte_destination))
+    response = lead_entry.post(leadbyte_destination, leadbyte_form, press=None)
     assert response.status_code == 200
     assert response.templates[0].name == "admin/leadhub/lead/preview.html"
     page = response.content.decode()
@@ -33,17 +26,7 @@ def test_a_valid_form_shows_the_masked_request_and_saves_nothing(
     assert preview.request["method"] == "POST"
     assert preview.request["url"].endswith("/sandbox/leadbyte/restapi/v1.2/leads")
     assert preview.request["body"]["key"] == MASK
-    assert preview.request["body"]["lead"] == {
-        "campid": "EXAMPLE-CAMPAIGN",
-        "sid": "1",
-        "email": "ada@example.com",
-        "firstname": "Ada",
-        "lastname": "Lovelace",
-        "phone1": "+447911123456",
-        "data13": "Volvo",
-        "gender": "F",
-        "dob": "31/12/1990",
-    }
+    assert preview.request["body"]["lead"] == LEADBYTE_LEAD
     assert LEADBYTE_KEY not in page
     assert MASK in page
     assert "31/12/1990" in page and "make_of_car" in page
@@ -55,12 +38,11 @@ def test_a_valid_form_shows_the_masked_request_and_saves_nothing(
 
 
 def test_confirm_sends_exactly_what_the_preview_showed(
-    admin_client, leadbyte_destination: Destination
+    lead_entry: LeadEntry, leadbyte_destination: Destination, leadbyte_form: dict[str, str]
 ) -> None:
-    data = form_data(leadbyte_destination)
-    preview = admin_client.post(_url(leadbyte_destination), data).context["previews"][0]
-    response = admin_client.post(_url(leadbyte_destination), {**data, "confirm": "1"})
-    assert response.status_code == 302
+    response = lead_entry.post(leadbyte_destination, leadbyte_form, press=None)
+    preview = response.context["previews"][0]
+    lead_entry.send(leadbyte_destination, leadbyte_form)
     attempt = Attempt.objects.get()
     assert attempt.request["url"] == preview.request["url"]
     assert attempt.request["body"] == preview.request["body"]
@@ -68,10 +50,9 @@ def test_confirm_sends_exactly_what_the_preview_showed(
 
 
 def test_edit_goes_back_to_the_form_with_everything_kept(
-    admin_client, leadbyte_destination: Destination
+    lead_entry: LeadEntry, leadbyte_destination: Destination, leadbyte_form: dict[str, str]
 ) -> None:
-    data = form_data(leadbyte_destination)
-    response = admin_client.post(_url(leadbyte_destination), {**data, "edit": "Edit"})
+    response = lead_entry.post(leadbyte_destination, leadbyte_form, press="edit")
     assert response.status_code == 200
     assert response.templates[0].name == "admin/leadhub/lead/enter_lead.html"
     form = response.context["form"]
@@ -82,20 +63,16 @@ def test_edit_goes_back_to_the_form_with_everything_kept(
 
 
 def test_a_tampered_confirm_is_validated_again_and_saves_nothing(
-    admin_client, leadbyte_destination: Destination
+    lead_entry: LeadEntry, leadbyte_destination: Destination, leadbyte_form: dict[str, str]
 ) -> None:
-    data = form_data(leadbyte_destination, email="not an email")
-    response = admin_client.post(_url(leadbyte_destination), {**data, "confirm": "1"})
-    assert response.status_code == 200
+    data = {**leadbyte_form, "email": "not an email"}
+    response = lead_entry.refuse(leadbyte_destination, data)
     assert "email" in response.context["form"].errors
-    assert not Lead.objects.exists()
 
 
 def test_one_preview_per_destination(
-    admin_client, leadbyte_destination: Destination, example_campaign
+    lead_entry: LeadEntry, leadbyte_destination: Destination, leadbyte_form: dict[str, str]
 ) -> None:
-    from vendors.models import Campaign
-
     review = Campaign.objects.get(reference="SOLAR-REVIEW")
     second = Destination.objects.create(
         name="LeadByte review",
@@ -104,8 +81,8 @@ def test_one_preview_per_destination(
         campaign=review,
         fixed_values={"sid": "1"},
     )
-    data = {**form_data(leadbyte_destination), f"d{second.pk}__data20": "Flat"}
-    response = admin_client.post(_url(leadbyte_destination, second), data)
+    data = {**leadbyte_form, f"d{second.pk}__data20": "Flat"}
+    response = lead_entry.post([leadbyte_destination, second], data, press=None)
     previews = response.context["previews"]
     assert [p.destination for p in previews] == [leadbyte_destination, second]
     assert previews[1].request["body"]["lead"]["campid"] == "SOLAR-REVIEW"

@@ -20,13 +20,7 @@ from leadhub.selectors import (
     visible_submissions,
 )
 from leadhub.statuses import SubmissionStatus
-from tests.factories import (
-    ConnectionFactory,
-    DestinationFactory,
-    LeadFactory,
-    SubmissionFactory,
-    UserFactory,
-)
+from tests.factories import LeadFactory, SubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,9 +38,8 @@ def clocks(settings) -> None:
 
 
 def submission(status: str, *, paused: bool = False, **fields) -> Submission:
-    connection = ConnectionFactory(paused_at=NOW - timedelta(hours=1) if paused else None)
-    destination = DestinationFactory(connection=connection)
-    return SubmissionFactory(destination=destination, status=status, **fields)
+    paused_at = NOW - timedelta(hours=1) if paused else None
+    return SubmissionFactory(status=status, destination__connection__paused_at=paused_at, **fields)
 
 
 def is_stuck(row: Submission) -> bool:

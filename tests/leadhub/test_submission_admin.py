@@ -6,11 +6,11 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from leadhub.delivery.push import submission_push
 from leadhub.statuses import SubmissionStatus
 from sandbox.faults import sandbox_fault_set
 from sandbox.models import SandboxRecord
 from tests.factories import LeadFactory, SubmissionFactory, UserFactory
+from tests.leadhub.conftest import PushToLeadByte
 from vendors.connection_state import connection_pause
 from vendors.models import Destination, PauseReason
 
@@ -70,12 +70,10 @@ def test_no_alert_when_nothing_needs_attention(admin_client, db) -> None:
 
 
 def test_the_submission_page_shows_the_attempt_timeline_and_resends_in_one_click(
-    admin_client, leadbyte_destination: Destination
+    admin_client, leadbyte_destination: Destination, push_to_leadbyte: PushToLeadByte
 ) -> None:
-    submission = SubmissionFactory(destination=leadbyte_destination, payload=PAYLOAD)
     sandbox_fault_set(leadbyte_destination.connection, "http_503", 1)
-    submission_push(submission_id=submission.pk)
-    submission.refresh_from_db()
+    submission = push_to_leadbyte(PAYLOAD)
     url = reverse("admin:leadhub_submission_change", args=[submission.pk])
     page = admin_client.get(url).content.decode()
     assert 'class="lh-timeline"' in page
@@ -95,13 +93,9 @@ def test_the_submission_page_shows_the_attempt_timeline_and_resends_in_one_click
 
 
 def test_a_rejected_submission_is_edited_as_the_vendors_fields_and_sent_again(
-    admin_client, leadbyte_destination: Destination
+    admin_client, push_to_leadbyte: PushToLeadByte
 ) -> None:
-    submission = SubmissionFactory(
-        destination=leadbyte_destination, payload={**PAYLOAD, "email": "dorothy-at-example"}
-    )
-    submission_push(submission_id=submission.pk)
-    submission.refresh_from_db()
+    submission = push_to_leadbyte({**PAYLOAD, "email": "dorothy-at-example"})
     assert submission.status == S.REJECTED
     url = reverse("admin:leadhub_submission_edit_resend", args=[submission.pk])
     page = admin_client.get(url).content.decode()
@@ -124,12 +118,9 @@ def test_a_rejected_submission_is_edited_as_the_vendors_fields_and_sent_again(
 
 
 def test_an_edit_with_bad_input_is_shown_and_nothing_is_sent(
-    admin_client, leadbyte_destination: Destination
+    admin_client, push_to_leadbyte: PushToLeadByte
 ) -> None:
-    submission = SubmissionFactory(
-        destination=leadbyte_destination, payload={**PAYLOAD, "email": "nope"}
-    )
-    submission_push(submission_id=submission.pk)
+    submission = push_to_leadbyte({**PAYLOAD, "email": "nope"})
     url = reverse("admin:leadhub_submission_edit_resend", args=[submission.pk])
     form = admin_client.get(url).context["form"]
     data = {name: form[name].value() or "" for name in form.fields}

@@ -60,25 +60,26 @@ class VendorSample:
     expect: dict[str, Callable[[bool], Expect]] = field(default_factory=dict)
 
 
-def _rejected(dedupe: bool) -> Expect:
-    return Expect(S.REJECTED, sends=1, received=0, accepted=0)
+def _by_column(dedupe: Expect, no_dedupe: Expect) -> Callable[[bool], Expect]:
+    """One expectation with duplicate protection, the other without."""
+    return lambda protected: dedupe if protected else no_dedupe
 
 
-def _uncertain_or_retried(dedupe: bool) -> Expect:
-    if dedupe:
-        return Expect(S.ACCEPTED, sends=2, received=1, accepted=1)
-    return Expect(S.UNCERTAIN, sends=1, received=0, accepted=0)
+def _in_both_columns(expect: Expect) -> Callable[[bool], Expect]:
+    return _by_column(expect, expect)
 
 
-def _renewed(dedupe: bool) -> Expect:
-    return Expect(S.ACCEPTED, sends=1, received=1, accepted=1)
-
-
-def _merged_on_resend(dedupe: bool) -> Expect:
-    # Getlead updates the enquiry it already has: it holds the lead once, recorded twice.
-    if dedupe:
-        return Expect(S.ACCEPTED, sends=2, received=2, accepted=2)
-    return Expect(S.UNCERTAIN, sends=1, received=1, accepted=1)
+_rejected = _in_both_columns(Expect(S.REJECTED, sends=1, received=0, accepted=0))
+_uncertain_or_retried = _by_column(
+    Expect(S.ACCEPTED, sends=2, received=1, accepted=1),
+    Expect(S.UNCERTAIN, sends=1, received=0, accepted=0),
+)
+_renewed = _in_both_columns(Expect(S.ACCEPTED, sends=1, received=1, accepted=1))
+# Getlead updates the enquiry it already has: it holds the lead once, recorded twice.
+_merged_on_resend = _by_column(
+    Expect(S.ACCEPTED, sends=2, received=2, accepted=2),
+    Expect(S.UNCERTAIN, sends=1, received=1, accepted=1),
+)
 
 
 VENDOR_SAMPLES: dict[str, VendorSample] = {

@@ -3,7 +3,9 @@ outcome checks, and its own schedule."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
 
 import pytest
 from django.utils import timezone
@@ -16,6 +18,7 @@ from leadhub.delivery.dispatcher import (
     submissions_dispatch_due,
 )
 from leadhub.delivery.outbox import OUTCOME_CHECK_TASK, PUSH_BATCH_TASK
+from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
 from sandbox.models import SandboxRecord
 from tests.factories import SubmissionFactory
@@ -26,17 +29,24 @@ from vendors.models import Destination
 pytestmark = pytest.mark.django_db(transaction=True)
 
 S = SubmissionStatus
+LeadByteRow = Callable[..., Submission]
+
+
+@pytest.fixture
+def leadbyte_row(leadbyte_destination: Destination) -> LeadByteRow:
+    """A row of PAYLOAD for the sandbox's LeadByte campaign, with these fields."""
+    return partial(SubmissionFactory, destination=leadbyte_destination, payload=PAYLOAD)
+
+
+def overdue(seconds: int) -> datetime:
+    """Five seconds past a limit of this many seconds, counted back from now."""
+    return timezone.now() - timedelta(seconds=seconds + 5)
 
 
 def test_dispatcher_recovers_a_lease_left_by_a_dead_worker(
-    settings, leadbyte_destination: Destination
+    settings, leadbyte_row: LeadByteRow
 ) -> None:
-    submission = SubmissionFactory(
-        destination=leadbyte_destination,
-        payload=PAYLOAD,
-        status=S.SENDING,
-        sent_at=timezone.now() - timedelta(seconds=settings.SUBMISSION_LEASE_SECONDS + 5),
-    )
+    submission = leadbyte_row(status=S.SENDING, sent_at=overdue(settings.SUBMISSION_LEASE_SECONDS))
     submissions_dispatch_due()
     submission.refresh_from_db()
     # LeadByte refuses what it already has, so the lead is sent again, and arrives once.
@@ -45,15 +55,10 @@ def test_dispatcher_recovers_a_lease_left_by_a_dead_worker(
 
 
 def test_the_dispatcher_enqueues_a_queued_row_whose_task_was_lost(
-    settings, leadbyte_destination: Destination
+    settings, leadbyte_row: LeadByteRow
 ) -> None:
-    submission = SubmissionFactory(
-        destination=leadbyte_destination,
-        payload=PAYLOAD,
-        enqueued_at=timezone.now() - timedelta(seconds=settings.SUBMISSION_REQUEUE_AFTER + 5),
-    )
-    fresh = SubmissionFactory(
-        destination=leadbyte_destination,
+    submission = leadbyte_row(enqueued_at=overdue(settings.SUBMISSION_REQUEUE_AFTER))
+    fresh = leadbyte_row(
         payload={**PAYLOAD, "email": "fresh@example.com", "phone1": "07911 222333"},
         enqueued_at=timezone.now(),
     )
@@ -65,15 +70,11 @@ def test_the_dispatcher_enqueues_a_queued_row_whose_task_was_lost(
 
 
 def test_a_lease_recovered_for_a_vendor_without_duplicate_protection_needs_review(
-    settings, monkeypatch: pytest.MonkeyPatch, leadbyte_destination: Destination
+    settings, monkeypatch: pytest.MonkeyPatch, leadbyte_row: LeadByteRow
 ) -> None:
     monkeypatch.setattr(LeadByte, "rejects_resent_leads", False)
-    submission = SubmissionFactory(
-        destination=leadbyte_destination,
-        payload=PAYLOAD,
-        status=S.SENDING,
-        attempt_count=1,
-        sent_at=timezone.now() - timedelta(seconds=settings.SUBMISSION_LEASE_SECONDS + 5),
+    submission = leadbyte_row(
+        status=S.SENDING, attempt_count=1, sent_at=overdue(settings.SUBMISSION_LEASE_SECONDS)
     )
     submissions_dispatch_due()
     submission.refresh_from_db()

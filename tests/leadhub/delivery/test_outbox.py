@@ -21,7 +21,6 @@ from leadhub.delivery.outbox import (
     submission_resend,
     submissions_enqueue_batches,
 )
-from leadhub.delivery.push import submission_push
 from leadhub.models import Submission
 from leadhub.statuses import RESENDABLE, InvalidTransition, SubmissionStatus
 from tests.factories import (
@@ -31,6 +30,7 @@ from tests.factories import (
     SubmissionFactory,
     UserFactory,
 )
+from tests.leadhub.conftest import PushToLeadByte
 from tests.leadhub.delivery.conftest import PAYLOAD, Task
 from vendors.models import Destination
 
@@ -191,12 +191,8 @@ def test_a_resend_decides_on_the_row_as_it_is_now_not_as_it_was_read(
     assert handed_tasks == []
 
 
-def test_resend_queues_a_rejected_submission_again(leadbyte_destination: Destination) -> None:
-    submission = SubmissionFactory(
-        destination=leadbyte_destination, payload={**PAYLOAD, "email": "nope"}
-    )
-    submission_push(submission_id=submission.pk)
-    submission.refresh_from_db()
+def test_resend_queues_a_rejected_submission_again(push_to_leadbyte: PushToLeadByte) -> None:
+    submission = push_to_leadbyte({**PAYLOAD, "email": "nope"})
     submission_resend(submission=submission, payload=PAYLOAD)
     submission.refresh_from_db()
     assert submission.status == S.ACCEPTED

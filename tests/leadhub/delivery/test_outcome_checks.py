@@ -9,12 +9,12 @@ from django.utils import timezone
 
 from leadhub.delivery.dispatcher import submissions_dispatch_due
 from leadhub.delivery.outcome_checks import outcome_check_start, submission_check_outcome
-from leadhub.delivery.push import submission_push
 from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
 from sandbox.faults import sandbox_fault_set
 from sandbox.models import SandboxRecord
 from tests.factories import ConnectionFactory, DestinationFactory, SubmissionFactory
+from tests.leadhub.conftest import PushToLeadByte
 from tests.leadhub.delivery.conftest import PAYLOAD
 from vendors.models import Destination
 from vendors.outcomes import Outcome
@@ -39,11 +39,9 @@ def _due_now(submission: Submission) -> None:
 
 
 def test_leadbyte_queue_verdict_valid_is_shown_and_final(
-    leadbyte_destination: Destination,
+    push_to_leadbyte: PushToLeadByte,
 ) -> None:
-    submission = SubmissionFactory(destination=leadbyte_destination, payload=PAYLOAD)
-    submission_push(submission_id=submission.pk)
-    submission.refresh_from_db()
+    submission = push_to_leadbyte(PAYLOAD)
     assert submission.status == S.ACCEPTED
     assert submission.next_check_at > timezone.now()  # booked, not yet due
     assert submission.vendor_outcome == "Queued"
@@ -58,12 +56,9 @@ def test_leadbyte_queue_verdict_valid_is_shown_and_final(
 
 
 def test_an_invalid_verdict_after_acceptance_rejects_the_submission(
-    leadbyte_destination: Destination,
+    push_to_leadbyte: PushToLeadByte,
 ) -> None:
-    submission = SubmissionFactory(
-        destination=leadbyte_destination, payload={**PAYLOAD, "phone1": "07911 120000"}
-    )
-    submission_push(submission_id=submission.pk)
+    submission = push_to_leadbyte({**PAYLOAD, "phone1": "07911 120000"})
     _due_now(submission)
     submission_check_outcome(submission_id=submission.pk)
     submission.refresh_from_db()
@@ -74,11 +69,10 @@ def test_an_invalid_verdict_after_acceptance_rejects_the_submission(
 
 
 def test_an_outcome_check_that_fails_is_asked_again_later(
-    settings, leadbyte_destination: Destination
+    settings, leadbyte_destination: Destination, push_to_leadbyte: PushToLeadByte
 ) -> None:
     settings.SUBMISSION_OUTCOME_CHECK_DELAYS = [30, 120]
-    submission = SubmissionFactory(destination=leadbyte_destination, payload=PAYLOAD)
-    submission_push(submission_id=submission.pk)
+    submission = push_to_leadbyte(PAYLOAD)
     _due_now(submission)
     sandbox_fault_set(leadbyte_destination.connection, "http_503", 1, method="GET")
     submission_check_outcome(submission_id=submission.pk)
@@ -88,9 +82,8 @@ def test_an_outcome_check_that_fails_is_asked_again_later(
     assert submission.check_count == 1
 
 
-def test_a_check_not_yet_due_asks_nothing(leadbyte_destination: Destination) -> None:
-    submission = SubmissionFactory(destination=leadbyte_destination, payload=PAYLOAD)
-    submission_push(submission_id=submission.pk)
+def test_a_check_not_yet_due_asks_nothing(push_to_leadbyte: PushToLeadByte) -> None:
+    submission = push_to_leadbyte(PAYLOAD)
     asked = SandboxRecord.objects.count()
     assert submission_check_outcome(submission_id=submission.pk) is None
     submission.refresh_from_db()

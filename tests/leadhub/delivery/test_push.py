@@ -14,6 +14,7 @@ from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
 from sandbox.models import SandboxRecord
 from tests.factories import ConnectionFactory, DestinationFactory, SubmissionFactory
+from tests.leadhub.conftest import PushToLeadByte
 from tests.leadhub.delivery.conftest import PAYLOAD, Task
 from vendors.clients import connection_client
 from vendors.models import Destination
@@ -23,10 +24,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 S = SubmissionStatus
 
 
-def test_push_records_the_result_and_one_attempt(leadbyte_destination: Destination) -> None:
-    submission = SubmissionFactory(destination=leadbyte_destination, payload=PAYLOAD)
-    submission_push(submission_id=submission.pk)
-    submission.refresh_from_db()
+def test_push_records_the_result_and_one_attempt(push_to_leadbyte: PushToLeadByte) -> None:
+    submission = push_to_leadbyte(PAYLOAD)
     assert submission.status == S.ACCEPTED
     attempt = submission.attempts.get()
     assert attempt.status_code == 200 and attempt.outcome == "accepted"
@@ -35,22 +34,17 @@ def test_push_records_the_result_and_one_attempt(leadbyte_destination: Destinati
 
 
 def test_a_second_push_of_the_same_submission_sends_nothing(
-    leadbyte_destination: Destination,
+    push_to_leadbyte: PushToLeadByte,
 ) -> None:
-    submission = SubmissionFactory(destination=leadbyte_destination, payload=PAYLOAD)
-    submission_push(submission_id=submission.pk)
+    submission = push_to_leadbyte(PAYLOAD)
     assert submission_push(submission_id=submission.pk) is None
     assert SandboxRecord.objects.filter(endpoint="leads").count() == 1
 
 
 def test_a_vendor_rejection_is_final_with_the_vendor_message(
-    leadbyte_destination: Destination,
+    push_to_leadbyte: PushToLeadByte,
 ) -> None:
-    submission = SubmissionFactory(
-        destination=leadbyte_destination, payload={**PAYLOAD, "email": "nope"}
-    )
-    submission_push(submission_id=submission.pk)
-    submission.refresh_from_db()
+    submission = push_to_leadbyte({**PAYLOAD, "email": "nope"})
     assert submission.status == S.REJECTED
     assert "Email is not a valid email address" in submission.vendor_message
     assert submission.vendor_code == "-5"
