@@ -140,6 +140,8 @@ def generic_expectation(mode: str, dedupe: bool) -> Expect:
             # Sent again, refused as a duplicate: the vendor holds the lead once.
             return Expect(S.DUPLICATE, sends=2, received=2, accepted=1)
         return Expect(S.UNCERTAIN, sends=1, received=1, accepted=1)
+    if mode == FaultMode.ECHO:  # a 400 that quotes the request: refused, never resent
+        return Expect(S.REJECTED, sends=1, received=0, accepted=0)
     if mode == FaultMode.EXPIRED_TOKEN:
         # A refused credential pauses the connection; the lead waits and goes on resume.
         return Expect(S.ACCEPTED, sends=2, received=1, accepted=1, paused=True)
@@ -176,10 +178,15 @@ def _columns(kind: str) -> tuple[bool, ...]:
     return (True, False) if adapter_class(kind).rejects_resent_leads else (False,)
 
 
+# Each has its own tests until the whole-exchange deadline and the bounded JSON parser
+# give them a place in the outcome table.
+NOT_IN_MATRIX_YET = frozenset({FaultMode.DRIP, FaultMode.DEEP_JSON})
+
 CASES = [
     (kind, mode, dedupe)
     for kind in implemented_kinds()
     for mode in FaultMode.values
+    if mode not in NOT_IN_MATRIX_YET
     for dedupe in _columns(kind)
 ]
 
