@@ -135,7 +135,8 @@ def generic_expectation(mode: str, dedupe: bool) -> Expect:
         if dedupe:
             return Expect(S.ACCEPTED, sends=2, received=1, accepted=1)
         return Expect(S.UNCERTAIN, sends=1, received=0, accepted=0)
-    if mode in (FaultMode.SLOW, FaultMode.TRUNCATED):  # the vendor took it; the answer is lost
+    if mode in (FaultMode.SLOW, FaultMode.TRUNCATED, FaultMode.DRIP, FaultMode.DEEP_JSON):
+        # The vendor took it; the answer is lost (late, cut, never finished or unreadable).
         if dedupe:
             # Sent again, refused as a duplicate: the vendor holds the lead once.
             return Expect(S.DUPLICATE, sends=2, received=2, accepted=1)
@@ -178,8 +179,8 @@ def _columns(kind: str) -> tuple[bool, ...]:
     return (True, False) if adapter_class(kind).rejects_resent_leads else (False,)
 
 
-# Each has its own tests until the whole-exchange deadline and the bounded JSON parser
-# give them a place in the outcome table.
+# Expected above like any lost answer; they join the matrix once delivery bounds the whole
+# exchange in time (drip) and the JSON parser's depth (deep JSON).
 NOT_IN_MATRIX_YET = frozenset({FaultMode.DRIP, FaultMode.DEEP_JSON})
 
 CASES = [
