@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured
 
 from sandbox.seed import DEMO_CREDENTIALS, seed_all
@@ -102,8 +103,6 @@ DEMO_SALES_USERNAME = "sales"
 
 def sales_staff_grant(user: Any) -> None:
     """Put the user in the Sales staff role: the group if it exists, else its permissions."""
-    from django.contrib.auth.models import Group, Permission
-
     user.is_staff = True
     user.save(update_fields=["is_staff"])
     group = Group.objects.filter(name=SALES_STAFF_GROUP).first()

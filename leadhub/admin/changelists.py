@@ -29,9 +29,6 @@ if TYPE_CHECKING:
     # ModelAdmin's own type for its template attributes, which the mixins below share.
     from django.template.response import _TemplateForResponseT
 
-if TYPE_CHECKING:
-    from django.template.response import _TemplateForResponseT
-
 # Below this many rows an exact count is cheap and an estimate would only look odd.
 ESTIMATE_ABOVE = 10_000
 PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
