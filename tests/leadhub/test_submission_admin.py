@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
 from sandbox.faults import sandbox_fault_set
 from sandbox.models import SandboxRecord
@@ -130,6 +131,38 @@ def test_an_edit_with_bad_input_is_shown_and_nothing_is_sent(
     submission.refresh_from_db()
     assert submission.status == S.REJECTED
     assert SandboxRecord.objects.filter(accepted=True).count() == 0
+
+
+def test_a_second_click_on_send_again_is_refused_with_a_message(
+    admin_client, leadbyte_destination: Destination, push_to_leadbyte: PushToLeadByte
+) -> None:
+    submission = push_to_leadbyte({**PAYLOAD, "email": "nope"})
+    resend = reverse("admin:leadhub_submission_resend", args=[submission.pk])
+    Submission.objects.filter(pk=submission.pk).update(status=S.QUEUED)
+    # The page was read while rejected; by the click, a first resend had queued it.
+    response = admin_client.post(resend, follow=True)
+    assert response.status_code == 200
+    said = [str(m) for m in response.context["messages"]]
+    assert said == ["A submission that is queued cannot be sent again."]
+    submission.refresh_from_db()
+    assert submission.status == S.QUEUED
+
+
+def test_the_bulk_resend_queues_what_it_may_and_counts_the_rest(
+    admin_client, leadbyte_destination: Destination
+) -> None:
+    rejected = SubmissionFactory(destination=leadbyte_destination, status=S.REJECTED)
+    accepted = SubmissionFactory(destination=leadbyte_destination, status=S.ACCEPTED)
+    response = admin_client.post(
+        reverse("admin:leadhub_submission_changelist"),
+        {"action": "resend", "_selected_action": [rejected.pk, accepted.pk]},
+        follow=True,
+    )
+    said = [str(m) for m in response.context["messages"]]
+    assert said[0] == "1 submission(s) queued again."
+    assert said[1].startswith("1 skipped: only rejected, exhausted or unanswered")
+    accepted.refresh_from_db()
+    assert accepted.status == S.ACCEPTED
 
 
 def test_only_rejected_submissions_can_be_edited(admin_client, leadbyte_destination) -> None:
