@@ -8,7 +8,7 @@ all narrow through ``visible_rows``, so a count never promises rows its list hid
 What needs a person: a submission delivery gave up on or cannot tell about
 (``NEEDS_ATTENTION``), or one that is stuck. "Stuck" is what the dispatcher counts as lost,
 with its own clocks: a lease past ``SUBMISSION_LEASE_SECONDS``, a queued task older than
-``SUBMISSION_REQUEUE_AFTER``, a retry past its booking by ``RETRY_BOOKING_GRACE``. Rows a
+``SUBMISSION_REQUEUE_AFTER``, a retry past its due time by ``RETRY_LOST_AFTER``. Rows a
 paused connection holds on purpose are not stuck (they are listed as held instead).
 """
 
@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db.models import Count, Model, Q, QuerySet
 
-from leadhub.delivery.dispatcher import RETRY_BOOKING_GRACE
+from leadhub.delivery.dispatcher import RETRY_LOST_AFTER
 from leadhub.models import Lead, Submission
 from leadhub.statuses import NEEDS_ATTENTION, PENDING, WAITING, SubmissionStatus
 from vendors.models import Connection
@@ -88,8 +88,7 @@ def stuck_by_status(*, now: datetime) -> dict[str, Q]:
         S.QUEUED: running
         & Q(status=S.QUEUED)
         & (Q(enqueued_at__lt=lost_after) | Q(enqueued_at__isnull=True, created_at__lt=lost_after)),
-        S.RETRY_WAIT: running
-        & Q(status=S.RETRY_WAIT, next_attempt_at__lte=now - RETRY_BOOKING_GRACE),
+        S.RETRY_WAIT: running & Q(status=S.RETRY_WAIT, next_attempt_at__lte=now - RETRY_LOST_AFTER),
     }
 
 

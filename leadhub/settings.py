@@ -347,6 +347,9 @@ SUBMISSION_RETRY_DELAYS = env.list(
 )
 SUBMISSION_RETRY_JITTER = env.float("SUBMISSION_RETRY_JITTER", default=0.1)
 SUBMISSION_MAX_RETRY_AFTER = env.int("SUBMISSION_MAX_RETRY_AFTER", default=3600)
+# How often the retry clock (`manage.py retry_clock`) looks for retries that are due: a
+# retry starts within about this long of its time (django-q2's scheduler ticks every 30 s).
+RETRY_CLOCK_TICK = env.float("RETRY_CLOCK_TICK", default=0.5)
 # A SENDING row older than this lost its worker (above the task timeout, after which the
 # worker is killed).
 SUBMISSION_LEASE_SECONDS = env.int("SUBMISSION_LEASE_SECONDS", default=Q_TIMEOUT * 2)

@@ -119,6 +119,9 @@ class Processes:
             {**self.env, **{k: str(v) for k, v in env.items()}},
         )
 
+    def retry_clock(self) -> subprocess.Popen:
+        return self._spawn("retry-clock", [sys.executable, MANAGE, "retry_clock"])
+
     def manage(self, *args: str, timeout: float = 300, **env: Any) -> str:
         result = subprocess.run(
             [sys.executable, MANAGE, *args],

@@ -1,8 +1,8 @@
 """The dispatcher: the safety net that runs every minute.
 
 Tasks may never arrive (the Redis broker loses in-flight tasks, a worker is killed). The
-dispatcher enqueues again queued rows whose task is overdue and retries whose booking was
-lost, recovers SENDING leases whose worker died, sends one probe per connection paused
+dispatcher enqueues again queued rows whose task is overdue and retries the retry clock
+missed, recovers SENDING leases whose worker died, sends one probe per connection paused
 after failures, and hands out the outcome checks that are due.
 """
 
@@ -34,9 +34,9 @@ DISPATCHER_SCHEDULE = "leadhub: dispatch due submissions"
 DISPATCH_LIMIT = 2000
 # The most outcome checks one run hands out.
 OUTCOME_CHECK_LIMIT = 5000
-# A retry booked with django-q2's scheduler fires within its 30 s tick; past this it was
-# lost and the dispatcher enqueues it.
-RETRY_BOOKING_GRACE = timedelta(seconds=60)
+# The retry clock hands a retry out within a second of its time; one still waiting this
+# long after it was lost (the clock was down, the task went missing) and is enqueued again.
+RETRY_LOST_AFTER = timedelta(seconds=60)
 
 
 def submissions_dispatch_due() -> int:
@@ -46,7 +46,7 @@ def submissions_dispatch_due() -> int:
     active = Q(connection__paused_at__isnull=True)
     lost_after = now - timedelta(seconds=settings.SUBMISSION_REQUEUE_AFTER)
     retries = Submission.objects.filter(
-        active, status=S.RETRY_WAIT, next_attempt_at__lte=now - RETRY_BOOKING_GRACE
+        active, status=S.RETRY_WAIT, next_attempt_at__lte=now - RETRY_LOST_AFTER
     )
     lost = Submission.objects.filter(active, status=S.QUEUED).filter(
         Q(enqueued_at__lt=lost_after) | Q(enqueued_at__isnull=True)

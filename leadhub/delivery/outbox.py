@@ -12,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from leadhub.delivery.rows import locked_rows, submission_transition
@@ -101,18 +100,6 @@ def push_batch_continue(submission_ids: list[int]) -> None:
 def outcome_checks_enqueue(submission_ids: Iterable[int]) -> None:
     for pk in submission_ids:
         async_task(OUTCOME_CHECK_TASK, pk, group="outcome-check")
-
-
-def submission_schedule_retry(submission: Submission) -> None:
-    """Book the retry with django-q2's scheduler; the dispatcher is the safety net."""
-    Schedule.objects.create(
-        name=f"retry-submission-{submission.pk}-{submission.attempt_count}",
-        func=PUSH_TASK,
-        args=str(submission.pk),
-        schedule_type=Schedule.ONCE,
-        repeats=-1,
-        next_run=submission.next_attempt_at,
-    )
 
 
 def _tasks_on_commit(tasks: list[tuple[str, Any]]) -> None:

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from leadhub.delivery.outbox import push_batch_continue, submission_schedule_retry
+from leadhub.delivery.outbox import push_batch_continue
 from leadhub.delivery.outcome_checks import outcome_check_start
 from leadhub.delivery.rows import (
     attempts_for,
@@ -115,8 +115,6 @@ def _record(submission: Submission, delivery: Delivery) -> Submission:
     connection_record_result(
         connection_id=locked.connection_id, result=result, known=submission.connection
     )
-    if locked.status == S.RETRY_WAIT and locked.next_attempt_at is not None:
-        submission_schedule_retry(locked)
     logger.info("submission %s to %s: %s", locked.pk, locked.connection.kind, locked.status)
     return locked
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 
-from leadhub.delivery.dispatcher import RETRY_BOOKING_GRACE
+from leadhub.delivery.dispatcher import RETRY_LOST_AFTER
 from leadhub.models import Submission
 from leadhub.selectors import (
     attention_counts,
@@ -87,14 +87,14 @@ def test_queued_never_handed_out_counts_from_its_creation(
 @pytest.mark.parametrize(
     ("due", "stuck"),
     [
-        (NOW - RETRY_BOOKING_GRACE - SECOND, True),
-        (NOW - RETRY_BOOKING_GRACE, True),  # the dispatcher takes it at the edge (<=)
-        (NOW - RETRY_BOOKING_GRACE + SECOND, False),
+        (NOW - RETRY_LOST_AFTER - SECOND, True),
+        (NOW - RETRY_LOST_AFTER, True),  # the dispatcher takes it at the edge (<=)
+        (NOW - RETRY_LOST_AFTER + SECOND, False),
         (NOW, False),
     ],
-    ids=["booking-lost", "grace-edge", "within-grace", "due-now"],
+    ids=["missed", "grace-edge", "within-grace", "due-now"],
 )
-def test_a_retry_is_stuck_once_its_booking_grace_has_passed(due: datetime, stuck: bool) -> None:
+def test_a_retry_is_stuck_once_overdue_by_the_grace(due: datetime, stuck: bool) -> None:
     assert is_stuck(submission(S.RETRY_WAIT, next_attempt_at=due)) is stuck
 
 
@@ -147,8 +147,8 @@ def test_attention_counts_each_kind_in_one_query(django_assert_num_queries) -> N
     submission(S.QUEUED, enqueued_at=NOW - REQUEUE - SECOND)
     submission(S.QUEUED, enqueued_at=NOW)  # fresh
     submission(S.SENDING, sent_at=NOW - LEASE - SECOND)
-    submission(S.RETRY_WAIT, next_attempt_at=NOW - RETRY_BOOKING_GRACE)
-    submission(S.RETRY_WAIT, next_attempt_at=NOW - RETRY_BOOKING_GRACE, paused=True)  # held
+    submission(S.RETRY_WAIT, next_attempt_at=NOW - RETRY_LOST_AFTER)
+    submission(S.RETRY_WAIT, next_attempt_at=NOW - RETRY_LOST_AFTER, paused=True)  # held
     submission(S.REJECTED)
 
     with django_assert_num_queries(1):

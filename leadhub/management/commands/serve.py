@@ -1,7 +1,8 @@
 """`make run`: migrate, set up the demo, and run the web server and the worker together.
 
-Both run as child processes in their own process group; Ctrl-C (or SIGTERM) stops both and
-waits for them, so nothing is left running.
+The web server, the django-q2 cluster and the retry clock run as child processes, each in
+its own process group; Ctrl-C (or SIGTERM) stops them all and waits for them, so nothing is
+left running.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Command(BaseCommand):
             for command in (
                 [*manage, "runserver", addr, "--noreload", "--skip-checks"],
                 [*manage, "qcluster"],
+                [*manage, "retry_clock"],
             )
         ]
         stopping = False

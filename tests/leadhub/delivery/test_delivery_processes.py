@@ -10,8 +10,10 @@ LOCKED); on SQLite they are skipped.
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,9 +22,10 @@ from django.db import connection
 from django.db.models import Count, Q
 
 from leadhub.delivery.dispatcher import dispatcher_schedule_ensure
-from leadhub.models import AttemptKind, Submission
+from leadhub.models import Attempt, AttemptKind, Submission
 from leadhub.statuses import PENDING, SubmissionStatus
-from sandbox.models import SandboxCredential, SandboxRecord
+from sandbox.faults import sandbox_fault_set
+from sandbox.models import FaultMode, SandboxCredential, SandboxRecord
 from sandbox.seed import seed_all
 from tests.factories import ConnectionFactory, DestinationFactory
 from tests.processes import (
@@ -72,6 +75,7 @@ def processes(tmp_path: Path):
     SandboxCredential.register("leadbyte", LEADBYTE_KEY)
     env = child_env(database_url(connection.settings_dict), **FAST)
     running = Processes(env=env, log_dir=tmp_path / "logs")
+    running.retry_clock()
     yield running
     running.stop_all()
 
@@ -210,3 +214,31 @@ def test_with_the_redis_broker_the_dispatcher_recovers_what_a_kill_lost(processe
     processes.cluster()
     wait_until_settled(count, timeout=300, processes=processes)
     assert_each_lead_delivered_once(count, duplicates_allowed=True)
+
+
+def test_retries_start_within_two_seconds_of_their_due_time(processes):
+    """Every lead's first sends meet a 503; each retry, due a second later, is handed out
+    by the retry clock. Lateness: when the retry started against when it was due (the end
+    of the attempt before, plus the delay; no jitter), p95 at most 2 s."""
+    count = 30
+    destination = sandbox_destination(processes)
+    sandbox_fault_set(destination.connection, FaultMode.HTTP_503, count=2 * count)
+    processes.env.update(SUBMISSION_RETRY_DELAYS="1,1,1,1,1,1", SUBMISSION_RETRY_JITTER="0")
+    seed(processes, destination.pk, count, run="retry")
+    processes.cluster()
+    wait_until_settled(count, timeout=120, processes=processes)
+    assert_each_lead_delivered_once(count, duplicates_allowed=False)
+
+    lateness = []
+    sends = Attempt.objects.filter(kind=AttemptKind.SEND).order_by("submission_id", "number")
+    previous: Attempt | None = None
+    for attempt in sends:
+        if previous is not None and previous.submission_id == attempt.submission_id:
+            due = previous.started_at + timedelta(milliseconds=previous.duration_ms, seconds=1)
+            lateness.append((attempt.started_at - due).total_seconds())
+        previous = attempt
+    assert len(lateness) >= count  # the 503s did make retries
+    p50 = statistics.median(lateness)
+    p95 = statistics.quantiles(lateness, n=20)[-1]
+    print(f"retry lateness over {len(lateness)} retries: p50 {p50:.2f} s, p95 {p95:.2f} s")
+    assert p95 <= 2.0, sorted(lateness)

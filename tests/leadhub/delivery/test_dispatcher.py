@@ -1,4 +1,4 @@
-"""The dispatcher: due retries whose booking was lost, lost tasks, stale leases, due
+"""The dispatcher: due retries the retry clock missed, lost tasks, stale leases, due
 outcome checks, and its own schedule."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django_q.models import Schedule
 
 from leadhub.delivery.dispatcher import (
     DISPATCHER_SCHEDULE,
-    RETRY_BOOKING_GRACE,
+    RETRY_LOST_AFTER,
     dispatcher_schedule_ensure,
     submissions_dispatch_due,
 )
@@ -84,12 +84,12 @@ def test_a_lease_recovered_for_a_vendor_without_duplicate_protection_needs_revie
     assert SandboxRecord.objects.count() == 0
 
 
-def test_a_retry_whose_booking_was_lost_is_enqueued_and_one_still_booked_is_not(
+def test_a_retry_the_clock_missed_is_enqueued_and_one_just_due_is_not(
     handed_tasks: list[Task],
 ) -> None:
     now = timezone.now()
     lost = SubmissionFactory(
-        status=S.RETRY_WAIT, next_attempt_at=now - RETRY_BOOKING_GRACE - timedelta(seconds=5)
+        status=S.RETRY_WAIT, next_attempt_at=now - RETRY_LOST_AFTER - timedelta(seconds=5)
     )
     SubmissionFactory(status=S.RETRY_WAIT, next_attempt_at=now - timedelta(seconds=5))
     assert submissions_dispatch_due() == 1
