@@ -8,8 +8,9 @@ Rules (shared/vendor-apis.md, "Simulator rules (LeadByte)"):
 - each field is checked against the campaign's definition, messages gathered in ``errors``;
 - dedupe on campaign + email and campaign + phone1 within ``DEDUPE_WINDOW`` → -2;
 - success carries a queueId in LeadByte's 8-8-8-4-8 hex pattern, Queued or Quarantined;
-- ``apiqueue/{id}`` answers Valid, or Invalid (-8, HLR) for a phone ending in 0000: the
-  scripted late rejection that exercises the client's polling.
+- ``apiqueue/{id}`` answers Valid, or Invalid (-8, HLR) for a phone ending in 0000 (0001:
+  the same in Live Buyer Responses' nested shape): the scripted late rejection that
+  exercises the client's polling.
 """
 
 from __future__ import annotations
@@ -151,6 +152,10 @@ def queue_status(request: HttpRequest, queue_id: str) -> JsonResponse:
         item = {"queueId": queue_id, "status": "Quarantined", "code": SUCCESS_CODE}
     elif phone.endswith("0000"):
         item = {"queueId": queue_id, "status": "Invalid", "code": -8, "message": "HLR rejection"}
+    elif phone.endswith("0001"):
+        # Live Buyer Responses' shape: the reason inside a nested response object.
+        reason = {"code": -8, "response": "HLR rejection", "info": "Number not in service"}
+        item = {"queueId": queue_id, "status": "Invalid", "response": reason}
     else:
         item = {"queueId": queue_id, "status": "Valid", "code": SUCCESS_CODE}
     item["processed"] = record.received_at.isoformat()

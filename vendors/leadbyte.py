@@ -11,6 +11,7 @@ Seed: shared/seeds/002 (the Integromat guide). Decisions where LeadByte is silen
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -138,12 +139,11 @@ class LeadByte(VendorAdapter):
         item = _first_item(body, "records", "status", "LeadByte's queue answered without a status.")
         label = str(item["status"]).strip()
         outcome, final = QUEUE_STATUSES.get(label.lower(), (Outcome.ACCEPTED, False))
-        code = _int_or_none(item.get("code"))
+        code, detail = _queue_reason(item)
         message = f"LeadByte's queue says {label}."
         if outcome is Outcome.REJECTED:
             plain = RESPONSE_CODES.get(code, UNKNOWN_CODE)[1] if code is not None else ""
-            detail = str(item.get("message") or "")
-            message = " ".join(p for p in (message, plain, detail) if p)
+            message = " ".join(p for p in (message, _with_detail(plain, detail)) if p)
         return OutcomeCheck(
             label=label,
             outcome=outcome,
@@ -239,7 +239,7 @@ class LeadByte(VendorAdapter):
             raw_errors = [raw_errors] if isinstance(raw_errors, str) else []
         errors = [str(e) for e in raw_errors if e]
         detail = "; ".join(errors) or str(body.get("message") or "")
-        message = f"{plain} {detail}".strip() if detail and detail not in plain else plain
+        message = _with_detail(plain, detail)
         raise VendorError(
             message,
             condition=condition,
@@ -265,3 +265,29 @@ def _int_or_none(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError, OverflowError):  # JSON allows Infinity: no code at all
         return None
+
+
+def _queue_reason(item: Mapping[str, Any]) -> tuple[int | None, str]:
+    """The code and reason of a queue item, in either shape LeadByte documents: flat
+    (``code``, ``message``) or Live Buyer Responses' nested ``response`` object
+    (``{"code": -8, "response": "HLR rejection", "info": ...}``)."""
+    nested = item.get("response")
+    nested = nested if isinstance(nested, dict) else {}
+    code = _int_or_none(nested.get("code"))
+    if code is None:
+        code = _int_or_none(item.get("code"))
+    reasons = (nested.get("response"), nested.get("info"), item.get("message"))
+    detail = next((str(r).strip() for r in reasons if isinstance(r, str) and r.strip()), "")
+    return code, detail
+
+
+def _with_detail(plain: str, detail: str) -> str:
+    """Our plain words, then the vendor's own unless they only say the same again
+    ("… (duplicate or resubmission)." and "Duplicate or resubmission")."""
+    if not detail or _words(detail) <= _words(plain):
+        return plain or detail
+    return f"{plain} {detail}".strip()
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9-]+", text.lower()))

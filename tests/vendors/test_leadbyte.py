@@ -88,6 +88,8 @@ def test_a_second_identical_lead_is_a_duplicate(leadbyte_connection: Connection)
     second = adapter.submit("create_lead", good_lead(phone1="+447911654321")).result
     assert second.outcome is Outcome.DUPLICATE
     assert second.code == "-2"
+    # LeadByte's "Duplicate or resubmission" only says our words again: said once.
+    assert second.message == "LeadByte already has this lead (duplicate or resubmission)."
 
 
 @pytest.mark.parametrize("campid", ["NO-SUCH-CAMPAIGN", ""])
@@ -96,7 +98,7 @@ def test_unknown_campaign_is_not_active(leadbyte_connection: Connection, campid:
     result = adapter.submit("create_lead", good_lead(campid=campid)).result
     assert result.outcome is Outcome.REJECTED
     assert result.code == "-9"
-    assert "not active" in result.message
+    assert result.message == "The campaign is not active in LeadByte."
 
 
 def test_supplier_not_allowed_is_refused(leadbyte_connection: Connection) -> None:

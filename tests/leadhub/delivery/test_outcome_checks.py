@@ -68,6 +68,20 @@ def test_an_invalid_verdict_after_acceptance_rejects_the_submission(
     assert "HLR" in submission.vendor_message
 
 
+def test_a_late_rejection_in_the_nested_live_buyer_shape_keeps_its_reason(
+    push_to_leadbyte: PushToLeadByte,
+) -> None:
+    submission = push_to_leadbyte({**PAYLOAD, "phone1": "07911 120001"})
+    _due_now(submission)
+    submission_check_outcome(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == S.REJECTED
+    assert submission.vendor_code == "-8"
+    assert submission.vendor_message == (
+        "LeadByte's queue says Invalid. The phone number failed LeadByte's HLR check. HLR rejection"
+    )
+
+
 def test_an_outcome_check_that_fails_is_asked_again_later(
     settings, leadbyte_destination: Destination, push_to_leadbyte: PushToLeadByte
 ) -> None:
