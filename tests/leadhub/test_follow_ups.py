@@ -259,14 +259,14 @@ def test_an_unknown_follow_up_is_not_found(admin_client, getlead_connection: Con
 
 
 def test_destinations_never_offer_follow_ups(getlead_connection: Connection) -> None:
-    labels = [label for _, label in DestinationForm().fields["operation"].choices]
-    assert "Getlead: Create lead" in labels and "CRM.COM: Create lead" in labels
-    assert "Getlead: Add note" not in labels
+    getlead = dict(DestinationForm().fields["operation"].choices)["Getlead"]
+    assert ("getlead:create_lead", "Create lead") in getlead
+    assert not any(value == "getlead:add_note" for value, _ in getlead)
     form = DestinationForm(
         data={
             "name": "Notes",
             "connection": getlead_connection.pk,
-            "operation": "add_note",
+            "operation": "getlead:add_note",
             "fixed_values": "{}",
             "is_active": "on",
         }

@@ -10,7 +10,7 @@ from django import forms
 from vendors.crypto import UndecryptableValue
 from vendors.form_fields import form_field
 from vendors.hosts import UnsafeVendorHost, check_vendor_url
-from vendors.models import Connection, Destination
+from vendors.models import Campaign, Connection, Destination
 from vendors.registry import VendorKind, adapter_class, implemented_kinds
 
 CREDENTIAL_PREFIX = "credential__"
@@ -105,40 +105,83 @@ def connection_form_class(kind: str) -> type[ConnectionFormBase]:
     return type("ConnectionForm", (ConnectionFormBase,), attrs)
 
 
+def operation_choice(kind: str, operation: str) -> str:
+    """The value of one vendor's operation in the destination form: operation names repeat
+    across vendors (every vendor has ``create_lead``), so the vendor is part of it."""
+    return f"{kind}:{operation}"
+
+
+def operation_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every vendor's operations a destination can use, grouped under the vendor's name."""
+    groups = []
+    for kind in sorted(implemented_kinds(), key=lambda k: VendorKind(k).label):
+        ops = adapter_class(kind).operations.values()
+        # Follow-ups start from a lead's page, never from a destination.
+        options = [(operation_choice(kind, op.name), op.label) for op in ops if not op.follow_up]
+        groups.append((VendorKind(kind).label, sorted(options, key=lambda o: o[1])))
+    return groups
+
+
+class CampaignChoiceField(forms.ModelChoiceField):
+    """Campaigns LeadByte would refuse leads to are marked in the list."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        if obj.usable:
+            return str(obj)
+        why = "archived" if obj.archived else "no longer listed" if not obj.listed else "off"
+        return f"{obj} (not active in LeadByte: {why})"
+
+
 class DestinationForm(forms.ModelForm):
-    operation = forms.ChoiceField(choices=())
+    operation = forms.ChoiceField(
+        choices=(), help_text="What the destination does, among its connection's vendor's."
+    )
 
     class Meta:
         model = Destination
         fields = ("name", "connection", "operation", "campaign", "fixed_values", "is_active")
+        field_classes = {"campaign": CampaignChoiceField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices: set[tuple[str, str]] = set()
-        for kind in implemented_kinds():
-            for op in adapter_class(kind).operations.values():
-                if not op.follow_up:  # follow-ups start from a lead's page
-                    choices.add((op.name, f"{VendorKind(kind).label}: {op.label}"))
         operation = self.fields["operation"]
         assert isinstance(operation, forms.ChoiceField)  # declared above
-        by_label: list[tuple[str, str]] = sorted(choices, key=lambda choice: choice[1])
-        operation.choices = by_label
+        operation.choices = operation_choices()
+        if self.instance.pk and self.instance.connection_id:
+            self.initial["operation"] = operation_choice(
+                self.instance.connection.kind, self.instance.operation
+            )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
         connection: Connection | None = cleaned.get("connection")
-        operation = cleaned.get("operation")
+        kind, _, operation = str(cleaned.get("operation") or "").partition(":")
+        cleaned["operation"] = operation
         if connection and operation:
             spec = connection.adapter_class.operations.get(operation)
-            if spec is None or spec.follow_up:
+            if kind != connection.kind or spec is None or spec.follow_up:
                 self.add_error(
-                    "operation", f"{connection.get_kind_display()} has no such operation."
+                    "operation",
+                    f"{connection.get_kind_display()} has no such operation: pick one listed "
+                    f"under {connection.get_kind_display()}.",
                 )
             elif spec.uses_campaign and not cleaned.get("campaign"):
                 self.add_error("campaign", "This operation sends to a campaign: pick one.")
-            elif cleaned.get("campaign") and cleaned["campaign"].connection_id != connection.pk:
-                self.add_error("campaign", "The campaign belongs to another connection.")
+            elif cleaned.get("campaign"):
+                self._check_campaign(cleaned["campaign"], connection)
         if not isinstance(cleaned.get("fixed_values"), dict):
             self.add_error("fixed_values", "Fixed values must be a JSON object of field: value.")
         return cleaned
+
+    def _check_campaign(self, campaign: Campaign, connection: Connection) -> None:
+        if campaign.connection_id != connection.pk:
+            self.add_error("campaign", "The campaign belongs to another connection.")
+        elif not campaign.usable and campaign.pk != self.instance.campaign_id:
+            # LeadByte refuses every lead to it (-9); a destination already on it keeps
+            # saving, so its other settings can still be changed.
+            self.add_error(
+                "campaign",
+                "This campaign is not active in LeadByte, which refuses every lead sent to "
+                "it. Pick an active campaign, or sync campaigns if it was switched on since.",
+            )
