@@ -36,11 +36,12 @@ def connection_test(*, connection: Connection) -> CheckResult:
     ok: bool | None
     try:
         reply = client.call("", client.check)
-    except NotImplementedError:
+    except NotImplementedError as missing:
+        # The vendor has no call that proves its credentials: say what cannot be checked.
         ok = None
-        message = (
-            f"{connection.get_kind_display()} connections cannot be tested yet: "
-            "LeadHub has no test call for this vendor."
+        message = str(missing) or (
+            f"{connection.get_kind_display()} connections cannot be tested: "
+            "the vendor has no call that checks them."
         )
     else:
         ok = reply.ok

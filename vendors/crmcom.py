@@ -186,6 +186,13 @@ class CrmCom(VendorAdapter):
         cached = self.token_store.load().get("token")
         return [*super().secret_values(), *([cached] if isinstance(cached, str) else [])]
 
+    def check(self) -> str:
+        """A fresh login proves the username, password and organisation; the token it
+        brings is kept for the next lead (it lasts two hours), so nothing is left dangling."""
+        self.token_store.save({})
+        self.login()
+        return "CRM.COM accepted the username, password and organisation and issued a token."
+
     # --- the token ------------------------------------------------------------------------
 
     def login(self) -> str:

@@ -65,16 +65,18 @@ ADDITIONAL_FIELDS = "additional_fields"
 # Sending these again changes nothing at Getlead; a note, task or deal would be added twice.
 SAFE_TO_REPEAT = frozenset({CREATE_LEAD, CHANGE_STATUS, ASSIGN_DEPARTMENT})
 
+CHECK_PARAMETERS = "Please check the parameters."
+ENQUIRY_NOT_FOUND = "Enquiry Not Found."
 # Every documented refusal, in plain words.
 MESSAGES = {
     "The mobileno must be between 8 and 14 digits.": (
         "Getlead refused the mobile number: it must have 8 to 14 digits."
     ),
-    "Please check the parameters.": (
+    CHECK_PARAMETERS: (
         "Getlead refused the request: a required value is missing or wrong, or the token is "
         'not valid ("Please check the parameters.").'
     ),
-    "Enquiry Not Found.": (
+    ENQUIRY_NOT_FOUND: (
         "Getlead has no lead with this phone number; send the lead to Getlead first "
         '("Enquiry Not Found.").'
     ),
@@ -206,6 +208,30 @@ class Getlead(VendorAdapter):
     @property
     def token(self) -> str:
         return self.credentials.get("token", "")
+
+    def check(self) -> str:
+        """Getlead has no read call. A note for an enquiry no one can have (phone 0 0000
+        0000) is answered "Enquiry Not Found." when the token is good and "Please check the
+        parameters." when it is not; no data is written either way."""
+        response = self.send(
+            self.build_request(
+                ADD_NOTE,
+                {"note": "LeadHub connection test", "countrycode": "0", "mobile_no": "00000000"},
+            )
+        )
+        body = response.json()
+        message = str(body.get("message") or "").strip() if isinstance(body, dict) else ""
+        if message == ENQUIRY_NOT_FOUND:
+            return (
+                "Getlead accepted the token (asked for a note on an enquiry that cannot exist; "
+                "nothing was written). Department names are checked with the first assignment."
+            )
+        if message == CHECK_PARAMETERS:
+            raise VendorError("Getlead refused the token: check it under GL Connect → API.")
+        raise VendorError(
+            f"Getlead answered the test unexpectedly: {message or 'no message'}",
+            outcome=Outcome.UNCERTAIN,
+        )
 
     def assign_department(self, *, source_number: str, department: str) -> Delivery:
         """Route the leads of ``source_number`` to ``department`` (an account-wide setting)."""

@@ -249,6 +249,22 @@ class SalesByte(VendorAdapter):
             data={"quote_id": quote_id, "quote_key": key} if key else {"quote_id": quote_id},
         )
 
+    def check(self) -> str:
+        """The Quotes API's first page proves the Bearer token. SalesByte has no call that
+        checks the integration uuid without creating a lead or a quote."""
+        if not self.credentials.get("api_token"):
+            raise NotImplementedError(
+                "SalesByte has no call that checks the integration uuid without creating a "
+                "lead or a quote: it is checked by the first lead. Add a Quotes API token to "
+                "check the account."
+            )
+        count = len(self.list_quotes()["data"])
+        return (
+            f"SalesByte accepted the Quotes API token and listed {count} quote(s). The "
+            "integration uuid is checked by the first lead (no call checks it without "
+            "creating one)."
+        )
+
     # --- the Quotes API -----------------------------------------------------------------------
 
     def get_quote(self, key: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.urls import reverse
 from django_q.models import Schedule
 
+from sandbox.models import SandboxRecord
 from tests.conftest import LEADBYTE_KEY
 from tests.factories import ConnectionFactory
 from vendors.base import VendorAdapter
@@ -62,11 +63,75 @@ def test_a_vendor_without_a_test_says_so_plainly(monkeypatch) -> None:
     connection = ConnectionFactory()
     result = connection_test(connection=connection)
     assert result.ok is None
-    assert result.message == (
-        "LeadByte connections cannot be tested yet: LeadHub has no test call for this vendor."
-    )
+    assert result.message == "LeadByte has no connection test yet."
     connection.refresh_from_db()
     assert connection.last_check_ok is None and connection.last_check_at is not None
+
+
+@live
+def test_crmcom_check_logs_in_and_keeps_the_token(crmcom_connection: Connection) -> None:
+    result = connection_test(connection=crmcom_connection)
+    assert result.ok is True, result.message
+    assert "accepted the username, password and organisation" in result.message
+    crmcom_connection.refresh_from_db()
+    assert crmcom_connection.token_cache.get("token")  # the next lead uses it
+    logins = SandboxRecord.objects.filter(vendor="crmcom", endpoint="authentication/token")
+    assert logins.filter(accepted=True).count() == 1
+
+
+@live
+def test_crmcom_check_fails_on_a_wrong_password(crmcom_connection: Connection) -> None:
+    crmcom_connection.credentials = {**crmcom_connection.credentials, "password": "wrong-pass-1"}
+    crmcom_connection.save()
+    result = connection_test(connection=crmcom_connection)
+    assert result.ok is False
+    assert "CRM.COM refused the login" in result.message
+    assert "wrong-pass-1" not in result.message
+
+
+@live
+def test_getlead_check_proves_the_token_and_writes_nothing(getlead_connection: Connection) -> None:
+    result = connection_test(connection=getlead_connection)
+    assert result.ok is True, result.message
+    assert "Getlead accepted the token" in result.message
+    assert not SandboxRecord.objects.filter(vendor="getlead", accepted=True).exists()
+
+
+@live
+def test_getlead_check_fails_on_a_wrong_token(getlead_connection: Connection) -> None:
+    getlead_connection.credentials = {"token": "gl_ffffffffffffffffffff"}
+    getlead_connection.save()
+    result = connection_test(connection=getlead_connection)
+    assert result.ok is False
+    assert result.message == "Getlead refused the token: check it under GL Connect → API."
+
+
+@live
+def test_salesbyte_check_reads_the_quotes_api(salesbyte_connection: Connection) -> None:
+    result = connection_test(connection=salesbyte_connection)
+    assert result.ok is True, result.message
+    assert "accepted the Quotes API token" in result.message
+    assert "uuid is checked by the first lead" in result.message
+
+
+@live
+def test_salesbyte_check_fails_on_a_wrong_quotes_token(salesbyte_connection: Connection) -> None:
+    salesbyte_connection.credentials = {**salesbyte_connection.credentials, "api_token": "nope-1"}
+    salesbyte_connection.save()
+    result = connection_test(connection=salesbyte_connection)
+    assert result.ok is False
+    assert "nope-1" not in result.message
+
+
+@live
+def test_salesbyte_without_a_quotes_token_says_what_cannot_be_checked(
+    salesbyte_connection: Connection,
+) -> None:
+    salesbyte_connection.credentials = {"uuid": salesbyte_connection.credentials["uuid"]}
+    salesbyte_connection.save()
+    result = connection_test(connection=salesbyte_connection)
+    assert result.ok is None
+    assert "no call that checks the integration uuid" in result.message
 
 
 @live
