@@ -53,6 +53,7 @@ _STATUS_MESSAGES = {
     404: "The vendor could not find what was asked for (HTTP 404).",
     408: "The vendor timed out reading the request (HTTP 408).",
     429: "The vendor is rate limiting us (HTTP 429).",
+    503: "The vendor is unavailable just now (HTTP 503).",
 }
 
 
@@ -159,8 +160,9 @@ class VendorAdapter:
     def raise_for_status(self, operation: str, response: VendorResponse) -> None:
         """Raise ``VendorError`` for an HTTP status that is a failure.
 
-        The default names the condition of the status (vendors.outcomes: 5xx, 408 and 429
-        are transient, 401 pauses the connection, other 4xx are rejections). Vendors
+        The default names the condition of the status (vendors.outcomes: 503, 408 and 429
+        are transient; other 5xx are transient only where a resend is safe, else uncertain;
+        401 pauses the connection; other 4xx are rejections). Vendors
         override it to read their error bodies, then call ``super()``.
         """
         status = response.status_code

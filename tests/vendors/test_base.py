@@ -189,7 +189,7 @@ def test_a_successful_result_is_cleaned_before_it_is_returned(monkeypatch) -> No
             Outcome.TRANSIENT,
             Condition.UNREACHABLE,
         ),
-        ("create_lead", VendorResponse(503, {}, "busy"), Outcome.TRANSIENT, Condition.SERVER_ERROR),
+        ("create_lead", VendorResponse(503, {}, "busy"), Outcome.TRANSIENT, Condition.UNAVAILABLE),
         (
             "create_lead",
             VendorResponse(401, {}, ""),

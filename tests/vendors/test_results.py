@@ -173,7 +173,8 @@ def test_an_error_naming_a_condition_is_judged_by_the_table_for_the_vendor() -> 
 def test_before_the_vendor_is_known_the_cautious_column_applies() -> None:
     assert VendorError("lost", condition=C.NO_ANSWER).outcome is OUT.UNCERTAIN
     assert VendorError("lost", condition=C.NO_ANSWER).outcome_for(None) is OUT.UNCERTAIN
-    assert VendorError("503", condition=C.SERVER_ERROR).outcome is OUT.TRANSIENT
+    assert VendorError("500", condition=C.SERVER_ERROR).outcome is OUT.UNCERTAIN
+    assert VendorError("503", condition=C.UNAVAILABLE).outcome is OUT.TRANSIENT
 
 
 def test_an_error_naming_only_an_outcome_keeps_it_for_every_vendor() -> None:
