@@ -225,6 +225,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Django's default (/accounts/profile/) is a page LeadHub does not serve: a login with no
+# `next`, or with an off-site one refused, lands on the admin home instead.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- Login protection (django-axes) ---------------------------------------------------
 # Five failures for one username from one address lock that pair out for 15 minutes; a
