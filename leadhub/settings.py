@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "leadhub.security.UndecryptableValueMiddleware",
+    # A locked or dropped database: a page read again, a form answered "busy" with its entries.
+    "leadhub.database_faults.DatabaseFaultMiddleware",
     # Axes must come last: it answers a locked-out login before the view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -111,14 +113,17 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 # SQLite by default, tuned so the web server and the worker cluster can share it: WAL lets
 # readers run beside the writer, IMMEDIATE takes the write lock up front (no deadlock on
-# upgrade), and the busy timeout waits instead of failing with "database is locked".
+# upgrade), and the busy timeout waits for a lock before failing with "database is locked".
+# The wait stays well under Q_TIMEOUT (a system check), so a worker behind a lock gets an
+# error it handles instead of being killed, and a person gets the "busy" page in seconds.
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+SQLITE_BUSY_TIMEOUT = env.float("SQLITE_BUSY_TIMEOUT", default=5.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": SQLITE_BUSY_TIMEOUT,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
@@ -225,6 +230,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Django's default (/accounts/profile/) is a page LeadHub does not serve: a login with no
+# `next`, or with an off-site one refused, lands on the admin home instead.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- Login protection (django-axes) ---------------------------------------------------
 # Five failures for one username from one address lock that pair out for 15 minutes; a

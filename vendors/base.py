@@ -12,6 +12,7 @@ vendor's sake.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -42,8 +43,11 @@ from vendors.results import (
     VendorRequest,
     VendorResponse,
     VendorResult,
+    unreadable_answer,
 )
 from vendors.tokens import MemoryTokenStore, TokenStore
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -219,7 +223,26 @@ class VendorAdapter:
         except VendorError as err:
             value = None
             failure = clean_result(err.as_result(type(self), operation), self.redactor)
+        except Exception as err:
+            # Whatever the vendor sent, its answer is judged and the exchange kept: an answer
+            # that made reading it fail is unreadable, never an exception out of the adapter.
+            status = self._last_status()
+            if status is None:
+                raise  # nothing came back: the fault is LeadHub's own, not the answer's
+            logger.warning(
+                "%s %s: the answer could not be read", self.kind, operation, exc_info=True
+            )
+            unreadable = unreadable_answer(
+                status, f"an answer LeadHub could not read ({type(err).__name__})"
+            )
+            value = None
+            failure = clean_result(unreadable.as_result(type(self), operation), self.redactor)
         return Reply(value=value, failure=failure, exchanges=list(self.exchanges))
+
+    def _last_status(self) -> int | None:
+        """The HTTP status of the last answer this call received, if any came."""
+        answered = [e.status_code for e in self.exchanges if e.status_code is not None]
+        return answered[-1] if answered else None
 
     def _perform(self, operation: str, payload: Mapping[str, Any]) -> VendorResult:
         request = replace(self.build_request(operation, payload), operation=operation)

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -124,13 +125,16 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
                         "title": "Send a lead: check before sending",
                     },
                 )
-            lead = lead_create_and_send(
-                contact=form.contact_data(),
-                destinations=destinations,
-                destination_values=form.destination_values(),
-                owner=request.user,
-            )
-            self.log_addition(request, lead, [{"added": {}}])
+            # One transaction with its history entry: a database fault leaves nothing half
+            # saved, and the "busy" page (leadhub.database_faults) can say so.
+            with transaction.atomic():
+                lead = lead_create_and_send(
+                    contact=form.contact_data(),
+                    destinations=destinations,
+                    destination_values=form.destination_values(),
+                    owner=request.user,
+                )
+                self.log_addition(request, lead, [{"added": {}}])
             self.message_user(
                 request,
                 f"{lead} saved and queued for {len(destinations)} destination(s).",

@@ -80,10 +80,16 @@ def retry_delays() -> list[int]:
     return [int(d) for d in settings.SUBMISSION_RETRY_DELAYS]
 
 
+def attempt_budget() -> int:
+    """The most sends one submission gets, however each ended (an answer, an error, a worker
+    that stopped): the first and one per retry delay."""
+    return len(retry_delays()) + 1
+
+
 def next_retry_at(attempt_count: int, retry_after: float | None) -> datetime | None:
     """When to try again after ``attempt_count`` sends, or None once retries are spent."""
     delays = retry_delays()
-    if attempt_count > len(delays):
+    if attempt_count >= attempt_budget():
         return None
     delay = float(delays[attempt_count - 1])
     if retry_after is not None:

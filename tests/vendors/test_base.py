@@ -227,6 +227,45 @@ def test_submit_never_raises_for_a_vendor_failure_and_judges_it_per_operation(
     assert len(delivery.exchanges) == 1
 
 
+@pytest.mark.parametrize(
+    ("operation", "outcome"),
+    [("create_lead", Outcome.TRANSIENT), ("add_note", Outcome.UNCERTAIN)],
+)
+def test_an_answer_that_makes_the_parser_raise_anything_is_an_unreadable_answer(
+    monkeypatch, operation: str, outcome: Outcome
+) -> None:
+    adapter = toy()
+    # Valid JSON of a shape Toy's parser does not expect: body.get on a list.
+    answering(adapter, monkeypatch, VendorResponse(200, JSON, f'["{KEY}"]'))
+    delivery = adapter.submit(operation, {})
+    assert delivery.result.condition is Condition.UNREADABLE_ANSWER
+    assert delivery.result.outcome is outcome
+    assert delivery.result.message == (
+        "The vendor answered HTTP 200 with an answer LeadHub could not read (AttributeError)."
+    )
+    [exchange] = delivery.exchanges
+    assert exchange.status_code == 200
+    assert exchange.response_body == f'["{MASK}"]'
+
+
+class Exploding(Toy):
+    """Reads its error statuses with code that fails on what it is given."""
+
+    def raise_for_status(self, operation: str, response: VendorResponse) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+
+def test_an_answer_that_makes_raise_for_status_fail_is_judged_by_its_status(monkeypatch) -> None:
+    adapter = Exploding(base_url="https://toy.example/", credentials={"api_key": KEY})
+    answering(adapter, monkeypatch, VendorResponse(503, JSON, "{}"))
+    delivery = adapter.submit("add_note", {})
+    assert delivery.result.condition is Condition.SERVER_ERROR
+    assert delivery.result.message == (
+        "The vendor answered HTTP 503 with an answer LeadHub could not read (RecursionError)."
+    )
+    assert [e.status_code for e in delivery.exchanges] == [503]
+
+
 def test_a_request_that_cannot_be_built_is_a_result_with_no_exchange(monkeypatch) -> None:
     adapter = toy()
     sent = answering(adapter, monkeypatch)

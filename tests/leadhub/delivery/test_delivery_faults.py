@@ -100,7 +100,12 @@ VENDOR_SAMPLES: dict[str, VendorSample] = {
     "getlead": VendorSample(
         "Getlead · Website enquiry",
         # Getlead answers "fail" for every refusal; none means "try later".
-        expect={"error_200": _rejected, "slow": _merged_on_resend, "truncated": _merged_on_resend},
+        expect={
+            "error_200": _rejected,
+            "slow": _merged_on_resend,
+            "truncated": _merged_on_resend,
+            "deep_json": _merged_on_resend,
+        },
     ),
 }
 
@@ -173,9 +178,9 @@ def _columns(kind: str) -> tuple[bool, ...]:
     return (True, False) if adapter_class(kind).rejects_resent_leads else (False,)
 
 
-# Expected above like any lost answer; they join the matrix once delivery bounds the whole
-# exchange in time (drip) and the JSON parser's depth (deep JSON).
-NOT_IN_MATRIX_YET = frozenset({FaultMode.DRIP, FaultMode.DEEP_JSON})
+# Expected above like any lost answer; it joins the matrix once delivery bounds the whole
+# exchange in time.
+NOT_IN_MATRIX_YET = frozenset({FaultMode.DRIP})
 
 CASES = [
     (kind, mode, dedupe)

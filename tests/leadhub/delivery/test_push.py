@@ -12,7 +12,8 @@ from leadhub.delivery.outbox import PUSH_BATCH_TASK
 from leadhub.delivery.push import next_retry_at, submission_push, submissions_push_batch
 from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
-from sandbox.models import SandboxRecord
+from sandbox.faults import sandbox_fault_set
+from sandbox.models import FaultMode, SandboxRecord
 from tests.factories import ConnectionFactory, DestinationFactory, SubmissionFactory
 from tests.leadhub.conftest import PushToLeadByte
 from tests.leadhub.delivery.conftest import PAYLOAD, Task
@@ -48,6 +49,24 @@ def test_a_vendor_rejection_is_final_with_the_vendor_message(
     assert submission.status == S.REJECTED
     assert "Email is not a valid email address" in submission.vendor_message
     assert submission.vendor_code == "-5"
+
+
+def test_a_deep_json_answer_is_recorded_as_an_unreadable_answer_with_its_status(
+    settings, push_to_leadbyte: PushToLeadByte, leadbyte_destination: Destination
+) -> None:
+    settings.SUBMISSION_RETRY_DELAYS = [10]
+    sandbox_fault_set(leadbyte_destination.connection, FaultMode.DEEP_JSON)
+    submission = push_to_leadbyte(PAYLOAD)
+    # LeadByte refuses a lead it already has: the lost answer is retried, not given up on.
+    assert submission.status == S.RETRY_WAIT
+    attempt = submission.attempts.get()
+    assert (attempt.kind, attempt.status_code) == ("send", 200)
+    assert (attempt.condition, attempt.outcome) == ("unreadable_answer", "transient")
+    message = "The vendor answered HTTP 200 with JSON nested deeper than 64 levels"
+    assert attempt.message.startswith(message)
+    assert submission.vendor_message.startswith(message)
+    assert attempt.response_body.startswith("[[[[")
+    assert len(attempt.response_body) <= settings.STORED_BODY_LIMIT
 
 
 def test_an_unreachable_vendor_waits_to_retry_then_exhausts(settings) -> None:
