@@ -13,6 +13,7 @@ from vendors.campaign_fields import MAX_LENGTHS, CampaignFieldMeta
 from vendors.crypto import EncryptedJSONField
 from vendors.field_changes import describe
 from vendors.fieldspec import FieldSpec
+from vendors.limits import validate_deadline
 from vendors.registry import VendorKind, adapter_class
 from vendors.results import Operation
 
@@ -39,6 +40,14 @@ class Connection(models.Model):
     token_cache = EncryptedJSONField(blank=True, default=dict, editable=False)
     settings = models.JSONField(blank=True, default=dict)
     is_active = models.BooleanField(default=True)
+    deadline_seconds = models.PositiveIntegerField(
+        "deadline (seconds)",
+        null=True,
+        blank=True,
+        validators=[validate_deadline],
+        help_text="How long one exchange with the vendor may take in all: connecting, sending "
+        "and reading the whole answer. Blank: the default (VENDOR_DEADLINE).",
+    )
     last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True, editable=False)
     last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
