@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from leadhub.delivery.outbox import PUSH_BATCH_TASK
 from leadhub.delivery.push import next_retry_at, submission_push, submissions_push_batch
 from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
+from sandbox.faults import sandbox_fault_set
 from sandbox.models import SandboxRecord
 from tests.factories import ConnectionFactory, DestinationFactory, SubmissionFactory
 from tests.leadhub.conftest import PushToLeadByte
@@ -100,6 +102,30 @@ def test_jitter_only_ever_lengthens_a_delay_and_retry_after_is_capped(settings) 
     capped = (next_retry_at(1, 10_000) - now).total_seconds()
     assert 100 <= capped <= 150.5
     assert next_retry_at(2, None) is None
+
+
+def test_a_vendor_dripping_its_answer_is_cut_at_the_deadline_and_the_attempt_kept(
+    leadbyte_destination: Destination,
+) -> None:
+    connection = leadbyte_destination.connection
+    connection.deadline_seconds = 1
+    connection.save(update_fields=["deadline_seconds"])
+    sandbox_fault_set(connection, "drip", 1, delay_seconds=0.3)
+    submission = SubmissionFactory(destination=leadbyte_destination, payload=PAYLOAD)
+    started = time.monotonic()
+    submission_push(submission_id=submission.pk)
+    assert time.monotonic() - started < 2.0  # the deadline, plus recording it
+    submission.refresh_from_db()
+    # LeadByte refuses a lead it already has: the lost answer is retried.
+    assert submission.status == S.RETRY_WAIT
+    assert submission.vendor_message == "The vendor did not finish answering within 1 s."
+    attempt = submission.attempts.get()
+    assert (attempt.condition, attempt.outcome) == ("no_answer", "transient")
+    assert attempt.status_code == 200
+    assert attempt.message == "The vendor did not finish answering within 1 s."
+    assert 1000 <= attempt.duration_ms < 1500
+    assert attempt.response_body.startswith("{")  # what arrived of LeadByte's answer
+    assert 2 <= len(attempt.response_body) <= 5
 
 
 def test_an_answer_arriving_after_its_lease_was_recovered_is_kept_but_not_applied(
