@@ -169,6 +169,9 @@ if Q_TIMEOUT <= VENDOR_CONNECT_TIMEOUT + VENDOR_READ_TIMEOUT:
         "is killed while a vendor call can still be answered"
     )
 Q_WORKERS = env.int("Q_WORKERS", default=2)
+# The most submissions of one connection sent at once (the bulkhead; a connection may set
+# its own): one fewer than the workers, so a slow vendor always leaves one for the others.
+VENDOR_MAX_IN_FLIGHT = env.int("VENDOR_MAX_IN_FLIGHT", default=max(1, Q_WORKERS - 1))
 Q_CLUSTER = {
     "name": env.str("Q_CLUSTER_NAME", default="leadhub"),
     "workers": Q_WORKERS,

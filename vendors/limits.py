@@ -7,6 +7,10 @@ must leave a push, with every exchange it may make, well inside the task timeout
 
 Rule: ``MOST_EXCHANGES_PER_PUSH x deadline + DEADLINE_MARGIN <= Q_TIMEOUT``. A system check
 refuses a default that breaks it; a connection's own deadline is validated when saved.
+
+How many sends one connection may have at once (the bulkhead, leadhub.delivery.bulkhead):
+``VENDOR_MAX_IN_FLIGHT`` must be at least 1, and below ``Q_WORKERS`` or a slow vendor may
+take every worker (a warning: a single-vendor install may want it so).
 """
 
 from __future__ import annotations
@@ -59,6 +63,23 @@ def check_vendor_limits(app_configs: Any = None, **kwargs: Any) -> list[checks.C
                 f"VENDOR_DEADLINE: {problem}",
                 hint="Lower VENDOR_DEADLINE or raise Q_TIMEOUT.",
                 id="vendors.E001",
+            )
+        )
+    if settings.VENDOR_MAX_IN_FLIGHT < 1:
+        found.append(
+            checks.Error(
+                "VENDOR_MAX_IN_FLIGHT must be at least 1: no lead could be sent.",
+                id="vendors.E002",
+            )
+        )
+    elif settings.VENDOR_MAX_IN_FLIGHT >= settings.Q_WORKERS > 1:
+        found.append(
+            checks.Warning(
+                f"VENDOR_MAX_IN_FLIGHT ({settings.VENDOR_MAX_IN_FLIGHT}) lets one slow vendor "
+                f"take all {settings.Q_WORKERS} workers (Q_WORKERS): leads to every other "
+                "vendor wait until it answers.",
+                hint="Leave it below Q_WORKERS (the default is Q_WORKERS - 1).",
+                id="vendors.W001",
             )
         )
     return found

@@ -19,7 +19,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from leadhub.delivery.outbox import push_batch_continue, submission_schedule_retry
+from leadhub.delivery.outbox import (
+    push_batch_continue,
+    submission_schedule_retry,
+    submissions_release_waiting,
+)
 from leadhub.delivery.outcome_checks import outcome_check_start
 from leadhub.delivery.rows import (
     attempts_for,
@@ -47,7 +51,10 @@ def submission_push(*, submission_id: int) -> Submission | None:
     delivery = connection_client(submission.connection).submit(
         submission.operation, submission.payload
     )
-    return _record(submission, delivery)
+    recorded = _record(submission, delivery)
+    # The send's slot is free: a row that found none goes now (delivery.bulkhead).
+    submissions_release_waiting(connection_id=submission.connection_id)
+    return recorded
 
 
 def _batch_time_budget() -> float:

@@ -55,3 +55,27 @@ def test_a_connections_own_deadline_is_held_to_the_same_rule(settings) -> None:
     connection.full_clean(exclude=["credentials", "token_cache"])
     connection.deadline_seconds = None  # the default
     connection.full_clean(exclude=["credentials", "token_cache"])
+
+
+def test_no_slot_at_all_is_an_error(settings) -> None:
+    settings.VENDOR_MAX_IN_FLIGHT = 0
+    assert [e.id for e in check_vendor_limits()] == ["vendors.E002"]
+
+
+def test_as_many_slots_as_workers_is_a_warning(settings) -> None:
+    settings.Q_WORKERS = 4
+    settings.VENDOR_MAX_IN_FLIGHT = 3  # the default for 4 workers
+    assert check_vendor_limits() == []
+    settings.VENDOR_MAX_IN_FLIGHT = 4
+    assert [e.id for e in check_vendor_limits()] == ["vendors.W001"]
+    settings.Q_WORKERS = 1  # one worker: nothing can be left for the others anyway
+    settings.VENDOR_MAX_IN_FLIGHT = 1
+    assert check_vendor_limits() == []
+
+
+@pytest.mark.django_db
+def test_a_connection_sends_at_least_one_at_a_time() -> None:
+    connection = ConnectionFactory.build(max_in_flight=0)
+    with pytest.raises(ValidationError) as caught:
+        connection.full_clean(exclude=["credentials", "token_cache"])
+    assert "max_in_flight" in caught.value.message_dict

@@ -18,7 +18,7 @@ SETTING_PREFIX = "setting__"
 
 
 # A connection's own limits (vendors.limits); blank means the setting's default.
-LIMIT_FIELDS = ("deadline_seconds",)
+LIMIT_FIELDS = ("deadline_seconds", "max_in_flight")
 
 
 class ConnectionFormBase(forms.ModelForm):
