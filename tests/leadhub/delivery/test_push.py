@@ -187,3 +187,10 @@ def test_a_batch_out_of_time_hands_the_rest_on_as_a_new_batch(
     monkeypatch.setattr(push, "_batch_time_budget", lambda: -1.0)
     assert submissions_push_batch(submission_ids=[7, 8, 9]) == 0
     assert handed_tasks == [(PUSH_BATCH_TASK, [7, 8, 9])]
+
+
+def test_a_batch_leaves_room_for_one_last_call_within_its_deadline(settings) -> None:
+    settings.Q_TIMEOUT, settings.VENDOR_DEADLINE = 90, 20
+    assert push._batch_time_budget() == 65.0  # 90 - 20 - 5
+    settings.Q_TIMEOUT = 20
+    assert push._batch_time_budget() == 5.0  # never less
