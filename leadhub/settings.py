@@ -160,8 +160,13 @@ else:
 # dispatcher covers even that.
 VENDOR_CONNECT_TIMEOUT = env.float("VENDOR_CONNECT_TIMEOUT", default=5.0)
 VENDOR_READ_TIMEOUT = env.float("VENDOR_READ_TIMEOUT", default=20.0)
-# timeout: a push makes at most three HTTP calls (a token, the lead, a renewed token and the
-# lead again is the worst case), each bounded by connect + read timeouts: 3 x 25 s + margin.
+# The wall-clock limit of one exchange (connect, send, the whole answer): the read timeout
+# bounds each socket read only, which a vendor sending a byte a second never reaches.
+# A connection may set its own (Connection.deadline_seconds).
+VENDOR_DEADLINE = env.float("VENDOR_DEADLINE", default=20.0)
+# timeout: a push makes at most four exchanges (a login, the lead, a login again after the
+# token was refused, the lead again), each within VENDOR_DEADLINE: 4 x 20 s + 10 s margin.
+# The system check vendors.E001 refuses a deadline that does not fit (vendors/limits.py).
 Q_TIMEOUT = env.int("Q_TIMEOUT", default=90)
 if Q_TIMEOUT <= VENDOR_CONNECT_TIMEOUT + VENDOR_READ_TIMEOUT:
     raise ImproperlyConfigured(
@@ -169,6 +174,9 @@ if Q_TIMEOUT <= VENDOR_CONNECT_TIMEOUT + VENDOR_READ_TIMEOUT:
         "is killed while a vendor call can still be answered"
     )
 Q_WORKERS = env.int("Q_WORKERS", default=2)
+# The most submissions of one connection sent at once (the bulkhead; a connection may set
+# its own): one fewer than the workers, so a slow vendor always leaves one for the others.
+VENDOR_MAX_IN_FLIGHT = env.int("VENDOR_MAX_IN_FLIGHT", default=max(1, Q_WORKERS - 1))
 Q_CLUSTER = {
     "name": env.str("Q_CLUSTER_NAME", default="leadhub"),
     "workers": Q_WORKERS,

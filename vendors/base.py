@@ -85,8 +85,11 @@ class VendorAdapter:
         credentials: Mapping[str, str],
         settings: Mapping[str, Any] | None = None,
         token_store: TokenStore | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
+        # Seconds one exchange may take in all; None: VENDOR_DEADLINE (vendors.limits).
+        self.deadline = deadline
         self.credentials = dict(credentials)
         self.settings = dict(settings or {})
         # Where a vendor's login token is kept (CRM.COM); handed in, so this client never
@@ -276,6 +279,10 @@ class VendorAdapter:
             # Vendors echo what they were sent: the error that travels on is masked.
             masked = err.masked(self.redactor.text)
             error = masked.message
+            if err.partial is not None:  # an answer cut short: what arrived is kept
+                status_code = err.partial.status_code
+                body = err.partial.text
+                content_type = err.partial.content_type
             raise masked from err.__cause__
         finally:
             self.exchanges.append(
@@ -293,7 +300,12 @@ class VendorAdapter:
     def _http(self, request: VendorRequest, url: str) -> VendorResponse:
         """The HTTP exchange itself (vendors.http); tests put a fake answer here."""
         return http_request(
-            request.method, url, params=request.params, json=request.json, headers=request.headers
+            request.method,
+            url,
+            params=request.params,
+            json=request.json,
+            headers=request.headers,
+            deadline=self.deadline,
         )
 
     def _url(self, request: VendorRequest) -> str:

@@ -18,4 +18,5 @@ def connection_client(connection: Connection) -> VendorAdapter:
         credentials=connection.credentials,
         settings=connection.settings,
         token_store=ConnectionTokenStore(connection),
+        deadline=connection.deadline_seconds,
     )

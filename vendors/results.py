@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import accumulate
 from typing import Any, Generic, TypeVar
@@ -204,6 +204,8 @@ class VendorError(Exception):
     accepted (the condition is then the plainest one for it). Neither means a rejection.
     The message may echo what the vendor was sent: the adapter raises a ``masked`` copy
     from ``send``, and masks again where the error becomes a result (``call``).
+    ``partial`` is what arrived of an answer cut short (its status, headers and body so
+    far), kept on the attempt like any answer.
     """
 
     def __init__(
@@ -216,6 +218,7 @@ class VendorError(Exception):
         code: str = "",
         field_errors: dict[str, list[str]] | None = None,
         retry_after: float | None = None,
+        partial: VendorResponse | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -230,6 +233,7 @@ class VendorError(Exception):
         self.code = code
         self.field_errors = field_errors or {}
         self.retry_after = retry_after
+        self.partial = partial
 
     def masked(self, mask: Callable[[str], str]) -> VendorError:
         """The same error with its words passed through ``mask`` (a Redactor's ``text``):
@@ -242,6 +246,7 @@ class VendorError(Exception):
             code=self.code,
             field_errors={k: [mask(str(m)) for m in v] for k, v in self.field_errors.items()},
             retry_after=self.retry_after,
+            partial=(replace(self.partial, text=mask(self.partial.text)) if self.partial else None),
         )
 
     @property

@@ -297,6 +297,27 @@ def test_a_transport_failure_is_kept_as_an_exchange_without_a_status() -> None:
     assert exchange.error == "The vendor could not be reached (connection refused or host unknown)."
 
 
+def test_an_answer_cut_short_is_kept_masked_with_its_status(monkeypatch, settings) -> None:
+    settings.STORED_BODY_LIMIT = 200
+    adapter = toy()
+    arrived = f'{{"status": "ok", "echo": "{KEY}", "padding": "{"x" * 500}'
+    cut = VendorError(
+        "The vendor did not finish answering within 2 s.",
+        condition=Condition.NO_ANSWER,
+        partial=VendorResponse(200, JSON, arrived, truncated=True),
+    )
+    answering(adapter, monkeypatch, cut)
+    delivery = adapter.submit("create_lead", {})
+    assert delivery.result.condition is Condition.NO_ANSWER
+    assert delivery.result.outcome is Outcome.TRANSIENT  # Toy refuses a resent lead
+    (exchange,) = delivery.exchanges
+    assert exchange.status_code == 200
+    assert exchange.error == "The vendor did not finish answering within 2 s."
+    assert exchange.response_body.startswith(f'{{"status": "ok", "echo": "{MASK}"')
+    assert KEY not in exchange.response_body
+    assert len(exchange.response_body) <= 200  # capped like any answer kept
+
+
 def test_a_host_inside_our_network_is_refused_before_anything_is_sent(
     monkeypatch, settings
 ) -> None:

@@ -33,6 +33,11 @@ def test_the_client_is_the_connections_adapter_with_its_credentials_and_settings
     assert client.exchanges == []
 
 
+def test_the_client_keeps_to_the_connections_own_deadline_or_the_default() -> None:
+    assert connection_client(ConnectionFactory(deadline_seconds=7)).deadline == 7
+    assert connection_client(ConnectionFactory()).deadline is None  # VENDOR_DEADLINE
+
+
 def test_the_client_keeps_its_token_on_the_connection() -> None:
     connection = ConnectionFactory(kind="crmcom")
     client = connection_client(connection)

@@ -21,6 +21,7 @@ from django_q.tasks import async_task
 from vendors.admin.common import ChangePageMixin, warn_capped
 from vendors.admin.forms import (
     CREDENTIAL_PREFIX,
+    LIMIT_FIELDS,
     SETTING_PREFIX,
     connection_form_class,
     credentials_problem,
@@ -138,6 +139,7 @@ class ConnectionAdmin(ChangePageMixin):
             sets.append(
                 ("Settings", {"fields": [SETTING_PREFIX + s.name for s in adapter.setting_fields]})
             )
+        sets.append(("Limits", {"fields": list(LIMIT_FIELDS)}))
         if obj:
             sets.append(("Health and delivery", {"fields": list(self.readonly_fields)}))
         return sets

@@ -17,6 +17,10 @@ CREDENTIAL_PREFIX = "credential__"
 SETTING_PREFIX = "setting__"
 
 
+# A connection's own limits (vendors.limits); blank means the setting's default.
+LIMIT_FIELDS = ("deadline_seconds", "max_in_flight")
+
+
 class ConnectionFormBase(forms.ModelForm):
     """Credentials are write-only: a blank box keeps the stored value, text replaces it."""
 
@@ -24,7 +28,7 @@ class ConnectionFormBase(forms.ModelForm):
 
     class Meta:
         model = Connection
-        fields = ("kind", "name", "base_url", "is_active")
+        fields = ("kind", "name", "base_url", "is_active", *LIMIT_FIELDS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

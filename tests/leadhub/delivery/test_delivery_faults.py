@@ -105,6 +105,7 @@ VENDOR_SAMPLES: dict[str, VendorSample] = {
             "slow": _merged_on_resend,
             "truncated": _merged_on_resend,
             "deep_json": _merged_on_resend,
+            "drip": _merged_on_resend,
         },
     ),
 }
@@ -178,15 +179,10 @@ def _columns(kind: str) -> tuple[bool, ...]:
     return (True, False) if adapter_class(kind).rejects_resent_leads else (False,)
 
 
-# Expected above like any lost answer; it joins the matrix once delivery bounds the whole
-# exchange in time.
-NOT_IN_MATRIX_YET = frozenset({FaultMode.DRIP})
-
 CASES = [
     (kind, mode, dedupe)
     for kind in implemented_kinds()
     for mode in FaultMode.values
-    if mode not in NOT_IN_MATRIX_YET
     for dedupe in _columns(kind)
 ]
 
@@ -201,6 +197,7 @@ def test_fault_matrix(live_server, settings, monkeypatch, kind: str, mode: str, 
     if sample is None:
         pytest.fail(f"Add a VendorSample for {kind!r} to VENDOR_SAMPLES in {__name__}")
     settings.VENDOR_READ_TIMEOUT = 1.0
+    settings.VENDOR_DEADLINE = 2.0
     settings.SUBMISSION_RETRY_DELAYS = [10, 60, 300]
     monkeypatch.setattr(
         adapter_class(kind), "resends_safely", classmethod(lambda cls, op="": dedupe)
@@ -220,7 +217,10 @@ def test_fault_matrix(live_server, settings, monkeypatch, kind: str, mode: str, 
         ),
     )
     target = fault_prefix(destination.connection) + sample.fault_path
-    sandbox_fault_set(target, mode, 1, retry_after=120, delay_seconds=1.5)
+    # Slow: one late answer, past the read timeout. Drip: a byte every 0.4 s, every read in
+    # time, the whole answer never.
+    delay = 0.4 if mode == FaultMode.DRIP else 1.5
+    sandbox_fault_set(target, mode, 1, retry_after=120, delay_seconds=delay)
     override = sample.expect.get(mode)
     expect = override(dedupe) if override else generic_expectation(mode, dedupe)
 
@@ -234,6 +234,12 @@ def test_fault_matrix(live_server, settings, monkeypatch, kind: str, mode: str, 
     paused = drive(submission)
     if mode == FaultMode.SLOW:
         time.sleep(0.6)  # let the sandbox's slow answer finish before the server stops
+    if mode == FaultMode.DRIP:
+        # The exchange that decided the first send was cut at the deadline, answer and all.
+        cut = submission.attempts.filter(condition="no_answer").get()
+        assert cut.message == "The vendor did not finish answering within 2 s."
+        assert cut.status_code == 200 and cut.response_body
+        assert 2000 <= cut.duration_ms < 3000
 
     # What the vendor received of the lead itself (not logins before it).
     records = SandboxRecord.objects.filter(vendor=kind).exclude(endpoint__contains="token")
