@@ -193,8 +193,13 @@ class VendorAdapter:
         raise NotImplementedError(f"{self.label} has no connection test yet.")
 
     def secret_values(self) -> list[str]:
-        """Every value that must never be stored or logged in clear."""
-        return [v for v in self.credentials.values() if isinstance(v, str) and v]
+        """Every value that must never be stored or logged in clear: each credential, and
+        ``username:password`` as HTTP Basic carries it (its base64 forms are masked too)."""
+        values = [v for v in self.credentials.values() if isinstance(v, str) and v]
+        username, password = self.credentials.get("username"), self.credentials.get("password")
+        if isinstance(username, str) and isinstance(password, str) and username and password:
+            values.append(f"{username}:{password}")
+        return values
 
     # --- the sequence -------------------------------------------------------------------
 
