@@ -235,8 +235,8 @@ class VendorAdapter:
         return self._redacted_request(request, self._url(request))
 
     def send(self, request: VendorRequest) -> VendorResponse:
-        """Send one request, record the exchange, and pass the answer through
-        ``raise_for_status``. Transport failures become ``VendorError``."""
+        """Send one request, mask its answer, record the exchange, and pass the answer
+        through ``raise_for_status``. Transport failures become ``VendorError``."""
         url = self._url(request)
         started_at = datetime.now(UTC)
         started = time.monotonic()
@@ -246,7 +246,10 @@ class VendorAdapter:
         error = ""
         try:
             self._check_host(url)
-            response = self._http(request, url)
+            # Masked before anything reads it: the vendor's message, the parsed data and
+            # the stored body all come from text that no longer holds a credential.
+            answer = self._http(request, url)
+            response = replace(answer, text=self.redactor.text(answer.text))
             status_code = response.status_code
             body = response.text
             content_type = response.content_type
@@ -262,7 +265,7 @@ class VendorAdapter:
                 Exchange(
                     request=self._redacted_request(request, url),
                     status_code=status_code,
-                    response_body=storable_body(self.redactor.text(body), content_type),
+                    response_body=storable_body(body, content_type),
                     duration_ms=int((time.monotonic() - started) * 1000),
                     error=clean_text(self.redactor.text(error), MESSAGE_LIMIT),
                     started_at=started_at,
