@@ -202,8 +202,13 @@ class VendorAdapter:
         raise NotImplementedError(f"{self.label} has no connection test yet.")
 
     def secret_values(self) -> list[str]:
-        """Every value that must never be stored or logged in clear."""
-        return [v for v in self.credentials.values() if isinstance(v, str) and v]
+        """Every value that must never be stored or logged in clear: each credential, and
+        ``username:password`` as HTTP Basic carries it (its base64 forms are masked too)."""
+        values = [v for v in self.credentials.values() if isinstance(v, str) and v]
+        username, password = self.credentials.get("username"), self.credentials.get("password")
+        if isinstance(username, str) and isinstance(password, str) and username and password:
+            values.append(f"{username}:{password}")
+        return values
 
     # --- the sequence -------------------------------------------------------------------
 
@@ -258,8 +263,8 @@ class VendorAdapter:
         return self._redacted_request(request, self._url(request))
 
     def send(self, request: VendorRequest) -> VendorResponse:
-        """Send one request, record the exchange, and pass the answer through
-        ``raise_for_status``. Transport failures become ``VendorError``."""
+        """Send one request, mask its answer, record the exchange, and pass the answer
+        through ``raise_for_status``. Transport failures become ``VendorError``."""
         url = self._url(request)
         started_at = datetime.now(UTC)
         started = time.monotonic()
@@ -269,7 +274,10 @@ class VendorAdapter:
         error = ""
         try:
             self._check_host(url)
-            response = self._http(request, url)
+            # Masked before anything reads it: the vendor's message, the parsed data and
+            # the stored body all come from text that no longer holds a credential.
+            answer = self._http(request, url)
+            response = replace(answer, text=self.redactor.text(answer.text))
             status_code = response.status_code
             body = response.text
             content_type = response.content_type
@@ -279,17 +287,17 @@ class VendorAdapter:
             # Vendors echo what they were sent: the error that travels on is masked.
             masked = err.masked(self.redactor.text)
             error = masked.message
-            if err.partial is not None:  # an answer cut short: what arrived is kept
-                status_code = err.partial.status_code
-                body = err.partial.text
-                content_type = err.partial.content_type
+            if masked.partial is not None:  # an answer cut short: what arrived is kept
+                status_code = masked.partial.status_code
+                body = masked.partial.text
+                content_type = masked.partial.content_type
             raise masked from err.__cause__
         finally:
             self.exchanges.append(
                 Exchange(
                     request=self._redacted_request(request, url),
                     status_code=status_code,
-                    response_body=storable_body(self.redactor.text(body), content_type),
+                    response_body=storable_body(body, content_type),
                     duration_ms=int((time.monotonic() - started) * 1000),
                     error=clean_text(self.redactor.text(error), MESSAGE_LIMIT),
                     started_at=started_at,

@@ -6,11 +6,13 @@ A small vendor declared here (``Toy``) exercises the base alone; its answers are
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote_plus
 
 import pytest
 
@@ -285,6 +287,32 @@ def test_a_refusal_is_masked_where_the_vendor_echoed_the_key(monkeypatch) -> Non
     assert delivery.result.message == f"Toy refused: key {MASK} unknown"
     assert delivery.result.field_errors == {"api_key": [f"{MASK}?"]}
     assert KEY not in delivery.exchanges[0].response_body
+
+
+class ReadingToy(Toy):
+    """Keeps every answer text its parser was given."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.read: list[str] = []
+
+    def parse_response(self, operation: str, response: VendorResponse) -> VendorResult:
+        self.read.append(response.text)
+        return super().parse_response(operation, response)
+
+
+def test_the_answer_is_masked_before_the_adapter_reads_it(monkeypatch) -> None:
+    # The reference is not a message: only masking the answer itself keeps the key out.
+    key = 'toy/key é+"%&=\\1'
+    adapter = ReadingToy(base_url="https://toy.example/", credentials={"api_key": key})
+    echo = json.dumps({"status": "ok", "id": key, "message": f"took /x?key={quote_plus(key)}"})
+    answering(adapter, monkeypatch, VendorResponse(200, JSON, echo))
+    delivery = adapter.submit("create_lead", {})
+    assert delivery.result.reference == MASK
+    assert delivery.result.message == f"took /x?key={MASK}"
+    masked = {"status": "ok", "id": MASK, "message": f"took /x?key={MASK}"}
+    assert adapter.read == [json.dumps(masked, ensure_ascii=False)]
+    assert delivery.exchanges[0].response_body == adapter.read[0]
 
 
 def test_a_transport_failure_is_kept_as_an_exchange_without_a_status() -> None:
