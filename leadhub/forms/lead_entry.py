@@ -307,11 +307,16 @@ class LeadEntryCleaner:
         return CleanedLead(contact=contact, values=values, payloads=payloads)
 
 
+# The query parameter the destination step's Continue button always sends.
+CHOSEN_MARK = "chosen"
+
+
 class DestinationChoiceForm(forms.Form):
     destinations = forms.ModelMultipleChoiceField(
         queryset=Destination.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         help_text="The lead is sent to each destination you tick.",
+        error_messages={"required": "Choose at least one destination."},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

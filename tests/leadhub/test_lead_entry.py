@@ -85,3 +85,18 @@ def test_an_unknown_destination_goes_back_to_the_first_step(admin_client) -> Non
     response = admin_client.get(ADD_URL, {"destinations": "99999"})
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_continue_with_no_destination_says_to_choose_one(
+    admin_client, leadbyte_destination: Destination
+) -> None:
+    first = admin_client.get(ADD_URL).content.decode()
+    assert "Choose at least one destination." not in first  # no error before Continue
+    assert 'name="chosen"' in first
+    response = admin_client.get(ADD_URL, {"chosen": "1"})  # Continue, nothing ticked
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="lh-destination-choice"' in html
+    choice = html.split('id="lh-destination-choice"', 1)[1].split("</fieldset>", 1)[0]
+    assert 'class="errorlist' in choice and "Choose at least one destination." in choice
+    assert "LeadByte example" in choice  # the message sits with the destinations
