@@ -19,6 +19,7 @@ from leadhub.admin.changelists import (
     distinct_values,
 )
 from leadhub.admin.display import link_buttons, status_badge
+from leadhub.admin.lead_page import submission_explanation
 from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.delivery.outbox import submission_resend
 from leadhub.forms.resend import SubmissionEditForm
@@ -160,6 +161,7 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, ChangePageMixi
         "operation",
         "campaign",
         "status_display",
+        "explanation",
         "vendor_reference",
         "vendor_outcome",
         "vendor_outcome_at",
@@ -188,6 +190,7 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, ChangePageMixi
                     "lead",
                     "destination",
                     "status_display",
+                    "explanation",
                     "vendor_reference",
                     "vendor_outcome",
                     "vendor_message",
@@ -307,6 +310,10 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, ChangePageMixi
     def status_display(self, obj: Submission) -> str:
         return status_badge(obj.status)
 
+    @admin.display(description="What happens next")
+    def explanation(self, obj: Submission) -> str:
+        return submission_explanation(obj)
+
     @admin.display(description="Links")
     def link_buttons(self, obj: Submission) -> str:
         return link_buttons(obj.links)
@@ -321,7 +328,8 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, ChangePageMixi
             rows.append(
                 (when, what, answer, attempt.duration_ms, attempt.outcome or "—", attempt.message)
             )
-        if obj.next_attempt_at and obj.status == S.RETRY_WAIT:
+        # A paused connection holds the row whatever its booked time: the explanation says so.
+        if obj.next_attempt_at and obj.status == S.RETRY_WAIT and not obj.connection.is_paused:
             when = timezone.localtime(obj.next_attempt_at).strftime("%Y-%m-%d %H:%M:%S")
             rows.append((when, "Next try", "", 0, "", "booked"))
         if not rows:

@@ -147,12 +147,18 @@ SALES_PASSWORD = "sales-staff-password-123"
 
 
 @pytest.fixture
-def sales_page(page: Any, live_server: Any, django_user_model: Any) -> Any:
-    """The browser, logged in as a member of the Sales staff role, on the admin's home."""
+def sales_user(django_user_model: Any) -> Any:
+    """A member of the Sales staff role: sees only the leads they own."""
     user = django_user_model.objects.create_user("sally", "sally@example.com", SALES_PASSWORD)
     sales_staff_grant(user)
+    return user
+
+
+@pytest.fixture
+def sales_page(page: Any, live_server: Any, sales_user: Any) -> Any:
+    """The browser, logged in as ``sales_user``, on the admin's home."""
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Username").fill(sales_user.username)
     page.get_by_label("Password").fill(SALES_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{live_server.url}/admin/")
