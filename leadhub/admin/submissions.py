@@ -20,6 +20,7 @@ from leadhub.admin.changelists import (
 )
 from leadhub.admin.display import link_buttons, status_badge
 from leadhub.admin.lead_page import submission_explanation
+from leadhub.admin.record_page import RecordPageMixin
 from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.delivery.outbox import submission_resend
 from leadhub.forms.resend import SubmissionEditForm
@@ -123,7 +124,11 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, ChangePageMixin):
+class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, RecordPageMixin, ChangePageMixin):
+    record_noun = "Submission"
+    record_kept = (
+        "It is the record of what was sent and what the vendor answered; it goes with its lead."
+    )
     list_display = (
         "id",
         "lead",
