@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from leadhub.forms.lead_entry import ContactForm
 from leadhub.models import Submission
+from leadhub.services.leads import lead_fields
 from leadhub.statuses import SubmissionStatus
 from tests.leadhub.conftest import LEADBYTE_LEAD, LeadEntry
 from vendors.models import Destination
@@ -100,3 +102,16 @@ def test_continue_with_no_destination_says_to_choose_one(
     choice = html.split('id="lh-destination-choice"', 1)[1].split("</fieldset>", 1)[0]
     assert 'class="errorlist' in choice and "Choose at least one destination." in choice
     assert "LeadByte example" in choice  # the message sits with the destinations
+
+
+def test_the_contact_phone_takes_a_plausible_mobile_and_explains_a_refusal(settings) -> None:
+    settings.PHONE_DEFAULT_REGION = "GB"
+    form = ContactForm({"first_name": "Ada", "phone": "07911 654321"})
+    assert form.is_valid(), form.errors
+    assert lead_fields(form.cleaned_data)["phone_e164"] == "+447911654321"
+
+    form = ContactForm({"first_name": "Ada", "phone": "0791 165"})
+    assert not form.is_valid()
+    assert form.errors["phone"] == [
+        "Enter a phone number with its area code, e.g. 020 7946 0000 or +44 20 7946 0000."
+    ]
