@@ -52,6 +52,7 @@ class FollowUpChoiceForm(forms.Form):
 class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
     list_display = ("__str__", "email", "phone", "company", "owner", "created_at")
     search_fields = ("first_name", "last_name", "email", "=phone_e164", "company")
+    search_help_text = "Search by name, email, company, or a phone number in any format."
     list_select_related = ("owner",)
     list_filter = ("created_at",)
     readonly_fields = ("phone_e164", "owner", "created_at")

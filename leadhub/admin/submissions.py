@@ -22,6 +22,7 @@ from leadhub.admin.display import link_buttons, status_badge
 from leadhub.admin.lead_page import submission_explanation
 from leadhub.admin.record_page import RecordPageMixin
 from leadhub.admin.scoping import OwnedByUserAdminMixin
+from leadhub.admin.submission_search import SubmissionSearchMixin
 from leadhub.delivery.outbox import submission_resend
 from leadhub.forms.resend import SubmissionEditForm
 from leadhub.models import Attempt, Submission
@@ -124,7 +125,13 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, RecordPageMixin, ChangePageMixin):
+class SubmissionAdmin(
+    OwnedByUserAdminMixin,
+    SubmissionListMixin,
+    SubmissionSearchMixin,
+    RecordPageMixin,
+    ChangePageMixin,
+):
     record_noun = "Submission"
     record_kept = (
         "It is the record of what was sent and what the vendor answered; it goes with its lead."
@@ -152,7 +159,6 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, RecordPageMixi
         "created_at",
     )
     list_select_related = ("lead", "destination", "connection")
-    search_fields = ("=vendor_reference", "lead__email", "lead__last_name")
     date_hierarchy = None
     show_full_result_count = False
     list_per_page = 50
