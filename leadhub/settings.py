@@ -254,6 +254,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["password"]
+# Not verbose: no start-up banner from each process, and a login's log line names only the
+# lockout parameters (username and address), not the browser's user agent.
+AXES_VERBOSE = False
 
 # --- Content-Security-Policy (django-csp) ----------------------------------------------
 # Strict: everything from this origin, nothing inline. The admin and LeadHub's templates
@@ -301,6 +304,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "redact_secrets": {"()": "leadhub.log_redaction.RedactingFilter"},
+        "axes_bookkeeping": {"()": "leadhub.log_quiet.AxesBookkeepingFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
@@ -331,7 +335,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"handlers": ["mail_admins"], "level": "INFO"},
-        "django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING")},
+        # django-q2 logs as "django-q": at INFO its scheduler says so every minute.
+        "django-q": {"level": env.str("Q_LOG_LEVEL", default="WARNING")},
+        "axes.handlers.database": {"filters": ["axes_bookkeeping"]},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }
