@@ -50,6 +50,7 @@ _ENCODINGS: tuple[Callable[[str], str], ...] = (
     lambda c: "\\/" if c == "/" else _json(c, ascii_only=True),  # PHP's json_encode
     lambda c: html.escape(c, quote=True),
     lambda c: html.escape(c, quote=False),
+    lambda c: {"'": "\\'", "\\": "\\\\"}.get(c, c),  # Python's repr of a str, a dict logged
 )
 
 
