@@ -47,6 +47,8 @@ def encoded_forms(secret: str) -> dict[str, str]:
     for quote_marks in (True, False):
         forms[f"HTML (quote={quote_marks})"] = html.escape(secret, quote=quote_marks)
     forms["a path as Django re-escapes it"] = escape_uri_path(secret)
+    forms["Python repr"] = repr(secret)[1:-1]
+    forms["Python repr, both quotes"] = repr(f"'\"{secret}")[4:-1]
     forms["quote_plus in JSON"] = json.dumps(quote_plus(secret, safe=""))[1:-1]
     for index, encoded in enumerate(sorted(_base64(secret))):
         forms[f"base64 #{index}"] = encoded

@@ -11,6 +11,7 @@ Vendor strings are untrusted too: the cleaners below bound and sanitise what is 
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -51,16 +52,30 @@ def is_sensitive_name(name: str) -> bool:
     return name.strip().lower() in SENSITIVE_NAMES
 
 
+def secret_set(values: Iterable[object]) -> frozenset[str]:
+    """The values worth masking: strings long enough not to mask innocent text."""
+    return frozenset(v for v in values if isinstance(v, str) and len(v) >= _MIN_SECRET_LENGTH)
+
+
 class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        values = {s for s in secrets if isinstance(s, str) and len(s) >= _MIN_SECRET_LENGTH}
         # Built once per set of secrets (cached): a client per send costs a lookup.
-        self._pattern = secrets_pattern(frozenset(values))
+        pattern = secrets_pattern(secret_set(secrets))
+        self._patterns: tuple[re.Pattern[str], ...] = (pattern,) if pattern else ()
+
+    @classmethod
+    def of_patterns(cls, patterns: Iterable[re.Pattern[str]]) -> Redactor:
+        """A redactor applying patterns already built, in turn."""
+        redactor = cls()
+        redactor._patterns = tuple(patterns)
+        return redactor
 
     def text(self, value: str) -> str:
-        if not value or self._pattern is None:
+        if not value:
             return value
-        return self._pattern.sub(MASK, value)
+        for pattern in self._patterns:
+            value = pattern.sub(MASK, value)
+        return value
 
     def strings(self, value: Any) -> Any:
         """``value`` (JSON data) with every string in it, keys too, passed through ``text``:
@@ -103,32 +118,36 @@ class Redactor:
 # --- secrets this process has used ------------------------------------------------------
 # Every adapter registers its credential values here, so a log line that carries one (an
 # error from a library, a URL with a token in its path) is masked by the logging filter.
-_MAX_KNOWN_SECRETS = 1000
-_known_secrets: dict[str, None] = {}
+# They are kept as the sets adapters registered, each with the pattern the adapter built
+# for it (a cache hit): a new connection costs no compiling of every secret known before.
+_MAX_KNOWN_SETS = 200
+_known_sets: dict[frozenset[str], re.Pattern[str]] = {}
 _known_lock = threading.Lock()
 _known_redactor: Redactor | None = None
 
 
 def remember_secrets(values: Iterable[str]) -> None:
     global _known_redactor
-    fresh = [v for v in values if isinstance(v, str) and len(v) >= _MIN_SECRET_LENGTH]
+    secrets = secret_set(values)
+    pattern = secrets_pattern(secrets)
+    if pattern is None:
+        return
     with _known_lock:
-        added = False
-        for value in fresh:
-            if value not in _known_secrets:
-                _known_secrets[value] = None
-                added = True
-        while len(_known_secrets) > _MAX_KNOWN_SECRETS:
-            _known_secrets.pop(next(iter(_known_secrets)))
-        if added:
-            _known_redactor = None
+        if secrets in _known_sets:
+            return
+        _known_sets[secrets] = pattern
+        while len(_known_sets) > _MAX_KNOWN_SETS:
+            _known_sets.pop(next(iter(_known_sets)))
+        _known_redactor = None
 
 
 def known_secrets_redactor() -> Redactor:
     global _known_redactor
     with _known_lock:
         if _known_redactor is None:
-            _known_redactor = Redactor(list(_known_secrets))
+            # The sets with the longest secrets first: one holding another's is masked whole.
+            ordered = sorted(_known_sets.items(), key=lambda item: -max(map(len, item[0])))
+            _known_redactor = Redactor.of_patterns(pattern for _, pattern in ordered)
         return _known_redactor
 
 

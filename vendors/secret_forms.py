@@ -2,11 +2,12 @@
 
 A vendor that quotes a request back returns a credential as it travelled: percent-encoded
 in a URL (``quote`` or ``quote_plus``, any safe set, either hex case), JSON-escaped in a
-body (``\\u00e9`` or ``é``, ``\\/`` as PHP writes it), HTML-escaped in an error page, base64
-(HTTP Basic's ``user:password``), or one of those inside another (a request body quoted in
-a JSON answer is escaped twice). Rather than list whole variants, the pattern lets each
-character of a secret stand in any of its encodings, or an encoding of those: one pattern
-covers every mix. It is built once per set of secrets and cached.
+body (``\\u00e9`` or ``é``, ``\\/`` as PHP writes it), HTML-escaped in an error page, as
+Python's ``repr`` writes it in a log line, base64 (HTTP Basic's ``user:password``), or one of
+those inside another (a request body quoted in a JSON answer is escaped twice). Rather than
+list whole variants, the pattern lets each character of a secret stand in any of its
+encodings, or an encoding of those: one pattern covers every mix. It is built once per set
+of secrets and cached.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ _ENCODINGS: tuple[Callable[[str], str], ...] = (
     lambda c: "\\/" if c == "/" else _json(c, ascii_only=True),  # PHP's json_encode
     lambda c: html.escape(c, quote=True),
     lambda c: html.escape(c, quote=False),
+    lambda c: {"'": "\\'", "\\": "\\\\"}.get(c, c),  # Python's repr of a str, a dict logged
 )
 
 

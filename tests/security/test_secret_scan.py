@@ -4,8 +4,9 @@ Each vendor sends every operation through the real pipeline (submission → push
 against the sandbox, once with working credentials and once with wrong ones. Then every
 table (raw SQL), every captured log line (through the configured handlers, urllib3's debug
 lines included), a dumpdata export, every list's CSV export and every admin page a
-superuser can open are searched for every credential value. A vendor added later needs one
-``SAMPLES`` entry, its payloads taken from ``tests.vendors.payloads``.
+superuser can open are searched for every credential value, in every form it may travel or
+be echoed in (tests.encodings). A vendor added later needs one ``SAMPLES`` entry, its
+payloads taken from ``tests.vendors.payloads``.
 """
 
 from __future__ import annotations
@@ -13,26 +14,23 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
-from django.db import connection as db
 from django.test import Client
 from django.urls import reverse
 
 from leadhub.admin.changelists import CsvExportMixin
 from leadhub.delivery.push import submission_push
-from leadhub.log_redaction import RedactingFilter
 from leadhub.models import Lead, Submission
 from sandbox.models import SandboxCredential
 from sandbox.seed import seed_all, seed_crmcom, seed_getlead, seed_salesbyte
 from tests.factories import ConnectionFactory, DestinationFactory, LeadFactory, UserFactory
+from tests.security.scanning import captured_logs, copies_found, database_text, secret_forms
 from tests.vendors.payloads import PAYLOADS, valid_payload
 from vendors.campaign_sync import campaigns_sync
 from vendors.departments import department_assign
@@ -112,30 +110,6 @@ SAMPLES: dict[str, VendorSample] = {
 }
 
 
-@contextmanager
-def captured_logs() -> Iterator[io.StringIO]:
-    """Route every configured handler that redacts into one buffer, urllib3 at DEBUG."""
-    buffer = io.StringIO()
-    handlers = {
-        h
-        for name in ("", "django", "django.server")
-        for h in logging.getLogger(name).handlers
-        if isinstance(h, logging.StreamHandler)
-        and any(isinstance(f, RedactingFilter) for f in h.filters)
-    }
-    assert handlers, "LOGGING has no redacting stream handler"
-    previous = {h: h.setStream(buffer) for h in handlers}
-    urllib3_logger = logging.getLogger("urllib3")
-    level = urllib3_logger.level
-    urllib3_logger.setLevel(logging.DEBUG)
-    try:
-        yield buffer
-    finally:
-        urllib3_logger.setLevel(level)
-        for handler, stream in previous.items():
-            handler.setStream(stream)
-
-
 def send_everything(kind: str, sample: VendorSample, base_url: str, owner) -> list[Submission]:
     sample.register(sample.credentials)
     adapter = adapter_class(kind)
@@ -169,20 +143,6 @@ def send_everything(kind: str, sample: VendorSample, base_url: str, owner) -> li
             submission.refresh_from_db()
             submissions.append(submission)
     return submissions
-
-
-def database_text() -> dict[str, str]:
-    tables = {}
-    with db.cursor() as cursor:
-        for table in db.introspection.table_names():
-            cursor.execute(f"SELECT * FROM {db.ops.quote_name(table)}")  # noqa: S608
-            cells = [
-                c.decode("latin-1") if isinstance(c, bytes | memoryview) else str(c)
-                for row in cursor.fetchall()
-                for c in (bytes(c) if isinstance(c, memoryview) else c for c in row)
-            ]
-            tables[table] = "\n".join(cells)
-    return tables
 
 
 def admin_pages(client: Client) -> dict[str, str]:
@@ -220,17 +180,6 @@ def csv_exports(client: Client) -> dict[str, str]:
         assert len(files[url].splitlines()) > 1, f"{url} exported nothing to search"
     assert files, "no list offers a CSV export"
     return files
-
-
-# The sandbox's tables are the simulated vendor's own records: like any vendor it knows its
-# customers' login names and organisations (never their passwords, keys or tokens, which it
-# keeps as hashes). Those identifiers are searched for everywhere else.
-VENDOR_SIDE_IDENTIFIERS = ("username", "organisation")
-
-
-def vendor_side_identifier(label: str, place: str) -> bool:
-    name = label.split(".", 1)[1].split(" ", 1)[0]
-    return place.startswith("table sandbox_") and name in VENDOR_SIDE_IDENTIFIERS
 
 
 def test_no_secret_is_stored_logged_exported_or_shown(live_server) -> None:
@@ -280,15 +229,10 @@ def test_no_secret_is_stored_logged_exported_or_shown(live_server) -> None:
     assert "DEBUG urllib3.connectionpool" in log_text
     assert Lead.objects.count() >= 2
 
-    found = [
-        f"{label} in {place}"
-        for label, secret in secrets.items()
-        for place, text in places.items()
-        for form in {secret, quote(secret, safe="")}
-        if form in text and not vendor_side_identifier(label, place)
-    ]
+    found = copies_found(secrets, places)
     print(
-        f"\nsecret scan: {len(secrets)} secrets x {len(places)} places "
+        f"\nsecret scan: {len(secrets)} secrets in {len(secret_forms(secrets))} forms"
+        f" x {len(places)} places "
         f"({len([p for p in places if p.startswith('table')])} tables, "
         f"{len(log_text.splitlines())} log lines, {len(pages)} admin pages, "
         f"{len(exports)} CSV exports, 1 dumpdata): "

@@ -91,7 +91,7 @@ def test_data_masks_known_secrets_inside_lists_and_keeps_other_types() -> None:
 @pytest.fixture
 def fresh_memory(monkeypatch):
     """An empty memory of secrets, restored after the test."""
-    monkeypatch.setattr(redaction, "_known_secrets", {})
+    monkeypatch.setattr(redaction, "_known_sets", {})
     monkeypatch.setattr(redaction, "_known_redactor", None)
 
 
@@ -110,12 +110,19 @@ def test_the_shared_redactor_is_rebuilt_only_when_a_secret_is_new(fresh_memory) 
     assert known_secrets_redactor() is not first
 
 
-def test_the_memory_forgets_the_oldest_beyond_its_limit(fresh_memory) -> None:
-    remember_secrets([f"secret-{n:06d}" for n in range(1001)])
+def test_the_memory_forgets_the_oldest_set_beyond_its_limit(fresh_memory) -> None:
+    for n in range(201):  # as 201 clients of different connections would
+        remember_secrets([f"secret-{n:06d}", f"other-{n:06d}"])
     masking = known_secrets_redactor()
-    assert masking.text("secret-000000") == "secret-000000"  # the oldest, forgotten
-    assert masking.text("secret-000001") == MASK
-    assert masking.text("secret-001000") == MASK
+    assert masking.text("secret-000000 other-000000") == "secret-000000 other-000000"
+    assert masking.text("secret-000001 other-000001") == f"{MASK} {MASK}"
+    assert masking.text("secret-000200") == MASK
+
+
+def test_a_known_secret_holding_another_is_masked_whole(fresh_memory) -> None:
+    remember_secrets(["abcdef"])
+    remember_secrets(["abcdef/123456"])
+    assert known_secrets_redactor().text("key abcdef%2F123456") == f"key {MASK}"
 
 
 # --- vendor answers fit to store -----------------------------------------------------------

@@ -64,7 +64,7 @@ def test_plain_text_around_an_encoding_is_left_alone() -> None:
 def test_the_pattern_is_built_once_per_set_of_secrets() -> None:
     first = Redactor(["cached-secret-1", "cached-secret-2"])
     again = Redactor(["cached-secret-2", "cached-secret-1"])
-    assert first._pattern is again._pattern
+    assert first._patterns == again._patterns and first._patterns[0] is again._patterns[0]
     assert secrets_pattern(frozenset()) is None
 
 
