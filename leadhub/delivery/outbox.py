@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from leadhub.delivery.bulkhead import in_flight, slots_limit
-from leadhub.delivery.rows import locked_rows, submission_transition
+from leadhub.delivery.rows import locked_rows, submission_transition, waiting_take
 from leadhub.models import Lead, Submission
 from leadhub.statuses import RESENDABLE, InvalidTransition
 from leadhub.statuses import SubmissionStatus as S
@@ -77,7 +77,7 @@ def submissions_enqueue_many(ids: Iterable[int]) -> None:
 
 def submissions_release_waiting(*, connection_id: int) -> list[int]:
     """Hand out the oldest rows waiting for one of the connection's slots (delivery.bulkhead),
-    one per slot free now; return their primary keys. Called when a send ends."""
+    one per slot free now, through the broker; return their primary keys."""
     now = timezone.now()
     connection = Connection.objects.filter(pk=connection_id).values("max_in_flight").first()
     if connection is None:
@@ -86,14 +86,8 @@ def submissions_release_waiting(*, connection_id: int) -> list[int]:
     if free <= 0:
         return []
     with transaction.atomic():
-        waiting = Submission.objects.filter(
-            connection_id=connection_id, status=S.QUEUED, next_attempt_at__isnull=False
-        ).order_by("created_at", "pk")
-        # Skip what another release is handing out this moment.
-        ids = list(locked_rows(waiting, skip_locked=True).values_list("pk", flat=True)[:free])
-        if ids:
-            Submission.objects.filter(pk__in=ids).update(next_attempt_at=None)
-            submissions_enqueue_many(ids)
+        ids = waiting_take(connection_id, free)
+        submissions_enqueue_many(ids)
     return ids
 
 

@@ -26,6 +26,7 @@ from leadhub.delivery.rows import (
     locked_rows,
     submission_claim,
     submission_transition,
+    waiting_take,
 )
 from leadhub.models import Attempt, AttemptKind, Submission
 from leadhub.statuses import OUTCOME_STATUS, REPORTED_LATER, SubmissionStatus
@@ -39,23 +40,48 @@ logger = logging.getLogger(__name__)
 S = SubmissionStatus
 
 
-def submission_push(*, submission_id: int) -> Submission | None:
-    """Send one submission to its vendor, unless another worker has it or it is not due."""
+def submission_push(*, submission_id: int, until: float | None = None) -> Submission | None:
+    """Send one submission to its vendor, unless another worker has it or it is not due.
+
+    The send ends with a slot of its connection free: the rows that waited for one go next
+    (delivery.bulkhead), pushed by this worker while ``until`` allows (a monotonic time;
+    by default the task's time budget from now).
+    """
+    until = time.monotonic() + _batch_time_budget() if until is None else until
     submission = submission_claim(submission_id)
     if submission is None:
         return None
-    delivery = connection_client(submission.connection).submit(
-        submission.operation, submission.payload
-    )
-    recorded = _record(submission, delivery)
-    # The send's slot is free: a row that found none goes now (delivery.bulkhead).
-    submissions_release_waiting(connection_id=submission.connection_id)
+    recorded = _send(submission)
+    _push_waiting(submission.connection_id, until=until)
     return recorded
 
 
+def _send(submission: Submission) -> Submission:
+    delivery = connection_client(submission.connection).submit(
+        submission.operation, submission.payload
+    )
+    return _record(submission, delivery)
+
+
+def _push_waiting(connection_id: int, *, until: float) -> None:
+    """Push the rows that waited for this connection's slot one after another, the slot
+    staying with this worker: a round trip through the broker per row would leave it idle
+    (ORM broker: a poll) between sends. Stops when none waits, another worker has taken
+    the slot, or time is up; then hands out what a free slot allows."""
+    while time.monotonic() < until:
+        taken = waiting_take(connection_id, 1)
+        if not taken:
+            return
+        claimed = submission_claim(taken[0])
+        if claimed is None:
+            break  # another worker has the slot; its sends end the same way
+        _send(claimed)
+    submissions_release_waiting(connection_id=connection_id)
+
+
 def _batch_time_budget() -> float:
-    """Seconds a batch may run before handing its rest on: below the task timeout, with room
-    for one last vendor call (its deadline bounds it)."""
+    """Seconds a task may push for before handing the rest on: below the task timeout, with
+    room for one last vendor call (its deadline bounds it)."""
     return float(max(5.0, settings.Q_TIMEOUT - settings.VENDOR_DEADLINE - 5.0))
 
 
@@ -72,7 +98,7 @@ def submissions_push_batch(*, submission_ids: Sequence[int]) -> int:
             push_batch_continue(ids[done:])
             return done
         try:
-            submission_push(submission_id=pk)
+            submission_push(submission_id=pk, until=deadline)
         except Exception:
             logger.exception("submission %s: push failed", pk)
     return len(ids)

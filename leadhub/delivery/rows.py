@@ -136,6 +136,19 @@ def _wait_for_slot(submission: Submission, now: datetime) -> None:
         submission_transition(submission, S.QUEUED, **fields)
 
 
+def waiting_take(connection_id: int, count: int) -> list[int]:
+    """The oldest rows waiting for one of the connection's slots (delivery.bulkhead), at
+    most ``count``, made due at once. Rows another taker holds this moment are skipped."""
+    waiting = Submission.objects.filter(
+        connection_id=connection_id, status=S.QUEUED, next_attempt_at__isnull=False
+    ).order_by("created_at", "pk")
+    with transaction.atomic():
+        ids = list(locked_rows(waiting, skip_locked=True).values_list("pk", flat=True)[:count])
+        if ids:
+            Submission.objects.filter(pk__in=ids).update(next_attempt_at=None)
+    return ids
+
+
 def attempts_for(
     submission: Submission,
     exchanges: list[Exchange],

@@ -12,6 +12,7 @@ from django.db import connection as db
 from django.db import transaction
 from django.utils import timezone
 
+from leadhub.delivery import push
 from leadhub.delivery.bulkhead import SLOT_WAIT
 from leadhub.delivery.dispatcher import submissions_dispatch_due
 from leadhub.delivery.outbox import PUSH_TASK, submissions_release_waiting
@@ -132,25 +133,60 @@ def test_a_free_slot_hands_out_the_oldest_waiting_rows_one_per_slot(
     assert submission_claim(oldest.pk) is not None  # due at once
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_send_that_ends_hands_out_the_row_that_waited_for_its_slot(
+def two_leads_one_waiting(destination: Destination) -> tuple[Submission, Submission]:
+    """Two leads to a connection with one slot: the first in flight when the second's push
+    came, so the second waits; then the first back to queued, to be pushed for real."""
+    Connection.objects.filter(pk=destination.connection_id).update(max_in_flight=1)
+    first = SubmissionFactory(destination=destination, payload=PAYLOAD)
+    waiting = SubmissionFactory(
+        destination=destination, payload={**PAYLOAD, "email": "kate@example.com"}
+    )
+    assert submission_claim(first.pk) is not None
+    assert submission_push(submission_id=waiting.pk) is None
+    assert Submission.objects.get(pk=waiting.pk).next_attempt_at is not None
+    Submission.objects.filter(pk=first.pk).update(status=S.QUEUED, attempt_count=0)
+    return first, waiting
+
+
+@on_commit
+def test_the_worker_whose_send_ends_pushes_the_row_that_waited_for_its_slot(
     leadbyte_destination: Destination, handed_tasks: list[Task]
 ) -> None:
-    connection = leadbyte_destination.connection
-    Connection.objects.filter(pk=connection.pk).update(max_in_flight=1)
-    first = SubmissionFactory(destination=leadbyte_destination, payload=PAYLOAD)
-    waiting = SubmissionFactory(
-        destination=leadbyte_destination, payload={**PAYLOAD, "email": "kate@example.com"}
-    )
-    claimed = submission_claim(first.pk)  # first is in flight: the next push finds no slot
-    assert claimed is not None
-    assert submission_push(submission_id=waiting.pk) is None
-    Submission.objects.filter(pk=first.pk).update(status=S.QUEUED, attempt_count=0)
+    first, waiting = two_leads_one_waiting(leadbyte_destination)
     handed_tasks.clear()
-
     assert submission_push(submission_id=first.pk).status == S.ACCEPTED
+    # No round trip through the broker: the slot went straight to the waiting row.
+    assert handed_tasks == []
+    fresh = Submission.objects.get(pk=waiting.pk)
+    assert (fresh.status, fresh.attempt_count) == (S.ACCEPTED, 1)
+
+
+@on_commit
+def test_a_worker_out_of_time_hands_the_waiting_row_to_the_broker(
+    leadbyte_destination: Destination, handed_tasks: list[Task]
+) -> None:
+    first, waiting = two_leads_one_waiting(leadbyte_destination)
+    handed_tasks.clear()
+    assert submission_push(submission_id=first.pk, until=0.0).status == S.ACCEPTED
     assert handed_tasks == [(PUSH_TASK, waiting.pk)]
-    assert submission_push(submission_id=waiting.pk).status == S.ACCEPTED
+    fresh = Submission.objects.get(pk=waiting.pk)
+    assert (fresh.status, fresh.next_attempt_at) == (S.QUEUED, None)  # due at once
+
+
+@on_commit
+def test_a_worker_stops_pushing_waiting_rows_once_another_has_the_slot(
+    leadbyte_destination: Destination, handed_tasks: list[Task]
+) -> None:
+    _, waiting = two_leads_one_waiting(leadbyte_destination)
+    Submission.objects.filter(status=S.QUEUED).exclude(pk=waiting.pk).delete()
+    # Another worker took the slot with a lead of its own.
+    sending(leadbyte_destination.connection)
+    Submission.objects.filter(pk=waiting.pk).update(next_attempt_at=timezone.now())
+    handed_tasks.clear()
+    push._push_waiting(leadbyte_destination.connection_id, until=time.monotonic() + 60)
+    fresh = Submission.objects.get(pk=waiting.pk)
+    assert fresh.status == S.QUEUED and fresh.next_attempt_at is not None  # waits again
+    assert handed_tasks == []
 
 
 @on_commit

@@ -186,10 +186,10 @@ def test_a_push_that_fails_does_not_stop_the_rest_of_its_batch(
     )
     real_push = push.submission_push
 
-    def push_or_fail(*, submission_id: int) -> Submission | None:
+    def push_or_fail(*, submission_id: int, until: float) -> Submission | None:
         if submission_id == broken.pk:
             raise RuntimeError("the worker's database connection dropped")
-        return real_push(submission_id=submission_id)
+        return real_push(submission_id=submission_id, until=until)
 
     monkeypatch.setattr(push, "submission_push", push_or_fail)
     assert submissions_push_batch(submission_ids=[broken.pk, fine.pk]) == 2
