@@ -213,10 +213,15 @@ class Destination(models.Model):
 
     def field_specs(self) -> list[FieldSpec]:
         """Every vendor field of this destination, fixed ones included."""
-        if self.operation_spec.uses_campaign:
-            return self.campaign.field_specs() if self.campaign else []
-        return list(self.operation_spec.fields)
+        return operation_field_specs(self.operation_spec, self.campaign)
 
     def staff_field_specs(self) -> list[FieldSpec]:
         """The fields staff fill in: those without a fixed value."""
         return [s for s in self.field_specs() if s.name not in self.fixed_values]
+
+
+def operation_field_specs(operation: Operation, campaign: Campaign | None) -> list[FieldSpec]:
+    """The vendor fields an operation takes: its own, or its LeadByte campaign's."""
+    if operation.uses_campaign:
+        return campaign.field_specs() if campaign else []
+    return list(operation.fields)

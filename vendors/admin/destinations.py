@@ -1,16 +1,33 @@
 """The destination admin: what staff pick when they send a lead, flagged when its campaign's
-fields changed since an admin last looked."""
+fields changed since an admin last looked.
+
+Adding one takes two steps, as a connection does: first where it sends (connection,
+operation, LeadByte campaign), then the form made from that operation's own fields, each
+fixed value in a typed field (vendors.fixed_values).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from vendors.admin.forms import DestinationForm
+from vendors.admin.forms import (
+    LEFT_OUT,
+    DestinationForm,
+    DestinationStartForm,
+    DestinationTarget,
+    destination_form_class,
+)
 from vendors.drift import open_changes, open_changes_by_campaign
+from vendors.fixed_values import fixed_field_name, fixed_values_split, typed_specs
 from vendors.models import Destination
 
 
@@ -21,7 +38,7 @@ class DestinationAdmin(admin.ModelAdmin):
     list_filter = ("connection", "is_active")
     list_select_related = ("connection", "campaign")
     search_fields = ("name",)
-    readonly_fields = ("campaign_changes",)
+    readonly_fields = ("campaign_changes", "staff_fields")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Destination]:
         return (
@@ -29,6 +46,96 @@ class DestinationAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .annotate(campaign_changed=Exists(open_changes().filter(campaign=OuterRef("campaign"))))
         )
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        start = self._start(request)
+        if start is None or not start.is_valid():
+            return TemplateResponse(
+                request,
+                "admin/vendors/destination/choose_target.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.model._meta,
+                    "form": start or DestinationStartForm(),
+                    "title": "Add a destination: where it sends",
+                },
+            )
+        return super().add_view(request, form_url, extra_context)
+
+    def _start(self, request: HttpRequest) -> DestinationStartForm | None:
+        """The first step's answer: ?connection=&operation=(&campaign=), or the same names
+        posted by a form that skipped the first step."""
+        for data in (request.GET, request.POST):
+            if data.get("connection") and data.get("operation"):
+                return DestinationStartForm(data)
+        return None
+
+    def _target(self, request: HttpRequest, obj: Destination | None) -> DestinationTarget | None:
+        if obj is not None:
+            return DestinationTarget.of(obj)
+        start = self._start(request)
+        return start.target() if start is not None and start.is_valid() else None
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Destination | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm]:
+        target = self._target(request, obj)
+        kwargs["form"] = destination_form_class(target) if target else DestinationForm
+        kwargs["fields"] = None
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Destination | None = None) -> list:
+        target = self._target(request, obj)
+        if target is None:
+            return list(super().get_fieldsets(request, obj))
+        main = ["name", "connection", "operation"]
+        if target.operation.uses_campaign:
+            main += ["campaign", *(["campaign_changes"] if obj else [])]
+        main += ["is_active", *(["staff_fields"] if obj else [])]
+        specs = target.specs
+        own = [fixed_field_name(s.name) for s in typed_specs(specs) if not s.contact]
+        contact = [fixed_field_name(s.name) for s in typed_specs(specs) if s.contact]
+        stored = obj.fixed_values if obj else {}
+        _, left_out, rest = fixed_values_split(specs, stored)
+        where = f" of campaign {target.campaign}" if target.campaign else ""
+        sets: list = [
+            (None, {"fields": main}),
+            (
+                "Fixed values",
+                {
+                    "fields": own,
+                    "description": f"Sent with every lead and hidden from staff: the fields{where}"
+                    " as the vendor names them. Leave one blank and staff fill it in.",
+                },
+            ),
+        ]
+        if contact:
+            sets.append(
+                (
+                    "Fields filled from the lead's contact details",
+                    {
+                        "fields": contact,
+                        "classes": [] if any(n in stored for n in contact) else ["collapse"],
+                        "description": "Fix one only to send the same value for every lead.",
+                    },
+                )
+            )
+        if any(not s.required for s in specs):
+            sets.append(
+                ("Never sent", {"fields": [LEFT_OUT], "classes": [] if left_out else ["collapse"]})
+            )
+        sets.append(
+            ("Advanced", {"fields": ["fixed_values"], "classes": [] if rest else ["collapse"]})
+        )
+        return sets
 
     @admin.display(description="Campaign", ordering="campaign_changed")
     def campaign_drift(self, obj: Destination) -> str:
@@ -58,4 +165,4 @@ class DestinationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Fields staff fill in")
     def staff_fields(self, obj: Destination) -> str:
-        return format_html("{}", ", ".join(s.label for s in obj.staff_field_specs()))
+        return format_html("{}", ", ".join(s.label for s in obj.staff_field_specs()) or "None")
