@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from vendors.base import VendorAdapter
@@ -119,12 +120,31 @@ class Campaign(models.Model):
     def usable(self) -> bool:
         return self.active and self.listed and not self.archived
 
+    @property
+    def unusable_reason(self) -> str:
+        """Why LeadByte refuses leads to it, in a word or two ('' while it takes them)."""
+        if self.archived:
+            return "archived"
+        if not self.listed:
+            return "no longer listed"
+        return "" if self.active else "off"
+
     def fields_metadata(self) -> dict[str, CampaignFieldMeta]:
         """The cached fields by name, in LeadByte's shape."""
         return {f.name: CampaignFieldMeta.from_columns(f) for f in self.fields.all()}
 
     def field_specs(self) -> list[FieldSpec]:
         return [CampaignFieldMeta.from_columns(f).field_spec() for f in self.fields.all()]
+
+
+def unusable_campaign_q(prefix: str = "") -> Q:
+    """Campaigns LeadByte refuses every lead to (``Campaign.usable`` false): switched off,
+    archived, or no longer listed. ``prefix`` reaches them from another model."""
+    return (
+        Q(**{f"{prefix}active": False})
+        | Q(**{f"{prefix}archived": True})
+        | Q(**{f"{prefix}listed": False})
+    )
 
 
 class CampaignField(models.Model):

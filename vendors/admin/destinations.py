@@ -28,14 +28,35 @@ from vendors.admin.forms import (
 )
 from vendors.drift import open_changes, open_changes_by_campaign
 from vendors.fixed_values import fixed_field_name, fixed_values_split, typed_specs
-from vendors.models import Destination
+from vendors.models import Destination, unusable_campaign_q
+
+# The campaign states the list filters on (the admin home links to the first).
+INACTIVE = "inactive"
+CHANGED = "changed"
+
+
+class CampaignStateFilter(admin.SimpleListFilter):
+    """The destinations flagged in the list: campaign not active, or its fields changed."""
+
+    title = "campaign state"
+    parameter_name = "campaign_state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(INACTIVE, "Not active in LeadByte"), (CHANGED, "Fields changed")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == INACTIVE:
+            return queryset.filter(unusable_campaign_q("campaign__"))
+        if self.value() == CHANGED:
+            return queryset.filter(campaign_changed=True)
+        return queryset
 
 
 @admin.register(Destination)
 class DestinationAdmin(admin.ModelAdmin):
     form = DestinationForm
     list_display = ("name", "connection", "operation", "campaign", "is_active", "campaign_drift")
-    list_filter = ("connection", "is_active")
+    list_filter = ("connection", "is_active", CampaignStateFilter)
     list_select_related = ("connection", "campaign")
     search_fields = ("name",)
     readonly_fields = ("campaign_changes", "staff_fields")
@@ -139,10 +160,22 @@ class DestinationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Campaign", ordering="campaign_changed")
     def campaign_drift(self, obj: Destination) -> str:
-        if not getattr(obj, "campaign_changed", False):
-            return "—"
-        url = reverse("admin:vendors_campaign_change", args=[obj.campaign_id])
-        return format_html('<a class="lh-flag" href="{}">Fields changed: review</a>', url)
+        flags = []
+        if obj.campaign is not None and not obj.campaign.usable:
+            url = reverse("admin:vendors_destination_change", args=[obj.pk])
+            flags.append(
+                format_html(
+                    '<a class="lh-flag" href="{}">Campaign {}: not offered to staff</a>',
+                    url,
+                    obj.campaign.unusable_reason,
+                )
+            )
+        if getattr(obj, "campaign_changed", False):
+            url = reverse("admin:vendors_campaign_change", args=[obj.campaign_id])
+            flags.append(
+                format_html('<a class="lh-flag" href="{}">Fields changed: review</a>', url)
+            )
+        return format_html_join(" ", "{}", ((flag,) for flag in flags)) or "—"
 
     @admin.display(description="Campaign field changes")
     def campaign_changes(self, obj: Destination) -> str:
@@ -150,15 +183,24 @@ class DestinationAdmin(admin.ModelAdmin):
         changes = (
             open_changes_by_campaign([campaign_id]).get(campaign_id, []) if campaign_id else []
         )
+        inactive = ""
+        if obj.campaign is not None and not obj.campaign.usable:
+            inactive = format_html(
+                '<p class="lh-flag">LeadByte refuses every lead to this campaign ({}), so staff '
+                "are not offered this destination. Pick an active campaign, or switch the "
+                "destination off.</p>",
+                obj.campaign.unusable_reason,
+            )
         if not changes:
-            return "None waiting to be acknowledged."
+            return format_html("{}{}", inactive, "No field changes waiting to be acknowledged.")
         items = format_html_join(
             "", "<li>{}</li>", ((text,) for c in changes for text in c.descriptions())
         )
         url = reverse("admin:vendors_campaign_change", args=[obj.campaign_id])
         return format_html(
-            '<ul class="lh-drift-list">{}</ul><a href="{}">Review and acknowledge on the '
+            '{}<ul class="lh-drift-list">{}</ul><a href="{}">Review and acknowledge on the '
             "campaign page</a>",
+            inactive,
             items,
             url,
         )

@@ -147,8 +147,7 @@ class CampaignChoiceField(forms.ModelChoiceField):
         label = f"{obj.connection.name} · {obj}" if self.with_connection else str(obj)
         if obj.usable:
             return label
-        why = "archived" if obj.archived else "no longer listed" if not obj.listed else "off"
-        return f"{label} (not active in LeadByte: {why})"
+        return f"{label} (not active in LeadByte: {obj.unusable_reason})"
 
 
 @dataclass(frozen=True)
