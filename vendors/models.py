@@ -201,6 +201,51 @@ class CampaignChange(models.Model):
         return [describe(entry) for entry in self.changes]
 
 
+class CampaignSync(models.Model):
+    """One campaign sync an admin started: how far it got, and what it found
+    (``vendors.campaign_sync.SyncReport.as_dict``). Written only by vendors.campaign_sync."""
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="campaign_syncs"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # LeadByte lists the campaigns, then each is read on its own: the progress.
+    campaigns_total = models.PositiveIntegerField(null=True, blank=True)
+    campaigns_read = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Campaign sync of {self.connection.name} ({self.requested_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+    @property
+    def state(self) -> str:
+        """waiting (for a worker), running, done or failed."""
+        if self.finished:
+            return "failed" if self.error else "done"
+        return "running" if self.started_at else "waiting"
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        if not self.campaigns_total:
+            return 0
+        return min(99, round(100 * self.campaigns_read / self.campaigns_total))
+
+
 class Destination(models.Model):
     """What sales staff pick: a connection, an operation, and the values staff need not know."""
 
