@@ -49,7 +49,9 @@ def typed_specs(specs: Iterable[FieldSpec]) -> list[FieldSpec]:
 def fixed_form_field(spec: FieldSpec) -> forms.Field:
     """The form field that fixes ``spec``: its label, type, choices and help; blank means
     staff fill it in on the lead form."""
-    sent_as = format_html("Sent as <code>{}</code>.", spec.name)
+    sent_as = format_html("Vendor field: <code>{}</code>.", spec.name)
+    if spec.required:
+        sent_as = format_html("{} The vendor requires it.", sent_as)
     help_text = format_html("{} {}", spec.help, sent_as) if spec.help else sent_as
     if spec.type is FieldType.BOOLEAN:
         # A tick box cannot say "not fixed": three answers.

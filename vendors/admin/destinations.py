@@ -126,15 +126,16 @@ class DestinationAdmin(admin.ModelAdmin):
         contact = [fixed_field_name(s.name) for s in typed_specs(specs) if s.contact]
         stored = obj.fixed_values if obj else {}
         _, left_out, rest = fixed_values_split(specs, stored)
-        where = f" of campaign {target.campaign}" if target.campaign else ""
+        whose = f"campaign {target.campaign}" if target.campaign else "this operation"
         sets: list = [
             (None, {"fields": main}),
             (
                 "Fixed values",
                 {
                     "fields": own,
-                    "description": f"Sent with every lead and hidden from staff: the fields{where}"
-                    " as the vendor names them. Leave one blank and staff fill it in.",
+                    "description": f"The fields of {whose}. A value given here is sent with "
+                    "every lead and hidden from staff; leave a field blank and staff fill it in "
+                    "on the lead form.",
                 },
             ),
         ]

@@ -202,7 +202,8 @@ class DestinationStartForm(forms.Form):
 
     connection = forms.ModelChoiceField(queryset=Connection.objects.all())
     operation = forms.ChoiceField(
-        choices=operation_choices, help_text="Pick one listed under the connection's vendor."
+        choices=lambda: [("", "---------"), *operation_choices()],
+        help_text="Pick one listed under the connection's vendor.",
     )
     campaign = CampaignChoiceField(
         queryset=Campaign.objects.select_related("connection"),
@@ -244,7 +245,7 @@ class DestinationForm(forms.ModelForm):
         choices=(), help_text="What the destination does, among its connection's vendor's."
     )
     fixed_values = forms.JSONField(
-        label="Advanced: extra fixed values",
+        label="Extra fixed values (JSON)",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="A JSON object of vendor field name: value, for what the fields above cannot "
@@ -372,11 +373,11 @@ def destination_form_class(target: DestinationTarget) -> type[DestinationForm]:
     optional = [(spec.name, spec.label) for spec in specs if not spec.required]
     if optional:
         attrs[LEFT_OUT] = forms.MultipleChoiceField(
-            label="Never sent",
+            label="Left out of every lead",
             choices=optional,
             required=False,
             widget=forms.CheckboxSelectMultiple,
-            help_text="Left out of every lead, and staff are not asked for them (a phone "
-            "number this vendor cannot take, say).",
+            help_text="Staff are not asked for these (a phone number this vendor cannot "
+            "take, say).",
         )
     return type("DestinationForm", (DestinationForm,), attrs)
