@@ -9,5 +9,7 @@ class LeadHubConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # deferred: signal receivers connect once the app registry is ready (Django's rule)
+        # deferred: signal receivers and system checks register once the app registry is
+        # ready (Django's rule)
+        from leadhub import checks  # noqa: F401
         from leadhub.delivery import breaker  # noqa: F401

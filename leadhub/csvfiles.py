@@ -185,10 +185,16 @@ def looks_like_formula(value: str) -> bool:
     return False
 
 
+# A + and then only digits, spaces, dashes or brackets: a phone number in its international
+# form. No function, cell reference or command can be written with those characters.
+_PHONE_NUMBER = re.compile(r"\+[\d \-()]*\d[\d \-()]*")
+
+
 def escape_cell(value: object) -> str:
-    """The cell as text a spreadsheet shows instead of evaluating."""
+    """The cell as text a spreadsheet shows instead of evaluating; a phone number is left
+    as it is, so the export can be imported again or dialled."""
     text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START):
+    if text.startswith(FORMULA_START) and not _PHONE_NUMBER.fullmatch(text):
         return "'" + text
     return text
 

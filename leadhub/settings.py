@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "leadhub.security.UndecryptableValueMiddleware",
+    # A locked or dropped database: a page read again, a form answered "busy" with its entries.
+    "leadhub.database_faults.DatabaseFaultMiddleware",
     # Axes must come last: it answers a locked-out login before the view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -111,14 +113,17 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 # SQLite by default, tuned so the web server and the worker cluster can share it: WAL lets
 # readers run beside the writer, IMMEDIATE takes the write lock up front (no deadlock on
-# upgrade), and the busy timeout waits instead of failing with "database is locked".
+# upgrade), and the busy timeout waits for a lock before failing with "database is locked".
+# The wait stays well under Q_TIMEOUT (a system check), so a worker behind a lock gets an
+# error it handles instead of being killed, and a person gets the "busy" page in seconds.
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+SQLITE_BUSY_TIMEOUT = env.float("SQLITE_BUSY_TIMEOUT", default=5.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": SQLITE_BUSY_TIMEOUT,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
@@ -155,8 +160,13 @@ else:
 # dispatcher covers even that.
 VENDOR_CONNECT_TIMEOUT = env.float("VENDOR_CONNECT_TIMEOUT", default=5.0)
 VENDOR_READ_TIMEOUT = env.float("VENDOR_READ_TIMEOUT", default=20.0)
-# timeout: a push makes at most three HTTP calls (a token, the lead, a renewed token and the
-# lead again is the worst case), each bounded by connect + read timeouts: 3 x 25 s + margin.
+# The wall-clock limit of one exchange (connect, send, the whole answer): the read timeout
+# bounds each socket read only, which a vendor sending a byte a second never reaches.
+# A connection may set its own (Connection.deadline_seconds).
+VENDOR_DEADLINE = env.float("VENDOR_DEADLINE", default=20.0)
+# timeout: a push makes at most four exchanges (a login, the lead, a login again after the
+# token was refused, the lead again), each within VENDOR_DEADLINE: 4 x 20 s + 10 s margin.
+# The system check vendors.E001 refuses a deadline that does not fit (vendors/limits.py).
 Q_TIMEOUT = env.int("Q_TIMEOUT", default=90)
 if Q_TIMEOUT <= VENDOR_CONNECT_TIMEOUT + VENDOR_READ_TIMEOUT:
     raise ImproperlyConfigured(
@@ -164,6 +174,9 @@ if Q_TIMEOUT <= VENDOR_CONNECT_TIMEOUT + VENDOR_READ_TIMEOUT:
         "is killed while a vendor call can still be answered"
     )
 Q_WORKERS = env.int("Q_WORKERS", default=2)
+# The most submissions of one connection sent at once (the bulkhead; a connection may set
+# its own): one fewer than the workers, so a slow vendor always leaves one for the others.
+VENDOR_MAX_IN_FLIGHT = env.int("VENDOR_MAX_IN_FLIGHT", default=max(1, Q_WORKERS - 1))
 Q_CLUSTER = {
     "name": env.str("Q_CLUSTER_NAME", default="leadhub"),
     "workers": Q_WORKERS,
@@ -225,6 +238,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Django's default (/accounts/profile/) is a page LeadHub does not serve: a login with no
+# `next`, or with an off-site one refused, lands on the admin home instead.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- Login protection (django-axes) ---------------------------------------------------
 # Five failures for one username from one address lock that pair out for 15 minutes; a
@@ -238,6 +254,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["password"]
+# Not verbose: no start-up banner from each process, and a login's log line names only the
+# lockout parameters (username and address), not the browser's user agent.
+AXES_VERBOSE = False
 
 # --- Content-Security-Policy (django-csp) ----------------------------------------------
 # Strict: everything from this origin, nothing inline. The admin and LeadHub's templates
@@ -285,6 +304,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "redact_secrets": {"()": "leadhub.log_redaction.RedactingFilter"},
+        "axes_bookkeeping": {"()": "leadhub.log_quiet.AxesBookkeepingFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "formatters": {
@@ -315,7 +335,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"handlers": ["mail_admins"], "level": "INFO"},
-        "django_q": {"level": env.str("Q_LOG_LEVEL", default="WARNING")},
+        # django-q2 logs as "django-q": at INFO its scheduler says so every minute.
+        "django-q": {"level": env.str("Q_LOG_LEVEL", default="WARNING")},
+        "axes.handlers.database": {"filters": ["axes_bookkeeping"]},
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }

@@ -1,9 +1,23 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
+
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico on pages that name no icon (JSON, the sandbox). The
+    icon's URL is worked out per request: the static manifest may not exist at import."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args: Any, **kwargs: Any) -> str:
+        return static("leadhub/favicon.svg")
+
 
 admin.site.site_header = "LeadHub"
 admin.site.site_title = "LeadHub"
@@ -12,6 +26,7 @@ admin.site.index_title = "Leads and vendor integrations"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("favicon.ico", FaviconView.as_view()),
 ]
 
 if settings.SANDBOX_ENABLED:

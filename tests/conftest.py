@@ -11,10 +11,10 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from sandbox.models import SandboxCredential
-from sandbox.seed import seed_all, seed_crmcom, seed_getlead, seed_salesbyte
+from sandbox.seed import EXAMPLE_CAMPAIGN, seed_all, seed_crmcom, seed_getlead, seed_salesbyte
 from tests.factories import ConnectionFactory, DestinationFactory
 from vendors.campaign_sync import campaigns_sync
-from vendors.models import Campaign, Connection, Destination
+from vendors.models import Campaign, CampaignField, Connection, Destination
 
 LEADBYTE_KEY = "test-leadbyte-key-123456"
 
@@ -70,6 +70,23 @@ def leadbyte_destination(example_campaign: Campaign) -> Destination:
         connection=example_campaign.connection,
         campaign=example_campaign,
         fixed_values={"sid": "1"},
+    )
+
+
+@pytest.fixture
+def campaign_destination(db) -> Destination:
+    """A LeadByte destination whose campaign fields are the example campaign's (no HTTP)."""
+    connection = ConnectionFactory(kind="leadbyte", name="LeadByte offline")
+    campaign = Campaign.objects.create(
+        connection=connection,
+        vendor_id="9",
+        name="Example Campaign A",
+        reference="EXAMPLE-CAMPAIGN",
+    )
+    for position, field in enumerate(EXAMPLE_CAMPAIGN["fields"]):
+        CampaignField.objects.create(campaign=campaign, position=position, **field)
+    return DestinationFactory(
+        name="LeadByte example", connection=connection, campaign=campaign, fixed_values={"sid": "1"}
     )
 
 

@@ -82,4 +82,4 @@ def test_local_sqlite_is_tuned_for_a_web_server_and_a_worker() -> None:
     show = "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'])"
     options = manage("shell", "-c", show).stdout
     assert "'transaction_mode': 'IMMEDIATE'" in options
-    assert "journal_mode=WAL" in options and "'timeout': 20" in options
+    assert "journal_mode=WAL" in options and "'timeout': 5.0" in options

@@ -12,6 +12,7 @@ vendor's sake.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -42,8 +43,11 @@ from vendors.results import (
     VendorRequest,
     VendorResponse,
     VendorResult,
+    unreadable_answer,
 )
 from vendors.tokens import MemoryTokenStore, TokenStore
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -53,6 +57,7 @@ _STATUS_MESSAGES = {
     404: "The vendor could not find what was asked for (HTTP 404).",
     408: "The vendor timed out reading the request (HTTP 408).",
     429: "The vendor is rate limiting us (HTTP 429).",
+    503: "The vendor is unavailable just now (HTTP 503).",
 }
 
 
@@ -83,8 +88,11 @@ class VendorAdapter:
         credentials: Mapping[str, str],
         settings: Mapping[str, Any] | None = None,
         token_store: TokenStore | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
+        # Seconds one exchange may take in all; None: VENDOR_DEADLINE (vendors.limits).
+        self.deadline = deadline
         self.credentials = dict(credentials)
         self.settings = dict(settings or {})
         # Where a vendor's login token is kept (CRM.COM); handed in, so this client never
@@ -168,8 +176,9 @@ class VendorAdapter:
     def raise_for_status(self, operation: str, response: VendorResponse) -> None:
         """Raise ``VendorError`` for an HTTP status that is a failure.
 
-        The default names the condition of the status (vendors.outcomes: 5xx, 408 and 429
-        are transient, 401 pauses the connection, other 4xx are rejections). Vendors
+        The default names the condition of the status (vendors.outcomes: 503, 408 and 429
+        are transient; other 5xx are transient only where a resend is safe, else uncertain;
+        401 pauses the connection; other 4xx are rejections). Vendors
         override it to read their error bodies, then call ``super()``.
         """
         status = response.status_code
@@ -202,8 +211,13 @@ class VendorAdapter:
         raise NotImplementedError(f"{self.label} has no connection test yet.")
 
     def secret_values(self) -> list[str]:
-        """Every value that must never be stored or logged in clear."""
-        return [v for v in self.credentials.values() if isinstance(v, str) and v]
+        """Every value that must never be stored or logged in clear: each credential, and
+        ``username:password`` as HTTP Basic carries it (its base64 forms are masked too)."""
+        values = [v for v in self.credentials.values() if isinstance(v, str) and v]
+        username, password = self.credentials.get("username"), self.credentials.get("password")
+        if isinstance(username, str) and isinstance(password, str) and username and password:
+            values.append(f"{username}:{password}")
+        return values
 
     # --- the sequence -------------------------------------------------------------------
 
@@ -226,7 +240,26 @@ class VendorAdapter:
         except VendorError as err:
             value = None
             failure = clean_result(err.as_result(type(self), operation), self.redactor)
+        except Exception as err:
+            # Whatever the vendor sent, its answer is judged and the exchange kept: an answer
+            # that made reading it fail is unreadable, never an exception out of the adapter.
+            status = self._last_status()
+            if status is None:
+                raise  # nothing came back: the fault is LeadHub's own, not the answer's
+            logger.warning(
+                "%s %s: the answer could not be read", self.kind, operation, exc_info=True
+            )
+            unreadable = unreadable_answer(
+                status, f"an answer LeadHub could not read ({type(err).__name__})"
+            )
+            value = None
+            failure = clean_result(unreadable.as_result(type(self), operation), self.redactor)
         return Reply(value=value, failure=failure, exchanges=list(self.exchanges))
+
+    def _last_status(self) -> int | None:
+        """The HTTP status of the last answer this call received, if any came."""
+        answered = [e.status_code for e in self.exchanges if e.status_code is not None]
+        return answered[-1] if answered else None
 
     def _perform(self, operation: str, payload: Mapping[str, Any]) -> VendorResult:
         request = replace(self.build_request(operation, payload), operation=operation)
@@ -239,8 +272,8 @@ class VendorAdapter:
         return self._redacted_request(request, self._url(request))
 
     def send(self, request: VendorRequest) -> VendorResponse:
-        """Send one request, record the exchange, and pass the answer through
-        ``raise_for_status``. Transport failures become ``VendorError``."""
+        """Send one request, mask its answer, record the exchange, and pass the answer
+        through ``raise_for_status``. Transport failures become ``VendorError``."""
         url = self._url(request)
         started_at = datetime.now(UTC)
         started = time.monotonic()
@@ -250,7 +283,10 @@ class VendorAdapter:
         error = ""
         try:
             self._check_host(url)
-            response = self._http(request, url)
+            # Masked before anything reads it: the vendor's message, the parsed data and
+            # the stored body all come from text that no longer holds a credential.
+            answer = self._http(request, url)
+            response = replace(answer, text=self.redactor.text(answer.text))
             status_code = response.status_code
             body = response.text
             content_type = response.content_type
@@ -260,13 +296,17 @@ class VendorAdapter:
             # Vendors echo what they were sent: the error that travels on is masked.
             masked = err.masked(self.redactor.text)
             error = masked.message
+            if masked.partial is not None:  # an answer cut short: what arrived is kept
+                status_code = masked.partial.status_code
+                body = masked.partial.text
+                content_type = masked.partial.content_type
             raise masked from err.__cause__
         finally:
             self.exchanges.append(
                 Exchange(
                     request=self._redacted_request(request, url),
                     status_code=status_code,
-                    response_body=storable_body(self.redactor.text(body), content_type),
+                    response_body=storable_body(body, content_type),
                     duration_ms=int((time.monotonic() - started) * 1000),
                     error=clean_text(self.redactor.text(error), MESSAGE_LIMIT),
                     started_at=started_at,
@@ -277,7 +317,12 @@ class VendorAdapter:
     def _http(self, request: VendorRequest, url: str) -> VendorResponse:
         """The HTTP exchange itself (vendors.http); tests put a fake answer here."""
         return http_request(
-            request.method, url, params=request.params, json=request.json, headers=request.headers
+            request.method,
+            url,
+            params=request.params,
+            json=request.json,
+            headers=request.headers,
+            deadline=self.deadline,
         )
 
     def _url(self, request: VendorRequest) -> str:

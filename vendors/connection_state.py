@@ -1,9 +1,10 @@
 """The one writer of a connection's state: results, tests, errors, tokens, pauses.
 
 Every change to what a connection knows about itself (last success, last error, last test,
-the login token, the circuit breaker's pause) is written here and nowhere else, the way
-healthchecks' ``Channel.notify`` owns a channel's last error. Writes are ``update()``s on
-the row's own columns, so none overwrites what an admin changed meanwhile.
+the login token, the circuit breaker's pause, its messages masked again) is written here
+and nowhere else, the way healthchecks' ``Channel.notify`` owns a channel's last error.
+Writes are ``update()``s on the row's own columns, so none overwrites what an admin changed
+meanwhile.
 
 The circuit breaker:
 - a run of ``CONNECTION_BREAKER_THRESHOLD`` transient failures in a row pauses the
@@ -32,6 +33,7 @@ from django.utils import timezone
 
 from vendors.models import Connection, PauseReason
 from vendors.outcomes import Outcome
+from vendors.redaction import Redactor
 from vendors.results import VendorResult
 
 logger = logging.getLogger(__name__)
@@ -250,3 +252,29 @@ def _announce_resumed(connection_id: int) -> int:
         sender=Connection, connection_id=connection_id
     )
     return sum(count for _, count in responses if isinstance(count, int))
+
+
+# What a connection keeps in words, any of which may quote a vendor.
+MESSAGE_COLUMNS = ("last_error", "last_sync_summary", "pause_message", "last_check_message")
+
+
+def connection_messages_remask(model: Any, connection_id: int, redactor: Redactor) -> bool:
+    """Mask again what ``connection_id`` keeps in words; whether anything changed.
+
+    ``model`` is the Connection model, or a migration's historical one. The row is locked
+    while it is read and written, so a result recorded meanwhile is never overwritten.
+    """
+    with transaction.atomic():
+        row = (
+            model.objects.select_for_update()
+            .filter(pk=connection_id)
+            .values(*MESSAGE_COLUMNS)
+            .first()
+        )
+        if row is None:
+            return False
+        changes = {name: redactor.text(row[name]) for name in MESSAGE_COLUMNS}
+        changes = {name: text for name, text in changes.items() if text != row[name]}
+        if changes:
+            model.objects.filter(pk=connection_id).update(**changes)
+        return bool(changes)

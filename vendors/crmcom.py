@@ -214,6 +214,9 @@ class CrmCom(VendorAdapter):
         }
         if self.settings.get("unit"):
             body["unit"] = self.settings["unit"]
+        # Answers are masked before they are read: a vendor that hands back the token it
+        # issued before must not have it masked out of the answer LeadHub needs.
+        self.redactor = Redactor(VendorAdapter.secret_values(self))
         try:
             envelope = _envelope(
                 VendorAdapter.send(

@@ -12,7 +12,7 @@ from django import forms
 from django.core.validators import RegexValidator
 
 from vendors.fieldspec import FieldSpec, FieldType
-from vendors.phones import parse_phone
+from vendors.phones import parse_phone, phone_hint
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def _uk_mobile(value: str) -> None:
 
 def _phone(value: str) -> None:
     if parse_phone(value) is None:
-        raise forms.ValidationError("Enter a valid phone number, with its country code if abroad.")
+        raise forms.ValidationError(phone_hint())
 
 
 class MultiEmailField(forms.Field):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec, FieldType
@@ -253,7 +254,8 @@ class Getlead(VendorAdapter):
             raise VendorError(f"Getlead has no operation {operation!r}.")
         params = query_params(payload)
         if operation == ASSIGN_DEPARTMENT:
-            return VendorRequest("POST", f"{endpoint}/{self.token}", params=params)
+            # A path segment: a token holding "/", "?" or "#" must not change the URL.
+            return VendorRequest("POST", f"{endpoint}/{quote(self.token, safe='')}", params=params)
         return VendorRequest("POST", endpoint, params={"token": self.token, **params})
 
     def parse_response(self, operation: str, response: VendorResponse) -> VendorResult:

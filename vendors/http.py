@@ -1,15 +1,18 @@
 """HTTP to vendors: the one module that imports ``requests``.
 
 One guarded session per process (no redirects, no transport retries, every socket's peer
-checked against the addresses vendors may have), answers read up to a cap, and every
-transport failure turned into a ``VendorError`` naming its condition. It knows nothing of
-vendors, credentials or the database.
+checked against the addresses vendors may have), answers read up to a cap, every exchange
+within a wall-clock deadline, and every transport failure turned into a ``VendorError``
+naming its condition. It knows nothing of vendors, credentials or the database.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+import socket
+import threading
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -19,13 +22,78 @@ import urllib3
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    DecodeError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
 
 from vendors.hosts import UnsafeVendorHost, address_refusal
 from vendors.outcomes import Condition, Outcome
 from vendors.results import VendorError, VendorResponse
 
 USER_AGENT = "LeadHub/0.1 (+https://github.com/leadhub)"
+CHUNK = 65536
+
+
+class Deadline:
+    """The wall-clock end of one exchange, enforced on the socket it runs on.
+
+    A timer shuts the socket down when the time is up, whatever the exchange is doing then
+    (connecting, sending, waiting for the status line, reading the body): a blocked read
+    returns at once. The connection registers itself (``_DeadlineWatch``) each time it
+    connects or sends a request, so a pooled connection is watched as well as a new one.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.passed = False
+        self._lock = threading.Lock()
+        self._connection: Any = None
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Deadline:
+        _current.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        _current.deadline = None
+
+    def watch(self, connection: Any) -> bool:
+        """Watch ``connection``; False when the time is already up (send nothing more)."""
+        with self._lock:
+            self._connection = connection
+            return not self.passed
+
+    def _cut(self) -> None:
+        with self._lock:
+            self.passed = True
+            sock = getattr(self._connection, "sock", None)
+            if sock is not None:
+                # socket.socket's own shutdown: an SSL socket's would also drop its TLS state
+                # under the reading thread's feet. Already closed: nothing to cut.
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _Current(threading.local):
+    deadline: Deadline | None = None
+
+
+_current = _Current()
+
+
+class AnswerCut(Exception):
+    """The deadline passed while the body was being read; ``text`` is what had arrived."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("the answer was cut at the deadline")
+        self.text = text
 
 
 class _PeerCheck:
@@ -49,11 +117,34 @@ class _PeerCheck:
             raise UnsafeVendorHost(f"The vendor host {self.host} connected to {reason}.")
 
 
-class _GuardedHTTPConnection(_PeerCheck, urllib3.connection.HTTPConnection):
+class _DeadlineWatch:
+    """Registers the connection with the exchange's deadline; refuses to start sending once
+    it has passed (as a connect timeout: nothing reached the vendor)."""
+
+    sock: Any
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]  # a mixin: the urllib3 connection's connect
+        self._watched()
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        self._watched()
+        super().request(*args, **kwargs)  # type: ignore[misc]  # the urllib3 connection's
+
+    def _watched(self) -> None:
+        deadline = _current.deadline
+        if deadline is not None and not deadline.watch(self):
+            if self.sock is not None:
+                self.sock.close()
+                self.sock = None
+            raise ConnectTimeoutError(self, "The exchange's deadline passed before sending.")
+
+
+class _GuardedHTTPConnection(_DeadlineWatch, _PeerCheck, urllib3.connection.HTTPConnection):
     pass
 
 
-class _GuardedHTTPSConnection(_PeerCheck, urllib3.connection.HTTPSConnection):
+class _GuardedHTTPSConnection(_DeadlineWatch, _PeerCheck, urllib3.connection.HTTPSConnection):
     pass
 
 
@@ -105,42 +196,66 @@ def http_request(
     params: Mapping[str, Any] | None = None,
     json: Any = None,
     headers: Mapping[str, str] | None = None,
+    deadline: float | None = None,
 ) -> VendorResponse:
-    """Make one request and read its answer up to ``VENDOR_MAX_RESPONSE_BYTES``.
+    """Make one request and read its answer up to ``VENDOR_MAX_RESPONSE_BYTES``, all within
+    ``deadline`` seconds (``VENDOR_DEADLINE`` when None).
 
     Raises ``VendorError`` for every transport failure, naming what it means for delivery:
-    nothing sent (unreachable) or sent without an answer (no answer).
+    nothing sent (unreachable) or sent without an answer (no answer). An answer cut at the
+    deadline travels on the error as ``partial``.
     """
-    timeout = (settings.VENDOR_CONNECT_TIMEOUT, settings.VENDOR_READ_TIMEOUT)
-    try:
-        with http_session().request(
-            method,
-            url,
-            params=params,
-            json=json,
-            headers=dict(headers or {}),
-            timeout=timeout,
-            allow_redirects=False,
-            stream=True,
-        ) as raw:
-            if "charset=" not in raw.headers.get("Content-Type", "").lower():
-                # requests reads text/* without a charset as ISO-8859-1 (RFC 2616's default,
-                # dropped since); vendors write UTF-8.
-                raw.encoding = None
-            text, truncated = read_capped(raw, settings.VENDOR_MAX_RESPONSE_BYTES)
-            return VendorResponse(
-                status_code=raw.status_code,
+    seconds = float(settings.VENDOR_DEADLINE if deadline is None else deadline)
+    timeout = (
+        min(settings.VENDOR_CONNECT_TIMEOUT, seconds),
+        min(settings.VENDOR_READ_TIMEOUT, seconds),
+    )
+    status_code: int | None = None
+    answer_headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    with Deadline(seconds) as watch:
+        try:
+            with http_session().request(
+                method,
+                url,
+                params=params,
+                json=json,
+                headers=dict(headers or {}),
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+            ) as raw:
+                status_code = raw.status_code
                 # Header names are case-insensitive (RFC 9110 §5.1): "retry-after" is
                 # Retry-After.
-                headers=CaseInsensitiveDict(raw.headers),
-                text=text,
-                truncated=truncated,
-            )
-    except UnsafeVendorHost as err:
-        raise refused_host(err) from err
-    except requests.RequestException as err:
-        message, condition = transport_failure(err)
-        raise VendorError(message, condition=condition) from err
+                answer_headers = CaseInsensitiveDict(raw.headers)
+                if "charset=" not in raw.headers.get("Content-Type", "").lower():
+                    # requests reads text/* without a charset as ISO-8859-1 (RFC 2616's
+                    # default, dropped since); vendors write UTF-8.
+                    raw.encoding = None
+                text, truncated = read_capped(raw, settings.VENDOR_MAX_RESPONSE_BYTES, watch)
+                return VendorResponse(
+                    status_code=raw.status_code,
+                    headers=answer_headers,
+                    text=text,
+                    truncated=truncated,
+                )
+        except AnswerCut as cut:
+            assert status_code is not None  # only a body being read is cut
+            partial = VendorResponse(status_code, answer_headers, cut.text, truncated=True)
+            raise VendorError(
+                deadline_message(seconds), condition=Condition.NO_ANSWER, partial=partial
+            ) from cut
+        except UnsafeVendorHost as err:
+            raise refused_host(err) from err
+        except requests.RequestException as err:
+            message, condition = transport_failure(err)
+            if watch.passed and condition is Condition.NO_ANSWER:
+                message = deadline_message(seconds)
+            raise VendorError(message, condition=condition) from err
+
+
+def deadline_message(seconds: float) -> str:
+    return f"The vendor did not finish answering within {seconds:g} s."
 
 
 def transport_failure(err: requests.RequestException) -> tuple[str, Condition]:
@@ -162,24 +277,63 @@ def transport_failure(err: requests.RequestException) -> tuple[str, Condition]:
     return f"The request to the vendor failed: {type(err).__name__}.", Condition.UNREACHABLE
 
 
-def read_capped(raw: requests.Response, limit: int) -> tuple[str, bool]:
-    """The body as text, read no further than ``limit`` bytes; and whether it was cut."""
+def read_capped(
+    raw: requests.Response, limit: int, deadline: Deadline | None = None
+) -> tuple[str, bool]:
+    """The body as text, read no further than ``limit`` bytes; and whether it was cut.
+
+    With a ``deadline``, raises ``AnswerCut`` with what had arrived once it passes.
+    """
     chunks: list[bytes] = []
     size = 0
     truncated = False
-    for chunk in raw.iter_content(chunk_size=65536):
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            truncated = True
-            break
+    try:
+        for chunk in _chunks(raw, deadline):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                truncated = True
+                break
+    except requests.RequestException as err:
+        if deadline is not None and deadline.passed:
+            raise AnswerCut(_decoded(raw, chunks, limit)) from err
+        raise
+    if deadline is not None and deadline.passed and not truncated:
+        # The socket was shut under the last read: an end that is not the answer's.
+        raise AnswerCut(_decoded(raw, chunks, limit))
+    return _decoded(raw, chunks, limit), truncated
+
+
+def _chunks(raw: requests.Response, deadline: Deadline | None) -> Iterator[bytes]:
+    """The body in chunks as they arrive; with a deadline, whatever each read brings (a
+    full-sized read would wait for 64 KiB), stopping once it has passed. urllib3's errors
+    become requests' ones, as ``iter_content`` raises them."""
+    if deadline is None:
+        yield from raw.iter_content(chunk_size=CHUNK)
+        return
+    try:
+        while not deadline.passed:
+            chunk = raw.raw.read1(CHUNK, decode_content=True)
+            if not chunk:
+                return
+            yield chunk
+    except ProtocolError as err:
+        raise requests.exceptions.ChunkedEncodingError(err) from err
+    except DecodeError as err:
+        raise requests.exceptions.ContentDecodingError(err) from err
+    except ReadTimeoutError as err:
+        raise requests.ReadTimeout(err) from err
+    except urllib3.exceptions.SSLError as err:
+        raise requests.exceptions.SSLError(err) from err
+
+
+def _decoded(raw: requests.Response, chunks: list[bytes], limit: int) -> str:
     content = b"".join(chunks)[:limit]
     encoding = raw.encoding or "utf-8"
     try:
-        text = content.decode(encoding, errors="replace")
+        return content.decode(encoding, errors="replace")
     except LookupError:
-        text = content.decode("utf-8", errors="replace")
-    return text, truncated
+        return content.decode("utf-8", errors="replace")
 
 
 def _never_connected(err: requests.ConnectionError) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -14,6 +15,7 @@ from vendors.campaign_fields import MAX_LENGTHS, CampaignFieldMeta
 from vendors.crypto import EncryptedJSONField
 from vendors.field_changes import describe
 from vendors.fieldspec import FieldSpec
+from vendors.limits import validate_deadline
 from vendors.registry import VendorKind, adapter_class
 from vendors.results import Operation
 
@@ -40,6 +42,22 @@ class Connection(models.Model):
     token_cache = EncryptedJSONField(blank=True, default=dict, editable=False)
     settings = models.JSONField(blank=True, default=dict)
     is_active = models.BooleanField(default=True)
+    deadline_seconds = models.PositiveIntegerField(
+        "deadline (seconds)",
+        null=True,
+        blank=True,
+        validators=[validate_deadline],
+        help_text="How long one exchange with the vendor may take in all: connecting, sending "
+        "and reading the whole answer. Blank: the default (VENDOR_DEADLINE).",
+    )
+    max_in_flight = models.PositiveSmallIntegerField(
+        "most sends at once",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="How many of this connection's leads may be sent at the same time, so a slow "
+        "vendor cannot take every worker. Blank: the default (VENDOR_MAX_IN_FLIGHT).",
+    )
     last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True, editable=False)
     last_error_at = models.DateTimeField(null=True, blank=True, editable=False)

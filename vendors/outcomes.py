@@ -49,7 +49,9 @@ class Condition(StrEnum):
     CREDENTIALS_REFUSED = "credentials_refused"  # HTTP 401, an invalid key: the account's fault
     TOKEN_EXPIRED = "token_expired"  # noqa: S105 - a session token still refused after one renewal
     UNREACHABLE = "unreachable"  # refused, unknown host, connect timeout: nothing was sent
-    SERVER_ERROR = "server_error"  # HTTP 5xx: the vendor failed to handle it
+    # HTTP 5xx but 503: the vendor failed while handling it, perhaps after it stored the lead.
+    SERVER_ERROR = "server_error"
+    UNAVAILABLE = "unavailable"  # HTTP 503: the vendor would not handle it now
     REQUEST_TIMEOUT = "request_timeout"  # HTTP 408
     RATE_LIMITED = "rate_limited"  # HTTP 429 (Retry-After honoured within limits)
     VENDOR_TROUBLE = "vendor_trouble"  # the vendor's own "try later" code (LeadByte -3, -100)
@@ -91,7 +93,12 @@ OUTCOME_TABLE: dict[Condition, Rule] = {
     Condition.CREDENTIALS_REFUSED: _same(Outcome.TRANSIENT, pauses_connection=True),
     Condition.TOKEN_EXPIRED: _same(Outcome.TRANSIENT, trips_breaker=True),
     Condition.UNREACHABLE: _same(Outcome.TRANSIENT, trips_breaker=True),
-    Condition.SERVER_ERROR: _same(Outcome.TRANSIENT, trips_breaker=True, honours_retry_after=True),
+    # A 500, or a gateway's 502/504, can come after the write: resent only where the vendor
+    # refuses a lead it already has, otherwise held for a person (never a second lead).
+    Condition.SERVER_ERROR: Rule(
+        Outcome.TRANSIENT, Outcome.UNCERTAIN, trips_breaker=True, honours_retry_after=True
+    ),
+    Condition.UNAVAILABLE: _same(Outcome.TRANSIENT, trips_breaker=True, honours_retry_after=True),
     Condition.REQUEST_TIMEOUT: _same(
         Outcome.TRANSIENT, trips_breaker=True, honours_retry_after=True
     ),
@@ -115,6 +122,8 @@ HTTP_STATUS_CONDITIONS: dict[int, Condition] = {
 
 def condition_for_status(status: int) -> Condition:
     """The condition of an HTTP error status (>= 400)."""
+    if status == 503:
+        return Condition.UNAVAILABLE
     if status >= 500:
         return Condition.SERVER_ERROR
     return HTTP_STATUS_CONDITIONS.get(status, Condition.CLIENT_ERROR)

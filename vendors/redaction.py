@@ -3,14 +3,14 @@ logs or shows.
 
 Two nets: values under a sensitive name (``key``, ``token``, ``uuid``, ``password``,
 ``Authorization``, ``X_KEY`` ...) are masked wherever they stand, and every known secret
-value is masked wherever it appears inside any string (a URL path, a query, an error).
+value is masked wherever it appears inside any string (a URL path, a query, an error), in
+clear or in any form it travels or is echoed in (vendors.secret_forms).
 Vendor strings are untrusted too: the cleaners below bound and sanitise what is kept.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.conf import settings
 
 from vendors.results import VendorResult
+from vendors.secret_forms import secrets_pattern
 
 MASK = "••••••"
 
@@ -53,17 +54,24 @@ def is_sensitive_name(name: str) -> bool:
 class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         values = {s for s in secrets if isinstance(s, str) and len(s) >= _MIN_SECRET_LENGTH}
-        # Longest first so a secret that contains another is masked whole.
-        self._pattern = (
-            re.compile("|".join(re.escape(v) for v in sorted(values, key=len, reverse=True)))
-            if values
-            else None
-        )
+        # Built once per set of secrets (cached): a client per send costs a lookup.
+        self._pattern = secrets_pattern(frozenset(values))
 
     def text(self, value: str) -> str:
         if not value or self._pattern is None:
             return value
         return self._pattern.sub(MASK, value)
+
+    def strings(self, value: Any) -> Any:
+        """``value`` (JSON data) with every string in it, keys too, passed through ``text``:
+        what was stored, re-masked without changing anything else."""
+        if isinstance(value, Mapping):
+            return {self.text(str(k)): self.strings(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.strings(v) for v in value]
+        if isinstance(value, str):
+            return self.text(value)
+        return value
 
     def data(self, value: Any) -> Any:
         if isinstance(value, Mapping):

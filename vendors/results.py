@@ -8,9 +8,11 @@ admin can all speak of them. What an outcome *means* (retry, pause, review) is d
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import accumulate
 from typing import Any, Generic, TypeVar
 
 from vendors.fieldspec import FieldSpec
@@ -58,19 +60,51 @@ class VendorResponse:
         return self.headers.get("Content-Type", "").split(";")[0].strip().lower()
 
     def json(self) -> Any:
-        """The body as JSON, or a VendorError saying the answer was not JSON."""
+        """The body as JSON, or a VendorError saying the answer could not be read."""
+        if json_too_deep(self.text):
+            raise unreadable_answer(
+                self.status_code,
+                f"JSON nested deeper than {JSON_MAX_DEPTH} levels, which LeadHub does not read",
+            )
         try:
             return json.loads(self.text)
-        except ValueError as err:
-            raise VendorError(
-                f"The vendor answered HTTP {self.status_code} with a body that is not JSON.",
-                condition=(
-                    Condition.SERVER_ERROR
-                    if self.status_code >= 500
-                    else Condition.UNREADABLE_ANSWER
-                ),
-                status_code=self.status_code,
-            ) from err
+        except (ValueError, RecursionError) as err:
+            raise unreadable_answer(self.status_code, "a body that is not JSON") from err
+
+
+# Deeper JSON is refused unread: LeadHub's vendors nest a few levels, and a recursive parser
+# must never meet 100,000 (it would raise RecursionError, or worse, mid-task).
+JSON_MAX_DEPTH = 64
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def json_depth(text: str) -> int:
+    """How deep the arrays and objects in ``text`` nest, brackets inside strings aside.
+
+    One linear pass, no recursion: strings and everything but brackets are dropped by
+    regular expressions, then a running sum finds the deepest point (about 50 ms for a
+    1 MB body; docs/reliability.md)."""
+    brackets = _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
+
+
+def json_too_deep(text: str, limit: int = JSON_MAX_DEPTH) -> bool:
+    # Counting brackets costs nothing; most answers have too few to nest past the limit.
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    return json_depth(text) > limit
+
+
+def unreadable_answer(status_code: int, what: str) -> VendorError:
+    """An answer that arrived but cannot be read: a 5xx is the vendor's trouble, anything
+    else an unreadable answer (the vendor may have taken the lead; vendors.outcomes)."""
+    return VendorError(
+        f"The vendor answered HTTP {status_code} with {what}.",
+        condition=(Condition.SERVER_ERROR if status_code >= 500 else Condition.UNREADABLE_ANSWER),
+        status_code=status_code,
+    )
 
 
 # For results and errors that name only an outcome (the condition is then the plainest one).
@@ -170,6 +204,8 @@ class VendorError(Exception):
     accepted (the condition is then the plainest one for it). Neither means a rejection.
     The message may echo what the vendor was sent: the adapter raises a ``masked`` copy
     from ``send``, and masks again where the error becomes a result (``call``).
+    ``partial`` is what arrived of an answer cut short (its status, headers and body so
+    far), kept on the attempt like any answer.
     """
 
     def __init__(
@@ -182,6 +218,7 @@ class VendorError(Exception):
         code: str = "",
         field_errors: dict[str, list[str]] | None = None,
         retry_after: float | None = None,
+        partial: VendorResponse | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -196,6 +233,7 @@ class VendorError(Exception):
         self.code = code
         self.field_errors = field_errors or {}
         self.retry_after = retry_after
+        self.partial = partial
 
     def masked(self, mask: Callable[[str], str]) -> VendorError:
         """The same error with its words passed through ``mask`` (a Redactor's ``text``):
@@ -208,6 +246,7 @@ class VendorError(Exception):
             code=self.code,
             field_errors={k: [mask(str(m)) for m in v] for k, v in self.field_errors.items()},
             retry_after=self.retry_after,
+            partial=(replace(self.partial, text=mask(self.partial.text)) if self.partial else None),
         )
 
     @property

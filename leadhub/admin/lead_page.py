@@ -8,18 +8,20 @@ pending, so the two can never disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
 from leadhub.admin.display import link_buttons, status_badge
 from leadhub.models import Attempt, Lead, Submission
-from leadhub.statuses import PENDING, SubmissionStatus
+from leadhub.statuses import PENDING, WAITING, SubmissionStatus
 
 S = SubmissionStatus
 
@@ -42,6 +44,33 @@ STATUS_EXPLANATIONS: dict[str, str] = {
 }
 
 
+def _sentence(text: str) -> str:
+    """Ends the text with one full stop: a date like "9:55 p.m." already has its own."""
+    return text if text.endswith(".") else f"{text}."
+
+
+def submission_explanation(submission: Submission, *, now: datetime | None = None) -> str:
+    """What the status means and what happens next, in plain words.
+
+    A waiting submission whose connection is paused is held, not late: it says so rather
+    than showing a time the paused connection will not keep.
+    """
+    status = submission.status
+    connection = submission.connection
+    if status in WAITING and connection.is_paused:
+        return (
+            f"Held: the connection {connection.name} is paused; it will be sent when the "
+            "connection resumes."
+        )
+    text = STATUS_EXPLANATIONS.get(status, "")
+    due = submission.next_attempt_at
+    if status == S.RETRY_WAIT and due is not None:
+        if due <= (now or timezone.now()):
+            return f"{text} The next try is due now."
+        return f"{text} {_sentence('Next try ' + date_format(localtime(due), 'DATETIME_FORMAT'))}"
+    return text
+
+
 @dataclass
 class SubmissionView:
     submission: Submission
@@ -53,7 +82,7 @@ class SubmissionView:
 
     @property
     def explanation(self) -> str:
-        return STATUS_EXPLANATIONS.get(self.submission.status, "")
+        return submission_explanation(self.submission)
 
     @property
     def links(self) -> str:

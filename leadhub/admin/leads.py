@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -15,7 +16,11 @@ from leadhub.admin.changelists import LeadListMixin
 from leadhub.admin.lead_entry import carried_post_data, destination_drift_warnings
 from leadhub.admin.lead_page import lead_status_payload
 from leadhub.admin.scoping import OwnedByUserAdminMixin
-from leadhub.forms.lead_entry import DestinationChoiceForm, lead_entry_form_class
+from leadhub.forms.lead_entry import (
+    CHOSEN_MARK,
+    DestinationChoiceForm,
+    lead_entry_form_class,
+)
 from leadhub.models import Lead
 from leadhub.services.follow_ups import (
     FollowUpRefused,
@@ -48,6 +53,7 @@ class FollowUpChoiceForm(forms.Form):
 class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
     list_display = ("__str__", "email", "phone", "company", "owner", "created_at")
     search_fields = ("first_name", "last_name", "email", "=phone_e164", "company")
+    search_help_text = "Search by name, email, company, or a phone number in any format."
     list_select_related = ("owner",)
     list_filter = ("created_at",)
     readonly_fields = ("phone_e164", "owner", "created_at")
@@ -96,12 +102,18 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
         """Two steps: pick the destinations, then fill one form built from their fields."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        chooser = DestinationChoiceForm(request.GET or None)
-        if not request.GET.get("destinations") or not chooser.is_valid():
+        # Continue sends CHOSEN_MARK even with nothing ticked, so that case gets its message.
+        chosen = CHOSEN_MARK in request.GET or "destinations" in request.GET
+        chooser = DestinationChoiceForm(request.GET if chosen else None)
+        if not chooser.is_valid():
             return self._render(
                 request,
                 "admin/leadhub/lead/choose_destinations.html",
-                {"form": chooser, "title": "Send a lead: choose destinations"},
+                {
+                    "form": chooser,
+                    "chosen_mark": CHOSEN_MARK,
+                    "title": "Send a lead: choose destinations",
+                },
             )
         destinations: list[Destination] = list(chooser.cleaned_data["destinations"])
         form_class = lead_entry_form_class(destinations)
@@ -124,13 +136,16 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
                         "title": "Send a lead: check before sending",
                     },
                 )
-            lead = lead_create_and_send(
-                contact=form.contact_data(),
-                destinations=destinations,
-                destination_values=form.destination_values(),
-                owner=request.user,
-            )
-            self.log_addition(request, lead, [{"added": {}}])
+            # One transaction with its history entry: a database fault leaves nothing half
+            # saved, and the "busy" page (leadhub.database_faults) can say so.
+            with transaction.atomic():
+                lead = lead_create_and_send(
+                    contact=form.contact_data(),
+                    destinations=destinations,
+                    destination_values=form.destination_values(),
+                    owner=request.user,
+                )
+                self.log_addition(request, lead, [{"added": {}}])
             self.message_user(
                 request,
                 f"{lead} saved and queued for {len(destinations)} destination(s).",

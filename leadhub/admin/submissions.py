@@ -19,7 +19,10 @@ from leadhub.admin.changelists import (
     distinct_values,
 )
 from leadhub.admin.display import link_buttons, status_badge
+from leadhub.admin.lead_page import submission_explanation
+from leadhub.admin.record_page import RecordPageMixin
 from leadhub.admin.scoping import OwnedByUserAdminMixin
+from leadhub.admin.submission_search import SubmissionSearchMixin
 from leadhub.delivery.outbox import submission_resend
 from leadhub.forms.resend import SubmissionEditForm
 from leadhub.models import Attempt, Submission
@@ -122,7 +125,17 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, ChangePageMixin):
+class SubmissionAdmin(
+    OwnedByUserAdminMixin,
+    SubmissionListMixin,
+    SubmissionSearchMixin,
+    RecordPageMixin,
+    ChangePageMixin,
+):
+    record_noun = "Submission"
+    record_kept = (
+        "It is the record of what was sent and what the vendor answered; it goes with its lead."
+    )
     list_display = (
         "id",
         "lead",
@@ -146,7 +159,6 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, ChangePageMixi
         "created_at",
     )
     list_select_related = ("lead", "destination", "connection")
-    search_fields = ("=vendor_reference", "lead__email", "lead__last_name")
     date_hierarchy = None
     show_full_result_count = False
     list_per_page = 50
@@ -160,6 +172,7 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, ChangePageMixi
         "operation",
         "campaign",
         "status_display",
+        "explanation",
         "vendor_reference",
         "vendor_outcome",
         "vendor_outcome_at",
@@ -188,6 +201,7 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, ChangePageMixi
                     "lead",
                     "destination",
                     "status_display",
+                    "explanation",
                     "vendor_reference",
                     "vendor_outcome",
                     "vendor_message",
@@ -307,6 +321,10 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, ChangePageMixi
     def status_display(self, obj: Submission) -> str:
         return status_badge(obj.status)
 
+    @admin.display(description="What happens next")
+    def explanation(self, obj: Submission) -> str:
+        return submission_explanation(obj)
+
     @admin.display(description="Links")
     def link_buttons(self, obj: Submission) -> str:
         return link_buttons(obj.links)
@@ -321,7 +339,8 @@ class SubmissionAdmin(OwnedByUserAdminMixin, SubmissionListMixin, ChangePageMixi
             rows.append(
                 (when, what, answer, attempt.duration_ms, attempt.outcome or "—", attempt.message)
             )
-        if obj.next_attempt_at and obj.status == S.RETRY_WAIT:
+        # A paused connection holds the row whatever its booked time: the explanation says so.
+        if obj.next_attempt_at and obj.status == S.RETRY_WAIT and not obj.connection.is_paused:
             when = timezone.localtime(obj.next_attempt_at).strftime("%Y-%m-%d %H:%M:%S")
             rows.append((when, "Next try", "", 0, "", "booked"))
         if not rows:

@@ -45,9 +45,9 @@ def connection_release(*, connection_id: int) -> int:
     now = timezone.now()
     with transaction.atomic():
         held = Submission.objects.filter(connection_id=connection_id, status__in=WAITING)
-        # What waited for a retry while the connection was paused goes now: the trouble
-        # was the connection's, and it is over.
-        held.filter(status=S.RETRY_WAIT, next_attempt_at__gt=now).update(next_attempt_at=now)
+        # What waited for a retry (or a free slot) while the connection was paused goes
+        # now: the trouble was the connection's, and it is over.
+        held.filter(next_attempt_at__gt=now).update(next_attempt_at=now)
         ids = list(held.values_list("pk", flat=True))
         submissions_enqueue_many(ids)
     return len(ids)

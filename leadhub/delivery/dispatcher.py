@@ -8,6 +8,7 @@ after failures, and hands out the outcome checks that are due.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -22,10 +23,13 @@ from leadhub.delivery.outbox import (
     submissions_enqueue_batches,
     submissions_enqueue_many,
 )
+from leadhub.delivery.push import attempt_budget
 from leadhub.delivery.rows import locked_rows, next_attempt_number, submission_transition
 from leadhub.models import Attempt, AttemptKind, Submission
 from leadhub.statuses import SubmissionStatus
 from vendors.outcomes import Condition, Outcome, resend_is_safe
+
+logger = logging.getLogger(__name__)
 
 S = SubmissionStatus
 
@@ -69,7 +73,8 @@ def submissions_dispatch_due() -> int:
 
 def submissions_recover_stale_leases(*, now: datetime | None = None) -> int:
     """SENDING rows whose worker died: send again where the vendor refuses a lead it
-    already has, otherwise hold for a person (the vendor may have it)."""
+    already has and the attempt budget allows, otherwise hold for a person (the vendor may
+    have it, or every send allowed is spent)."""
     now = now or timezone.now()
     stale_lease = now - timedelta(seconds=settings.SUBMISSION_LEASE_SECONDS)
     count = 0
@@ -83,28 +88,55 @@ def submissions_recover_stale_leases(*, now: datetime | None = None) -> int:
                 continue
             if locked.sent_at is None or locked.sent_at >= stale_lease:
                 continue
-            safe = resend_is_safe(locked.connection.adapter_class, locked.operation)
-            message = "The worker stopped while sending; " + (
-                "sent again (the vendor refuses a lead it already has)."
-                if safe
-                else "the vendor may have the lead: check it there before sending again."
-            )
-            Attempt.objects.create(
-                submission=locked,
-                number=next_attempt_number(locked),
-                kind=AttemptKind.LOST,
-                condition=Condition.NO_ANSWER,
-                started_at=locked.sent_at,
-                outcome=Outcome.TRANSIENT if safe else Outcome.UNCERTAIN,
-                message=message,
-            )
-            if safe:
-                submission_transition(locked, S.QUEUED, vendor_message=message)
-                submissions_enqueue_many([locked.pk])
-            else:
-                submission_transition(locked, S.UNCERTAIN, vendor_message=message, completed_at=now)
+            _recover(locked, now)
             count += 1
     return count
+
+
+def _recover(locked: Submission, now: datetime) -> None:
+    """Record the lost send on the locked row and move it on: queued again, exhausted
+    (the budget is spent) or uncertain (the vendor may have it)."""
+    safe = resend_is_safe(locked.connection.adapter_class, locked.operation)
+    # A send whose worker stopped counts like any other: the claim counted it.
+    spent = locked.attempt_count >= attempt_budget()
+    if not safe:
+        status = S.UNCERTAIN
+        message = (
+            "The worker stopped while sending; the vendor may have the lead: "
+            "check it there before sending again."
+        )
+    elif spent:
+        status = S.EXHAUSTED
+        stopped = locked.attempts.filter(kind=AttemptKind.LOST).count() + 1
+        times = "once" if stopped == 1 else f"{stopped} times"
+        message = (
+            f"The worker stopped while sending {times}; gave up after the attempt budget "
+            f"of {attempt_budget()}."
+        )
+    else:
+        status = S.QUEUED
+        message = (
+            "The worker stopped while sending; sent again (the vendor refuses a lead it "
+            "already has)."
+        )
+    Attempt.objects.create(
+        submission=locked,
+        number=next_attempt_number(locked),
+        kind=AttemptKind.LOST,
+        condition=Condition.NO_ANSWER,
+        started_at=locked.sent_at or now,
+        outcome=Outcome.TRANSIENT if safe else Outcome.UNCERTAIN,
+        message=message,
+    )
+    if status == S.QUEUED:
+        submission_transition(locked, S.QUEUED, vendor_message=message)
+        submissions_enqueue_many([locked.pk])
+        return
+    submission_transition(locked, status, vendor_message=message, completed_at=now)
+    if status == S.EXHAUSTED:
+        # Beside the admin's "needs attention" count: a push that never completes is a
+        # fault of the worker or the vendor that a person should hear about.
+        logger.warning("submission %s: %s", locked.pk, message)
 
 
 def dispatcher_schedule_ensure() -> None:

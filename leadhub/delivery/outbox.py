@@ -14,11 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from leadhub.delivery.bulkhead import in_flight, slots_limit
 from leadhub.delivery.rows import locked_rows, submission_transition
 from leadhub.models import Lead, Submission
 from leadhub.statuses import RESENDABLE, InvalidTransition
 from leadhub.statuses import SubmissionStatus as S
-from vendors.models import Destination
+from vendors.models import Connection, Destination
 
 PUSH_TASK = "leadhub.tasks.push_submission"
 PUSH_BATCH_TASK = "leadhub.tasks.push_submission_batch"
@@ -72,6 +73,28 @@ def submissions_enqueue_many(ids: Iterable[int]) -> None:
         return
     Submission.objects.filter(pk__in=ids).update(enqueued_at=timezone.now())
     _tasks_on_commit([(PUSH_TASK, pk) for pk in ids])
+
+
+def submissions_release_waiting(*, connection_id: int) -> list[int]:
+    """Hand out the oldest rows waiting for one of the connection's slots (delivery.bulkhead),
+    one per slot free now; return their primary keys. Called when a send ends."""
+    now = timezone.now()
+    connection = Connection.objects.filter(pk=connection_id).values("max_in_flight").first()
+    if connection is None:
+        return []
+    free = slots_limit(connection["max_in_flight"]) - in_flight(connection_id, now=now).count()
+    if free <= 0:
+        return []
+    with transaction.atomic():
+        waiting = Submission.objects.filter(
+            connection_id=connection_id, status=S.QUEUED, next_attempt_at__isnull=False
+        ).order_by("created_at", "pk")
+        # Skip what another release is handing out this moment.
+        ids = list(locked_rows(waiting, skip_locked=True).values_list("pk", flat=True)[:free])
+        if ids:
+            Submission.objects.filter(pk__in=ids).update(next_attempt_at=None)
+            submissions_enqueue_many(ids)
+    return ids
 
 
 def submissions_enqueue_batches(*, submission_ids: Sequence[int], stamped: bool = False) -> int:

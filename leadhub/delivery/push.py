@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from leadhub.delivery.outbox import push_batch_continue
+from leadhub.delivery.outbox import push_batch_continue, submissions_release_waiting
 from leadhub.delivery.outcome_checks import outcome_check_start
 from leadhub.delivery.rows import (
     attempts_for,
@@ -47,14 +47,16 @@ def submission_push(*, submission_id: int) -> Submission | None:
     delivery = connection_client(submission.connection).submit(
         submission.operation, submission.payload
     )
-    return _record(submission, delivery)
+    recorded = _record(submission, delivery)
+    # The send's slot is free: a row that found none goes now (delivery.bulkhead).
+    submissions_release_waiting(connection_id=submission.connection_id)
+    return recorded
 
 
 def _batch_time_budget() -> float:
     """Seconds a batch may run before handing its rest on: below the task timeout, with room
-    for one last vendor call."""
-    vendor_call = settings.VENDOR_CONNECT_TIMEOUT + settings.VENDOR_READ_TIMEOUT
-    return float(max(5.0, settings.Q_TIMEOUT - vendor_call - 5.0))
+    for one last vendor call (its deadline bounds it)."""
+    return float(max(5.0, settings.Q_TIMEOUT - settings.VENDOR_DEADLINE - 5.0))
 
 
 def submissions_push_batch(*, submission_ids: Sequence[int]) -> int:
@@ -80,10 +82,16 @@ def retry_delays() -> list[int]:
     return [int(d) for d in settings.SUBMISSION_RETRY_DELAYS]
 
 
+def attempt_budget() -> int:
+    """The most sends one submission gets, however each ended (an answer, an error, a worker
+    that stopped): the first and one per retry delay."""
+    return len(retry_delays()) + 1
+
+
 def next_retry_at(attempt_count: int, retry_after: float | None) -> datetime | None:
     """When to try again after ``attempt_count`` sends, or None once retries are spent."""
     delays = retry_delays()
-    if attempt_count > len(delays):
+    if attempt_count >= attempt_budget():
         return None
     delay = float(delays[attempt_count - 1])
     if retry_after is not None:

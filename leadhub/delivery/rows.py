@@ -4,7 +4,8 @@ A task may arrive twice (a broker redelivery, the dispatcher, a second cluster):
 moves the row to SENDING with one conditional UPDATE, committed before any HTTP is made,
 so the second finds it taken and sends nothing (a probe of a paused connection takes the
 row with SELECT ... FOR UPDATE SKIP LOCKED instead). A task may arrive late: the claim
-checks the row is still due.
+checks the row is still due. A connection with every slot taken (delivery.bulkhead) is
+not sent to: the row waits queued.
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from leadhub.delivery.bulkhead import (
+    SLOT_WAIT,
+    connection_slots_hold,
+    in_flight,
+    in_flight_count,
+)
 from leadhub.models import Attempt, Submission
 from leadhub.statuses import TRANSITIONS, WAITING, SubmissionStatus, check_transition
 from vendors.connection_state import connection_may_send
@@ -50,26 +57,40 @@ def locked_rows(queryset: QuerySet[Submission], *, skip_locked: bool) -> QuerySe
 def submission_claim(submission_id: int) -> Submission | None:
     """Take the row for this worker: one conditional UPDATE in the common case.
 
-    PostgreSQL re-checks the row's own status after waiting on a concurrent claim, so of
-    two claims exactly one updates it. The conditions are on the row itself (the running
-    connections are a plain subquery, not a join that would move them into one). What the
-    fast path leaves (a paused connection's probe, a row not due) goes the locked way.
+    It runs holding the connection's slots (bulkhead.connection_slots_hold), so it counts
+    what is in flight and takes the row at once, and of two claims on one connection the
+    second counts the first. PostgreSQL re-checks the row's own status after waiting on a
+    concurrent claim, so of two claims on one row exactly one updates it. The conditions
+    are on the row itself (the running connections are a plain subquery, not a join that
+    would move them into one). What the fast path leaves (a paused connection's probe, a
+    row not due, a connection with no free slot) goes the locked way.
     """
     now = timezone.now()
     for status in CLAIMABLE:
         check_transition(status, S.SENDING)
     running = Connection.objects.filter(paused_at__isnull=True).values("pk")
-    taken = (
-        Submission.objects.filter(pk=submission_id, status__in=CLAIMABLE, connection_id__in=running)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(
-            status=S.SENDING,
-            attempt_count=F("attempt_count") + 1,
-            sent_at=now,
-            next_attempt_at=None,
-            updated_at=now,
+    with transaction.atomic():
+        slots = connection_slots_hold(submission_id)
+        if slots is None:
+            return None
+        taken = (
+            Submission.objects.filter(
+                pk=submission_id,
+                connection_id=slots.connection_id,
+                status__in=CLAIMABLE,
+                connection_id__in=running,
+            )
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .alias(busy=in_flight_count(slots.connection_id, now=now))
+            .filter(busy__lt=slots.limit)
+            .update(
+                status=S.SENDING,
+                attempt_count=F("attempt_count") + 1,
+                sent_at=now,
+                next_attempt_at=None,
+                updated_at=now,
+            )
         )
-    )
     if taken:
         return Submission.objects.select_related("connection").get(pk=submission_id)
     return _claim_locked(submission_id, now)
@@ -77,12 +98,18 @@ def submission_claim(submission_id: int) -> Submission | None:
 
 def _claim_locked(submission_id: int, now: datetime) -> Submission | None:
     with transaction.atomic():
+        slots = connection_slots_hold(submission_id)
+        if slots is None:
+            return None
         rows = locked_rows(Submission.objects.select_related("connection"), skip_locked=True)
         submission = rows.filter(pk=submission_id).first()
         if submission is None:
             return None  # gone, or another worker holds it right now
         due = submission.next_attempt_at is None or submission.next_attempt_at <= now
         if submission.status not in WAITING or not due:
+            return None
+        if in_flight(slots.connection_id, now=now).count() >= slots.limit:
+            _wait_for_slot(submission, now)
             return None
         if not connection_may_send(submission.connection, now=now):
             return None  # paused: the row stays as it is until the connection resumes
@@ -94,6 +121,19 @@ def _claim_locked(submission_id: int, now: datetime) -> Submission | None:
             next_attempt_at=None,
         )
         return submission
+
+
+def _wait_for_slot(submission: Submission, now: datetime) -> None:
+    """Every slot of the connection is taken: the row waits queued, neither an attempt nor
+    an error, until a send ends (outbox.submissions_release_waiting) or the dispatcher
+    finds it; stamped as handed out, so the dispatcher waits for the release first."""
+    fields = {"next_attempt_at": now + SLOT_WAIT, "enqueued_at": now}
+    if submission.status == S.QUEUED:
+        for name, value in fields.items():
+            setattr(submission, name, value)
+        submission.save(update_fields=["updated_at", *fields])
+    else:
+        submission_transition(submission, S.QUEUED, **fields)
 
 
 def attempts_for(

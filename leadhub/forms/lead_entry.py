@@ -19,7 +19,7 @@ from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec, FieldType
 from vendors.form_fields import form_field, form_fields
 from vendors.models import Destination, unusable_campaign_q
-from vendors.phones import parse_phone
+from vendors.phones import parse_phone, phone_hint
 
 # Contact values vendors receive that are derived from another: the form field staff type
 # them into (errors on "full_name" belong on the first name).
@@ -45,7 +45,7 @@ class ContactForm(forms.Form):
     def clean_phone(self) -> str:
         raw = self.cleaned_data["phone"]
         if raw and parse_phone(raw) is None:
-            raise forms.ValidationError("Enter a valid phone number.")
+            raise forms.ValidationError(phone_hint())
         return raw
 
 
@@ -307,11 +307,16 @@ class LeadEntryCleaner:
         return CleanedLead(contact=contact, values=values, payloads=payloads)
 
 
+# The query parameter the destination step's Continue button always sends.
+CHOSEN_MARK = "chosen"
+
+
 class DestinationChoiceForm(forms.Form):
     destinations = forms.ModelMultipleChoiceField(
         queryset=Destination.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         help_text="The lead is sent to each destination you tick.",
+        error_messages={"required": "Choose at least one destination."},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

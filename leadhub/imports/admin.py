@@ -29,6 +29,7 @@ from leadhub.imports.services import (
     job_destinations,
     mapping_initial,
 )
+from leadhub.imports.verdicts import import_outcome_describe, preview_verdict
 
 S = ImportJob.Status
 
@@ -164,12 +165,12 @@ class ImportJobAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(
                 reverse("admin:leadhub_imports_importjob_map", args=[job.pk])
             )
-        if request.method == "POST":
+        shown, rows = import_preview(job)
+        verdict = preview_verdict(job.total_rows, rows)
+        if request.method == "POST" and verdict.importable:
             import_job_start(job=job)
             self.message_user(request, f"Importing {job.total_rows} rows from {job.file_name}.")
             return HttpResponseRedirect(self._progress_url(job))
-        shown, rows = import_preview(job)
-        failing = sum(1 for row in rows if row.errors)
         return self._render(
             request,
             "preview.html",
@@ -177,7 +178,7 @@ class ImportJobAdmin(admin.ModelAdmin):
                 "job": job,
                 "columns": shown,
                 "rows": rows,
-                "failing": failing,
+                "verdict": verdict,
                 "title": "Check before importing",
             },
         )
@@ -195,7 +196,12 @@ class ImportJobAdmin(admin.ModelAdmin):
         return self._render(
             request,
             "progress.html",
-            {"job": job, "errors": errors, "title": f"Import of {job.file_name}"},
+            {
+                "job": job,
+                "outcome": import_outcome_describe(job),
+                "errors": errors,
+                "title": f"Import of {job.file_name}",
+            },
         )
 
     def failed_rows_view(self, request: HttpRequest, pk: int) -> StreamingHttpResponse:

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from leadhub.demo import sales_staff_grant
+
 # Playwright's sync API keeps an event loop running in the main thread, which makes
 # Django's ORM refuse to run there. Only ever set for tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -139,3 +141,25 @@ def console(page: Any) -> ConsoleLog:
     page.on("console", lambda message: log.messages.append(f"{message.type}: {message.text}"))
     page.on("pageerror", lambda error: log.page_errors.append(str(error)))
     return log
+
+
+SALES_PASSWORD = "sales-staff-password-123"
+
+
+@pytest.fixture
+def sales_user(django_user_model: Any) -> Any:
+    """A member of the Sales staff role: sees only the leads they own."""
+    user = django_user_model.objects.create_user("sally", "sally@example.com", SALES_PASSWORD)
+    sales_staff_grant(user)
+    return user
+
+
+@pytest.fixture
+def sales_page(page: Any, live_server: Any, sales_user: Any) -> Any:
+    """The browser, logged in as ``sales_user``, on the admin's home."""
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.get_by_label("Username").fill(sales_user.username)
+    page.get_by_label("Password").fill(SALES_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/admin/")
+    return page

@@ -92,6 +92,16 @@ def test_the_lead_export_follows_the_search_and_escapes_formulas(admin_client) -
     assert any(row[7] == "'\tTabbed" for row in everything)
 
 
+def test_the_lead_export_keeps_phone_numbers_as_typed(admin_client) -> None:
+    LeadFactory(phone="+447812345719", phone_e164="+447812345719", company="+SUM(A1)")
+    rows = exported(admin_client.get(reverse("admin:leadhub_lead_export")))
+    header, row = rows
+    exported_as = dict(zip(header, row, strict=True))
+    assert exported_as["Phone as entered"] == "+447812345719"
+    assert exported_as["Phone (E.164)"] == "+447812345719"
+    assert exported_as["Company"] == "'+SUM(A1)"
+
+
 def test_the_submission_export_follows_filters_and_carries_no_exchange(admin_client) -> None:
     destination = DestinationFactory(name="LeadByte A")
     rejected = SubmissionFactory(

@@ -15,9 +15,7 @@ from leadhub.imports.models import ImportJob, ImportMapping, ImportRowError
 from leadhub.imports.services import import_job_run
 from leadhub.models import Lead, Submission
 from leadhub.statuses import SubmissionStatus
-from sandbox.seed import EXAMPLE_CAMPAIGN
-from tests.factories import ConnectionFactory, DestinationFactory
-from vendors.models import Campaign, CampaignField, Destination
+from vendors.models import Destination
 
 UPLOAD_URL = reverse("admin:leadhub_imports_importjob_add")
 HEADER = ["First Name", "Last Name", "Email", "Phone", "make_of_car", "Gender", "DOB"]
@@ -33,23 +31,6 @@ def csv_bytes(rows: list[list[str]], delimiter: str = ",", encoding: str = "utf-
 
 def person(n: int) -> list[str]:
     return ["Ada", f"Lovelace{chr(97 + n % 26)}", f"ada{n}@example.com", "", "Volvo", "F", ""]
-
-
-@pytest.fixture
-def campaign_destination(db) -> Destination:
-    """A LeadByte destination whose campaign fields are the example campaign's (no HTTP)."""
-    connection = ConnectionFactory(kind="leadbyte", name="LeadByte offline")
-    campaign = Campaign.objects.create(
-        connection=connection,
-        vendor_id="9",
-        name="Example Campaign A",
-        reference="EXAMPLE-CAMPAIGN",
-    )
-    for position, field in enumerate(EXAMPLE_CAMPAIGN["fields"]):
-        CampaignField.objects.create(campaign=campaign, position=position, **field)
-    return DestinationFactory(
-        name="LeadByte example", connection=connection, campaign=campaign, fixed_values={"sid": "1"}
-    )
 
 
 def upload(client, destination: Destination, data: bytes, name: str = "leads.csv"):
@@ -116,7 +97,7 @@ def test_upload_map_preview_import_and_download_failed_rows(
     response = admin_client.post(response["Location"], mapping_post(job, leadbyte_destination))
     assert response.status_code == 302
     preview = admin_client.get(response["Location"])
-    assert preview.context["failing"] == 1
+    assert preview.context["verdict"].failing == 1
     good, other, bad = preview.context["rows"]
     assert good.errors == [] and other.errors == []
     assert bad.line == 4

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from leadhub.forms.lead_entry import ContactForm
 from leadhub.models import Submission
+from leadhub.services.leads import lead_fields
 from leadhub.statuses import SubmissionStatus
 from tests.leadhub.conftest import LEADBYTE_LEAD, LeadEntry
 from vendors.models import Destination
@@ -85,3 +87,31 @@ def test_an_unknown_destination_goes_back_to_the_first_step(admin_client) -> Non
     response = admin_client.get(ADD_URL, {"destinations": "99999"})
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_continue_with_no_destination_says_to_choose_one(
+    admin_client, leadbyte_destination: Destination
+) -> None:
+    first = admin_client.get(ADD_URL).content.decode()
+    assert "Choose at least one destination." not in first  # no error before Continue
+    assert 'name="chosen"' in first
+    response = admin_client.get(ADD_URL, {"chosen": "1"})  # Continue, nothing ticked
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="lh-destination-choice"' in html
+    choice = html.split('id="lh-destination-choice"', 1)[1].split("</fieldset>", 1)[0]
+    assert 'class="errorlist' in choice and "Choose at least one destination." in choice
+    assert "LeadByte example" in choice  # the message sits with the destinations
+
+
+def test_the_contact_phone_takes_a_plausible_mobile_and_explains_a_refusal(settings) -> None:
+    settings.PHONE_DEFAULT_REGION = "GB"
+    form = ContactForm({"first_name": "Ada", "phone": "07911 654321"})
+    assert form.is_valid(), form.errors
+    assert lead_fields(form.cleaned_data)["phone_e164"] == "+447911654321"
+
+    form = ContactForm({"first_name": "Ada", "phone": "0791 165"})
+    assert not form.is_valid()
+    assert form.errors["phone"] == [
+        "Enter a phone number with its area code, e.g. 020 7946 0000 or +44 20 7946 0000."
+    ]

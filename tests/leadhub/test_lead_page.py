@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from leadhub.models import Attempt, Submission
 from leadhub.statuses import SubmissionStatus
-from tests.factories import LeadFactory, SubmissionFactory, UserFactory
+from tests.factories import (
+    DestinationFactory,
+    LeadFactory,
+    PausedConnectionFactory,
+    SubmissionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +118,39 @@ def test_the_lead_page_reads_in_a_few_queries(
     # session, user, lead, submissions with their destinations, attempts
     with django_assert_max_num_queries(5):
         admin_client.get(status_url(lead))
+
+
+def explanation(admin_client, submission: Submission) -> str:
+    page = admin_client.get(reverse("admin:leadhub_lead_change", args=[submission.lead.pk]))
+    html = page.content.decode()
+    return html.split('<p class="lh-explanation">', 1)[1].split("</p>", 1)[0]
+
+
+def test_a_submission_held_by_a_paused_connection_says_so(admin_client) -> None:
+    paused = PausedConnectionFactory(name="LeadByte UK")
+    overdue = timezone.now() - timedelta(hours=3)
+    held = SubmissionFactory(
+        destination=DestinationFactory(connection=paused),
+        status=S.RETRY_WAIT,
+        next_attempt_at=overdue,
+    )
+    assert explanation(admin_client, held) == (
+        "Held: the connection LeadByte UK is paused; it will be sent when the connection resumes."
+    )
+    queued = SubmissionFactory(destination=DestinationFactory(connection=paused))
+    assert explanation(admin_client, queued).startswith("Held: the connection LeadByte UK")
+
+
+def test_a_retry_reads_as_one_sentence_and_never_as_a_past_time(admin_client) -> None:
+    later = SubmissionFactory(
+        status=S.RETRY_WAIT, next_attempt_at=timezone.now() + timedelta(minutes=10)
+    )
+    text = explanation(admin_client, later)
+    assert "Next try " in text and text.endswith(".") and not text.endswith("..")
+    assert text.startswith("The vendor could not take it just now")
+
+    overdue = SubmissionFactory(
+        status=S.RETRY_WAIT, next_attempt_at=timezone.now() - timedelta(minutes=10)
+    )
+    text = explanation(admin_client, overdue)
+    assert text.endswith("The next try is due now.") and "Next try " not in text

@@ -64,6 +64,27 @@ def test_failed_logins_keep_no_password(staff) -> None:
     assert "a-typed-password-123" not in str(list(AccessAttempt.objects.values()))
 
 
+@pytest.mark.parametrize(
+    "next_field",
+    [{}, {"next": ""}, {"next": "https://evil.example.com/"}, {"next": "//evil.example.com/x"}],
+    ids=["no-next", "empty-next", "off-site", "scheme-relative"],
+)
+def test_login_without_a_usable_next_lands_on_the_admin_home(staff, next_field) -> None:
+    client = Client()
+    response = client.post(LOGIN, {"username": "clerk", "password": PASSWORD, **next_field})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_login_still_follows_an_on_site_next(staff) -> None:
+    response = Client().post(
+        LOGIN, {"username": "clerk", "password": PASSWORD, "next": "/admin/leadhub/lead/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/leadhub/lead/"
+
+
 def test_login_needs_a_csrf_token(staff) -> None:
     client = Client(enforce_csrf_checks=True)
     response = client.post(LOGIN, {"username": "clerk", "password": PASSWORD})

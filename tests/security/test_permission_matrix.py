@@ -45,6 +45,9 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
     },
 }
 RIGHTS["other_sales"] = RIGHTS["sales"]
+# Pages nobody reaches, superusers included: a submission is the record of what was sent and
+# answered; it goes with its lead, never on its own.
+NOBODY = frozenset({("leadhub.submission", "delete")})
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle=\"", re.I)
@@ -60,7 +63,7 @@ def owner_role(world: World, obj) -> str | None:
 
 
 def allowed(world: World, role: str, label: str, view: str, obj=None) -> bool:
-    if role == "anonymous":
+    if role == "anonymous" or (label, view) in NOBODY:
         return False
     if role == "superuser":
         if view != "add":

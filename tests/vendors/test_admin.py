@@ -57,6 +57,20 @@ def test_a_new_connection_needs_its_key(admin_client) -> None:
     assert "credential__api_key" in response.context["adminform"].form.errors
 
 
+@pytest.mark.django_db
+def test_a_connections_deadline_is_set_on_its_page_and_held_to_the_task_timeout(
+    admin_client, settings
+) -> None:
+    settings.Q_TIMEOUT = 90
+    form = leadbyte_form(credential__api_key="lb-live-key-987654", deadline_seconds="45")
+    response = admin_client.post(f"{ADD}?kind=leadbyte", form)
+    assert response.status_code == 200
+    assert "at most 20 s" in str(response.context["adminform"].form.errors["deadline_seconds"])
+    response = admin_client.post(f"{ADD}?kind=leadbyte", {**form, "deadline_seconds": "12"})
+    assert response.status_code == 302
+    assert Connection.objects.get(name="LeadByte live").deadline_seconds == 12
+
+
 @pytest.mark.django_db(transaction=True)
 def test_sync_action_refreshes_the_campaigns_and_shows_what_changed(
     admin_client, leadbyte_connection: Connection

@@ -18,7 +18,7 @@ from tests.factories import (
     ConnectionFactory,
     DestinationFactory,
 )
-from vendors.admin.forms import DestinationForm, operation_choice
+from vendors.admin.destination_forms import DestinationForm, operation_choice
 from vendors.models import Campaign, Connection, Destination
 from vendors.registry import adapter_class, implemented_kinds
 

@@ -6,11 +6,13 @@ A small vendor declared here (``Toy``) exercises the base alone; its answers are
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote_plus
 
 import pytest
 
@@ -189,7 +191,7 @@ def test_a_successful_result_is_cleaned_before_it_is_returned(monkeypatch) -> No
             Outcome.TRANSIENT,
             Condition.UNREACHABLE,
         ),
-        ("create_lead", VendorResponse(503, {}, "busy"), Outcome.TRANSIENT, Condition.SERVER_ERROR),
+        ("create_lead", VendorResponse(503, {}, "busy"), Outcome.TRANSIENT, Condition.UNAVAILABLE),
         (
             "create_lead",
             VendorResponse(401, {}, ""),
@@ -227,6 +229,45 @@ def test_submit_never_raises_for_a_vendor_failure_and_judges_it_per_operation(
     assert len(delivery.exchanges) == 1
 
 
+@pytest.mark.parametrize(
+    ("operation", "outcome"),
+    [("create_lead", Outcome.TRANSIENT), ("add_note", Outcome.UNCERTAIN)],
+)
+def test_an_answer_that_makes_the_parser_raise_anything_is_an_unreadable_answer(
+    monkeypatch, operation: str, outcome: Outcome
+) -> None:
+    adapter = toy()
+    # Valid JSON of a shape Toy's parser does not expect: body.get on a list.
+    answering(adapter, monkeypatch, VendorResponse(200, JSON, f'["{KEY}"]'))
+    delivery = adapter.submit(operation, {})
+    assert delivery.result.condition is Condition.UNREADABLE_ANSWER
+    assert delivery.result.outcome is outcome
+    assert delivery.result.message == (
+        "The vendor answered HTTP 200 with an answer LeadHub could not read (AttributeError)."
+    )
+    [exchange] = delivery.exchanges
+    assert exchange.status_code == 200
+    assert exchange.response_body == f'["{MASK}"]'
+
+
+class Exploding(Toy):
+    """Reads its error statuses with code that fails on what it is given."""
+
+    def raise_for_status(self, operation: str, response: VendorResponse) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+
+def test_an_answer_that_makes_raise_for_status_fail_is_judged_by_its_status(monkeypatch) -> None:
+    adapter = Exploding(base_url="https://toy.example/", credentials={"api_key": KEY})
+    answering(adapter, monkeypatch, VendorResponse(503, JSON, "{}"))
+    delivery = adapter.submit("add_note", {})
+    assert delivery.result.condition is Condition.SERVER_ERROR
+    assert delivery.result.message == (
+        "The vendor answered HTTP 503 with an answer LeadHub could not read (RecursionError)."
+    )
+    assert [e.status_code for e in delivery.exchanges] == [503]
+
+
 def test_a_request_that_cannot_be_built_is_a_result_with_no_exchange(monkeypatch) -> None:
     adapter = toy()
     sent = answering(adapter, monkeypatch)
@@ -248,6 +289,32 @@ def test_a_refusal_is_masked_where_the_vendor_echoed_the_key(monkeypatch) -> Non
     assert KEY not in delivery.exchanges[0].response_body
 
 
+class ReadingToy(Toy):
+    """Keeps every answer text its parser was given."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.read: list[str] = []
+
+    def parse_response(self, operation: str, response: VendorResponse) -> VendorResult:
+        self.read.append(response.text)
+        return super().parse_response(operation, response)
+
+
+def test_the_answer_is_masked_before_the_adapter_reads_it(monkeypatch) -> None:
+    # The reference is not a message: only masking the answer itself keeps the key out.
+    key = 'toy/key é+"%&=\\1'
+    adapter = ReadingToy(base_url="https://toy.example/", credentials={"api_key": key})
+    echo = json.dumps({"status": "ok", "id": key, "message": f"took /x?key={quote_plus(key)}"})
+    answering(adapter, monkeypatch, VendorResponse(200, JSON, echo))
+    delivery = adapter.submit("create_lead", {})
+    assert delivery.result.reference == MASK
+    assert delivery.result.message == f"took /x?key={MASK}"
+    masked = {"status": "ok", "id": MASK, "message": f"took /x?key={MASK}"}
+    assert adapter.read == [json.dumps(masked, ensure_ascii=False)]
+    assert delivery.exchanges[0].response_body == adapter.read[0]
+
+
 def test_a_transport_failure_is_kept_as_an_exchange_without_a_status() -> None:
     adapter = toy(base_url=f"http://127.0.0.1:{refused_port()}/")
     delivery = adapter.submit("create_lead", {})
@@ -256,6 +323,27 @@ def test_a_transport_failure_is_kept_as_an_exchange_without_a_status() -> None:
     (exchange,) = delivery.exchanges
     assert exchange.status_code is None and exchange.response_body == ""
     assert exchange.error == "The vendor could not be reached (connection refused or host unknown)."
+
+
+def test_an_answer_cut_short_is_kept_masked_with_its_status(monkeypatch, settings) -> None:
+    settings.STORED_BODY_LIMIT = 200
+    adapter = toy()
+    arrived = f'{{"status": "ok", "echo": "{KEY}", "padding": "{"x" * 500}'
+    cut = VendorError(
+        "The vendor did not finish answering within 2 s.",
+        condition=Condition.NO_ANSWER,
+        partial=VendorResponse(200, JSON, arrived, truncated=True),
+    )
+    answering(adapter, monkeypatch, cut)
+    delivery = adapter.submit("create_lead", {})
+    assert delivery.result.condition is Condition.NO_ANSWER
+    assert delivery.result.outcome is Outcome.TRANSIENT  # Toy refuses a resent lead
+    (exchange,) = delivery.exchanges
+    assert exchange.status_code == 200
+    assert exchange.error == "The vendor did not finish answering within 2 s."
+    assert exchange.response_body.startswith(f'{{"status": "ok", "echo": "{MASK}"')
+    assert KEY not in exchange.response_body
+    assert len(exchange.response_body) <= 200  # capped like any answer kept
 
 
 def test_a_host_inside_our_network_is_refused_before_anything_is_sent(

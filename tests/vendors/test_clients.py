@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from tests.factories import ConnectionFactory
-from vendors.clients import connection_client
+from vendors.clients import connection_client, connection_redactor
 from vendors.connection_state import ConnectionTokenStore
 from vendors.models import Connection
 from vendors.redaction import MASK, known_secrets_redactor
@@ -31,6 +33,11 @@ def test_the_client_is_the_connections_adapter_with_its_credentials_and_settings
     assert client.credentials == {"api_key": f"{kind}-secret-123456"}
     assert client.settings == {"date_format": "YYYY-MM-DD"}
     assert client.exchanges == []
+
+
+def test_the_client_keeps_to_the_connections_own_deadline_or_the_default() -> None:
+    assert connection_client(ConnectionFactory(deadline_seconds=7)).deadline == 7
+    assert connection_client(ConnectionFactory()).deadline is None  # VENDOR_DEADLINE
 
 
 def test_the_client_keeps_its_token_on_the_connection() -> None:
@@ -64,3 +71,16 @@ def test_each_client_is_new() -> None:
     first, second = connection_client(connection), connection_client(connection)
     assert first is not second
     assert first.token_store is not second.token_store
+
+
+def test_a_connections_redactor_masks_its_credentials_and_token_and_writes_nothing() -> None:
+    credentials = {"username": "ada", "password": "pass/wörd 1", "organisation": "ORG-0001"}
+    connection = ConnectionFactory(
+        kind="crmcom", credentials=credentials, token_cache={"token": "cached-token-abc123"}
+    )
+    redactor = connection_redactor(Connection.objects.get(pk=connection.pk))
+    basic = base64.b64encode(b"ada:pass/w\xc3\xb6rd 1").decode()
+    text = f"pass%2Fw%C3%B6rd+1 cached-token-abc123 Basic {basic}"
+    assert redactor.text(text) == f"{MASK} {MASK} Basic {MASK}"
+    connection.refresh_from_db()
+    assert connection.token_cache == {"token": "cached-token-abc123"}

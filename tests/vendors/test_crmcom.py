@@ -24,7 +24,8 @@ from vendors.crmcom import API, CrmCom, lead_body
 from vendors.models import Connection
 from vendors.outcomes import Outcome
 from vendors.redaction import MASK
-from vendors.results import VendorRequest
+from vendors.results import VendorRequest, VendorResponse
+from vendors.tokens import MemoryTokenStore
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -260,6 +261,34 @@ def test_a_token_two_hours_old_is_not_used_again(crmcom_connection: Connection) 
     assert delivery.result.outcome is Outcome.ACCEPTED
     assert [e.request["url"].rsplit("/", 1)[-1] for e in delivery.exchanges] == ["token", "create"]
     assert logins() == 2
+
+
+def test_a_login_that_hands_back_the_token_issued_before_is_read_in_clear(monkeypatch) -> None:
+    # Answers are masked before they are read, and the old token is a secret: a CRM that
+    # reissues the same token must not have it masked out of the login answer. The sandbox
+    # never reissues a token, so this answer is put on the transport.
+    token = "the-same-token-issued-again-0123"
+    store = MemoryTokenStore()
+    aged = (timezone.now() - timedelta(hours=3)).isoformat()
+    store.save({"token": token, "issued_at": aged})
+    adapter = CrmCom(
+        base_url="https://crm.example.test/", credentials=CRMCOM_CREDENTIALS, token_store=store
+    )
+    answers = [
+        {"data": {"token": token}, "status": {"code": "OK"}},
+        {"data": {"id": "A" * 32, "number": "LD000001"}, "status": {"code": "OK"}},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    def http(request: VendorRequest, url: str) -> VendorResponse:
+        sent.append(request.json)
+        return VendorResponse(200, {"Content-Type": "application/json"}, json.dumps(answers.pop(0)))
+
+    monkeypatch.setattr(adapter, "_http", http)
+    delivery = adapter.submit("create_lead", good_lead())
+    assert delivery.result.outcome is Outcome.ACCEPTED
+    assert sent[1]["token"] == token and store.load()["token"] == token
+    assert all(token not in exchange.response_body for exchange in delivery.exchanges)
 
 
 def test_a_token_the_crm_expired_is_renewed_once_and_the_lead_sent(

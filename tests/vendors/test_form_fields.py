@@ -67,3 +67,16 @@ def test_an_unknown_vendor_type_is_entered_as_text_and_logged_once(caplog) -> No
     assert [r.getMessage() for r in caplog.records].count(
         "Unknown vendor field type 'Hologram': entered as plain text"
     ) == 1
+
+
+def test_a_vendor_phone_field_takes_a_plausible_uk_mobile_and_explains_a_refusal(
+    settings,
+) -> None:
+    settings.PHONE_DEFAULT_REGION = "GB"
+    clean(FieldSpec("m", "Mobile", FieldType.UK_MOBILE), "07911 654321")
+    clean(FieldSpec("p", "Phone", FieldType.PHONE), "07911 654321")
+    with pytest.raises(forms.ValidationError) as refused:
+        clean(FieldSpec("p", "Phone", FieldType.PHONE), "12")
+    assert refused.value.messages == [
+        "Enter a phone number with its area code, e.g. 020 7946 0000 or +44 20 7946 0000."
+    ]

@@ -10,7 +10,8 @@ import requests
 
 from leadhub.services.leads import destination_payload_build
 from sandbox.models import SandboxEnquiry, SandboxRecord
-from tests.conftest import GETLEAD_TOKEN
+from sandbox.seed import seed_getlead
+from tests.conftest import GETLEAD_TOKEN, sandbox_connection
 from tests.factories import ContactFactory, DestinationFactory
 from tests.vendors.payloads import valid_payload
 from vendors.clients import connection_client
@@ -245,6 +246,17 @@ def test_a_source_number_is_assigned_with_the_token_in_the_path_masked(adapter: 
     assert GETLEAD_TOKEN not in url
     assert f"/gl-department-vise-agent-assign/{MASK}?" in url
     assert query(url) == {"SourceNumber": "+44 20 7946 0000", "department": "Sales"}
+
+
+def test_a_token_with_url_characters_stays_one_path_segment(sandbox: str) -> None:
+    token = "gl_odd?token#1 & é"
+    seed_getlead(token)
+    odd = sandbox_connection(sandbox, "getlead", "Getlead odd token", {"token": token})
+    delivery = connection_client(odd).assign_department(
+        source_number="+44 20 7946 0000", department="Sales"
+    )
+    assert delivery.result.outcome is Outcome.ACCEPTED
+    assert f"/gl-department-vise-agent-assign/{MASK}?" in delivery.exchanges[0].request["url"]
 
 
 @pytest.mark.parametrize(

@@ -128,7 +128,45 @@ def _unknown_charset(handler: Script) -> None:
     handler.send(200, "för".encode(), {"Content-Type": "text/plain; charset=klingon"})
 
 
+DRIPPED = b'{"code": 1, "status": "Success", "message": "Lead received", "id": "123456"}'
+DRIP_SECONDS = 0.2  # between two bytes: far inside any read timeout
+
+
+def _dripping(handler: Script, head: bytes, body: bytes) -> None:
+    """Writes ``head`` at once, then ``body`` a byte at a time, until the client hangs up."""
+    try:
+        handler.wfile.write(head)
+        for index in range(len(body)):
+            handler.wfile.write(body[index : index + 1])
+            handler.wfile.flush()
+            time.sleep(DRIP_SECONDS)
+    except OSError:
+        pass  # cut by the client
+    handler.close_connection = True
+
+
+def _drip(handler: Script) -> None:
+    # A valid start, then a byte at a time; the end is the connection's close.
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+    _dripping(handler, head, DRIPPED)
+
+
+def _drip_with_length(handler: Script) -> None:
+    # The same, promising its length.
+    length = f"Content-Length: {len(DRIPPED)}\r\n".encode()
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + length + b"\r\n"
+    _dripping(handler, head, DRIPPED)
+
+
+def _drip_headers(handler: Script) -> None:
+    # Even the status line and headers a byte at a time: no body is ever reached.
+    _dripping(handler, b"", b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" * 20)
+
+
 ROUTES: dict[str, Callable[[Script], None]] = {
+    "/drip": _drip,
+    "/drip-with-length": _drip_with_length,
+    "/drip-headers": _drip_headers,
     "/json": _json,
     "/echo": _echo,
     "/big": _big,
@@ -318,6 +356,71 @@ def test_a_connect_timeout_means_nothing_was_sent(monkeypatch) -> None:
     assert error.message == "The vendor could not be reached in time (connect timeout)."
 
 
+# --- the deadline ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/drip", "/drip-with-length"])
+def test_an_answer_dripping_past_the_deadline_is_cut_at_it_with_what_arrived(
+    server: str, path: str
+) -> None:
+    started = time.monotonic()
+    error = failure("POST", f"{server}{path}", json={}, deadline=1.0)
+    elapsed = time.monotonic() - started
+    assert 1.0 <= elapsed < 1.5  # cut at the deadline, not after one more byte
+    assert error.condition is Condition.NO_ANSWER
+    assert error.message == "The vendor did not finish answering within 1 s."
+    assert error.partial is not None
+    assert error.partial.status_code == 200
+    assert error.partial.content_type == "application/json"
+    assert error.partial.truncated
+    # Each byte counts against the same clock: about 1 s / 0.2 s of it arrived.
+    assert 3 <= len(error.partial.text) <= 7
+    assert DRIPPED.decode().startswith(error.partial.text)
+
+
+def test_a_status_line_dripping_past_the_deadline_is_cut_at_it(server: str) -> None:
+    started = time.monotonic()
+    error = failure("GET", f"{server}/drip-headers", deadline=1.0)
+    assert time.monotonic() - started < 1.5
+    assert error.condition is Condition.NO_ANSWER
+    assert error.message == "The vendor did not finish answering within 1 s."
+    assert error.partial is None
+
+
+def test_a_pooled_connection_is_held_to_the_deadline_too(server: str, monkeypatch) -> None:
+    monkeypatch.setattr(http, "_sessions", {})
+    assert http_request("GET", f"{server}/json").status_code == 200  # kept alive
+    started = time.monotonic()
+    error = failure("POST", f"{server}/drip-with-length", json={}, deadline=1.0)
+    assert time.monotonic() - started < 1.5
+    assert error.partial is not None and error.partial.text
+
+
+def test_the_default_deadline_is_the_setting(server: str, settings) -> None:
+    settings.VENDOR_DEADLINE = 0.6
+    started = time.monotonic()
+    error = failure("POST", f"{server}/drip", json={})
+    assert time.monotonic() - started < 1.1
+    assert error.message == "The vendor did not finish answering within 0.6 s."
+
+
+def test_an_answer_within_the_deadline_is_whole_and_the_connection_kept(server: str) -> None:
+    for _ in range(3):
+        response = http_request("GET", f"{server}/json", deadline=1.0)
+        assert response.json() == {"status": "Success"} and not response.truncated
+    time.sleep(1.2)  # past every deadline above: nothing cuts the kept connection later
+    assert http_request("GET", f"{server}/json", deadline=1.0).status_code == 200
+
+
+def test_no_socket_read_outlasts_the_deadline(server: str, settings) -> None:
+    # A read timeout longer than the deadline: the deadline wins.
+    settings.VENDOR_READ_TIMEOUT = 30.0
+    started = time.monotonic()
+    error = failure("GET", f"{server}/drip-headers", deadline=0.5)
+    assert time.monotonic() - started < 1.0
+    assert error.condition is Condition.NO_ANSWER
+
+
 # --- against the sandbox ----------------------------------------------------------------
 
 live = pytest.mark.django_db(transaction=True)
@@ -350,6 +453,18 @@ def test_an_answer_later_than_the_read_timeout_may_have_delivered(sandbox: str, 
     assert time.monotonic() - started < 0.9
     assert error.condition is Condition.NO_ANSWER
     assert error.message == "The vendor took the request but did not answer in time."
+
+
+@live
+def test_the_sandbox_dripping_its_answer_is_cut_at_the_deadline(sandbox: str) -> None:
+    sandbox_fault_set(f"{sandbox}leadbyte/", "drip", 1, delay_seconds=0.3)
+    started = time.monotonic()
+    url = f"{sandbox}leadbyte/restapi/v1.2/campaigns"
+    error = failure("GET", url, params={"key": LEADBYTE_KEY}, deadline=1.0)
+    assert time.monotonic() - started < 2.0  # the deadline + 1 s at most
+    assert error.condition is Condition.NO_ANSWER
+    assert error.partial is not None and error.partial.status_code == 200
+    assert error.partial.text.startswith("[")  # the start of the real campaign list
 
 
 @live

@@ -41,7 +41,8 @@ EXPECTED = {
     C.CREDENTIALS_REFUSED: (OUT.TRANSIENT, OUT.TRANSIENT, True, False, False),
     C.TOKEN_EXPIRED: (OUT.TRANSIENT, OUT.TRANSIENT, False, True, False),
     C.UNREACHABLE: (OUT.TRANSIENT, OUT.TRANSIENT, False, True, False),
-    C.SERVER_ERROR: (OUT.TRANSIENT, OUT.TRANSIENT, False, True, True),
+    C.SERVER_ERROR: (OUT.TRANSIENT, OUT.UNCERTAIN, False, True, True),
+    C.UNAVAILABLE: (OUT.TRANSIENT, OUT.TRANSIENT, False, True, True),
     C.REQUEST_TIMEOUT: (OUT.TRANSIENT, OUT.TRANSIENT, False, True, True),
     C.RATE_LIMITED: (OUT.TRANSIENT, OUT.TRANSIENT, False, True, True),
     C.VENDOR_TROUBLE: (OUT.TRANSIENT, OUT.TRANSIENT, False, True, True),
@@ -93,7 +94,7 @@ def test_the_dedupe_column_is_chosen_by_the_vendor(condition: Condition) -> None
 
 def test_only_a_send_that_may_have_arrived_depends_on_the_vendor() -> None:
     differing = {c for c, rule in OUTCOME_TABLE.items() if rule.with_dedupe != rule.without_dedupe}
-    assert differing == {C.NO_ANSWER, C.UNREADABLE_ANSWER, C.MAY_HAVE_TAKEN}
+    assert differing == {C.NO_ANSWER, C.UNREADABLE_ANSWER, C.MAY_HAVE_TAKEN, C.SERVER_ERROR}
     # Held for a person without protection, never rejected or accepted by guess.
     assert {OUTCOME_TABLE[c].without_dedupe for c in differing} == {OUT.UNCERTAIN}
 
@@ -124,7 +125,8 @@ def test_rule_for_takes_the_stored_string_and_refuses_an_unknown_one() -> None:
         (408, C.REQUEST_TIMEOUT),
         (429, C.RATE_LIMITED),
         *[(status, C.CLIENT_ERROR) for status in (400, 403, 404, 409, 422, 499)],
-        *[(status, C.SERVER_ERROR) for status in (500, 502, 503, 504, 599)],
+        *[(status, C.SERVER_ERROR) for status in (500, 502, 504, 599)],
+        (503, C.UNAVAILABLE),
     ],
 )
 def test_condition_for_status(status: int, condition: Condition) -> None:

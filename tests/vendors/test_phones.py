@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from phonenumbers import PhoneNumberType
 
 from vendors import phones
-from vendors.phones import parse_phone
+from vendors.phones import parse_phone, phone_hint, plausible_type
 
 REGIONS = ["GB", "US", "IT", "SE", "IN", "DE", "AE"]
 
@@ -80,9 +80,37 @@ def test_fuzz_any_valid_number_reads_the_same_from_its_e164_form(
         is_valid = phonenumbers.is_valid_number(number)
         assert is_valid == (phonenumbers.number_type(number) != PhoneNumberType.UNKNOWN)
     phone = parsed_afresh(digits, region)
-    assert (phone is not None) == (number is not None and is_valid)
+    # A number the library's tables miss is taken when its operator block is a real one.
+    plausible = number is not None and plausible_type(number) != PhoneNumberType.UNKNOWN
+    assert (phone is not None) == (number is not None and (is_valid or plausible))
     if phone is None:
         return  # an invalid number has no E.164 form
     again = parsed_afresh(phone.e164, other)
     assert again == phone
     assert again.is_uk_mobile == phone.is_uk_mobile
+
+
+def test_a_uk_mobile_the_tables_miss_is_taken_as_a_mobile(settings) -> None:
+    settings.PHONE_DEFAULT_REGION = "GB"
+    raw = "07911 654321"
+    assert not phonenumbers.is_valid_number(phonenumbers.parse(raw, "GB"))  # the library's view
+    phone = parse_phone(raw)
+    assert phone is not None and phone.e164 == "+447911654321" and phone.is_uk_mobile
+    assert parsed_afresh(phone.e164, "US") == phone  # its E.164 form is judged alike
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["07911 65432", "0791 165 432 100", "09999 999999", "01111 111111"],
+    ids=["short", "long", "no-such-block", "no-such-area"],
+)
+def test_a_number_that_is_not_plausible_is_still_refused(raw: str) -> None:
+    assert parsed_afresh(raw, "GB") is None
+
+
+def test_a_refused_number_is_told_what_is_expected(settings) -> None:
+    settings.PHONE_DEFAULT_REGION = "GB"
+    assert phone_hint() == (
+        "Enter a phone number with its area code, e.g. 020 7946 0000 or +44 20 7946 0000."
+    )
+    assert phone_hint("US").endswith("e.g. (201) 555-0123 or +1 201-555-0123.")

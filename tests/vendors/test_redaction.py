@@ -230,3 +230,12 @@ def test_a_long_answer_is_cut_with_a_note_within_the_limit(settings) -> None:
     assert len(stored) == 1000
     assert stored.endswith("\n[… 4000 more characters not stored]")
     assert storable_body("y" * 1000) == "y" * 1000
+
+
+def test_strings_masks_every_string_of_stored_data_and_changes_nothing_else() -> None:
+    stored = {"message": f"echo {SECRET}", SECRET: [1, None, f"x{SECRET}"], "token": "kept"}
+    assert Redactor([SECRET]).strings(stored) == {
+        "message": f"echo {MASK}",
+        MASK: [1, None, f"x{MASK}"],
+        "token": "kept",  # names are the data() net's business, applied when it was stored
+    }

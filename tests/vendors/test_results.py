@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
@@ -11,6 +12,7 @@ from vendors.leadbyte import LeadByte
 from vendors.outcomes import Condition, Outcome
 from vendors.results import (
     DEFAULT_CONDITION,
+    JSON_MAX_DEPTH,
     Exchange,
     Operation,
     Reply,
@@ -18,6 +20,7 @@ from vendors.results import (
     VendorRequest,
     VendorResponse,
     VendorResult,
+    json_depth,
 )
 from vendors.salesbyte import SalesByte
 
@@ -93,6 +96,47 @@ def test_an_answer_that_is_not_json_is_an_error_naming_its_condition(
     assert error.status_code == status
     assert error.message == f"The vendor answered HTTP {status} with a body that is not JSON."
     assert isinstance(error.__cause__, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("text", "depth"),
+    [
+        ("", 0),
+        ("42", 0),
+        ('{"a": [1, {"b": []}]}', 4),
+        ('{"a": "[[[[{{{{"}', 1),  # brackets inside a string are text
+        ('["\\"[[[", "]]]\\\\", []]', 2),  # so are escaped quotes and backslashes
+        ("[" * 100_000 + "]" * 100_000, 100_000),
+    ],
+)
+def test_json_depth_counts_nesting_outside_strings(text: str, depth: int) -> None:
+    assert json_depth(text) == depth
+
+
+def test_json_as_deep_as_the_limit_is_read_and_one_level_more_is_not() -> None:
+    assert JSON_MAX_DEPTH == 64
+    at_limit = "[" * 64 + "]" * 64
+    assert VendorResponse(200, {}, at_limit).json() == json.loads(at_limit)
+    with pytest.raises(VendorError) as caught:
+        VendorResponse(200, {}, "[" + at_limit + "]").json()
+    assert caught.value.condition is C.UNREADABLE_ANSWER
+    assert caught.value.message == (
+        "The vendor answered HTTP 200 with JSON nested deeper than 64 levels, which LeadHub "
+        "does not read."
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "condition"), [(200, C.UNREADABLE_ANSWER), (502, C.SERVER_ERROR)]
+)
+def test_json_nested_100000_deep_is_refused_before_the_parser_sees_it(
+    status: int, condition: Condition
+) -> None:
+    with pytest.raises(VendorError) as caught:
+        VendorResponse(status, {}, "[" * 100_000 + "]" * 100_000).json()
+    assert caught.value.condition is condition
+    assert caught.value.status_code == status
+    assert caught.value.__cause__ is None  # refused by the depth scan, not a RecursionError
 
 
 # --- results ------------------------------------------------------------------------------
@@ -173,7 +217,8 @@ def test_an_error_naming_a_condition_is_judged_by_the_table_for_the_vendor() -> 
 def test_before_the_vendor_is_known_the_cautious_column_applies() -> None:
     assert VendorError("lost", condition=C.NO_ANSWER).outcome is OUT.UNCERTAIN
     assert VendorError("lost", condition=C.NO_ANSWER).outcome_for(None) is OUT.UNCERTAIN
-    assert VendorError("503", condition=C.SERVER_ERROR).outcome is OUT.TRANSIENT
+    assert VendorError("500", condition=C.SERVER_ERROR).outcome is OUT.UNCERTAIN
+    assert VendorError("503", condition=C.UNAVAILABLE).outcome is OUT.TRANSIENT
 
 
 def test_an_error_naming_only_an_outcome_keeps_it_for_every_vendor() -> None:

@@ -22,6 +22,7 @@ from vendors.admin.campaign_syncs import MAX_SYNCS_SHOWN, CampaignSyncPages
 from vendors.admin.common import ChangePageMixin, warn_capped
 from vendors.admin.forms import (
     CREDENTIAL_PREFIX,
+    LIMIT_FIELDS,
     SETTING_PREFIX,
     connection_form_class,
     credentials_problem,
@@ -145,6 +146,7 @@ class ConnectionAdmin(CampaignSyncPages, ChangePageMixin):
             sets.append(
                 ("Settings", {"fields": [SETTING_PREFIX + s.name for s in adapter.setting_fields]})
             )
+        sets.append(("Limits", {"fields": list(LIMIT_FIELDS)}))
         if obj:
             sets.append(("Health and delivery", {"fields": list(self.readonly_fields)}))
         return sets

@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from vendors.admin.forms import (
+from vendors.admin.destination_forms import (
     LEFT_OUT,
     DestinationForm,
     DestinationStartForm,

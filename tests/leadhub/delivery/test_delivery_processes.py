@@ -55,10 +55,11 @@ pytestmark = [
 # Short everything: the defaults are minutes and hours.
 FAST = {
     "Q_WORKERS": 2,
-    "Q_TIMEOUT": 10,  # the broker redelivers after 3 x this
+    "Q_TIMEOUT": 30,  # the broker redelivers after 3 x this; 4 exchanges x 5 s + 10 s fit
     "VENDOR_CONNECT_TIMEOUT": 2,
     "VENDOR_READ_TIMEOUT": 5,
-    "SUBMISSION_LEASE_SECONDS": 20,
+    "VENDOR_DEADLINE": 5,
+    "SUBMISSION_LEASE_SECONDS": 40,
     "SUBMISSION_REQUEUE_AFTER": 15,
     "SUBMISSION_RETRY_DELAYS": "1,2,4,8,16",
     "SUBMISSION_RETRY_JITTER": "0.1",

@@ -17,9 +17,11 @@ from leadhub.delivery.dispatcher import (
     dispatcher_schedule_ensure,
     submissions_dispatch_due,
 )
-from leadhub.delivery.outbox import OUTCOME_CHECK_TASK, PUSH_BATCH_TASK
+from leadhub.delivery.outbox import OUTCOME_CHECK_TASK, PUSH_BATCH_TASK, PUSH_TASK
+from leadhub.delivery.rows import submission_claim
 from leadhub.models import Submission
-from leadhub.statuses import SubmissionStatus
+from leadhub.selectors import needs_attention_q
+from leadhub.statuses import FINAL, SubmissionStatus
 from sandbox.models import SandboxRecord
 from tests.factories import SubmissionFactory
 from tests.leadhub.delivery.conftest import PAYLOAD, Task
@@ -81,6 +83,53 @@ def test_a_lease_recovered_for_a_vendor_without_duplicate_protection_needs_revie
     assert submission.status == S.UNCERTAIN
     assert "check it there before sending again" in submission.vendor_message
     assert submission.attempts.get().kind == "lost"
+    assert SandboxRecord.objects.count() == 0
+
+
+def test_a_push_that_never_completes_ends_after_exactly_the_attempt_budget(
+    settings, handed_tasks: list[Task], leadbyte_row: LeadByteRow
+) -> None:
+    settings.SUBMISSION_RETRY_DELAYS = [10, 60, 300]  # a budget of 4 sends
+    submission = leadbyte_row()
+    sends = 0
+    # Each round a worker takes the row and dies mid-send; the next dispatcher run finds
+    # its lease stale. Ten rounds would be more than twice the budget.
+    for _ in range(10):
+        if submission_claim(submission.pk) is None:
+            break
+        sends += 1
+        Submission.objects.filter(pk=submission.pk).update(
+            sent_at=overdue(settings.SUBMISSION_LEASE_SECONDS)
+        )
+        submissions_dispatch_due()
+        submission.refresh_from_db()
+        if submission.status in FINAL:
+            break
+    assert sends == 4
+    assert submission.status == S.EXHAUSTED
+    assert submission.vendor_message == (
+        "The worker stopped while sending 4 times; gave up after the attempt budget of 4."
+    )
+    assert submission.attempts.filter(kind="lost").count() == 4
+    assert handed_tasks == [(PUSH_TASK, submission.pk)] * 3
+    needing = Submission.objects.filter(needs_attention_q(now=timezone.now()))
+    assert list(needing) == [submission]
+
+
+def test_sends_that_failed_before_the_worker_stopped_count_against_the_budget(
+    settings, handed_tasks: list[Task], leadbyte_row: LeadByteRow
+) -> None:
+    settings.SUBMISSION_RETRY_DELAYS = [10, 60, 300]
+    submission = leadbyte_row(
+        status=S.SENDING, attempt_count=4, sent_at=overdue(settings.SUBMISSION_LEASE_SECONDS)
+    )
+    submissions_dispatch_due()
+    submission.refresh_from_db()
+    assert submission.status == S.EXHAUSTED
+    assert submission.vendor_message == (
+        "The worker stopped while sending once; gave up after the attempt budget of 4."
+    )
+    assert handed_tasks == []
     assert SandboxRecord.objects.count() == 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,8 @@ from leadhub.delivery.outbox import PUSH_BATCH_TASK
 from leadhub.delivery.push import next_retry_at, submission_push, submissions_push_batch
 from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
-from sandbox.models import SandboxRecord
+from sandbox.faults import sandbox_fault_set
+from sandbox.models import FaultMode, SandboxRecord
 from tests.factories import ConnectionFactory, DestinationFactory, SubmissionFactory
 from tests.leadhub.conftest import PushToLeadByte
 from tests.leadhub.delivery.conftest import PAYLOAD, Task
@@ -48,6 +50,24 @@ def test_a_vendor_rejection_is_final_with_the_vendor_message(
     assert submission.status == S.REJECTED
     assert "Email is not a valid email address" in submission.vendor_message
     assert submission.vendor_code == "-5"
+
+
+def test_a_deep_json_answer_is_recorded_as_an_unreadable_answer_with_its_status(
+    settings, push_to_leadbyte: PushToLeadByte, leadbyte_destination: Destination
+) -> None:
+    settings.SUBMISSION_RETRY_DELAYS = [10]
+    sandbox_fault_set(leadbyte_destination.connection, FaultMode.DEEP_JSON)
+    submission = push_to_leadbyte(PAYLOAD)
+    # LeadByte refuses a lead it already has: the lost answer is retried, not given up on.
+    assert submission.status == S.RETRY_WAIT
+    attempt = submission.attempts.get()
+    assert (attempt.kind, attempt.status_code) == ("send", 200)
+    assert (attempt.condition, attempt.outcome) == ("unreadable_answer", "transient")
+    message = "The vendor answered HTTP 200 with JSON nested deeper than 64 levels"
+    assert attempt.message.startswith(message)
+    assert submission.vendor_message.startswith(message)
+    assert attempt.response_body.startswith("[[[[")
+    assert len(attempt.response_body) <= settings.STORED_BODY_LIMIT
 
 
 def test_an_unreachable_vendor_waits_to_retry_then_exhausts(settings) -> None:
@@ -100,6 +120,30 @@ def test_jitter_only_ever_lengthens_a_delay_and_retry_after_is_capped(settings) 
     capped = (next_retry_at(1, 10_000) - now).total_seconds()
     assert 100 <= capped <= 150.5
     assert next_retry_at(2, None) is None
+
+
+def test_a_vendor_dripping_its_answer_is_cut_at_the_deadline_and_the_attempt_kept(
+    leadbyte_destination: Destination,
+) -> None:
+    connection = leadbyte_destination.connection
+    connection.deadline_seconds = 1
+    connection.save(update_fields=["deadline_seconds"])
+    sandbox_fault_set(connection, "drip", 1, delay_seconds=0.3)
+    submission = SubmissionFactory(destination=leadbyte_destination, payload=PAYLOAD)
+    started = time.monotonic()
+    submission_push(submission_id=submission.pk)
+    assert time.monotonic() - started < 2.0  # the deadline, plus recording it
+    submission.refresh_from_db()
+    # LeadByte refuses a lead it already has: the lost answer is retried.
+    assert submission.status == S.RETRY_WAIT
+    assert submission.vendor_message == "The vendor did not finish answering within 1 s."
+    attempt = submission.attempts.get()
+    assert (attempt.condition, attempt.outcome) == ("no_answer", "transient")
+    assert attempt.status_code == 200
+    assert attempt.message == "The vendor did not finish answering within 1 s."
+    assert 1000 <= attempt.duration_ms < 1500
+    assert attempt.response_body.startswith("{")  # what arrived of LeadByte's answer
+    assert 2 <= len(attempt.response_body) <= 5
 
 
 def test_an_answer_arriving_after_its_lease_was_recovered_is_kept_but_not_applied(
@@ -161,3 +205,10 @@ def test_a_batch_out_of_time_hands_the_rest_on_as_a_new_batch(
     monkeypatch.setattr(push, "_batch_time_budget", lambda: -1.0)
     assert submissions_push_batch(submission_ids=[7, 8, 9]) == 0
     assert handed_tasks == [(PUSH_BATCH_TASK, [7, 8, 9])]
+
+
+def test_a_batch_leaves_room_for_one_last_call_within_its_deadline(settings) -> None:
+    settings.Q_TIMEOUT, settings.VENDOR_DEADLINE = 90, 20
+    assert push._batch_time_budget() == 65.0  # 90 - 20 - 5
+    settings.Q_TIMEOUT = 20
+    assert push._batch_time_budget() == 5.0  # never less

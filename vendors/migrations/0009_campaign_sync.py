@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vendors', '0006_connection_circuit_breaker'),
+        ('vendors', '0008_connection_max_in_flight'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,52 @@
+"""What the desk says when a sales person gets a step wrong or a vendor is paused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from leadhub.statuses import SubmissionStatus
+from tests.factories import (
+    DestinationFactory,
+    LeadFactory,
+    PausedConnectionFactory,
+    SubmissionFactory,
+)
+from vendors.models import Destination
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # the conftest skips (or fails) every test here
+    Page = object  # type: ignore[assignment,misc]
+
+
+def test_continue_with_no_destination_asks_for_one(
+    sales_page: Page, live_server, campaign_destination: Destination
+) -> None:
+    sales_page.goto(f"{live_server.url}/admin/leadhub/lead/add/")
+    sales_page.get_by_role("button", name="Continue").click()
+    choice = sales_page.locator("#lh-destination-choice")
+    expect(choice.locator(".errorlist")).to_have_text("Choose at least one destination.")
+    expect(choice.get_by_label(campaign_destination.name)).to_be_visible()
+    expect(sales_page.locator("h1")).to_have_text("Send a lead: choose destinations")
+
+
+def test_a_lead_held_by_a_paused_connection_says_so(
+    sales_page: Page, live_server, sales_user
+) -> None:
+    lead = LeadFactory(owner=sales_user)
+    paused = PausedConnectionFactory(name="LeadByte UK")
+    SubmissionFactory(
+        lead=lead,
+        destination=DestinationFactory(connection=paused),
+        status=SubmissionStatus.RETRY_WAIT,
+        next_attempt_at=timezone.now() - timedelta(hours=3),
+    )
+    sales_page.goto(f"{live_server.url}/admin/leadhub/lead/{lead.pk}/change/")
+    expect(sales_page.locator(".lh-explanation")).to_have_text(
+        "Held: the connection LeadByte UK is paused; it will be sent when the connection resumes."
+    )
