@@ -77,6 +77,9 @@ class VendorAdapter:
     rejects_resent_leads: ClassVar[bool] = False
     # True when the vendor tells later what became of a lead it took (``check_outcome``).
     reports_later: ClassVar[bool] = False
+    # True when a destination's fixed values beyond the operation's fields travel too
+    # (``base_payload`` sends them); elsewhere they would be dropped without a word.
+    accepts_extra_fields: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -144,6 +147,12 @@ class VendorAdapter:
         field; a row of a ROWS field is addressed as ``name.<row index>.<row field>``.
         """
         return {}
+
+    @classmethod
+    def fixed_object_allowed(cls, spec: FieldSpec, value: Any) -> bool:
+        """Whether a destination may fix ``spec`` as this object, in the vendor's own shape,
+        rather than as the plain value its form field takes (vendors.fixed_values)."""
+        return False
 
     @classmethod
     def resends_safely(cls, operation: str = "") -> bool:

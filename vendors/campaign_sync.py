@@ -1,25 +1,37 @@
-"""The LeadByte campaign cache: campaigns and their fields, refreshed from LeadByte."""
+"""The LeadByte campaign cache: campaigns and their fields, refreshed from LeadByte.
+
+A sync an admin starts runs in the background as a ``CampaignSync`` row: this module is
+its one writer (requested, how many campaigns read, what the sync found), and the admin's
+sync page polls it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from vendors.campaign_fields import CampaignFieldMeta
 from vendors.clients import connection_client
 from vendors.connection_state import connection_record_error, connection_record_sync
 from vendors.drift import campaign_drift_record
 from vendors.leadbyte import LeadByte
-from vendors.models import Campaign, CampaignField, Connection
+from vendors.models import Campaign, CampaignField, CampaignSync, Connection
 from vendors.outcomes import Condition
 from vendors.results import VendorError
 
 CAMPAIGN_FLAGS = ("active", "sup_visible", "archived")
 CAMPAIGN_TEXT = ("name", "reference", "description", "currency", "country", "sms_field")
+SYNC_TASK = "vendors.tasks.run_campaign_sync"
+
+# Told (campaigns read, campaigns listed) as a sync reads LeadByte.
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -28,6 +40,10 @@ class SyncReport:
     changed: list[str] = field(default_factory=list)
     delisted: list[str] = field(default_factory=list)
     unchanged: int = 0
+    # Campaign reference → what changed in its fields, in plain words (vendors.drift).
+    fields_changed: dict[str, list[str]] = field(default_factory=dict)
+    # Listed campaigns LeadByte switched off or archived since the last sync.
+    deactivated: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         parts = [
@@ -39,6 +55,9 @@ class SyncReport:
             f"{self.unchanged} unchanged",
         ]
         return ", ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def _text(model: type[models.Model], name: str, value: object) -> str:
@@ -53,7 +72,7 @@ def _flag(value: object) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes"}
 
 
-def campaigns_sync(*, connection: Connection) -> SyncReport:
+def campaigns_sync(*, connection: Connection, progress: Progress | None = None) -> SyncReport:
     """Refresh the cached campaigns and their fields from LeadByte.
 
     A campaign LeadByte no longer lists is kept and marked unlisted, never deleted: past
@@ -66,8 +85,15 @@ def campaigns_sync(*, connection: Connection) -> SyncReport:
     now = timezone.now()
 
     def read_all() -> list[dict[str, Any]]:
-        listed = client.list_campaigns()
-        return [client.get_campaign(str(c.get("id", ""))) for c in listed if c.get("id")]
+        ids = [str(c["id"]) for c in client.list_campaigns() if c.get("id")]
+        details: list[dict[str, Any]] = []
+        for campaign_id in ids:
+            if progress is not None:
+                progress(len(details), len(ids))
+            details.append(client.get_campaign(campaign_id))
+        if progress is not None:
+            progress(len(details), len(ids))
+        return details
 
     reply = client.call("", read_all)
     if reply.failure is not None or reply.value is None:
@@ -107,6 +133,7 @@ def _sync_one(
         connection=connection, vendor_id=vendor_id, defaults={**values, "synced_at": now}
     )
     before = _snapshot(campaign)
+    was_usable = campaign.usable
     fields_before = None if created else campaign.fields_metadata()
     for name, value in values.items():
         setattr(campaign, name, value)
@@ -127,7 +154,13 @@ def _sync_one(
         report.added.append(campaign.reference)
         return
     fields_after = campaign.fields_metadata()
-    campaign_drift_record(campaign=campaign, before=fields_before, after=fields_after, now=now)
+    change = campaign_drift_record(
+        campaign=campaign, before=fields_before, after=fields_after, now=now
+    )
+    if change is not None:
+        report.fields_changed[campaign.reference] = change.descriptions()
+    if was_usable and not campaign.usable:
+        report.deactivated.append(campaign.reference)
     if before != _snapshot(campaign) or fields_before != fields_after:
         report.changed.append(campaign.reference)
     else:
@@ -137,3 +170,51 @@ def _sync_one(
 def _snapshot(campaign: Campaign) -> tuple[Any, ...]:
     """The campaign's own values (its fields are compared in LeadByte's shape)."""
     return tuple(getattr(campaign, n) for n in (*CAMPAIGN_TEXT, *CAMPAIGN_FLAGS))
+
+
+def campaign_syncs_start(
+    *, connections: Iterable[Connection], user: Any = None
+) -> list[CampaignSync]:
+    """A background sync of each LeadByte connection, recorded so its page can follow it."""
+    syncs = [
+        CampaignSync.objects.create(connection=connection, requested_by=user)
+        for connection in connections
+        if connection.kind == LeadByte.kind
+    ]
+
+    def enqueue() -> None:
+        for sync in syncs:
+            async_task(SYNC_TASK, sync.pk, group="sync")
+
+    # Inline tasks (tests) run at once; a worker must find the rows committed.
+    if settings.Q_CLUSTER.get("sync"):
+        enqueue()
+    else:
+        transaction.on_commit(enqueue)
+    return syncs
+
+
+def campaign_sync_run(*, sync_id: int) -> CampaignSync:
+    """Run a started sync, writing down how far it got and, at the end, what it found."""
+    sync = CampaignSync.objects.select_related("connection").get(pk=sync_id)
+    if sync.finished:
+        return sync  # delivered twice by the broker: once is enough
+    rows = CampaignSync.objects.filter(pk=sync.pk)
+    rows.update(started_at=timezone.now())
+
+    def progress(done: int, total: int) -> None:
+        rows.update(campaigns_read=done, campaigns_total=total)
+
+    try:
+        report = campaigns_sync(connection=sync.connection, progress=progress)
+    except VendorError as err:
+        # Also on the connection (campaigns_sync): this is what the sync page shows.
+        rows.update(finished_at=timezone.now(), error=f"Campaign sync failed: {err.message}")
+    except Exception:
+        # Not the vendor's doing: the task's failure (django-q) keeps the traceback.
+        rows.update(finished_at=timezone.now(), error="Campaign sync stopped on an error.")
+        raise
+    else:
+        rows.update(finished_at=timezone.now(), report=report.as_dict())
+    sync.refresh_from_db()
+    return sync

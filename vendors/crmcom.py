@@ -182,6 +182,16 @@ class CrmCom(VendorAdapter):
     # CRM.COM creates a second lead when one is sent twice: a lost answer needs a person.
     rejects_resent_leads = False
 
+    @classmethod
+    def fixed_object_allowed(cls, spec: FieldSpec, value: Any) -> bool:
+        # An identifier fixed as the object itself, by another key: {"alternative_code": …}.
+        return (
+            bool(spec.extra.get("identifier"))
+            and isinstance(value, dict)
+            and len(value) == 1
+            and all(isinstance(v, str | int) and not isinstance(v, bool) for v in value.values())
+        )
+
     def secret_values(self) -> list[str]:
         cached = self.token_store.load().get("token")
         return [*super().secret_values(), *([cached] if isinstance(cached, str) else [])]

@@ -1,10 +1,12 @@
-"""Campaign drift: what a LeadByte campaign sync changed in a campaign's fields.
+"""Campaign drift: what a LeadByte campaign sync changed in a campaign's fields, and the
+destinations whose campaign LeadByte no longer takes leads for.
 
 LeadByte campaigns are edited by people on LeadByte's side. When a sync finds a new
 required field, a removed field, new or removed choices or a field that became required,
 the destinations sending to that campaign may start failing or sending the wrong values, so
 the change is recorded (``CampaignChange``), shown in plain words (``vendors.field_changes``),
-and flagged until an admin acknowledges it.
+and flagged until an admin acknowledges it. A sync that finds a campaign switched off,
+archived or gone flags its destinations the same way, until they point elsewhere.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.utils import timezone
 
 from vendors.campaign_fields import CampaignFieldMeta
 from vendors.field_changes import ChangeKind
-from vendors.models import Campaign, CampaignChange, Destination
+from vendors.models import Campaign, CampaignChange, Destination, unusable_campaign_q
 
 FieldsMetadata = Mapping[str, CampaignFieldMeta]
 
@@ -89,6 +91,12 @@ def open_changes() -> QuerySet[CampaignChange]:
 def destinations_with_open_changes() -> QuerySet[Destination]:
     """Destinations whose campaign changed since an admin last acknowledged it."""
     return Destination.objects.filter(Exists(open_changes().filter(campaign=OuterRef("campaign"))))
+
+
+def destinations_on_unusable_campaigns() -> QuerySet[Destination]:
+    """Active destinations whose LeadByte campaign refuses every lead: staff are no longer
+    offered them, and an admin should point them at another campaign or switch them off."""
+    return Destination.objects.filter(unusable_campaign_q("campaign__"), is_active=True)
 
 
 def open_changes_by_campaign(campaign_ids: Iterable[int | None]) -> dict[int, list[CampaignChange]]:

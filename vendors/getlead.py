@@ -205,6 +205,8 @@ class Getlead(VendorAdapter):
     }
     # Getlead keys leads on the phone and updates the one it has: resending a lead is safe.
     rejects_resent_leads = True
+    # Fixed values beyond the documented fields become additional fields (base_payload).
+    accepts_extra_fields = True
 
     @property
     def token(self) -> str:

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from django.utils.dateparse import parse_date
+
 from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec, FieldType
 from vendors.http import retry_after_seconds
@@ -167,6 +169,9 @@ class LeadByte(VendorAdapter):
     def format_value(
         cls, spec: FieldSpec, value: Any, settings: Mapping[str, Any] | None = None
     ) -> Any:
+        if spec.type is FieldType.DATE and isinstance(value, str):
+            # A destination fixes a date as YYYY-MM-DD text: it goes in the connection's format.
+            value = _iso_date(value) or value
         if isinstance(value, datetime | date):
             fmt = DATE_FORMATS.get((settings or {}).get("date_format", ""), "%d/%m/%Y")
             return value.strftime(fmt)
@@ -258,6 +263,13 @@ def _first_item(body: Mapping[str, Any], key: str, needs: str, missing: str) -> 
     if not isinstance(first, dict) or not first.get(needs):
         raise VendorError(missing, condition=Condition.UNREADABLE_ANSWER)
     return first
+
+
+def _iso_date(text: str) -> date | None:
+    try:
+        return parse_date(text.strip())
+    except ValueError:  # shaped like a date, but none
+        return None
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from vendors.base import VendorAdapter
@@ -137,12 +138,31 @@ class Campaign(models.Model):
     def usable(self) -> bool:
         return self.active and self.listed and not self.archived
 
+    @property
+    def unusable_reason(self) -> str:
+        """Why LeadByte refuses leads to it, in a word or two ('' while it takes them)."""
+        if self.archived:
+            return "archived"
+        if not self.listed:
+            return "no longer listed"
+        return "" if self.active else "off"
+
     def fields_metadata(self) -> dict[str, CampaignFieldMeta]:
         """The cached fields by name, in LeadByte's shape."""
         return {f.name: CampaignFieldMeta.from_columns(f) for f in self.fields.all()}
 
     def field_specs(self) -> list[FieldSpec]:
         return [CampaignFieldMeta.from_columns(f).field_spec() for f in self.fields.all()]
+
+
+def unusable_campaign_q(prefix: str = "") -> Q:
+    """Campaigns LeadByte refuses every lead to (``Campaign.usable`` false): switched off,
+    archived, or no longer listed. ``prefix`` reaches them from another model."""
+    return (
+        Q(**{f"{prefix}active": False})
+        | Q(**{f"{prefix}archived": True})
+        | Q(**{f"{prefix}listed": False})
+    )
 
 
 class CampaignField(models.Model):
@@ -199,6 +219,51 @@ class CampaignChange(models.Model):
         return [describe(entry) for entry in self.changes]
 
 
+class CampaignSync(models.Model):
+    """One campaign sync an admin started: how far it got, and what it found
+    (``vendors.campaign_sync.SyncReport.as_dict``). Written only by vendors.campaign_sync."""
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="campaign_syncs"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # LeadByte lists the campaigns, then each is read on its own: the progress.
+    campaigns_total = models.PositiveIntegerField(null=True, blank=True)
+    campaigns_read = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Campaign sync of {self.connection.name} ({self.requested_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+    @property
+    def state(self) -> str:
+        """waiting (for a worker), running, done or failed."""
+        if self.finished:
+            return "failed" if self.error else "done"
+        return "running" if self.started_at else "waiting"
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        if not self.campaigns_total:
+            return 0
+        return min(99, round(100 * self.campaigns_read / self.campaigns_total))
+
+
 class Destination(models.Model):
     """What sales staff pick: a connection, an operation, and the values staff need not know."""
 
@@ -231,10 +296,15 @@ class Destination(models.Model):
 
     def field_specs(self) -> list[FieldSpec]:
         """Every vendor field of this destination, fixed ones included."""
-        if self.operation_spec.uses_campaign:
-            return self.campaign.field_specs() if self.campaign else []
-        return list(self.operation_spec.fields)
+        return operation_field_specs(self.operation_spec, self.campaign)
 
     def staff_field_specs(self) -> list[FieldSpec]:
         """The fields staff fill in: those without a fixed value."""
         return [s for s in self.field_specs() if s.name not in self.fixed_values]
+
+
+def operation_field_specs(operation: Operation, campaign: Campaign | None) -> list[FieldSpec]:
+    """The vendor fields an operation takes: its own, or its LeadByte campaign's."""
+    if operation.uses_campaign:
+        return campaign.field_specs() if campaign else []
+    return list(operation.fields)

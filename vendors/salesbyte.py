@@ -149,6 +149,18 @@ class SalesByte(VendorAdapter):
         return problems
 
     @classmethod
+    def fixed_object_allowed(cls, spec: FieldSpec, value: Any) -> bool:
+        """Custom fields fixed whole, each ``{"attribute": {...}, "value": ...}`` (their
+        attributes set), and template customer fields as ``{name: value}``."""
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            return False
+        if spec.name == "custom_fields":
+            return all(isinstance(v, dict) and "value" in v for v in value.values())
+        if spec.name == "customer_fields":
+            return all(isinstance(v, str | int | float) for v in value.values())
+        return False
+
+    @classmethod
     def format_value(
         cls, spec: FieldSpec, value: Any, settings: Mapping[str, Any] | None = None
     ) -> Any:

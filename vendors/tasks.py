@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vendors.campaign_sync import campaigns_sync
+from vendors.campaign_sync import campaign_sync_run, campaigns_sync
 from vendors.connection_test import connections_test_active
 from vendors.models import Connection
 from vendors.results import VendorError
@@ -15,6 +15,11 @@ def sync_campaigns(connection_id: int) -> str:
     except VendorError as err:
         # Recorded on the connection by the service; the task itself did its job.
         return f"failed: {err.message}"
+
+
+def run_campaign_sync(sync_id: int) -> str:
+    sync = campaign_sync_run(sync_id=sync_id)
+    return sync.error or "done"
 
 
 def check_connections() -> str:

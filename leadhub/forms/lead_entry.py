@@ -18,7 +18,7 @@ from leadhub.services.leads import contact_values, destination_payload_build, pa
 from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec, FieldType
 from vendors.form_fields import form_field, form_fields
-from vendors.models import Destination
+from vendors.models import Destination, unusable_campaign_q
 from vendors.phones import parse_phone, phone_hint
 
 # Contact values vendors receive that are derived from another: the form field staff type
@@ -323,6 +323,9 @@ class DestinationChoiceForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["destinations"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = Destination.objects.filter(
-            is_active=True, connection__is_active=True
-        ).select_related("connection", "campaign")
+        offered = Destination.objects.filter(is_active=True, connection__is_active=True)
+        # LeadByte refuses every lead to an inactive campaign: say so rather than offer it.
+        self.not_offered = list(offered.filter(unusable_campaign_q("campaign__")))
+        field.queryset = offered.exclude(unusable_campaign_q("campaign__")).select_related(
+            "connection", "campaign"
+        )

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from leadhub.selectors import attention_counts, connections_paused, visible_submissions
 from leadhub.statuses import SubmissionStatus
+from vendors.drift import destinations_on_unusable_campaigns
 from vendors.models import Connection
 
 S = SubmissionStatus
@@ -48,6 +49,7 @@ def needs_attention_summary(*, user: Any, now: datetime | None = None) -> Attent
     changelist = reverse("admin:leadhub_submission_changelist")
     return Attention(
         items=[
+            *_destination_items(user),
             AttentionItem(
                 "Gave up after retries",
                 counts[S.EXHAUSTED],
@@ -69,3 +71,20 @@ def needs_attention_summary(*, user: Any, now: datetime | None = None) -> Attent
         ],
         paused=list(connections_paused().order_by("paused_at")),
     )
+
+
+def _destination_items(user: Any) -> list[AttentionItem]:
+    """Destinations staff can no longer send to, for those who can point them elsewhere."""
+    if not user.has_perm("vendors.change_destination"):
+        return []
+    changelist = reverse("admin:vendors_destination_changelist")
+    return [
+        AttentionItem(
+            "Destinations on an inactive campaign",
+            destinations_on_unusable_campaigns().count(),
+            f"{changelist}?campaign_state=inactive",
+            "LeadByte refuses every lead to their campaign, so staff are no longer offered "
+            "them. Pick an active campaign, or switch them off.",
+            key="inactive_campaign",
+        )
+    ]

@@ -16,7 +16,7 @@ from sandbox.models import SandboxEnquiry, SandboxRecord, SandboxToken
 from tests.conftest import CRMCOM_CREDENTIALS, GETLEAD_TOKEN
 from tests.factories import DestinationFactory, LeadFactory, SubmissionFactory
 from tests.leadhub.conftest import CONTACT, LeadEntry
-from vendors.admin.forms import DestinationForm
+from vendors.admin.destination_forms import DestinationForm
 from vendors.models import Connection, Destination
 
 pytestmark = pytest.mark.django_db(transaction=True)

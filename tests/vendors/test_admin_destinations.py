@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from django import forms
 from django.urls import reverse
 
-from tests.factories import CampaignFactory, ConnectionFactory, DestinationFactory
-from vendors.admin.forms import DestinationForm, operation_choice
+from leadhub.demo import CRMCOM_GETLEAD_DESTINATIONS, SALESBYTE_DESTINATIONS
+from tests.factories import (
+    CampaignFactory,
+    CampaignFieldFactory,
+    ConnectionFactory,
+    DestinationFactory,
+)
+from vendors.admin.destination_forms import DestinationForm, operation_choice
 from vendors.models import Campaign, Connection, Destination
 from vendors.registry import adapter_class, implemented_kinds
 
@@ -96,3 +106,284 @@ def test_a_destination_whose_campaign_went_inactive_can_still_be_edited() -> Non
     )
     form = DestinationForm(data=data, instance=destination)
     assert form.is_valid(), form.errors
+
+
+# --- fixed values as typed fields --------------------------------------------------------
+
+ADD = "admin:vendors_destination_add"
+LEADBYTE_FIXED = {"sid": "1", "data14": "Repayment", "dob": "1990-12-31", "phone1": None}
+
+
+def typed_values(fixed: dict[str, Any]) -> dict[str, Any]:
+    """What an admin types for ``fixed`` in the typed fields: text in boxes, Yes/No for
+    true/false, and the fields never sent ticked. No JSON."""
+    data: dict[str, Any] = {"fixed_values": "", "left_out": []}
+    for name, value in fixed.items():
+        if value is None:
+            data["left_out"].append(name)
+        elif isinstance(value, bool):
+            data[f"fixed__{name}"] = "true" if value else "false"
+        else:
+            data[f"fixed__{name}"] = str(value)
+    return data
+
+
+def exactly(values: dict[str, Any]) -> str:
+    """Compared as JSON text, so 1 is not True and "1" is not 1."""
+    return json.dumps(values, sort_keys=True)
+
+
+def operation_cases() -> list[tuple[str, str, dict[str, Any]]]:
+    """Each vendor's operation, with the fixed values the demo sets up as JSON."""
+    cases = [("leadbyte", "create_lead", LEADBYTE_FIXED)]
+    cases += [("salesbyte", op, fixed) for op, fixed in SALESBYTE_DESTINATIONS.values()]
+    cases += [
+        (kind, op, fixed)
+        for kind, rows in CRMCOM_GETLEAD_DESTINATIONS.items()
+        for _, op, fixed in rows
+    ]
+    return cases
+
+
+def leadbyte_campaign(connection: Connection) -> Campaign:
+    campaign = CampaignFactory(connection=connection)
+    for name, label, data_type, required in [
+        ("sid", "SID", "Text", True),
+        ("data14", "Mortgage type", "Text", False),
+        ("dob", "Date of birth", "Date", False),
+        ("phone1", "Phone", "UK Mobile Number", False),
+    ]:
+        CampaignFieldFactory(
+            campaign=campaign, name=name, label=label, data_type=data_type, required=required
+        )
+    return campaign
+
+
+def add_url(connection: Connection, operation: str, campaign: Campaign | None = None) -> str:
+    query = {"connection": connection.pk, "operation": operation_choice(connection.kind, operation)}
+    if campaign is not None:
+        query["campaign"] = campaign.pk
+    return f"{reverse(ADD)}?{urlencode(query)}"
+
+
+def form_data(form: Any) -> dict[str, Any]:
+    """What the browser posts for a rendered admin form, as it is."""
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        if field.disabled:
+            continue
+        value = form[name].value()
+        if isinstance(field, forms.BooleanField):
+            if value:
+                data[name] = "on"
+        else:
+            data[name] = "" if value is None else value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("kind", "operation", "fixed"),
+    operation_cases(),
+    ids=[f"{k}-{op}-{n}" for n, (k, op, _) in enumerate(operation_cases())],
+)
+def test_each_operation_is_set_up_without_json_and_stores_what_the_json_did(
+    admin_client, kind: str, operation: str, fixed: dict[str, Any]
+) -> None:
+    connection = ConnectionFactory(kind=kind)
+    campaign = leadbyte_campaign(connection) if kind == "leadbyte" else None
+    url = add_url(connection, operation, campaign)
+    page = admin_client.get(url)
+    form = page.context["adminform"].form
+    specs = {s.name: s for s in form.target_specs}
+    for name, value in fixed.items():
+        if value is not None:
+            # Each value has its own field, under the vendor field's label.
+            assert form.fields[f"fixed__{name}"].label == specs[name].label
+    data = {
+        "name": "Set up by typing",
+        "connection": connection.pk,
+        "is_active": "on",
+        **({"campaign": campaign.pk} if campaign else {}),
+        **typed_values(fixed),
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    destination = Destination.objects.get()
+    assert exactly(destination.fixed_values) == exactly(fixed)
+
+    # Re-opened, every value is back in its field; saved as shown, nothing changes.
+    change = reverse("admin:vendors_destination_change", args=[destination.pk])
+    form = admin_client.get(change).context["adminform"].form
+    assert json.loads(form["fixed_values"].value()) == {}
+    response = admin_client.post(change, form_data(form))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    destination.refresh_from_db()
+    assert exactly(destination.fixed_values) == exactly(fixed)
+
+
+def test_the_first_step_asks_where_the_destination_sends(admin_client) -> None:
+    connection = ConnectionFactory(kind="leadbyte")
+    off = CampaignFactory(connection=connection, active=False, name="Winter")
+    page = admin_client.get(reverse(ADD))
+    assert page.context["title"] == "Add a destination: where it sends"
+    assert "fixed__sid" not in page.content.decode()
+    page = admin_client.get(
+        reverse(ADD),
+        {"connection": connection.pk, "operation": "leadbyte:create_lead", "campaign": off.pk},
+    )
+    assert "not active in LeadByte" in page.context["form"].errors["campaign"][0]
+    page = admin_client.get(
+        reverse(ADD), {"connection": connection.pk, "operation": "leadbyte:create_lead"}
+    )
+    assert "sends to a campaign" in page.context["form"].errors["campaign"][0]
+
+
+def test_a_wrong_type_is_an_inline_error_naming_the_field(admin_client) -> None:
+    connection = ConnectionFactory(kind="salesbyte")
+    url = add_url(connection, "create_quote")
+    data = {
+        "name": "Quotes",
+        "connection": connection.pk,
+        **typed_values({"quote_profile_id": "one"}),
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors == {"fixed__quote_profile_id": ["Enter a whole number."]}
+    row = re.search(
+        r'<div class="form-row errors field-fixed__quote_profile_id">(.*?)</fieldset>',
+        response.content.decode(),
+        re.S,
+    )
+    assert row and "Enter a whole number." in row.group(1) and "Quote profile id" in row.group(1)
+    assert not Destination.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "operation", "extra", "error"),
+    [
+        (
+            "salesbyte",
+            "create_quote",
+            {"quote_profile_id": "one"},
+            "Quote profile id (quote_profile_id): Enter a whole number.",
+        ),
+        (
+            "salesbyte",
+            "create_quote",
+            {"chat_enabled": "yes"},
+            "Chat enabled (chat_enabled): Give true or false.",
+        ),
+        (
+            "salesbyte",
+            "create_quote",
+            {"quote_profil_id": 1},
+            "quote_profil_id (quote_profil_id): SalesByte has no such field",
+        ),
+        ("salesbyte", "create_quote", {"quote_profile_id": None}, "cannot be left out"),
+        (
+            "salesbyte",
+            "create_quote",
+            {"alternatives": [{"title": "A", "bundle": 3}]},
+            "Row 1: no field “bundle”",
+        ),
+        ("crmcom", "create_lead", {"priority": "9"}, "Priority (priority): Select a valid choice."),
+        (
+            "crmcom",
+            "create_lead",
+            {"source": {"type": "WEBSITE"}},
+            "Give it as source.type, source.name",
+        ),
+        (
+            "crmcom",
+            "create_lead",
+            {"status_identifier": {"name": "New", "code": "NEW"}},
+            "Lead status (status_identifier): Give one plain value",
+        ),
+        (
+            "getlead",
+            "create_lead",
+            {"campaign_ref": ["a", "b"]},
+            "Getlead takes an extra field as text or a number.",
+        ),
+        (
+            "getlead",
+            "create_lead",
+            {"date_of_birth": "31/13/1990"},
+            "Date of birth (date_of_birth): Enter a valid date.",
+        ),
+    ],
+)
+def test_the_json_escape_hatch_is_checked_like_the_fields(
+    admin_client, kind: str, operation: str, extra: dict[str, Any], error: str
+) -> None:
+    connection = ConnectionFactory(kind=kind)
+    data = {"name": "Advanced", "connection": connection.pk, "fixed_values": json.dumps(extra)}
+    response = admin_client.post(add_url(connection, operation), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["fixed_values"]
+    assert error in errors["fixed_values"][0]
+
+
+@pytest.mark.parametrize(
+    ("kind", "operation", "extra"),
+    [
+        ("crmcom", "create_lead", {"category_identifier": {"alternative_code": "RES"}}),
+        ("getlead", "create_lead", {"campaign_ref": "Spring", "budget": 5000}),
+        ("salesbyte", "create_quote", {"alternatives": [{"title": "Standard", "bundle_id": 7}]}),
+        (
+            "salesbyte",
+            "create_quote",
+            {"custom_fields": {"Colour": {"attribute": {"required": True}, "value": "Red"}}},
+        ),
+        ("leadbyte", "create_lead", {"sid": 1}),
+    ],
+)
+def test_what_only_json_can_say_is_kept_under_advanced(
+    admin_client, kind: str, operation: str, extra: dict[str, Any]
+) -> None:
+    connection = ConnectionFactory(kind=kind)
+    campaign = leadbyte_campaign(connection) if kind == "leadbyte" else None
+    data = {
+        "name": "Advanced",
+        "connection": connection.pk,
+        "fixed_values": json.dumps(extra),
+        **({"campaign": campaign.pk} if campaign else {}),
+    }
+    response = admin_client.post(add_url(connection, operation, campaign), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    destination = Destination.objects.get()
+    assert exactly(destination.fixed_values) == exactly(extra)
+    change = reverse("admin:vendors_destination_change", args=[destination.pk])
+    form = admin_client.get(change).context["adminform"].form
+    assert exactly(json.loads(form["fixed_values"].value())) == exactly(extra)
+
+
+def test_a_value_typed_and_given_as_json_is_refused(admin_client) -> None:
+    connection = ConnectionFactory(kind="getlead")
+    data = {
+        "name": "Twice",
+        "connection": connection.pk,
+        **typed_values({"source": "LeadHub"}),
+        "fixed_values": json.dumps({"source": "Web"}),
+    }
+    response = admin_client.post(add_url(connection, "create_lead"), data)
+    assert (
+        "Source (source) is set above too"
+        in response.context["adminform"].form.errors["fixed_values"][0]
+    )
+
+
+def test_a_new_campaign_without_a_fixed_field_is_refused(admin_client) -> None:
+    connection = ConnectionFactory(kind="leadbyte")
+    destination = DestinationFactory(
+        connection=connection, campaign=leadbyte_campaign(connection), fixed_values={"sid": "1"}
+    )
+    bare = CampaignFactory(connection=connection)
+    change = reverse("admin:vendors_destination_change", args=[destination.pk])
+    data = {**form_data(admin_client.get(change).context["adminform"].form), "campaign": bare.pk}
+    response = admin_client.post(change, data)
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["fixed__sid"]
+    assert "LeadByte has no such field for this operation or campaign" in errors["fixed__sid"][0]

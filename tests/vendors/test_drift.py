@@ -5,15 +5,17 @@ from __future__ import annotations
 import copy
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from sandbox.models import SandboxCampaign
-from tests.factories import CampaignChangeFactory, CampaignFactory
+from tests.factories import CampaignChangeFactory, CampaignFactory, DestinationFactory
 from vendors.campaign_fields import CampaignFieldMeta
 from vendors.campaign_sync import campaigns_sync
 from vendors.drift import (
     campaign_changes_acknowledge,
     campaign_fields_diff,
+    destinations_on_unusable_campaigns,
     destinations_with_open_changes,
 )
 from vendors.field_changes import ChangeKind, describe
@@ -175,3 +177,64 @@ def test_the_acknowledge_action_on_the_campaign_list(admin_client) -> None:
         changelist, {"action": "acknowledge_changes", "_selected_action": [campaign.pk]}
     )
     assert not CampaignChange.objects.filter(acknowledged_at__isnull=True).exists()
+
+
+def _switch_off(definition: dict) -> None:
+    definition["active"] = "0"
+
+
+def _archive(definition: dict) -> None:
+    definition["archived"] = "1"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("change", ["off", "archived", "unlisted"])
+def test_a_destination_whose_campaign_went_inactive_is_flagged_and_not_offered(
+    leadbyte_connection: Connection, leadbyte_destination: Destination, admin_client, change: str
+) -> None:
+    home = reverse("admin:index")
+    assert "Destinations on an inactive campaign" not in admin_client.get(home).content.decode()
+    if change == "unlisted":
+        SandboxCampaign.objects.filter(reference="EXAMPLE-CAMPAIGN").delete()
+    else:
+        _edit_sandbox_campaign("EXAMPLE-CAMPAIGN", _switch_off if change == "off" else _archive)
+    campaigns_sync(connection=leadbyte_connection)
+    assert list(destinations_on_unusable_campaigns()) == [leadbyte_destination]
+
+    # The destination list flags it, and its filter finds it.
+    changelist = reverse("admin:vendors_destination_changelist")
+    page = admin_client.get(changelist).content.decode()
+    reason = {"off": "off", "archived": "archived", "unlisted": "no longer listed"}[change]
+    assert f"Campaign {reason}: not offered to staff" in page
+    flagged = admin_client.get(changelist, {"campaign_state": "inactive"})
+    assert list(flagged.context["cl"].result_list) == [leadbyte_destination]
+
+    # The admin home's needs-attention banner counts it and links to that list.
+    banner = admin_client.get(home).content.decode().split('id="needs-attention"')[1]
+    assert "Destinations on an inactive campaign" in banner.split("</table>")[0]
+    assert f"{changelist}?campaign_state=inactive" in banner
+
+    # Staff are not offered it, and are told why; asking for it anyway is refused.
+    page = admin_client.get(reverse("admin:leadhub_lead_add")).content.decode()
+    assert f'value="{leadbyte_destination.pk}"' not in page
+    assert f"Not offered now: {leadbyte_destination.name}." in page
+    refused = admin_client.get(
+        reverse("admin:leadhub_lead_add"), {"destinations": leadbyte_destination.pk}
+    )
+    assert refused.context["title"] == "Send a lead: choose destinations"
+    assert refused.context["form"].errors["destinations"]
+
+
+@pytest.mark.django_db
+def test_the_needs_attention_count_is_only_for_those_who_can_fix_destinations(
+    client, django_user_model
+) -> None:
+    DestinationFactory(campaign=CampaignFactory(active=False))
+    viewer = django_user_model.objects.create_user("viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_submission"))
+    client.force_login(viewer)
+    assert "Destinations on an inactive campaign" not in client.get("/admin/").content.decode()
+    viewer.user_permissions.add(Permission.objects.get(codename="change_destination"))
+    viewer = django_user_model.objects.get(pk=viewer.pk)  # permissions are cached per object
+    client.force_login(viewer)
+    assert "Destinations on an inactive campaign" in client.get("/admin/").content.decode()

@@ -12,6 +12,7 @@ from sandbox.seed import EXAMPLE_CAMPAIGN
 from tests.conftest import LEADBYTE_KEY
 from tests.vendors.payloads import valid_payload
 from vendors.clients import connection_client
+from vendors.fieldspec import FieldSpec, FieldType
 from vendors.leadbyte import LeadByte
 from vendors.models import Connection
 from vendors.outcomes import Outcome
@@ -143,3 +144,17 @@ def test_queue_status_follows_a_queue_id(leadbyte_connection: Connection) -> Non
     queue_id = adapter.submit("create_lead", good_lead()).result.reference
     body = adapter.queue_status(queue_id)
     assert body["records"][0]["status"] == "Valid"
+
+
+@pytest.mark.parametrize(
+    ("date_format", "sent"), [("DD/MM/YYYY", "31/12/1990"), ("YYYY-MM-DD", "1990-12-31")]
+)
+def test_a_fixed_date_goes_in_the_connections_format(date_format: str, sent: str) -> None:
+    # A destination stores a fixed date as YYYY-MM-DD text, as its form and JSON give it.
+    dob = FieldSpec("dob", "DOB", FieldType.DATE)
+    settings = {"date_format": date_format}
+    assert LeadByte.format_value(dob, "1990-12-31", settings) == sent
+    assert LeadByte.format_value(dob, "1990-02-30", settings) == "1990-02-30"
+    assert (
+        LeadByte.format_value(FieldSpec("data13", "Make"), "1990-12-31", settings) == "1990-12-31"
+    )

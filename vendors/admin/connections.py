@@ -11,13 +11,14 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import URLPattern
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
-from django_q.tasks import async_task
 
+from vendors.admin.campaign_syncs import MAX_SYNCS_SHOWN, CampaignSyncPages
 from vendors.admin.common import ChangePageMixin, warn_capped
 from vendors.admin.forms import (
     CREDENTIAL_PREFIX,
@@ -26,6 +27,7 @@ from vendors.admin.forms import (
     connection_form_class,
     credentials_problem,
 )
+from vendors.campaign_sync import campaign_syncs_start
 from vendors.connection_state import connection_pause, connection_resume
 from vendors.connection_test import connection_test
 from vendors.departments import department_assign
@@ -37,13 +39,15 @@ from vendors.registry import VendorKind, adapter_class, implemented_kinds
 
 # Each test is a live vendor call made while the admin waits for the page.
 MAX_TESTED_AT_ONCE = 10
+# The syncs one action starts, all followed on one page (vendors.admin.campaign_syncs).
+MAX_SYNCED_AT_ONCE = MAX_SYNCS_SHOWN
 # How a test's answer is told: it worked, it failed, or the vendor has no test (None).
 TEST_LEVEL: dict[bool | None, int] = {True: messages.SUCCESS, False: messages.ERROR}
 TEST_STATE: dict[bool | None, str] = {True: "works", False: "failed"}
 
 
 @admin.register(Connection)
-class ConnectionAdmin(ChangePageMixin):
+class ConnectionAdmin(CampaignSyncPages, ChangePageMixin):
     list_display = (
         "name",
         "kind",
@@ -77,6 +81,9 @@ class ConnectionAdmin(ChangePageMixin):
         "pause_delivery",
         "resume_delivery",
     ]
+
+    def get_urls(self) -> list[URLPattern]:
+        return [*self.sync_urls(), *super().get_urls()]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Connection]:
         # Lists and lookups never decrypt: a key problem cannot take the pages down.
@@ -220,20 +227,27 @@ class ConnectionAdmin(ChangePageMixin):
         )
 
     @admin.action(description="Sync campaigns from LeadByte", permissions=["change"])
-    def sync_campaigns(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
-        leadbyte = queryset.filter(kind=VendorKind.LEADBYTE)
-        for connection in leadbyte:
-            async_task("vendors.tasks.sync_campaigns", connection.pk, group="sync")
-        if leadbyte:
-            self.message_user(
-                request,
-                f"Campaign sync started for {len(leadbyte)} connection(s); "
-                "the connection page shows when it finished and what changed.",
-            )
+    def sync_campaigns(
+        self, request: HttpRequest, queryset: QuerySet[Connection]
+    ) -> HttpResponse | None:
+        """Start a background sync of each LeadByte connection, then follow them on the
+        sync page, which shows each one's progress and what it found."""
         if queryset.exclude(kind=VendorKind.LEADBYTE).exists():
             self.message_user(
                 request, "Only LeadByte connections have campaigns to sync.", messages.WARNING
             )
+        leadbyte = list(queryset.filter(kind=VendorKind.LEADBYTE)[:MAX_SYNCED_AT_ONCE])
+        if not leadbyte:
+            return None
+        syncs = campaign_syncs_start(connections=leadbyte, user=request.user)
+        warn_capped(
+            self,
+            request,
+            selected=queryset.filter(kind=VendorKind.LEADBYTE).count(),
+            limit=MAX_SYNCED_AT_ONCE,
+            done="synced; select the others next",
+        )
+        return HttpResponseRedirect(self.sync_page_url(syncs))
 
     @admin.action(
         description="Assign a source number to a department (Getlead)", permissions=["change"]

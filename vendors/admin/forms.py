@@ -1,5 +1,5 @@
-"""The integration admin's forms: a connection's (write-only credentials, the vendor's own
-settings) and a destination's (an operation its connection's vendor offers)."""
+"""The connection form: write-only credentials, the vendor's own settings and the
+connection's limits. The destination form is in vendors.admin.destination_forms."""
 
 from __future__ import annotations
 
@@ -10,12 +10,11 @@ from django import forms
 from vendors.crypto import UndecryptableValue
 from vendors.form_fields import form_field
 from vendors.hosts import UnsafeVendorHost, check_vendor_url
-from vendors.models import Campaign, Connection, Destination
-from vendors.registry import VendorKind, adapter_class, implemented_kinds
+from vendors.models import Connection
+from vendors.registry import adapter_class
 
 CREDENTIAL_PREFIX = "credential__"
 SETTING_PREFIX = "setting__"
-
 
 # A connection's own limits (vendors.limits); blank means the setting's default.
 LIMIT_FIELDS = ("deadline_seconds", "max_in_flight")
@@ -107,85 +106,3 @@ def connection_form_class(kind: str) -> type[ConnectionFormBase]:
     for spec in adapter.setting_fields:
         attrs[SETTING_PREFIX + spec.name] = form_field(spec)
     return type("ConnectionForm", (ConnectionFormBase,), attrs)
-
-
-def operation_choice(kind: str, operation: str) -> str:
-    """The value of one vendor's operation in the destination form: operation names repeat
-    across vendors (every vendor has ``create_lead``), so the vendor is part of it."""
-    return f"{kind}:{operation}"
-
-
-def operation_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Every vendor's operations a destination can use, grouped under the vendor's name."""
-    groups = []
-    for kind in sorted(implemented_kinds(), key=lambda k: VendorKind(k).label):
-        ops = adapter_class(kind).operations.values()
-        # Follow-ups start from a lead's page, never from a destination.
-        options = [(operation_choice(kind, op.name), op.label) for op in ops if not op.follow_up]
-        groups.append((VendorKind(kind).label, sorted(options, key=lambda o: o[1])))
-    return groups
-
-
-class CampaignChoiceField(forms.ModelChoiceField):
-    """Campaigns LeadByte would refuse leads to are marked in the list."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        if obj.usable:
-            return str(obj)
-        why = "archived" if obj.archived else "no longer listed" if not obj.listed else "off"
-        return f"{obj} (not active in LeadByte: {why})"
-
-
-class DestinationForm(forms.ModelForm):
-    operation = forms.ChoiceField(
-        choices=(), help_text="What the destination does, among its connection's vendor's."
-    )
-
-    class Meta:
-        model = Destination
-        fields = ("name", "connection", "operation", "campaign", "fixed_values", "is_active")
-        field_classes = {"campaign": CampaignChoiceField}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        operation = self.fields["operation"]
-        assert isinstance(operation, forms.ChoiceField)  # declared above
-        operation.choices = operation_choices()
-        if self.instance.pk and self.instance.connection_id:
-            self.initial["operation"] = operation_choice(
-                self.instance.connection.kind, self.instance.operation
-            )
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        cleaned = self.cleaned_data
-        connection: Connection | None = cleaned.get("connection")
-        kind, _, operation = str(cleaned.get("operation") or "").partition(":")
-        cleaned["operation"] = operation
-        if connection and operation:
-            spec = connection.adapter_class.operations.get(operation)
-            if kind != connection.kind or spec is None or spec.follow_up:
-                self.add_error(
-                    "operation",
-                    f"{connection.get_kind_display()} has no such operation: pick one listed "
-                    f"under {connection.get_kind_display()}.",
-                )
-            elif spec.uses_campaign and not cleaned.get("campaign"):
-                self.add_error("campaign", "This operation sends to a campaign: pick one.")
-            elif cleaned.get("campaign"):
-                self._check_campaign(cleaned["campaign"], connection)
-        if not isinstance(cleaned.get("fixed_values"), dict):
-            self.add_error("fixed_values", "Fixed values must be a JSON object of field: value.")
-        return cleaned
-
-    def _check_campaign(self, campaign: Campaign, connection: Connection) -> None:
-        if campaign.connection_id != connection.pk:
-            self.add_error("campaign", "The campaign belongs to another connection.")
-        elif not campaign.usable and campaign.pk != self.instance.campaign_id:
-            # LeadByte refuses every lead to it (-9); a destination already on it keeps
-            # saving, so its other settings can still be changed.
-            self.add_error(
-                "campaign",
-                "This campaign is not active in LeadByte, which refuses every lead sent to "
-                "it. Pick an active campaign, or sync campaigns if it was switched on since.",
-            )
