@@ -61,8 +61,15 @@ class Deadline:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
+        self.finish()
         _current.deadline = None
+
+    def finish(self) -> None:
+        """The exchange is over: its connection may go back to the pool, where a timer firing
+        late must not cut it under the next exchange (another thread's, perhaps)."""
+        with self._lock:
+            self._timer.cancel()
+            self._connection = None
 
     def watch(self, connection: Any) -> bool:
         """Watch ``connection``; False when the time is already up (send nothing more)."""
@@ -233,6 +240,7 @@ def http_request(
                     # default, dropped since); vendors write UTF-8.
                     raw.encoding = None
                 text, truncated = read_capped(raw, settings.VENDOR_MAX_RESPONSE_BYTES, watch)
+                watch.finish()  # before the connection goes back to the pool
                 return VendorResponse(
                     status_code=raw.status_code,
                     headers=answer_headers,
