@@ -217,6 +217,14 @@ def http_request(
         min(settings.VENDOR_CONNECT_TIMEOUT, seconds),
         min(settings.VENDOR_READ_TIMEOUT, seconds),
     )
+    unsendable = [name for name, value in (headers or {}).items() if not _latin1(value)]
+    if unsendable:
+        # http.client would raise mid-request: HTTP headers carry Latin-1 only (RFC 9110 §5.5).
+        raise VendorError(
+            f"LeadHub could not send the request: the {', '.join(unsendable)} header holds "
+            "characters HTTP headers cannot carry. Check the connection's credentials.",
+            outcome=Outcome.REJECTED,
+        )
     status_code: int | None = None
     answer_headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
     with Deadline(seconds) as watch:
@@ -260,6 +268,14 @@ def http_request(
             if watch.passed and condition is Condition.NO_ANSWER:
                 message = deadline_message(seconds)
             raise VendorError(message, condition=condition) from err
+
+
+def _latin1(value: str) -> bool:
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def deadline_message(seconds: float) -> str:

@@ -22,7 +22,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from leadhub.delivery.push import submission_push
@@ -186,8 +186,19 @@ def scan(sandbox: str, drawn: dict[str, dict[str, str]]) -> list[str]:
     return copies_found(secrets, places)
 
 
+# Found by this test: a Bearer token outside Latin-1 once made http.client raise out of
+# the adapter; it is now refused before sending.
+NOT_LATIN1 = {
+    "salesbyte": {"uuid": '/ +%&="\\ª', "api_token": '/ +%&="\\Ā'},
+    "leadbyte": {"api_key": '/ +%&="\\ª'},
+    "crmcom": {"username": '/ +%&="\\ª', "password": '/ +%&="\\ª', "organisation": '/ +%&="\\ª'},
+    "getlead": {"token": '/ +%&="\\ª'},
+}
+
+
 @settings(max_examples=10, deadline=None)
 @given(drawn=CREDENTIALS)
+@example(drawn=NOT_LATIN1)
 def test_no_form_of_an_echoed_credential_is_kept_shown_or_logged(
     sandbox: str, drawn: dict[str, dict[str, str]]
 ) -> None:

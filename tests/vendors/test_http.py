@@ -239,6 +239,16 @@ def test_the_request_carries_params_json_headers_and_our_user_agent(server: str)
     assert echoed["headers"]["Content-Type"] == "application/json"
 
 
+def test_a_header_http_cannot_carry_is_refused_before_anything_is_sent(server: str) -> None:
+    # A credential with a letter outside Latin-1 (a Bearer token): http.client would raise
+    # UnicodeEncodeError mid-request, out of the adapter.
+    error = failure("GET", f"{server}/json", headers={"Authorization": "Bearer tĀken"})
+    assert error.outcome is Outcome.REJECTED
+    assert "Authorization header holds characters HTTP headers cannot carry" in error.message
+    assert "tĀken" not in error.message
+    assert Script.hits == []
+
+
 def test_a_redirect_is_returned_as_it_is_never_followed(server: str) -> None:
     response = http_request("POST", f"{server}/redirect", json={})
     assert response.status_code == 302
