@@ -17,7 +17,7 @@ class Lead(models.Model):
     last_name = models.CharField(max_length=120, blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField("phone as entered", max_length=40, blank=True)
-    phone_e164 = models.CharField("phone (E.164)", max_length=20, blank=True, db_index=True)
+    phone_e164 = models.CharField("phone (international)", max_length=20, blank=True, db_index=True)
     company = models.CharField(max_length=255, blank=True)
     notes = models.TextField(blank=True)
     owner = models.ForeignKey(

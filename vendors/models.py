@@ -119,7 +119,7 @@ class Campaign(models.Model):
     country = models.CharField(max_length=120, blank=True)
     sms_field = models.CharField(max_length=120, blank=True)
     active = models.BooleanField(default=True)
-    sup_visible = models.BooleanField(default=True)
+    sup_visible = models.BooleanField("shown to suppliers", default=True)
     archived = models.BooleanField(default=False)
     # False once a sync no longer finds the campaign: kept, never deleted.
     listed = models.BooleanField(default=True)

@@ -148,7 +148,7 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
                 self.log_addition(request, lead, [{"added": {}}])
             self.message_user(
                 request,
-                f"{lead} saved and queued for {len(destinations)} destination(s).",
+                f"{lead} saved and queued for {destinations_count(len(destinations))}.",
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(reverse("admin:leadhub_lead_change", args=[lead.pk]))
@@ -244,3 +244,7 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
     @admin.display(description="Phone")
     def phone_link(self, obj: Lead) -> str:
         return format_html("{}", obj.phone)
+
+
+def destinations_count(count: int) -> str:
+    return "1 destination" if count == 1 else f"{count} destinations"

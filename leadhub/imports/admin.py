@@ -30,12 +30,13 @@ from leadhub.imports.services import (
     mapping_initial,
 )
 from leadhub.imports.verdicts import import_outcome_describe, preview_verdict
+from vendors.admin.common import ListTitleMixin
 
 S = ImportJob.Status
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ListTitleMixin):
     list_display = (
         "file_name",
         "status",

@@ -98,7 +98,7 @@ def test_the_lead_export_keeps_phone_numbers_as_typed(admin_client) -> None:
     header, row = rows
     exported_as = dict(zip(header, row, strict=True))
     assert exported_as["Phone as entered"] == "+447812345719"
-    assert exported_as["Phone (E.164)"] == "+447812345719"
+    assert exported_as["Phone (international)"] == "+447812345719"
     assert exported_as["Company"] == "'+SUM(A1)"
 
 

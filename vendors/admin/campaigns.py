@@ -60,8 +60,16 @@ class CampaignAdmin(ChangePageMixin):
     )
     list_filter = ("connection", "active", "listed")
     search_fields = ("name", "reference")
+    list_title = "LeadByte campaigns"
     inlines = [CampaignFieldInline, CampaignChangeInline]
     actions = ["acknowledge_changes"]
+
+    # Campaigns are LeadByte's, cached by the sync: nobody adds or edits one here.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in Campaign._meta.fields]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Campaign]:
         return (

@@ -1,5 +1,6 @@
-"""What the admin pages of both apps share: a say on the change page before Django's, and
-the warning an action gives when it handled only the first of the selected rows.
+"""What the admin pages of both apps share: lists titled by what they hold, a say on the
+change page before Django's, and the warning an action gives when it handled only the
+first of the selected rows.
 
 LeadHub's own admin imports these too; they import nothing of it.
 """
@@ -10,9 +11,23 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
+from django.utils.text import capfirst
 
 
-class ChangePageMixin(admin.ModelAdmin):
+class ListTitleMixin(admin.ModelAdmin):
+    """A list is titled by what it holds ("Submissions"), not Django's "Select submission
+    to change"."""
+
+    list_title: str = ""
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        title = self.list_title or capfirst(str(self.model._meta.verbose_name_plural))
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
+
+class ChangePageMixin(ListTitleMixin):
     """The change page with a hook: ``change_page`` adds to the page's context, or answers
     the request itself (a button on the page that is not a save)."""
 

@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from vendors.admin.common import ListTitleMixin
 from vendors.admin.destination_forms import (
     LEFT_OUT,
     DestinationForm,
@@ -53,7 +54,7 @@ class CampaignStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Destination)
-class DestinationAdmin(admin.ModelAdmin):
+class DestinationAdmin(ListTitleMixin):
     form = DestinationForm
     list_display = ("name", "connection", "operation", "campaign", "is_active", "campaign_drift")
     list_filter = ("connection", "is_active", CampaignStateFilter)
