@@ -48,11 +48,13 @@ def slots_limit(own: int | None) -> int:
 
 
 def in_flight(connection_id: int, *, now: datetime) -> QuerySet[Submission]:
-    """The connection's submissions being sent now. A lease older than a worker can live
-    (the dispatcher recovers it) holds no slot."""
-    stale_lease = now - timedelta(seconds=settings.SUBMISSION_LEASE_SECONDS)
+    """The connection's submissions being sent now. A send claimed longer ago than the
+    task timeout has no worker left (django-q2 kills a task at Q_TIMEOUT, and the claim
+    comes after the task starts): it holds no slot, though the dispatcher recovers it only
+    once its lease (twice as long) is out. A crashed worker stalls its vendor no longer."""
+    no_worker_left = now - timedelta(seconds=settings.Q_TIMEOUT)
     return Submission.objects.filter(
-        connection_id=connection_id, status=S.SENDING, sent_at__gte=stale_lease
+        connection_id=connection_id, status=S.SENDING, sent_at__gte=no_worker_left
     )
 
 

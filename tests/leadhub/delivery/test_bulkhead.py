@@ -89,9 +89,14 @@ def test_other_connections_are_sent_to_while_one_has_every_slot_taken() -> None:
     assert submission_claim(elsewhere.pk) is not None
 
 
-def test_a_lease_a_dead_worker_left_holds_no_slot(settings) -> None:
+def test_a_send_older_than_the_task_timeout_holds_no_slot(settings) -> None:
+    # Its worker was killed at Q_TIMEOUT at the latest; the lease runs out only later.
     connection = ConnectionFactory(max_in_flight=1)
-    sending(connection, ago=timedelta(seconds=settings.SUBMISSION_LEASE_SECONDS + 1))
+    lingering = sending(connection, ago=timedelta(seconds=settings.Q_TIMEOUT - 5))
+    assert submission_claim(on_connection(connection).pk) is None
+    Submission.objects.filter(pk=lingering.pk).update(
+        sent_at=timezone.now() - timedelta(seconds=settings.Q_TIMEOUT + 1)
+    )
     assert submission_claim(on_connection(connection).pk) is not None
 
 
