@@ -17,7 +17,7 @@ import time
 
 from django.urls import path
 
-from bench.common import percentile, setup_django
+from bench.common import percentile, setup_django, superuser_client
 
 SUBMISSIONS = int(os.environ.get("BENCH_SUBMISSIONS", "1000000"))
 LEADS = SUBMISSIONS // 2
@@ -190,8 +190,6 @@ def measure(client, prefixes: list[str], dest_id: int, week_ago: str) -> dict[st
 
 def main() -> str:
     setup_django()
-    from django.contrib.auth import get_user_model
-    from django.test import Client
     from django.test.utils import override_settings
     from django.utils import timezone
 
@@ -200,11 +198,7 @@ def main() -> str:
     _urls()
     generate()
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    user, _ = get_user_model().objects.get_or_create(
-        username="bench", defaults={"is_staff": True, "is_superuser": True}
-    )
-    client = Client()
-    client.force_login(user)
+    client = superuser_client()
     dest_id = Destination.objects.filter(name="Bench destination 3").values_list("pk", flat=True)[0]
     week_ago = (timezone.now() - datetime.timedelta(days=7)).strftime("%Y-%m-%d")
     with override_settings(ROOT_URLCONF="bench.bench_changelist"):

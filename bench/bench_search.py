@@ -13,7 +13,7 @@ import os
 import time
 from typing import Any
 
-from bench.common import percentile, setup_django
+from bench.common import percentile, setup_django, superuser_client
 
 REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
 FORMER_FIELDS = ("=vendor_reference", "lead__email", "lead__last_name")
@@ -75,8 +75,6 @@ def found(model_admin, term: str) -> int:
 
 def main() -> str:
     setup_django()
-    from django.contrib.auth import get_user_model
-    from django.test import Client
     from django.test.utils import override_settings
 
     from bench.bench_changelist import SUBMISSIONS, generate
@@ -84,11 +82,7 @@ def main() -> str:
     ours_admin, former_admin = _urls()
     generate()
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    user, _ = get_user_model().objects.get_or_create(
-        username="bench", defaults={"is_staff": True, "is_superuser": True}
-    )
-    client = Client()
-    client.force_login(user)
+    client = superuser_client()
     rows = []
     with override_settings(ROOT_URLCONF="bench.bench_search"):
         for label, term in terms():

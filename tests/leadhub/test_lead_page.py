@@ -74,7 +74,7 @@ def test_the_lead_page_shows_each_destination_with_its_story(admin_client, lead_
     assert response.status_code == 200
     assert f'data-status-url="{status_url(lead)}"' in page
     assert 'data-pending="1"' in page
-    assert "leadhub/lead_status.js" in page
+    assert "leadhub/live_panel.js" in page
     assert "Solar partner" in page and "Roof partner" in page
     assert "LeadByte queued the lead (Queued)." in page
     assert "The vendor took the lead." in page

@@ -51,7 +51,7 @@ def test_the_status_follows_a_sync_from_waiting_to_what_it_found(
     assert page_url.startswith(reverse("admin:vendors_connection_sync"))
     page = admin_client.get(page_url).content.decode()
     assert 'data-pending="1"' in page and "Waiting for a worker" in page
-    assert "sync_status.js" in page
+    assert "live_panel.js" in page
 
     waiting = status(admin_client, page_url)
     assert waiting["pending"] is True

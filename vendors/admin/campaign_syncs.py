@@ -1,5 +1,5 @@
 """The campaign sync page: each sync an admin started, its progress while it runs and what
-it found when it ends, polled by static/leadhub/sync_status.js without a reload."""
+it found when it ends, polled by static/leadhub/live_panel.js without a reload."""
 
 from __future__ import annotations
 

@@ -1,22 +1,20 @@
-/* The lead page's live status: while a submission is pending, ask the status endpoint
-   every few seconds and replace the destinations panel with the server's rendering.
-   A static file, so the strict Content-Security-Policy allows it. */
+/* A live panel: while the server says something is pending, ask the panel's status
+   endpoint every few seconds and replace the panel with the server's rendering. Used by
+   the lead page (its submissions) and the campaign sync page. Each panel carries
+   data-live-panel, data-status-url, data-pending ("1" or "0"), data-interval-ms and
+   data-give-up-ms. A static file, so the strict Content-Security-Policy allows it. */
 (function () {
   "use strict";
-  var INTERVAL_MS = 2000;
-  var GIVE_UP_AFTER_MS = 15 * 60 * 1000;
 
-  function start() {
-    var panel = document.getElementById("lh-submissions");
-    if (!panel || !window.fetch) {
-      return;
-    }
+  function watch(panel) {
     var url = panel.getAttribute("data-status-url");
+    var interval = Number(panel.getAttribute("data-interval-ms")) || 2000;
+    var giveUpAfter = Number(panel.getAttribute("data-give-up-ms")) || 15 * 60 * 1000;
     var started = Date.now();
 
     function schedule() {
-      if (panel.getAttribute("data-pending") === "1" && Date.now() - started < GIVE_UP_AFTER_MS) {
-        window.setTimeout(poll, INTERVAL_MS);
+      if (panel.getAttribute("data-pending") === "1" && Date.now() - started < giveUpAfter) {
+        window.setTimeout(poll, interval);
       }
     }
 
@@ -41,6 +39,13 @@
     }
 
     schedule();
+  }
+
+  function start() {
+    if (!window.fetch) {
+      return;
+    }
+    Array.prototype.forEach.call(document.querySelectorAll("[data-live-panel]"), watch);
   }
 
   if (document.readyState === "loading") {
