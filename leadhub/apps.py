@@ -11,5 +11,5 @@ class LeadHubConfig(AppConfig):
     def ready(self) -> None:
         # deferred: signal receivers and system checks register once the app registry is
         # ready (Django's rule)
-        from leadhub import checks  # noqa: F401
+        from leadhub import checks, events  # noqa: F401
         from leadhub.delivery import breaker  # noqa: F401

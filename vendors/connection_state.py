@@ -41,6 +41,9 @@ logger = logging.getLogger(__name__)
 # Sent inside the resuming transaction with ``connection_id``; a receiver returns how many
 # held items it released.
 connection_resumed = Signal()
+# Sent with connection_id, reason and message when a connection stops sending (by hand,
+# refused credentials or the breaker); receivers only write rows in the caller's transaction.
+connection_paused = Signal()
 
 HEALTHY = frozenset({Outcome.ACCEPTED, Outcome.QUARANTINED, Outcome.DUPLICATE, Outcome.REJECTED})
 # A healthy connection's "last success" is refreshed at most this often: one write per
@@ -221,6 +224,7 @@ def connection_record_result(
     )
     if tripped:
         logger.warning("connection %s paused after %s failures in a row", connection_id, threshold)
+        _announce_paused(connection_id, PauseReason.FAILURES)
 
 
 def connection_pause(*, connection_id: int, reason: str, message: str = "") -> bool:
@@ -228,7 +232,7 @@ def connection_pause(*, connection_id: int, reason: str, message: str = "") -> b
     rows = _rows(connection_id)
     if reason == PauseReason.FAILURES:
         rows = rows.filter(paused_at__isnull=True)
-    return bool(
+    paused = bool(
         rows.update(
             paused_at=timezone.now(),
             pause_reason=reason,
@@ -237,6 +241,13 @@ def connection_pause(*, connection_id: int, reason: str, message: str = "") -> b
             probing_since=None,
         )
     )
+    if paused:
+        _announce_paused(connection_id, reason)
+    return paused
+
+
+def _announce_paused(connection_id: int, reason: str) -> None:
+    connection_paused.send(sender=Connection, connection_id=connection_id, reason=reason)
 
 
 def connection_resume(*, connection_id: int) -> int:

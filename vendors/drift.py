@@ -17,11 +17,15 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.dispatch import Signal
 from django.utils import timezone
 
 from vendors.campaign_fields import CampaignFieldMeta
 from vendors.field_changes import ChangeKind
 from vendors.models import Campaign, CampaignChange, Destination, unusable_campaign_q
+
+# Sent with the new CampaignChange when a sync finds a campaign's fields changed.
+campaign_drifted = Signal()
 
 FieldsMetadata = Mapping[str, CampaignFieldMeta]
 
@@ -79,9 +83,11 @@ def campaign_drift_record(
     changes = campaign_fields_diff(before, after)
     if not changes:
         return None
-    return CampaignChange.objects.create(
+    change = CampaignChange.objects.create(
         campaign=campaign, changes=changes, detected_at=now or timezone.now()
     )
+    campaign_drifted.send(sender=CampaignChange, change=change)
+    return change
 
 
 def open_changes() -> QuerySet[CampaignChange]:

@@ -24,6 +24,7 @@ from leadhub.delivery.bulkhead import (
     in_flight,
     in_flight_count,
 )
+from leadhub.events import submission_status_announce
 from leadhub.models import Attempt, Submission
 from leadhub.statuses import TRANSITIONS, WAITING, SubmissionStatus, check_transition
 from vendors.connection_state import connection_may_send
@@ -44,6 +45,7 @@ def submission_transition(submission: Submission, new_status: str, **fields: Any
     for name, value in fields.items():
         setattr(submission, name, value)
     submission.save(update_fields=["status", "updated_at", *fields])
+    submission_status_announce(submission_id=submission.pk, status=new_status)
 
 
 def locked_rows(queryset: QuerySet[Submission], *, skip_locked: bool) -> QuerySet[Submission]:

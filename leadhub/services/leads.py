@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from leadhub.delivery.outbox import submission_create
+from leadhub.events import Event, event_announce
 from leadhub.models import Lead
 from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec
@@ -115,4 +116,5 @@ def lead_create_and_send(
             values=destination_values.get(destination.pk, {}),
         )
         submission_create(lead=lead, destination=destination, payload=payload, created_by=owner)
+    event_announce(Event.LEAD_CREATED, object_id=lead.pk)
     return lead
