@@ -177,6 +177,10 @@ Q_WORKERS = env.int("Q_WORKERS", default=2)
 # The most submissions of one connection sent at once (the bulkhead; a connection may set
 # its own): one fewer than the workers, so a slow vendor always leaves one for the others.
 VENDOR_MAX_IN_FLIGHT = env.int("VENDOR_MAX_IN_FLIGHT", default=max(1, Q_WORKERS - 1))
+# A send that takes longer than this (seconds, in all) marks its connection slow: the limit
+# above then applies to it for a while. A connection answering quickly has none, so one
+# vendor alone gets every worker (leadhub/delivery/bulkhead.py).
+VENDOR_SLOW_AFTER = env.float("VENDOR_SLOW_AFTER", default=2.0)
 Q_CLUSTER = {
     "name": env.str("Q_CLUSTER_NAME", default="leadhub"),
     "workers": Q_WORKERS,

@@ -167,7 +167,11 @@ def connections_due_for_probe() -> list[int]:
 
 
 def connection_record_result(
-    *, connection_id: int, result: VendorResult, known: Connection | None = None
+    *,
+    connection_id: int,
+    result: VendorResult,
+    known: Connection | None = None,
+    slow: bool = False,
 ) -> None:
     """Feed one vendor result to the connection's health and circuit breaker.
 
@@ -176,6 +180,8 @@ def connection_record_result(
     """
     now = timezone.now()
     rows = _rows(connection_id)
+    if slow:  # the send took longer than VENDOR_SLOW_AFTER, whatever it came to
+        rows.update(slow_at=now)
     if result.outcome in HEALTHY:
         if (
             known is not None

@@ -59,6 +59,9 @@ class Connection(models.Model):
         "vendor cannot take every worker. Blank: the default (VENDOR_MAX_IN_FLIGHT).",
     )
     last_success_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When a send last took longer than VENDOR_SLOW_AFTER: the bulkhead limits a connection
+    # that was slow lately (leadhub.delivery.bulkhead).
+    slow_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True, editable=False)
     last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_sync_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -5,6 +5,14 @@ limit, its submissions take every worker and no lead to any other vendor moves. 
 connection may have at most ``max_in_flight`` submissions SENDING (``VENDOR_MAX_IN_FLIGHT``
 when blank: one fewer than the workers, so one is always left for the others).
 
+A limit costs a vendor that answers quickly half its speed when it is the only one with
+work (two workers, one slot), and it protects nothing there: a quick send frees its
+worker in milliseconds. So a connection with no limit of its own is unbounded while it
+answers quickly: a success within ``FLOWING``, no failure since, and no send slower than
+``VENDOR_SLOW_AFTER`` within ``SLOW_MEMORY``. A vendor that turns slow can hold the workers
+once, for at most its deadline; that send marks it slow (``Connection.slow_at``) and the
+limit applies from then on. A new or idle connection starts bounded.
+
 The claim counts them and takes its row in one transaction that holds the connection's
 slots: on PostgreSQL an advisory lock per connection, taken before any row lock (so it
 never waits in a circle with them); SQLite's IMMEDIATE transactions are one at a time
@@ -26,6 +34,7 @@ from django.db.models.functions import Coalesce
 
 from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
+from vendors.models import Connection
 
 S = SubmissionStatus
 
@@ -34,6 +43,10 @@ S = SubmissionStatus
 SLOT_WAIT = timedelta(seconds=2)
 # The first key of the advisory locks (pg_advisory_xact_lock(int, int)): "LH".
 _LOCK_SPACE = 0x4C48
+# A connection is unbounded while it succeeded this recently ...
+FLOWING = timedelta(seconds=60)
+# ... and was not slow for this long.
+SLOW_MEMORY = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -70,21 +83,23 @@ def in_flight_count(connection_id: int, *, now: datetime) -> Func:
     return Coalesce(Subquery(counted), 0)
 
 
-def connection_slots_hold(submission_id: int) -> Slots | None:
-    """The submission's connection and its limit, its slots held until the transaction
-    ends (call inside one); None when there is no such submission."""
-    row = (
-        Submission.objects.filter(pk=submission_id)
-        .values_list("connection_id", "connection__max_in_flight")
-        .first()
+def connection_unbounded(connection: Connection, *, now: datetime) -> bool:
+    """Whether the connection needs no limit now: none of its own, and answering quickly."""
+    return (
+        connection.max_in_flight is None
+        and connection.consecutive_failures == 0
+        and connection.last_success_at is not None
+        and now - connection.last_success_at < FLOWING
+        and (connection.slow_at is None or now - connection.slow_at >= SLOW_MEMORY)
     )
-    if row is None:
-        return None
-    connection_id, own = row
+
+
+def connection_slots_hold(connection: Connection) -> Slots:
+    """The connection's limit, its slots held until the transaction ends (call inside one)."""
     if db_connection.vendor == "postgresql":
         with db_connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(%s::integer, %s::integer)",
-                [_LOCK_SPACE, connection_id],
+                [_LOCK_SPACE, connection.pk],
             )
-    return Slots(connection_id=connection_id, limit=slots_limit(own))
+    return Slots(connection_id=connection.pk, limit=slots_limit(connection.max_in_flight))

@@ -19,13 +19,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from leadhub.delivery.bulkhead import connection_unbounded
 from leadhub.delivery.outbox import push_batch_continue, submissions_release_waiting
 from leadhub.delivery.outcome_checks import outcome_check_start
 from leadhub.delivery.rows import (
     attempts_for,
     locked_rows,
     submission_claim,
-    submission_transition,
+    submission_settle,
+    waiting_for_slot,
     waiting_take,
 )
 from leadhub.models import Attempt, AttemptKind, Submission
@@ -52,6 +54,11 @@ def submission_push(*, submission_id: int, until: float | None = None) -> Submis
     if submission is None:
         return None
     recorded = _send(submission)
+    # An unbounded connection has no slot to hand on; only rows that waited while it was
+    # bounded may be left.
+    unbounded = connection_unbounded(submission.connection, now=timezone.now())
+    if unbounded and not waiting_for_slot(submission.connection_id).exists():
+        return recorded
     _push_waiting(submission.connection_id, until=until)
     return recorded
 
@@ -127,55 +134,67 @@ def next_retry_at(attempt_count: int, retry_after: float | None) -> datetime | N
 
 
 def _record(submission: Submission, delivery: Delivery) -> Submission:
+    """Keep the exchanges and move the row where the answer puts it, in one transaction:
+    the row's conditional UPDATE first (it holds the row), then its attempts."""
     result = delivery.result
-    claimed_attempt = submission.attempt_count
     now = timezone.now()
     with transaction.atomic():
-        locked = locked_rows(Submission.objects.all(), skip_locked=False).get(pk=submission.pk)
-        Attempt.objects.bulk_create(
-            attempts_for(locked, delivery.exchanges, result, AttemptKind.SEND)
-        )
-        if locked.status != S.SENDING or locked.attempt_count != claimed_attempt:
+        if _apply(submission, result, now):
+            Attempt.objects.bulk_create(
+                attempts_for(submission, delivery.exchanges, result, AttemptKind.SEND)
+            )
+        else:
             # The lease ran out and the row moved on without us: keep the exchange on
             # record, leave the row to whoever holds it now.
             logger.warning(
                 "submission %s: answer for attempt %s arrived after its lease; not applied",
-                locked.pk,
-                claimed_attempt,
+                submission.pk,
+                submission.attempt_count,
+            )
+            locked = locked_rows(Submission.objects.all(), skip_locked=False).get(pk=submission.pk)
+            Attempt.objects.bulk_create(
+                attempts_for(locked, delivery.exchanges, result, AttemptKind.SEND)
             )
             return locked
-        locked.connection = submission.connection
-        _apply(locked, result, now)
     connection_record_result(
-        connection_id=locked.connection_id, result=result, known=submission.connection
+        connection_id=submission.connection_id,
+        result=result,
+        known=submission.connection,
+        slow=_took(delivery) > settings.VENDOR_SLOW_AFTER,
     )
-    logger.info("submission %s to %s: %s", locked.pk, locked.connection.kind, locked.status)
-    return locked
+    logger.info(
+        "submission %s to %s: %s", submission.pk, submission.connection.kind, submission.status
+    )
+    return submission
 
 
-def _apply(locked: Submission, result: VendorResult, now: datetime) -> None:
-    """Move the locked row to where the vendor's answer puts it."""
+def _took(delivery: Delivery) -> float:
+    """Seconds the send's exchanges took in all."""
+    return sum(exchange.duration_ms for exchange in delivery.exchanges) / 1000
+
+
+def _apply(submission: Submission, result: VendorResult, now: datetime) -> bool:
+    """Move the claimed row to where the vendor's answer puts it; False if it is no longer
+    this worker's."""
     fields = _result_fields(result)
     if result.outcome is Outcome.TRANSIENT:
         honoured = result.retry_after if rule_for(result.condition).honours_retry_after else None
-        retry_at = next_retry_at(locked.attempt_count, honoured)
+        retry_at = next_retry_at(submission.attempt_count, honoured)
         if retry_at is None:
             fields["vendor_message"] = (
-                f"Gave up after {locked.attempt_count} attempts. {result.message}"
+                f"Gave up after {submission.attempt_count} attempts. {result.message}"
             )
-            submission_transition(locked, S.EXHAUSTED, completed_at=now, **fields)
-        else:
-            submission_transition(locked, S.RETRY_WAIT, next_attempt_at=retry_at, **fields)
-        return
-    if result.outcome is Outcome.DUPLICATE and _had_lost_answer(locked):
+            return submission_settle(submission, S.EXHAUSTED, completed_at=now, **fields)
+        return submission_settle(submission, S.RETRY_WAIT, next_attempt_at=retry_at, **fields)
+    if result.outcome is Outcome.DUPLICATE and _had_lost_answer(submission):
         fields["vendor_message"] = (
             f"{result.message} Most likely it is this lead's own earlier send, "
             "whose answer was lost."
         )
     new_status = OUTCOME_STATUS[result.outcome]
     if new_status in REPORTED_LATER:
-        fields.update(outcome_check_start(locked, result, now))
-    submission_transition(locked, new_status, completed_at=now, **fields)
+        fields.update(outcome_check_start(submission, result, now))
+    return submission_settle(submission, new_status, completed_at=now, **fields)
 
 
 def _result_fields(result: VendorResult) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from leadhub.delivery.bulkhead import (
     SLOT_WAIT,
     connection_slots_hold,
+    connection_unbounded,
     in_flight,
     in_flight_count,
 )
@@ -48,6 +49,25 @@ def submission_transition(submission: Submission, new_status: str, **fields: Any
     submission_status_announce(submission_id=submission.pk, status=new_status)
 
 
+def submission_settle(submission: Submission, new_status: str, **fields: Any) -> bool:
+    """Move a row this worker claimed from SENDING to where its send put it, if it is
+    still this worker's (SENDING at the attempt it claimed): one conditional UPDATE, which
+    holds the row until the transaction ends. False: the lease ran out and the row moved
+    on without this worker; nothing is changed."""
+    check_transition(S.SENDING, new_status)
+    now = timezone.now()
+    changed = {"status": new_status, "updated_at": now, **fields}
+    settled = Submission.objects.filter(
+        pk=submission.pk, status=S.SENDING, attempt_count=submission.attempt_count
+    ).update(**changed)
+    if not settled:
+        return False
+    for name, value in changed.items():
+        setattr(submission, name, value)
+    submission_status_announce(submission_id=submission.pk, status=new_status)
+    return True
+
+
 def locked_rows(queryset: QuerySet[Submission], *, skip_locked: bool) -> QuerySet[Submission]:
     """Rows locked FOR UPDATE, on the submission only (OF self): locking the joined
     connection too would make every other claim on that connection skip its row."""
@@ -57,52 +77,66 @@ def locked_rows(queryset: QuerySet[Submission], *, skip_locked: bool) -> QuerySe
 
 
 def submission_claim(submission_id: int) -> Submission | None:
-    """Take the row for this worker: one conditional UPDATE in the common case.
+    """Take the row for this worker: one read and one conditional UPDATE in the common case.
 
-    It runs holding the connection's slots (bulkhead.connection_slots_hold), so it counts
-    what is in flight and takes the row at once, and of two claims on one connection the
-    second counts the first. PostgreSQL re-checks the row's own status after waiting on a
-    concurrent claim, so of two claims on one row exactly one updates it. The conditions
-    are on the row itself (the running connections are a plain subquery, not a join that
-    would move them into one). What the fast path leaves (a paused connection's probe, a
-    row not due, a connection with no free slot) goes the locked way.
+    The UPDATE changes the row only if it is still as read (status, attempt count, last
+    change), due, and its connection running, so of two claims on one row exactly one
+    takes it (PostgreSQL re-checks the row after waiting on a concurrent claim), and what
+    was read is what is sent. It commits before any HTTP. A bounded connection
+    (delivery.bulkhead) is claimed holding its slots, counting what is in flight in the
+    same statement, so of two claims on one connection the second counts the first. What
+    this path leaves (a paused connection's probe, a row not due, no free slot) goes the
+    locked way.
     """
     now = timezone.now()
-    for status in CLAIMABLE:
-        check_transition(status, S.SENDING)
+    submission = Submission.objects.select_related("connection").filter(pk=submission_id).first()
+    if submission is None or submission.status not in CLAIMABLE:
+        return None
+    connection = submission.connection
+    if connection_unbounded(connection, now=now):
+        taken = _claim_update(submission, now).update(**_claim_fields(submission, now))
+    else:
+        with transaction.atomic():
+            slots = connection_slots_hold(connection)
+            taken = (
+                _claim_update(submission, now)
+                .alias(busy=in_flight_count(slots.connection_id, now=now))
+                .filter(busy__lt=slots.limit)
+                .update(**_claim_fields(submission, now))
+            )
+    if not taken:
+        return _claim_locked(submission_id, now)
+    claimed = {**_claim_fields(submission, now), "attempt_count": submission.attempt_count + 1}
+    for name, value in claimed.items():
+        setattr(submission, name, value)
+    return submission
+
+
+def _claim_update(submission: Submission, now: datetime) -> QuerySet[Submission]:
+    """The row, if it is still as it was read, due, and its connection running."""
     running = Connection.objects.filter(paused_at__isnull=True).values("pk")
-    with transaction.atomic():
-        slots = connection_slots_hold(submission_id)
-        if slots is None:
-            return None
-        taken = (
-            Submission.objects.filter(
-                pk=submission_id,
-                connection_id=slots.connection_id,
-                status__in=CLAIMABLE,
-                connection_id__in=running,
-            )
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .alias(busy=in_flight_count(slots.connection_id, now=now))
-            .filter(busy__lt=slots.limit)
-            .update(
-                status=S.SENDING,
-                attempt_count=F("attempt_count") + 1,
-                sent_at=now,
-                next_attempt_at=None,
-                updated_at=now,
-            )
-        )
-    if taken:
-        return Submission.objects.select_related("connection").get(pk=submission_id)
-    return _claim_locked(submission_id, now)
+    return Submission.objects.filter(
+        pk=submission.pk,
+        status=submission.status,
+        attempt_count=submission.attempt_count,
+        updated_at=submission.updated_at,
+        connection_id__in=running,
+    ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+
+
+def _claim_fields(submission: Submission, now: datetime) -> dict[str, Any]:
+    check_transition(submission.status, S.SENDING)
+    return {
+        "status": S.SENDING,
+        "attempt_count": F("attempt_count") + 1,
+        "sent_at": now,
+        "next_attempt_at": None,
+        "updated_at": now,
+    }
 
 
 def _claim_locked(submission_id: int, now: datetime) -> Submission | None:
     with transaction.atomic():
-        slots = connection_slots_hold(submission_id)
-        if slots is None:
-            return None
         rows = locked_rows(Submission.objects.select_related("connection"), skip_locked=True)
         submission = rows.filter(pk=submission_id).first()
         if submission is None:
@@ -110,6 +144,7 @@ def _claim_locked(submission_id: int, now: datetime) -> Submission | None:
         due = submission.next_attempt_at is None or submission.next_attempt_at <= now
         if submission.status not in WAITING or not due:
             return None
+        slots = connection_slots_hold(submission.connection)
         if in_flight(slots.connection_id, now=now).count() >= slots.limit:
             _wait_for_slot(submission, now)
             return None
@@ -138,12 +173,17 @@ def _wait_for_slot(submission: Submission, now: datetime) -> None:
         submission_transition(submission, S.QUEUED, **fields)
 
 
+def waiting_for_slot(connection_id: int) -> QuerySet[Submission]:
+    """The connection's rows that found every slot taken and wait for one."""
+    return Submission.objects.filter(
+        connection_id=connection_id, status=S.QUEUED, next_attempt_at__isnull=False
+    )
+
+
 def waiting_take(connection_id: int, count: int) -> list[int]:
     """The oldest rows waiting for one of the connection's slots (delivery.bulkhead), at
     most ``count``, made due at once. Rows another taker holds this moment are skipped."""
-    waiting = Submission.objects.filter(
-        connection_id=connection_id, status=S.QUEUED, next_attempt_at__isnull=False
-    ).order_by("created_at", "pk")
+    waiting = waiting_for_slot(connection_id).order_by("created_at", "pk")
     with transaction.atomic():
         ids = list(locked_rows(waiting, skip_locked=True).values_list("pk", flat=True)[:count])
         if ids:

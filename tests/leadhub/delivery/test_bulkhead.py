@@ -12,7 +12,7 @@ from django.db import connection as db
 from django.db import transaction
 from django.utils import timezone
 
-from leadhub.delivery import push
+from leadhub.delivery import bulkhead, push, rows
 from leadhub.delivery.bulkhead import SLOT_WAIT
 from leadhub.delivery.dispatcher import submissions_dispatch_due
 from leadhub.delivery.outbox import PUSH_TASK, submissions_release_waiting
@@ -275,3 +275,74 @@ def test_claims_racing_on_one_connection_never_exceed_its_slots() -> None:
     assert sum(1 for c in claimed if c is not None) == 2
     assert Submission.objects.filter(status=S.SENDING).count() == 2
     assert Submission.objects.filter(status=S.QUEUED, next_attempt_at__isnull=False).count() == 6
+
+
+# A connection answering quickly needs no limit: a quick send frees its worker at once.
+
+
+def answering_quickly(**fields: object) -> Connection:
+    return ConnectionFactory(**{"last_success_at": timezone.now(), **fields})
+
+
+def test_a_connection_answering_quickly_takes_every_worker(settings) -> None:
+    settings.VENDOR_MAX_IN_FLIGHT = 1
+    connection = answering_quickly()
+    sending(connection)
+    assert submission_claim(on_connection(connection).pk) is not None
+    assert submission_claim(on_connection(connection).pk) is not None
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        pytest.param({"max_in_flight": 1}, id="a limit of its own"),
+        pytest.param({"slow_at": timezone.now()}, id="slow lately"),
+        pytest.param({"consecutive_failures": 1}, id="failing"),
+        pytest.param(
+            {"last_success_at": timezone.now() - bulkhead.FLOWING}, id="no success lately"
+        ),
+        pytest.param({"last_success_at": None}, id="never answered"),
+    ],
+)
+def test_a_connection_is_bounded_unless_it_answers_quickly(settings, fields) -> None:
+    settings.VENDOR_MAX_IN_FLIGHT = 1
+    connection = answering_quickly(**fields)
+    sending(connection)
+    assert submission_claim(on_connection(connection).pk) is None
+
+
+def test_a_slow_send_marks_its_connection_slow_and_bounds_it(
+    settings, leadbyte_destination: Destination
+) -> None:
+    settings.VENDOR_MAX_IN_FLIGHT = 1
+    settings.VENDOR_SLOW_AFTER = 0.0  # every send is slow
+    Connection.objects.filter(pk=leadbyte_destination.connection_id).update(
+        last_success_at=timezone.now()
+    )
+    row = SubmissionFactory(destination=leadbyte_destination, payload=PAYLOAD)
+    pushed = submission_push(submission_id=row.pk)
+    assert pushed is not None and pushed.status == S.ACCEPTED
+    connection = Connection.objects.get(pk=leadbyte_destination.connection_id)
+    assert connection.slow_at is not None
+    assert not bulkhead.connection_unbounded(connection, now=timezone.now())
+
+
+def test_a_row_changed_between_the_claims_read_and_its_update_is_sent_as_it_is_now(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # "Edit and send again" lands between the claim's read and its UPDATE: the row must go
+    # as it is now, never with the payload that was read.
+    connection = answering_quickly()
+    row = on_connection(connection, payload={"email": "old@example.com"})
+
+    def edited_meanwhile(connection: Connection, *, now: object) -> bool:
+        Submission.objects.filter(pk=row.pk).update(
+            payload={"email": "new@example.com"}, updated_at=timezone.now()
+        )
+        return True
+
+    monkeypatch.setattr(rows, "connection_unbounded", edited_meanwhile)
+    claimed = submission_claim(row.pk)
+    assert claimed is not None
+    assert claimed.payload == {"email": "new@example.com"}
+    assert Submission.objects.get(pk=row.pk).attempt_count == 1
