@@ -27,7 +27,6 @@ from leadhub.delivery.rows import (
     locked_rows,
     submission_claim,
     submission_settle,
-    waiting_for_slot,
     waiting_take,
 )
 from leadhub.models import Attempt, AttemptKind, Submission
@@ -55,9 +54,9 @@ def submission_push(*, submission_id: int, until: float | None = None) -> Submis
         return None
     recorded = _send(submission)
     # An unbounded connection has no slot to hand on; only rows that waited while it was
-    # bounded may be left.
+    # bounded may be left (seen when the claim read the row).
     unbounded = connection_unbounded(submission.connection, now=timezone.now())
-    if unbounded and not waiting_for_slot(submission.connection_id).exists():
+    if unbounded and not _claimed(submission, "slot_waiters", True):
         return recorded
     _push_waiting(submission.connection_id, until=until)
     return recorded
@@ -141,7 +140,13 @@ def _record(submission: Submission, delivery: Delivery) -> Submission:
     with transaction.atomic():
         if _apply(submission, result, now):
             Attempt.objects.bulk_create(
-                attempts_for(submission, delivery.exchanges, result, AttemptKind.SEND)
+                attempts_for(
+                    submission,
+                    delivery.exchanges,
+                    result,
+                    AttemptKind.SEND,
+                    after=_claimed(submission, "last_attempt_number", None),
+                )
             )
         else:
             # The lease ran out and the row moved on without us: keep the exchange on
@@ -166,6 +171,12 @@ def _record(submission: Submission, delivery: Delivery) -> Submission:
         "submission %s to %s: %s", submission.pk, submission.connection.kind, submission.status
     )
     return submission
+
+
+def _claimed(submission: Submission, name: str, default: Any) -> Any:
+    """What the claim read beside the row (rows._claim_read), or ``default`` for a row
+    that did not come from a claim."""
+    return getattr(submission, name, default)
 
 
 def _took(delivery: Delivery) -> float:

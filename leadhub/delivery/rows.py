@@ -15,7 +15,8 @@ from typing import Any
 
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from leadhub.delivery.bulkhead import (
@@ -89,7 +90,7 @@ def submission_claim(submission_id: int) -> Submission | None:
     locked way.
     """
     now = timezone.now()
-    submission = Submission.objects.select_related("connection").filter(pk=submission_id).first()
+    submission = _claim_read(Submission.objects.all()).filter(pk=submission_id).first()
     if submission is None or submission.status not in CLAIMABLE:
         return None
     connection = submission.connection
@@ -110,6 +111,21 @@ def submission_claim(submission_id: int) -> Submission | None:
     for name, value in claimed.items():
         setattr(submission, name, value)
     return submission
+
+
+def _claim_read(rows: QuerySet[Submission]) -> QuerySet[Submission]:
+    """The rows with their connection and what the push needs after the send, read in the
+    claim's one statement: ``last_attempt_number`` (the send's attempts follow it; no other
+    attempt is written while the row is SENDING) and ``slot_waiters`` (rows of the
+    connection waiting for a slot, to hand on when the send ends)."""
+    last_number = Attempt.objects.filter(submission=OuterRef("pk")).order_by("-number")
+    waiting = Submission.objects.filter(
+        connection_id=OuterRef("connection_id"), status=S.QUEUED, next_attempt_at__isnull=False
+    )
+    return rows.select_related("connection").annotate(
+        last_attempt_number=Coalesce(Subquery(last_number.values("number")[:1]), 0),
+        slot_waiters=Exists(waiting),
+    )
 
 
 def _claim_update(submission: Submission, now: datetime) -> QuerySet[Submission]:
@@ -137,7 +153,7 @@ def _claim_fields(submission: Submission, now: datetime) -> dict[str, Any]:
 
 def _claim_locked(submission_id: int, now: datetime) -> Submission | None:
     with transaction.atomic():
-        rows = locked_rows(Submission.objects.select_related("connection"), skip_locked=True)
+        rows = locked_rows(_claim_read(Submission.objects.all()), skip_locked=True)
         submission = rows.filter(pk=submission_id).first()
         if submission is None:
             return None  # gone, or another worker holds it right now
@@ -173,17 +189,12 @@ def _wait_for_slot(submission: Submission, now: datetime) -> None:
         submission_transition(submission, S.QUEUED, **fields)
 
 
-def waiting_for_slot(connection_id: int) -> QuerySet[Submission]:
-    """The connection's rows that found every slot taken and wait for one."""
-    return Submission.objects.filter(
-        connection_id=connection_id, status=S.QUEUED, next_attempt_at__isnull=False
-    )
-
-
 def waiting_take(connection_id: int, count: int) -> list[int]:
     """The oldest rows waiting for one of the connection's slots (delivery.bulkhead), at
     most ``count``, made due at once. Rows another taker holds this moment are skipped."""
-    waiting = waiting_for_slot(connection_id).order_by("created_at", "pk")
+    waiting = Submission.objects.filter(
+        connection_id=connection_id, status=S.QUEUED, next_attempt_at__isnull=False
+    ).order_by("created_at", "pk")
     with transaction.atomic():
         ids = list(locked_rows(waiting, skip_locked=True).values_list("pk", flat=True)[:count])
         if ids:
@@ -196,10 +207,12 @@ def attempts_for(
     exchanges: list[Exchange],
     result: VendorResult | OutcomeCheck | None,
     kind: str,
+    *,
+    after: int | None = None,
 ) -> list[Attempt]:
-    """One unsaved Attempt per exchange, numbered after the row's last; the last carries
-    what the call came to."""
-    first = next_attempt_number(submission)
+    """One unsaved Attempt per exchange, numbered after the row's last (``after``, when the
+    caller read it already); the last carries what the call came to."""
+    first = next_attempt_number(submission) if after is None else after + 1
     last = len(exchanges) - 1
     outcome = getattr(result, "outcome", "")
     message = getattr(result, "message", "")
