@@ -31,11 +31,9 @@ SAVES_NOTHING = "Nothing was saved."
 
 def typed_test_answer(result: CheckResult) -> dict[str, Any]:
     level, state = VERDICTS[result.ok]
-    return {
-        "ok": result.ok,
-        "level": level,
-        "message": f"{state}: {result.message} {SAVES_NOTHING}",
-    }
+    said = result.message.strip()
+    said = said if said.endswith((".", "!", "?")) else f"{said}."  # the vendor's own words
+    return {"ok": result.ok, "level": level, "message": f"{state}: {said} {SAVES_NOTHING}"}
 
 
 class ConnectionTestPages(admin.ModelAdmin):

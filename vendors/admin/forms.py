@@ -28,6 +28,9 @@ class ConnectionFormBase(forms.ModelForm):
     class Meta:
         model = Connection
         fields = ("kind", "name", "base_url", "is_active", *LIMIT_FIELDS)
+        # A plain box: the admin's URL widget would call the default on a new form
+        # "Currently", as if it had been saved.
+        widgets = {"base_url": forms.URLInput(attrs={"class": "vURLField"})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
