@@ -7,6 +7,7 @@ LEADHUB_SHOTS (default /tmp/shots-<user>)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -162,6 +163,31 @@ def test_an_integration_admin_sets_up_every_vendor_without_typing_json(
                     "gender": "F",
                 }
     assert Destination.objects.count() == sum(len(options) for _, options in operation_choices())
+
+    # Step one offers only what fits the chosen connection: its vendor's operations, its
+    # own campaigns.
+    page.goto(f"{base}/admin/vendors/destination/add/")
+    page.get_by_label("Connection").select_option(label=str(crmcom_connection))
+    operations = page.get_by_label("Operation")
+    expect(operations.locator("option:not([hidden])")).to_have_count(2)  # blank, Create lead
+    expect(page.locator("#id_campaign option:not([hidden])")).to_have_count(1)  # blank only
+    page.get_by_label("Connection").select_option(label=str(leadbyte))
+    expect(page.locator("#id_campaign option:not([hidden])")).to_have_count(3)
+
+    # Moving the LeadByte destination to its other campaign: the page shows that
+    # campaign's fields before anything is saved.
+    moved = Destination.objects.get(connection=leadbyte)
+    page.goto(f"{base}/admin/vendors/destination/{moved.pk}/change/")
+    page.get_by_label("Campaign").select_option(
+        label="Solar Survey (manual review) [SOLAR-REVIEW]"
+    )
+    expect(page).to_have_url(re.compile(r"[?&]campaign=\d+"))
+    expect(page.locator(".description").first).to_contain_text(
+        "campaign Solar Survey (manual review) [SOLAR-REVIEW] (saving moves the destination "
+        "there from Example Campaign A [EXAMPLE-CAMPAIGN])"
+    )
+    expect(page.get_by_label("Gender:")).to_have_count(0)  # Example Campaign A's field
+    shoot(page, "destination-change-campaign")
 
     assert console.csp_violations == []
     assert console.page_errors == []
