@@ -178,9 +178,7 @@ def test_an_integration_admin_sets_up_every_vendor_without_typing_json(
     # campaign's fields before anything is saved.
     moved = Destination.objects.get(connection=leadbyte)
     page.goto(f"{base}/admin/vendors/destination/{moved.pk}/change/")
-    page.get_by_label("Campaign").select_option(
-        label="Solar Survey (manual review) [SOLAR-REVIEW]"
-    )
+    page.get_by_label("Campaign").select_option(label="Solar Survey (manual review) [SOLAR-REVIEW]")
     expect(page).to_have_url(re.compile(r"[?&]campaign=\d+"))
     expect(page.locator(".description").first).to_contain_text(
         "campaign Solar Survey (manual review) [SOLAR-REVIEW] (saving moves the destination "

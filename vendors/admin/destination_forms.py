@@ -233,7 +233,7 @@ class DestinationForm(forms.ModelForm):
             assert isinstance(campaign, forms.ModelChoiceField)
             campaign.queryset = Campaign.objects.filter(connection__kind=target.kind)
             # The admin wraps the select (its add and view links): mark the select itself.
-            select = getattr(campaign.widget, "widget", campaign.widget)
+            select: forms.Widget = getattr(campaign.widget, "widget", campaign.widget)
             select.attrs = {**select.attrs, "data-shows-fields": "campaign"}
             campaign.help_text = "Picking another campaign shows its fields before you save."
             if target.campaign is not None:  # the campaign whose fields the form shows
