@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django import forms
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 
 from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec
@@ -233,7 +234,8 @@ class DestinationForm(forms.ModelForm):
             assert isinstance(campaign, forms.ModelChoiceField)
             campaign.queryset = Campaign.objects.filter(connection__kind=target.kind)
             # The admin wraps the select (its add and view links): mark the select itself.
-            select: forms.Widget = getattr(campaign.widget, "widget", campaign.widget)
+            wrapped = campaign.widget
+            select = wrapped.widget if isinstance(wrapped, RelatedFieldWidgetWrapper) else wrapped
             select.attrs = {**select.attrs, "data-shows-fields": "campaign"}
             campaign.help_text = "Picking another campaign shows its fields before you save."
             if target.campaign is not None:  # the campaign whose fields the form shows
