@@ -43,7 +43,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # LeadByte releases or rejects what it quarantined.
     S.QUARANTINED: frozenset({S.ACCEPTED, S.REJECTED}),
     S.ACCEPTED: frozenset({S.REJECTED}),  # a late rejection (LeadByte's queue, e.g. HLR)
-    S.DUPLICATE: frozenset(),
+    # A duplicate of LeadHub's own unanswered send takes that send's outcome once found.
+    S.DUPLICATE: frozenset({S.ACCEPTED, S.QUARANTINED, S.REJECTED}),
 }
 
 # Status groups: every "which statuses" question in LeadHub is answered by one of these.
@@ -54,8 +55,9 @@ PENDING = frozenset({S.QUEUED, S.SENDING, S.RETRY_WAIT})
 WAITING = frozenset({S.QUEUED, S.RETRY_WAIT})
 # What a person may send again by hand.
 RESENDABLE = frozenset({S.REJECTED, S.EXHAUSTED, S.UNCERTAIN})
-# Taken by a vendor that may still say otherwise later (LeadByte's queue).
-REPORTED_LATER = frozenset({S.ACCEPTED, S.QUARANTINED})
+# Taken by a vendor that may still say otherwise later (LeadByte's queue); a duplicate is
+# followed only when it was LeadHub's own earlier send (delivery.outcome_checks decides).
+REPORTED_LATER = frozenset({S.ACCEPTED, S.QUARANTINED, S.DUPLICATE})
 # Delivery gave up or cannot tell: a person must look.
 NEEDS_ATTENTION = frozenset({S.EXHAUSTED, S.UNCERTAIN})
 
