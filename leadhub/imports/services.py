@@ -214,7 +214,7 @@ class _Row(NamedTuple):
 
     line: int
     cells: tuple[str, ...]
-    lead: tuple[str, ...]  # the lead's columns, in LEAD_FIELDS order
+    lead: tuple[str | None, ...]  # the lead's columns, in LEAD_FIELDS order
     payloads: tuple[str, ...]  # JSON, one per destination, in the job's order
 
 
