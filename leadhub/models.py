@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from leadhub.statuses import FINAL, PENDING, SubmissionStatus
 from vendors.models import Campaign, Connection, Destination
+from vendors.phones import parse_phone
 
 
 class Lead(models.Model):
@@ -61,10 +62,17 @@ class Lead(models.Model):
         return self.full_name or f"Lead #{self.pk}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        # The compared forms follow what was typed, whoever saved it (the admin, a factory).
         self.email_normalised = email_normalise(self.email)
+        phone = parse_phone(self.phone) if self.phone else None
+        self.phone_e164 = phone.e164 if phone else ""
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "email" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "email_normalised"}
+        if update_fields is not None:
+            if "email" in update_fields:
+                update_fields = {*update_fields, "email_normalised"}
+            if "phone" in update_fields:
+                update_fields = {*update_fields, "phone_e164"}
+            kwargs["update_fields"] = update_fields
         super().save(*args, **kwargs)
 
     @property

@@ -173,7 +173,7 @@ def pending_refusal(submissions: Iterable[Submission]) -> str:
     """Why these submissions stop an erasure now; empty when none does."""
     statuses = [s.status for s in submissions if s.status in PENDING]
     if S.SENDING in statuses:
-        return "A send is in flight for this person; try again in a minute."
+        return "A send is in flight for this person, try again in a minute."
     if statuses:
         return (
             f"{len(statuses)} submission(s) for this person are waiting to be sent (queued or "
