@@ -149,7 +149,7 @@ def leads_anonymise(
 
 def _request_outline(request: Any, scrubber: Scrubber) -> dict[str, Any]:
     """What an erased attempt keeps of its request: the method and where it went."""
-    if not isinstance(request, dict):
+    if not isinstance(request, dict) or not request:
         return {}
     url = str(request.get("url") or "")
     parts = urlsplit(url)
