@@ -133,9 +133,7 @@ class ErasureAdmin(ReadOnlyMixin):
         back = reverse("admin:leadhub_privacy_person")
         if not form.is_valid():
             q = request.POST.get("q", "")
-            self.message_user(
-                request, "Tick the box to confirm before erasing.", messages.ERROR
-            )
+            self.message_user(request, "Tick the box to confirm before erasing.", messages.ERROR)
             return HttpResponseRedirect(f"{back}?{urlencode({'q': q})}")
         q = form.cleaned_data["q"]
         try:

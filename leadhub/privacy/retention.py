@@ -56,7 +56,9 @@ def retention_policy() -> list[RetentionRule]:
             settings.RETAIN_ATTEMPT_BODIES_DAYS,
         ),
         RetentionRule(
-            "payloads", "Fields sent in accepted submissions", settings.RETAIN_ACCEPTED_PAYLOADS_DAYS
+            "payloads",
+            "Fields sent in accepted submissions",
+            settings.RETAIN_ACCEPTED_PAYLOADS_DAYS,
         ),
         RetentionRule("leads", "Leads (anonymised in place)", settings.RETAIN_LEADS_DAYS),
     ]
@@ -119,9 +121,7 @@ def _anonymise_leads(cutoff: datetime) -> Callable[[list[int]], int]:
         if not leads:
             return 0
         values = person_values(
-            Lead.objects.filter(pk__in=[lead.pk for lead in leads]).prefetch_related(
-                "submissions"
-            ),
+            Lead.objects.filter(pk__in=[lead.pk for lead in leads]).prefetch_related("submissions"),
             (),
         )
         leads_anonymise(leads, Scrubber(values))

@@ -30,7 +30,7 @@ def lead_contact(lead: Lead) -> dict[str, Any]:
 def contact_values(contact: Mapping[str, Any]) -> dict[str, Any]:
     """The lead's contact details as vendors consume them (phone in E.164 when valid)."""
     values = {name: contact.get(name) or "" for name in (*CONTACT_FIELDS, *CONSENT_FIELDS)}
-    consent_date = values["consent_date"]
+    consent_date = contact.get("consent_date")
     values["consent_date"] = consent_date.isoformat() if consent_date else ""
     values["full_name"] = f"{values['first_name']} {values['last_name']}".strip()
     phone = parse_phone(values["phone"])
@@ -97,7 +97,7 @@ def lead_fields(contact: Mapping[str, Any]) -> dict[str, str | None]:
     fields["consent_wording"] = contact.get("consent_wording") or ""
     consent_date = contact.get("consent_date")
     fields["consent_date"] = consent_date.isoformat() if consent_date else None
-    phone = parse_phone(fields["phone"])
+    phone = parse_phone(contact.get("phone") or "")
     fields["phone_e164"] = phone.e164 if phone else ""
     fields["email_normalised"] = email_normalise(fields["email"])
     return fields

@@ -28,7 +28,11 @@ OTHER = {"first_name": "Ottoline", "email": "ottoline.brackenbury@example.net"}
 def _found_anywhere(values: dict[str, str]) -> list[str]:
     """Where any form of any value is in any table (the sandbox's tables are the vendor's
     own copy, as a real vendor keeps one: an erasure there is a request to the vendor)."""
-    tables = {t: text.lower() for t, text in database_text().items() if not t.startswith("sandbox_")}
+    tables = {
+        table: text.lower()
+        for table, text in database_text().items()
+        if not table.startswith("sandbox_")
+    }
     return [
         f"{label} as {name} in {table}"
         for label, value in values.items()
@@ -53,7 +57,9 @@ def person_everywhere(lead_entry, leadbyte_destination, leadbyte_form):
     assert submission.status == S.ACCEPTED, submission.vendor_message
     assert submission.attempts.exists()
     echoed = SubmissionFactory(
-        lead=LeadFactory(first_name="Zeb", last_name="Quillfeather", email="", phone="+44 7911 654321"),
+        lead=LeadFactory(
+            first_name="Zeb", last_name="Quillfeather", email="", phone="+44 7911 654321"
+        ),
         status=S.REJECTED,
         payload={"email": PERSON["email"], "name": "Zebedee Quillfeather"},
         vendor_message=f"Duplicate of {PERSON['email']}",
