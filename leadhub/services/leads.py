@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -30,8 +31,7 @@ def lead_contact(lead: Lead) -> dict[str, Any]:
 def contact_values(contact: Mapping[str, Any]) -> dict[str, Any]:
     """The lead's contact details as vendors consume them (phone in E.164 when valid)."""
     values = {name: contact.get(name) or "" for name in (*CONTACT_FIELDS, *CONSENT_FIELDS)}
-    consent_date = contact.get("consent_date")
-    values["consent_date"] = consent_date.isoformat() if consent_date else ""
+    values["consent_date"] = _iso_date(contact.get("consent_date")) or ""
     values["full_name"] = f"{values['first_name']} {values['last_name']}".strip()
     phone = parse_phone(values["phone"])
     if phone:
@@ -39,6 +39,13 @@ def contact_values(contact: Mapping[str, Any]) -> dict[str, Any]:
         values["phone_country_code"] = str(phone.country_code)
         values["phone_national"] = phone.national
     return values
+
+
+def _iso_date(value: Any) -> str | None:
+    """A date as YYYY-MM-DD (what LeadHub sends and stores); None for no date."""
+    if not value:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def payload_build(
@@ -95,8 +102,7 @@ def lead_fields(contact: Mapping[str, Any]) -> dict[str, str | None]:
     fields: dict[str, str | None] = {name: contact.get(name) or "" for name in CONTACT_FIELDS}
     fields["consent_url"] = contact.get("consent_url") or ""
     fields["consent_wording"] = contact.get("consent_wording") or ""
-    consent_date = contact.get("consent_date")
-    fields["consent_date"] = consent_date.isoformat() if consent_date else None
+    fields["consent_date"] = _iso_date(contact.get("consent_date"))
     phone = parse_phone(contact.get("phone") or "")
     fields["phone_e164"] = phone.e164 if phone else ""
     fields["email_normalised"] = email_normalise(fields["email"])
