@@ -99,10 +99,11 @@ def destination_payload_build(
 def lead_fields(contact: Mapping[str, Any]) -> dict[str, str | None]:
     """A lead's columns from contact details, the E.164 phone and the compared email
     included (text, ready to store; no consent date is None)."""
+    # In LEAD_FIELDS order: the bulk import copies the values as they come.
     fields: dict[str, str | None] = {name: contact.get(name) or "" for name in CONTACT_FIELDS}
+    fields["consent_date"] = _iso_date(contact.get("consent_date"))
     fields["consent_url"] = contact.get("consent_url") or ""
     fields["consent_wording"] = contact.get("consent_wording") or ""
-    fields["consent_date"] = _iso_date(contact.get("consent_date"))
     phone = parse_phone(contact.get("phone") or "")
     fields["phone_e164"] = phone.e164 if phone else ""
     fields["email_normalised"] = email_normalise(fields["email"])

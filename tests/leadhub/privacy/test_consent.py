@@ -11,6 +11,7 @@ from django.urls import reverse
 from leadhub.imports.rows import guess_mapping, targets
 from leadhub.imports.services import import_job_run
 from leadhub.models import Lead
+from leadhub.services.leads import LEAD_FIELDS, lead_fields
 from tests.factories import CampaignFieldFactory
 from tests.leadhub.test_imports import GOOD, HEADER, make_job
 
@@ -89,3 +90,7 @@ def test_an_import_column_fills_consent(optin_destination) -> None:
     )
     assert lead.email_normalised == "ada@example.com"
     assert lead.submissions.get().payload["optinurl"] == CONSENT["consent_url"]
+
+
+def test_lead_fields_come_in_the_order_the_import_copies_them() -> None:
+    assert tuple(lead_fields({"first_name": "Ada", **CONSENT})) == LEAD_FIELDS
