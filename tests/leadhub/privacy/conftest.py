@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 from tests.factories import UserFactory
@@ -35,9 +35,20 @@ PERSON_VALUES = {
 }
 
 
+# What each role is given by the migrations that this file relies on: a transactional test
+# flushes the roles' groups, so they are made again here when they are gone.
+ROLE_PERMISSIONS = {
+    "Integration admins": ("view_lead", "view_all_leads", "manage_personal_data"),
+    "Sales staff": ("add_lead", "view_lead", "view_submission"),
+}
+
+
 def role_client(role: str) -> Client:
     user = UserFactory()
-    user.groups.add(Group.objects.get(name=role))
+    group, made = Group.objects.get_or_create(name=role)
+    if made:
+        group.permissions.add(*Permission.objects.filter(codename__in=ROLE_PERMISSIONS[role]))
+    user.groups.add(group)
     client = Client()
     client.force_login(user)
     return client

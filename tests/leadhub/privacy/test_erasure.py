@@ -8,13 +8,14 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
+from leadhub.delivery.outbox import submission_resend
 from leadhub.delivery.push import submission_push
 from leadhub.imports.models import ImportJob, ImportRowError
 from leadhub.models import Attempt, Lead, Submission
 from leadhub.privacy.erasure import ErasureRefused, person_erase
 from leadhub.privacy.models import Erasure
 from leadhub.privacy.person import PersonQuery, person_find
-from leadhub.statuses import SubmissionStatus
+from leadhub.statuses import InvalidTransition, SubmissionStatus
 from tests.encodings import encoded_forms
 from tests.factories import AttemptFactory, LeadFactory, SubmissionFactory, UserFactory
 from tests.leadhub.privacy.conftest import PERSON, PERSON_VALUES
@@ -151,3 +152,13 @@ def test_a_running_import_with_the_person_refuses_the_erasure() -> None:
     )
     with pytest.raises(ErasureRefused, match="import"):
         person_erase(query=PersonQuery.parse(PERSON["email"].upper()), user=None)
+
+
+def test_an_erased_submission_is_never_sent_again() -> None:
+    lead = LeadFactory(email=PERSON["email"])
+    submission = SubmissionFactory(lead=lead, status=S.REJECTED, payload={"email": "x"})
+    person_erase(query=PersonQuery.parse(PERSON["email"]), user=None)
+    with pytest.raises(InvalidTransition, match="erased"):
+        submission_resend(submission=submission)
+    submission.refresh_from_db()
+    assert submission.status == S.REJECTED

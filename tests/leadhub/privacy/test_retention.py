@@ -103,6 +103,7 @@ def test_a_capped_run_says_more_is_left(history, settings) -> None:
 
 
 def test_the_prune_is_scheduled_daily() -> None:
+    # Made by the migration leadhub_privacy/0002 (this test runs before any flush).
     schedule = Schedule.objects.get(func="leadhub.privacy.tasks.prune_past_retention")
     assert schedule.schedule_type == Schedule.DAILY and schedule.repeats == -1
 
