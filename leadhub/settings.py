@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "csp",
     "leadhub",
     "leadhub.imports",
+    "leadhub.privacy",
     "vendors",
     "sandbox",
 ]
@@ -233,6 +234,21 @@ STORED_BODY_LIMIT = env.int("STORED_BODY_LIMIT", default=20_000)
 # The largest CSV file accepted, and how many rows go into one transaction.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=2000)
+
+# --- Personal data: retention and duplicates (docs/data-protection.md) -------------------
+# How long each kind of personal data is kept, in days; 0 keeps it forever. Attempts keep
+# their status, outcome and timing after their bodies go; submissions their status and
+# timestamps after their payloads go; a lead past its time is anonymised in place (its
+# submissions stay, so every count stays true), not deleted.
+RETAIN_ATTEMPT_BODIES_DAYS = env.int("RETAIN_ATTEMPT_BODIES_DAYS", default=30)
+RETAIN_ACCEPTED_PAYLOADS_DAYS = env.int("RETAIN_ACCEPTED_PAYLOADS_DAYS", default=90)
+RETAIN_LEADS_DAYS = env.int("RETAIN_LEADS_DAYS", default=730)
+# Rows changed per transaction by the nightly prune, and the most batches per kind per run.
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
+RETENTION_MAX_BATCHES = env.int("RETENTION_MAX_BATCHES", default=200)
+# A lead whose email or phone went to the same destination this many days ago is a duplicate
+# (LeadByte's own dedupe window is 30 days).
+DUPLICATE_WINDOW_DAYS = env.int("DUPLICATE_WINDOW_DAYS", default=30)
 
 # --- Auth, i18n, static -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -169,7 +170,7 @@ class ImportJobAdmin(ListTitleMixin):
         shown, rows = import_preview(job)
         verdict = preview_verdict(job.total_rows, rows)
         if request.method == "POST" and verdict.importable:
-            import_job_start(job=job)
+            import_job_start(job=job, send_duplicates=bool(request.POST.get("send_duplicates")))
             self.message_user(request, f"Importing {job.total_rows} rows from {job.file_name}.")
             return HttpResponseRedirect(self._progress_url(job))
         return self._render(
@@ -180,6 +181,7 @@ class ImportJobAdmin(ListTitleMixin):
                 "columns": shown,
                 "rows": rows,
                 "verdict": verdict,
+                "duplicate_window": settings.DUPLICATE_WINDOW_DAYS,
                 "title": "Check before importing",
             },
         )

@@ -42,6 +42,9 @@ CONTACT_SOURCES = {
     "phone_national": "phone",
     "company": "company",
     "notes": "notes",
+    "consent_date": "consent_date",
+    "consent_url": "consent_url",
+    "consent_wording": "consent_wording",
 }
 # Header names people use for each lead field (compared without case, spaces or punctuation).
 CONTACT_ALIASES = {
@@ -51,6 +54,9 @@ CONTACT_ALIASES = {
     "phone": {"phone", "phonenumber", "telephone", "tel", "mobile", "mobilephone", "phone1"},
     "company": {"company", "companyname", "organisation", "organization", "business"},
     "notes": {"notes", "note", "comments", "comment"},
+    "consent_date": {"consentdate", "optindate", "optedinon", "consentgiven"},
+    "consent_url": {"consenturl", "optinurl", "optinpage", "consentsource", "sourceurl"},
+    "consent_wording": {"consentwording", "optinwording", "consenttext", "optintext"},
 }
 TRUE_WORDS = {"1", "y", "yes", "true", "x", "on"}
 FALSE_WORDS = {"", "0", "n", "no", "false", "off"}

@@ -42,6 +42,9 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "django_q.success": READ,
         "django_q.failure": READ,
         "django_q.ormq": READ,
+        # A person's data: the retention policy and runs, the erasures (read-only records).
+        "leadhub_privacy.retentionrun": READ,
+        "leadhub_privacy.erasure": READ,
     },
 }
 RIGHTS["other_sales"] = RIGHTS["sales"]
@@ -213,6 +216,24 @@ CUSTOM = {
         lambda w: reverse("admin:vendors_connection_add") + "?kind=leadbyte",
         {"integration", "superuser"},
     ),
+    "personal data app index": (
+        lambda w: reverse("admin:app_list", args=["leadhub_privacy"]),
+        {"integration", "superuser"},
+    ),
+    "a person's data: search": (
+        lambda w: reverse("admin:leadhub_privacy_person"),
+        {"integration", "superuser"},
+    ),
+    "a person's data: found": (
+        lambda w: reverse("admin:leadhub_privacy_person") + f"?q={w.leads['sales'].email}",
+        {"integration", "superuser"},
+    ),
+    "a person's data: JSON export": (
+        lambda w: (
+            reverse("admin:leadhub_privacy_person") + f"?q={w.leads['sales'].email}&format=json"
+        ),
+        {"integration", "superuser"},
+    ),
     "lead changelist search": (
         lambda w: reverse("admin:leadhub_lead_changelist") + "?q=Lead-of",
         {"sales", "other_sales", "integration", "superuser"},
@@ -231,6 +252,16 @@ def test_custom_views_for_every_role(world: World, name: str) -> None:
             assert not check_page(role, url, response.content.decode())
         else:
             assert response.status_code in DENIED, (role, url, response.status_code)
+
+
+def test_only_integration_admins_erase_a_person(world: World) -> None:
+    lead = world.leads["sales"]
+    url = reverse("admin:leadhub_privacy_person")
+    for role in ("anonymous", "sales", "other_sales"):
+        response = world.client(role).post(url, {"q": lead.email, "confirm": "on"})
+        assert response.status_code in DENIED, role
+    lead.refresh_from_db()
+    assert lead.erased_at is None
 
 
 def test_staff_see_only_their_own_leads_and_submissions(world: World) -> None:
