@@ -50,9 +50,10 @@ def _synced(*, instance: CampaignSync, created: bool, **_: Any) -> None:
 def _stored_secret(model: type[Model], pk: Any, field: str) -> dict[str, Any] | None:
     """The stored secrets (None when no key can read them: any new value replaces them)."""
     try:
-        return dict(model._default_manager.filter(pk=pk).values_list(field, flat=True).first() or {})
+        stored = model._default_manager.filter(pk=pk).values_list(field, flat=True).first()
     except UndecryptableValue:
         return None
+    return dict(stored or {})
 
 
 def _secrets_before_save(sender: type[Model], instance: Model, **_: Any) -> None:

@@ -17,6 +17,9 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
+
+from leadhub.audit.registry import AUDITED
 
 
 class AuditAction(models.TextChoices):
@@ -60,6 +63,15 @@ def _plain(details: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def safe_repr(obj: models.Model) -> str:
+    """What the entry calls the object: the name of something an admin configures (an
+    audited model), else its kind and number. A lead's or an import's own text may name a
+    person, which the audit log must not keep (it outlives an erasure)."""
+    if obj._meta.label in AUDITED:
+        return str(obj)[:500]
+    return f"{capfirst(obj._meta.verbose_name)} #{obj.pk}"
+
+
 def audit_record(
     actor: Any,
     action: AuditAction | str,
@@ -73,7 +85,7 @@ def audit_record(
     if isinstance(obj, models.Model):
         content_type = ContentType.objects.get_for_model(obj)
         object_pk, object_id = str(obj.pk), obj.pk if isinstance(obj.pk, int) else None
-        object_repr = str(obj)[:500]
+        object_repr = safe_repr(obj)
     else:
         content_type = ContentType.objects.get_for_model(obj)
         object_pk, object_id = "", None

@@ -117,7 +117,9 @@ class ChannelAdmin(ListTitleMixin):
             sets.append(("Health", {"fields": ["target", "last_result"]}))
         return sets
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kw: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kw: Any
+    ) -> Any:
         form = super().get_form(request, obj, change, **kw)
         if obj is not None:
             form.base_fields["events"].initial = obj.events

@@ -139,7 +139,9 @@ def submission_message(event: str, submission_id: int, now: datetime) -> Message
         return None
     where = submission.destination or submission.connection
     scope = (
-        f"d{submission.destination_id}" if submission.destination_id else f"c{submission.connection_id}"
+        f"d{submission.destination_id}"
+        if submission.destination_id
+        else f"c{submission.connection_id}"
     )
     since = window_start(now)
     what = (

@@ -3,7 +3,6 @@ incidents that are open (a paused connection is told once until it resumes)."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import models

@@ -54,7 +54,9 @@ def _email(channel: Channel, subject: str, body: str) -> None:
         )
         mail.send(fail_silently=False)
     except (OSError, ValueError) as err:  # smtplib's errors are OSErrors
-        raise ChannelFailed(f"The mail server refused or did not answer: {type(err).__name__}.")
+        raise ChannelFailed(
+            f"The mail server refused or did not answer: {type(err).__name__}."
+        ) from err
 
 
 def _webhook(channel: Channel, subject: str, body: str) -> None:
