@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -20,6 +21,7 @@ from django.utils import timezone
 from leadhub.notifications.models import Channel, ChannelKind, Notification
 from leadhub.statuses import NotificationStatus
 from vendors.http import http_request
+from vendors.redaction import remember_secrets
 from vendors.results import VendorError
 
 logger = logging.getLogger(__name__)
@@ -29,6 +31,9 @@ DUE = (N.PENDING, N.RETRY_WAIT)
 # A pending notification whose task never ran (a broker restart) is sent by the retry
 # schedule after this long.
 LOST_AFTER = timedelta(minutes=2)
+# A webhook path segment this long is taken for part of its key ("services", "webhooks"
+# and the like are shorter); Slack's and Teams' keys are far longer.
+SECRET_SEGMENT = 9
 
 
 class ChannelFailed(Exception):
@@ -63,6 +68,8 @@ def _webhook(channel: Channel, subject: str, body: str) -> None:
     url = channel.webhook_url
     if not url:
         raise ChannelFailed("The channel has no webhook URL.")
+    # The URL's path is the room's key: every log line (urllib3's request line) masks it.
+    remember_secrets(webhook_secrets(url))
     try:
         answer = http_request(
             "POST",
@@ -74,6 +81,14 @@ def _webhook(channel: Channel, subject: str, body: str) -> None:
         raise ChannelFailed(str(err).replace("The vendor", "The webhook")) from err
     if not 200 <= answer.status_code < 300:
         raise ChannelFailed(f"The webhook answered HTTP {answer.status_code}.")
+
+
+def webhook_secrets(url: str) -> list[str]:
+    """The parts of a webhook URL that are its key: the path, each long segment of it, and
+    the query."""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if len(s) >= SECRET_SEGMENT]
+    return [v for v in (url, parts.path, parts.query, *segments) if len(v) >= SECRET_SEGMENT]
 
 
 def channel_deliver(channel: Channel, subject: str, body: str) -> None:
