@@ -30,7 +30,7 @@ def chat_webhook() -> Iterator[ChatWebhook]:
     hook = ChatWebhook(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if hook.hang_seconds:
                 time.sleep(hook.hang_seconds)
