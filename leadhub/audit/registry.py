@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditlog.receivers import _create_log_entry, log_update
 from auditlog.registry import auditlog
 from django.apps import apps
+from django.conf import settings
+from django.db.models import Model
+from django.db.models.signals import pre_save
 
 AUDITED: dict[str, dict[str, Any]] = {
     "vendors.Connection": {
@@ -39,8 +43,40 @@ AUDITED: dict[str, dict[str, Any]] = {
 }
 
 
+def encrypted_field_names(model: type[Model]) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if getattr(f, "encrypted", False)]
+
+
+def _log_update_secrets_unread(sender: type[Model], instance: Model, **kwargs: Any) -> None:
+    """django-auditlog's update receiver, reading the row before the change without its
+    encrypted fields: they are never diffed, and a value no key can read any more (being
+    replaced right now) must not stop the save."""
+    if instance._state.adding or instance.pk is None:
+        return
+    old = (
+        sender._default_manager.defer(*encrypted_field_names(sender)).filter(pk=instance.pk).first()
+    )
+    _create_log_entry(
+        action=1,  # LogEntry.Action.UPDATE
+        instance=instance,
+        sender=sender,
+        diff_old=old,
+        diff_new=instance,
+        fields_to_check=kwargs.get("update_fields"),
+        use_json_for_changes=settings.AUDITLOG_STORE_JSON_CHANGES,
+    )
+
+
 def audit_register_models() -> None:
     for label, options in AUDITED.items():
         model = apps.get_model(label)
-        if not auditlog.contains(model):
-            auditlog.register(model, **options)
+        if auditlog.contains(model):
+            continue
+        auditlog.register(model, **options)
+        if encrypted_field_names(model):
+            pre_save.disconnect(
+                sender=model, dispatch_uid=auditlog._dispatch_uid(pre_save, log_update)
+            )
+            pre_save.connect(
+                _log_update_secrets_unread, sender=model, dispatch_uid=f"audit.update.{label}"
+            )
