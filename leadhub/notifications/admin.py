@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
+from leadhub.audit.services import AuditAction, audit_record
 from leadhub.notifications.models import Channel, ChannelKind, Notification, NotificationEvent
 from leadhub.notifications.sending import channel_test
 from vendors.admin.common import ListTitleMixin
@@ -161,6 +162,7 @@ class ChannelAdmin(ListTitleMixin):
 
     def _test(self, request: HttpRequest, channel: Channel) -> None:
         result = channel_test(channel=channel)
+        audit_record(request.user, AuditAction.CHANNEL_TESTED, channel, ok=result.ok)
         state = "sent a test notification" if result.ok else "failed"
         level = messages.SUCCESS if result.ok else messages.ERROR
         self.message_user(request, f"{channel.name} {state}: {result.message}", level)

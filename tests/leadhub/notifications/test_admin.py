@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from auditlog.models import LogEntry
 from django.db import connection as db
 from django.test import Client
 from django.urls import reverse
@@ -95,6 +96,8 @@ def test_test_this_channel_answers_on_the_page(
     assert "failed: The webhook answered HTTP 500." in page
     assert HOOK_TOKEN not in page
     assert len(chat_webhook.received) == 2
+    tests = LogEntry.objects.filter(additional_data__event="channel_tested")
+    assert [e.additional_data["ok"] for e in tests] == [False, True]  # newest first
 
 
 def test_sales_staff_reach_neither_channels_nor_notifications(
