@@ -94,7 +94,11 @@ def test_a_hanging_channel_is_cut_off_at_the_timeout(chat_webhook, settings) -> 
     assert notification_send(notification_id=row.pk) == N.RETRY_WAIT
     assert time.monotonic() - started < 2
     row.refresh_from_db()
-    assert "0.5 s" in row.last_error and "webhook" in row.last_error
+    # The read timeout or the wall-clock deadline, whichever fires first: both within 0.5 s.
+    assert row.last_error in {
+        "The webhook did not finish answering within 0.5 s.",
+        "The webhook took the request but did not answer in time.",
+    }
 
 
 def test_the_retry_schedule_sends_what_is_due(mailoutbox: list) -> None:
