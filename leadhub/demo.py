@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured
 
+from leadhub.notifications.models import Channel, ChannelKind, NotificationEvent
 from sandbox.seed import DEMO_CREDENTIALS, seed_all
 from vendors.campaign_sync import campaigns_sync
 from vendors.models import Campaign, Connection, Destination
@@ -133,6 +134,29 @@ def demo_sales_user_ensure(say: Callable[[str], None]) -> None:
         logins.write(f"{DEMO_SALES_USERNAME} {password}\n")
     LOGINS_FILE.chmod(0o600)
     say(f"Demo sales staff login created: {DEMO_SALES_USERNAME} / {password}")
+
+
+DEMO_CHANNEL = "Integration admins (email)"
+
+
+def demo_channel_ensure(say: Callable[[str], None]) -> Channel:
+    """An email channel told everything: locally the console email backend prints each
+    notification in the terminal `make run` runs in."""
+    _refuse_in_production()
+    channel, created = Channel.objects.get_or_create(
+        name=DEMO_CHANNEL,
+        defaults={
+            "kind": ChannelKind.EMAIL,
+            "recipients": "integration-admins@example.com",
+            "events": list(NotificationEvent.values),
+        },
+    )
+    if created:
+        say(
+            f"Notifications go to the channel {DEMO_CHANNEL!r}, by email: "
+            f"{settings.EMAIL_BACKEND.rsplit('.', 2)[-2]} backend"
+        )
+    return channel
 
 
 def demo_connections_ensure(base_url: str) -> list[Connection]:

@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "leadhub",
     "leadhub.imports",
     "leadhub.privacy",
+    "auditlog",  # before leadhub.audit, whose admin replaces auditlog's
+    "leadhub.notifications",
+    "leadhub.audit",
     "vendors",
     "sandbox",
 ]
@@ -81,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Who did it: the audit log's entries made during a request name its user.
+    "auditlog.middleware.AuditlogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "leadhub.security.UndecryptableValueMiddleware",
     # A locked or dropped database: a page read again, a form answered "busy" with its entries.
@@ -409,3 +414,38 @@ SUBMISSION_OUTCOME_CHECK_DELAYS = env.list(
 CONNECTION_BREAKER_THRESHOLD = env.int("CONNECTION_BREAKER_THRESHOLD", default=5)
 CONNECTION_BREAKER_COOLDOWN = env.int("CONNECTION_BREAKER_COOLDOWN", default=60)
 CONNECTION_BREAKER_MAX_COOLDOWN = env.int("CONNECTION_BREAKER_MAX_COOLDOWN", default=1800)
+
+# --- Notifications --------------------------------------------------------------------
+# Email goes through Django's backend: the console locally (`make run` prints each one),
+# SMTP in production (EMAIL_HOST and friends, read by Django from these settings).
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# An SMTP server that hangs is given up on after this long: a notification never holds a
+# worker for longer (the webhook channel has the same limit).
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+NOTIFICATION_TIMEOUT = env.float("NOTIFICATION_TIMEOUT", default=10.0)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LeadHub <leadhub@localhost>")
+# Delays before each retry of a notification that failed, then it is marked failed.
+NOTIFICATION_RETRY_DELAYS = env.list(
+    "NOTIFICATION_RETRY_DELAYS", cast=int, default=[60, 300, 1800, 7200]
+)
+# Submissions that gave up or need review: one alert per destination in this window.
+NOTIFICATION_DEDUP_MINUTES = env.int("NOTIFICATION_DEDUP_MINUTES", default=60)
+
+# --- Audit log (django-auditlog) ------------------------------------------------------
+# How long an audit entry is kept; a daily task deletes older ones.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# Changes are stored as JSON, never as the text of a value (and never a secret: the
+# audited fields are listed, see leadhub/audit/registry.py).
+AUDITLOG_STORE_JSON_CHANGES = True
+# The address people open LeadHub at: links in notifications start with it.
+LEADHUB_SITE_URL = env.str("LEADHUB_SITE_URL", default="http://127.0.0.1:8000")

@@ -78,3 +78,12 @@ class InvalidTransition(Exception):
 def check_transition(current: str, new: str) -> None:
     if new not in TRANSITIONS.get(current, frozenset()):
         raise InvalidTransition(f"A submission cannot go from {current} to {new}")
+
+
+class NotificationStatus(models.TextChoices):
+    """Where one notification to one channel is."""
+
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    RETRY_WAIT = "retry_wait", "Failed; will retry"
+    FAILED = "failed", "Failed; gave up"

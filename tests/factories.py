@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from leadhub.models import Attempt, Lead, Submission
+from leadhub.notifications.models import Channel, ChannelKind, NotificationEvent
 from vendors.field_changes import ChangeKind
 from vendors.models import (
     Campaign,
@@ -66,6 +67,22 @@ class ConnectionFactory(ModelFactory[Connection]):
     name = factory.Sequence(lambda n: f"Connection {n}")
     base_url = "https://account.leadbyte.co.uk/"
     credentials = factory.Dict({"api_key": "test-leadbyte-key-123456"})
+
+
+class ChannelFactory(ModelFactory[Channel]):
+    """An email channel told every event; ``webhook=url`` makes it a chat webhook."""
+
+    class Meta:
+        model = Channel
+
+    class Params:
+        webhook = ""
+
+    name = factory.Sequence(lambda n: f"Channel {n}")
+    kind = factory.LazyAttribute(lambda c: ChannelKind.WEBHOOK if c.webhook else ChannelKind.EMAIL)
+    recipients = factory.LazyAttribute(lambda c: "" if c.webhook else "ops@example.com")
+    secret = factory.LazyAttribute(lambda c: {"url": c.webhook} if c.webhook else {})
+    events = factory.LazyFunction(lambda: list(NotificationEvent.values))
 
 
 class CampaignFactory(ModelFactory[Campaign]):

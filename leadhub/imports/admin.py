@@ -18,6 +18,7 @@ from django.http import (
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from leadhub.audit.services import AuditAction, audit_record
 from leadhub.csvfiles import CsvFileError, csv_lines
 from leadhub.imports.forms import MappingForm, UploadForm
 from leadhub.imports.models import ImportJob, ImportRowError
@@ -171,6 +172,7 @@ class ImportJobAdmin(ListTitleMixin):
         verdict = preview_verdict(job.total_rows, rows)
         if request.method == "POST" and verdict.importable:
             import_job_start(job=job, send_duplicates=bool(request.POST.get("send_duplicates")))
+            audit_record(request.user, AuditAction.IMPORTED, job, rows=job.total_rows)
             self.message_user(request, f"Importing {job.total_rows} rows from {job.file_name}.")
             return HttpResponseRedirect(self._progress_url(job))
         return self._render(

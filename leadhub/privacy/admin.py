@@ -19,7 +19,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from leadhub.privacy.audit import privacy_audit
+from leadhub.audit.services import AuditAction, audit_record
+from leadhub.models import Lead
 from leadhub.privacy.erasure import ErasureRefused, person_erase
 from leadhub.privacy.models import Erasure, RetentionRun
 from leadhub.privacy.person import PersonQuery, PersonQueryError, person_export, person_find
@@ -120,7 +121,9 @@ class ErasureAdmin(ReadOnlyMixin):
 
     def _export(self, request: HttpRequest, data: Any) -> HttpResponse:
         document = person_export(data)
-        privacy_audit(request.user, "subject access export", None, leads=len(data.leads))
+        audit_record(
+            request.user, AuditAction.EXPORTED, Lead, subject_access=True, leads=len(data.leads)
+        )
         body = json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
         name = f"personal-data-{timezone.now():%Y%m%d-%H%M%S}.json"

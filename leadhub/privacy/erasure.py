@@ -24,9 +24,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from leadhub.audit.services import AuditAction, audit_record
 from leadhub.imports.models import ImportJob, ImportRowError
 from leadhub.models import Attempt, Lead, Submission
-from leadhub.privacy.audit import privacy_audit
 from leadhub.privacy.models import Erasure
 from leadhub.privacy.person import (
     PersonQuery,
@@ -225,9 +225,9 @@ def person_erase(*, query: PersonQuery, user: Any) -> Erasure:
             attempts=attempt_count,
             import_rows=len(rows) + len(files),
         )
-        privacy_audit(
+        audit_record(
             user,
-            "erasure",
+            AuditAction.ERASED,
             erasure,
             leads=len(leads),
             submissions=submission_count,

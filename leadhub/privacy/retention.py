@@ -27,8 +27,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from leadhub.audit.services import AuditAction, audit_record
 from leadhub.models import Attempt, Lead, Submission
-from leadhub.privacy.audit import privacy_audit
 from leadhub.privacy.erasure import Scrubber, leads_anonymise
 from leadhub.privacy.models import RetentionRun
 from leadhub.privacy.person import person_values
@@ -153,9 +153,9 @@ def retention_prune(*, now: datetime | None = None) -> RetentionRun:
     run.more_to_do = more
     run.finished_at = timezone.now()
     run.save()
-    privacy_audit(
+    audit_record(
         None,
-        "retention prune",
+        AuditAction.PRUNED,
         run,
         attempt_bodies=run.attempt_bodies,
         payloads=run.payloads,

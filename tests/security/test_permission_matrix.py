@@ -17,7 +17,13 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from leadhub.models import Lead, Submission
-from tests.security.conftest import CONNECTION_SECRET, ROLES, World
+from tests.security.conftest import (
+    CHANNEL_SECRET,
+    CONNECTION_SECRET,
+    REPLACED_SECRET,
+    ROLES,
+    World,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,12 +51,22 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         # A person's data: the retention policy and runs, the erasures (read-only records).
         "leadhub_privacy.retentionrun": READ,
         "leadhub_privacy.erasure": READ,
+        "leadhub_notifications.channel": ALL,
+        "leadhub_notifications.notification": READ,
+        "auditlog.logentry": READ,
     },
 }
 RIGHTS["other_sales"] = RIGHTS["sales"]
 # Pages nobody reaches, superusers included: a submission is the record of what was sent and
 # answered; it goes with its lead, never on its own.
-NOBODY = frozenset({("leadhub.submission", "delete")})
+# Nor the audit log's or the notifications' delete pages: they are records, pruned by age.
+NOBODY = frozenset(
+    {
+        ("leadhub.submission", "delete"),
+        ("auditlog.logentry", "delete"),
+        ("leadhub_notifications.notification", "delete"),
+    }
+)
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle=\"", re.I)
@@ -129,8 +145,9 @@ def every_admin_url(world: World) -> list[tuple[str, str, str, object]]:
 
 def check_page(role: str, url: str, body: str) -> list[str]:
     problems = []
-    if CONNECTION_SECRET in body:
-        problems.append(f"{role} {url}: the connection secret is on the page")
+    for secret in (CONNECTION_SECRET, CHANNEL_SECRET, REPLACED_SECRET):
+        if secret in body:
+            problems.append(f"{role} {url}: a secret ({secret}) is on the page")
     for name, pattern in (
         ("inline script", INLINE_SCRIPT),
         ("inline style", INLINE_STYLE),

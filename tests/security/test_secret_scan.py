@@ -1,7 +1,8 @@
 """The secret scan: every operation of every implemented vendor, then a search for secrets.
 
 Each vendor sends every operation through the real pipeline (submission → push → attempts)
-against the sandbox, once with working credentials and once with wrong ones. Then every
+against the sandbox, once with working credentials and once with wrong ones (which replaced
+others: the audit log's "key replaced"), and a chat channel's webhook is tested. Then every
 table (raw SQL), every captured log line (through the configured handlers, urllib3's debug
 lines included), a dumpdata export, every list's CSV export and every admin page a
 superuser can open are searched for every credential value, in every form it may travel or
@@ -27,6 +28,8 @@ from django.urls import reverse
 from leadhub.admin.changelists import CsvExportMixin
 from leadhub.delivery.push import submission_push
 from leadhub.models import Lead, Submission
+from leadhub.notifications.models import Channel, ChannelKind
+from leadhub.notifications.sending import channel_test
 from sandbox.models import SandboxCredential
 from sandbox.seed import seed_all, seed_crmcom, seed_getlead, seed_salesbyte
 from tests.factories import ConnectionFactory, DestinationFactory, LeadFactory, UserFactory
@@ -39,6 +42,10 @@ from vendors.registry import adapter_class, implemented_kinds
 from vendors.results import VendorError
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# The keys in a chat channel's webhook URLs (its first, then the one that replaced it).
+WEBHOOK_KEYS = ("scan-webhook-key-first-3f9a1c", "scan-webhook-key-second-8b2e4d")
+CHANNEL_URL = f"https://hooks.example.com/services/T0/B0/{WEBHOOK_KEYS[0]}"
 
 
 @dataclass
@@ -110,11 +117,19 @@ SAMPLES: dict[str, VendorSample] = {
 }
 
 
+def replaced(sample: VendorSample) -> dict[str, str]:
+    """Credentials a connection had before they were replaced: searched for like the rest."""
+    return {name: f"{value}-replaced-4e7" for name, value in sample.wrong_credentials.items()}
+
+
 def send_everything(kind: str, sample: VendorSample, base_url: str, owner) -> list[Submission]:
     sample.register(sample.credentials)
     adapter = adapter_class(kind)
     good = ConnectionFactory(kind=kind, base_url=base_url, credentials=sample.credentials)
-    bad = ConnectionFactory(kind=kind, base_url=base_url, credentials=sample.wrong_credentials)
+    # The wrong credentials replace earlier ones: the audit log records "key replaced".
+    bad = ConnectionFactory(kind=kind, base_url=base_url, credentials=replaced(sample))
+    bad.credentials = sample.wrong_credentials
+    bad.save()
     extra = sample.prepare(good)
     with contextlib.suppress(VendorError):
         sample.prepare(bad)  # refused, and recorded on the connection: scanned too
@@ -195,6 +210,8 @@ def test_no_secret_is_stored_logged_exported_or_shown(live_server) -> None:
                 secrets[f"{kind}.{name}"] = value
             for name, value in sample.wrong_credentials.items():
                 secrets[f"{kind}.{name} (wrong)"] = value
+            for name, value in replaced(sample).items():
+                secrets[f"{kind}.{name} (replaced)"] = value
             base_url = f"{live_server.url}/sandbox/{kind}/"
             for submission in send_everything(kind, sample, base_url, root):
                 outcomes[(kind, submission.connection.name, submission.operation)] = (
@@ -205,6 +222,17 @@ def test_no_secret_is_stored_logged_exported_or_shown(live_server) -> None:
                 logging.getLogger("django.server").info(
                     '"%s" %s %s', f"GET /sandbox/{kind}/x?key={value}&page=2 HTTP/1.1", 200, 12
                 )
+        # A chat channel: its URL replaced twice (audited), each webhook tested (the sandbox
+        # answers 404: a failure recorded on the channel, urllib3's request line logged).
+        channel = Channel.objects.create(
+            name="Scan chat", kind=ChannelKind.WEBHOOK, secret={"url": CHANNEL_URL}
+        )
+        for key in WEBHOOK_KEYS:
+            channel.secret = {"url": f"{live_server.url}/sandbox/chat/{key}"}
+            channel.save()
+            assert not channel_test(channel=channel).ok
+        for name, value in zip(("first", "second"), WEBHOOK_KEYS, strict=True):
+            secrets[f"webhook.{name}"] = value
         client = Client()
         client.force_login(root)
         pages = admin_pages(client)

@@ -19,7 +19,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from leadhub.demo import demo_connections_ensure, demo_destinations_ensure, demo_users_ensure
+from leadhub.demo import (
+    demo_channel_ensure,
+    demo_connections_ensure,
+    demo_destinations_ensure,
+    demo_users_ensure,
+)
 
 
 class Command(BaseCommand):
@@ -42,6 +47,7 @@ class Command(BaseCommand):
         if demo:
             demo_users_ensure(self.say)
             demo_connections_ensure(base_url)
+            demo_channel_ensure(self.say)
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         # Our own interpreter and manage.py; each child leads its own process group.
         children = [
