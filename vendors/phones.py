@@ -10,6 +10,8 @@ import phonenumbers
 from django.conf import settings
 from phonenumbers import PhoneNumber, PhoneNumberFormat, PhoneNumberType
 
+from vendors.phone_types import number_type
+
 # How many numbers are remembered by their E.164 form (see parse_phone).
 E164_REMEMBERED = 4096
 # The last digits of a national number that are the subscriber's, not the operator block's.
@@ -57,7 +59,7 @@ def _parse(raw: str, region: str) -> Phone | None:
     # A number's type is UNKNOWN exactly when it is not valid: both match the number against
     # its region's patterns, so one question answers both (test_phones.py holds the library
     # to it). A number the library's tables do not list may still be plausible.
-    kind = phonenumbers.number_type(number)
+    kind = number_type(number)
     if kind == PhoneNumberType.UNKNOWN:
         kind = plausible_type(number)
     if kind == PhoneNumberType.UNKNOWN or number.country_code is None:
@@ -95,7 +97,7 @@ def plausible_type(number: PhoneNumber) -> int:
             country_code=number.country_code,
             national_number=int(block + digit * (len(national) - len(block))),
         )
-        kind = phonenumbers.number_type(neighbour)
+        kind = number_type(neighbour)
         if kind != PhoneNumberType.UNKNOWN:
             votes[kind] += 1
     return votes.most_common(1)[0][0] if votes else PhoneNumberType.UNKNOWN
