@@ -166,3 +166,73 @@ def number_type(number: PhoneNumber) -> int:
         if known is not None:
             return known
     return phonenumbers.number_type(number)
+
+
+# Digits, with single spaces between groups: "07911 123456", "+44 7911 123456".
+_PLAIN = re.compile(r"(\+?)(\d+(?: \d+)*)")
+
+
+def number_parse(raw: str, region: str) -> PhoneNumber:
+    """phonenumbers.parse(raw, region), read directly when the number is written in one of
+    the plain ways people write numbers: the national form with its national prefix
+    ("07911 123456") or the international one ("+44 7911 123456"), digits and single
+    spaces only. Anything else, or anything the library might read otherwise (an
+    international call prefix, a carrier code, a length the region does not have), is
+    left to the library. Raises NumberParseException as the library does."""
+    plain = _PLAIN.fullmatch(raw)
+    if plain is not None:
+        digits = plain.group(2).replace(" ", "")
+        number = _international(digits) if plain.group(1) else _national(digits, region)
+        if number is not None:
+            return number
+    return phonenumbers.parse(raw, region)
+
+
+def _national(digits: str, region: str) -> PhoneNumber | None:
+    metadata = PhoneMetadata.metadata_for_region(region, None)
+    if metadata is None or not metadata.national_prefix or metadata.national_prefix_transform_rule:
+        return None
+    prefix = metadata.national_prefix
+    international = metadata.international_prefix or ""
+    if not international.isdigit() or digits.startswith(international):
+        return None
+    strip = re.match(metadata.national_prefix_for_parsing or prefix, digits)
+    if strip is None or strip.group() != prefix or strip.groups():
+        return None
+    return _significant(metadata, digits[len(prefix) :])
+
+
+def _international(digits: str) -> PhoneNumber | None:
+    if digits[0] == "0":
+        return None  # no country code starts with 0
+    for length in (1, 2, 3):
+        code = int(digits[:length])
+        if code in COUNTRY_CODE_TO_REGION_CODE:
+            break
+    else:
+        return None
+    regions = COUNTRY_CODE_TO_REGION_CODE[code]
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, regions[0])
+    if metadata is None:
+        return None
+    national = digits[length:]
+    strip = metadata.national_prefix_for_parsing
+    if strip and re.match(strip, national):
+        return None  # the library would try to take a national prefix off
+    return _significant(metadata, national)
+
+
+def _significant(metadata: PhoneMetadata, national: str) -> PhoneNumber | None:
+    """The number, when ``national`` is a whole national significant number of the region:
+    a length it has, matching its general pattern, no leading zero."""
+    general = metadata.general_desc
+    if (
+        not national
+        or national[0] == "0"
+        or general is None
+        or not general.national_number_pattern
+        or len(national) not in general.possible_length
+        or not re.fullmatch(general.national_number_pattern, national)
+    ):
+        return None
+    return PhoneNumber(country_code=metadata.country_code, national_number=int(national))

@@ -10,7 +10,7 @@ import phonenumbers
 from django.conf import settings
 from phonenumbers import PhoneNumber, PhoneNumberFormat, PhoneNumberType
 
-from vendors.phone_types import number_type
+from vendors.phone_types import number_parse, number_type
 
 # How many numbers are remembered by their E.164 form (see parse_phone).
 E164_REMEMBERED = 4096
@@ -53,7 +53,7 @@ _by_e164: dict[str, Phone] = {}
 @lru_cache(maxsize=4096)
 def _parse(raw: str, region: str) -> Phone | None:
     try:
-        number = phonenumbers.parse(raw, region)
+        number = number_parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
     # A number's type is UNKNOWN exactly when it is not valid: both match the number against

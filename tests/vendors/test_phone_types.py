@@ -82,3 +82,42 @@ def test_a_pattern_is_settled_only_when_the_hidden_digits_cannot_change_it(
 def test_a_pattern_it_cannot_read_is_never_settled() -> None:
     with pytest.raises(phone_types.Unsettled):
         phone_types._settled("7XXX", r"7\w{3}", whole=True)
+
+
+def _written(rng: random.Random) -> list[str]:
+    """Numbers written the plain ways and the ways next to them the library must judge."""
+    raws = []
+    for block in range(0, 10000, 13):
+        digits = f"{block:04d}" + "".join(rng.choice("0123456789") for _ in range(6))
+        raws += [
+            f"0{digits}",
+            f"0{digits[:4]} {digits[4:]}",
+            f"0{digits[:3]} {digits[3:6]} {digits[6:]}",
+            f"+44 {digits}",
+            f"+44{digits[:4]} {digits[4:]}",
+            f"0{digits[:-1]}",  # too short
+            f"0{digits}1",  # too long
+            f"+44 0{digits}",  # the national prefix after the country code
+            f"00{digits}",  # an international call prefix
+            f"+{digits}",
+            f"+0{digits}",
+            f"+1 {digits}",
+            f"+39 0{digits[:9]}",  # Italy keeps its leading zero
+            f"+353 {digits[:9]}",
+            f"0{digits[:4]}  {digits[4:]}",  # two spaces: the library's
+        ]
+    return raws
+
+
+@pytest.mark.parametrize("region", ["GB", "US", "SE", "IT"])
+def test_a_plainly_written_number_reads_as_the_library_reads_it(region: str) -> None:
+    for raw in _written(random.Random(region)):
+        try:
+            expected: object = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException as err:
+            expected = err.error_type
+        try:
+            answer: object = phone_types.number_parse(raw, region)
+        except phonenumbers.NumberParseException as err:
+            answer = err.error_type
+        assert answer == expected, raw
