@@ -228,7 +228,7 @@ STORED_BODY_LIMIT = env.int("STORED_BODY_LIMIT", default=20_000)
 # --- Bulk import ----------------------------------------------------------------------
 # The largest CSV file accepted, and how many rows go into one transaction.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
-IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=2000)
+IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=10000)
 
 # --- Auth, i18n, static -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

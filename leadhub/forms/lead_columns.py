@@ -106,6 +106,41 @@ def _overrides(vendor: type[VendorAdapter], name: str) -> bool:
     return getattr(vendor, name).__func__ is not getattr(VendorAdapter, name).__func__
 
 
+Validated = dict[int, dict[Hashable, bool]]  # validator's id → value → whether it passes
+
+
+def _field_clean(field: forms.Field, validated: Validated) -> Callable[[Any], Any]:
+    """field.clean, step by step as Field.clean takes them, with each validator's verdict on
+    a value shared by every field that has the same validator (Django's validate_email is
+    one object behind every e-mail field: the contact e-mail and a vendor's e-mail field).
+    Raises ValidationError (without the form's message: the form gives that)."""
+    kind = type(field)
+    if kind.clean is not forms.Field.clean or kind.run_validators is not forms.Field.run_validators:
+        return field.clean
+    to_python, validate, empty = field.to_python, field.validate, field.empty_values
+    # Each validator is held here, so its id is not reused while the import runs.
+    checks = [(v, _passes(v), validated.setdefault(id(v), {})) for v in field.validators]
+
+    def clean(value: Any) -> Any:
+        value = to_python(value)
+        validate(value)
+        if value in empty:
+            return value
+        for _, passes, known in checks:
+            ok = known.get(value) if isinstance(value, Hashable) else None
+            if ok is None:
+                ok = passes(value)
+                if isinstance(value, Hashable):
+                    if len(known) > REMEMBERED_PER_COLUMN:
+                        known.clear()
+                    known[value] = ok
+            if not ok:
+                raise forms.ValidationError("")
+        return value
+
+    return clean
+
+
 def _passes(check: Callable[[Any], Any]) -> Callable[[Any], bool]:
     def passes(value: Any) -> bool:
         try:
@@ -155,9 +190,10 @@ class ColumnCleaner:
         hooks = {name for name in form.fields if hasattr(form, f"clean_{name}")}
         self.usable = LeadEntryCleaner(form_class).usable and hooks <= SINGLE_VALUE_HOOKS
         self._files: MultiValueDict[str, Any] = MultiValueDict()
+        self._validated: Validated = {}
         self._fields = {name: Memo(self._field_cleaner(name, f)) for name, f in form.fields.items()}
         self._contact_checks = [
-            (spec.contact, Memo(_passes(form_field(spec).clean)))
+            (spec.contact, Memo(_passes(_field_clean(form_field(spec), self._validated))))
             for destination in form.destinations
             for spec in destination.staff_field_specs()
             if spec.contact
@@ -166,7 +202,8 @@ class ColumnCleaner:
         self._destinations = [self._compile(d) for d in form.destinations]
 
     def _field_cleaner(self, name: str, field: forms.Field) -> Callable[[Any], Any]:
-        value_from, clean, files = field.widget.value_from_datadict, field.clean, self._files
+        value_from, files = field.widget.value_from_datadict, self._files
+        clean = _field_clean(field, self._validated)
         hook = getattr(self._form, f"clean_{name}", None)
         form = self._form
 
@@ -287,16 +324,11 @@ class ColumnCleaner:
                 items.append(field.format.column(columns.get(field.key, [ABSENT] * size)))
         for column in items:
             _mark(refused, column)
-        base = destination.base
-        head = [json.dumps(k) + ": " + json.dumps(v) for k, v in base.items()]
+        if destination.joined:
+            return _joined(destination.base, items, refused)
         out: list[str] = []
         for i, row in enumerate(zip(*items, strict=True)):
-            if refused[i]:
-                out.append("")
-            elif destination.joined:
-                out.append("{" + ", ".join([*head, *(item[0] for item in row if item)]) + "}")
-            else:
-                out.append(self._payload(destination, row, refused, i))
+            out.append("" if refused[i] else self._payload(destination, row, refused, i))
         return out
 
     def _payload(
@@ -311,6 +343,30 @@ class ColumnCleaner:
             refused[i] = 1
             return ""
         return json.dumps(payload)
+
+
+def _joined(base: Mapping[str, Any], items: list[Sequence[Item]], refused: bytearray) -> list[str]:
+    """Each row's payload as json.dumps gives it, put together from each field's JSON: the
+    base first, then each field present in its order. A column with one value for every
+    row (a fixed field, one not mapped) is joined to its neighbours once, not per row."""
+    columns: list[Sequence[str]] = []
+    constant = [json.dumps(k) + ": " + json.dumps(v) for k, v in base.items()]
+    for column in items:
+        first = column[0] if column else None
+        if all(item is first for item in column):
+            if first:
+                constant.append(first[0])
+            continue
+        if constant:
+            columns.append([", ".join(constant)] * len(refused))
+            constant = []
+        columns.append([item[0] if item else "" for item in column])
+    if constant or not columns:
+        columns.append([", ".join(constant)] * len(refused))
+    return [
+        "" if bad else "{" + ", ".join(filter(None, row)) + "}"
+        for bad, row in zip(refused, zip(*columns, strict=True), strict=True)
+    ]
 
 
 def _mark(refused: bytearray, values: Sequence[Any]) -> None:

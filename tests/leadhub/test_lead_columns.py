@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from leadhub.forms.lead_columns import _joined
 from leadhub.forms.lead_entry import destination_prefix
 from leadhub.imports.rows import RowChecker, destinations_for_import
 from leadhub.services.leads import LEAD_FIELDS, lead_fields
@@ -125,3 +126,13 @@ def test_a_form_the_columns_cannot_follow_is_left_to_the_form() -> None:
     checker = RowChecker(destinations_for_import([quote.pk]), HEADER, {"first_name": "First"})
     assert checker.column_cleaner is None
     assert checker.check_rows(ROWS[:3]) == [None, None, None]
+
+
+def test_payloads_of_fixed_fields_only_are_whole_json_objects() -> None:
+    fixed = ('"sid": "1"', "1")
+    assert _joined({}, [[fixed, fixed]], bytearray(2)) == ['{"sid": "1"}'] * 2
+    assert _joined({}, [], bytearray(2)) == ["{}", "{}"]
+    assert _joined({"campid": "C"}, [[None, ('"a": 2', 2)]], bytearray(2)) == [
+        '{"campid": "C"}',
+        '{"campid": "C", "a": 2}',
+    ]
