@@ -12,8 +12,10 @@ from phonenumbers import PhoneNumber, PhoneNumberFormat, PhoneNumberType
 
 from vendors.phone_types import number_parse, number_type
 
-# How many numbers are remembered by their E.164 form (see parse_phone).
-E164_REMEMBERED = 4096
+# How many numbers are remembered by their E.164 form (see parse_phone) and as typed: more
+# than a bulk import's chunk holds (IMPORT_CHUNK_ROWS), as its columns are checked one
+# after another and each asks about every number of the chunk again.
+E164_REMEMBERED = 25_000
 # The last digits of a national number that are the subscriber's, not the operator block's.
 SUBSCRIBER_DIGITS = 6
 # The numbers a refused phone's message shows, per default region; others get the library's.
@@ -50,7 +52,7 @@ _by_e164: dict[str, Phone] = {}
 
 # One lead's number is parsed by the form, its validators and the payload builder; a bulk
 # import does that for every row, so the (immutable) answer is remembered.
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=E164_REMEMBERED)
 def _parse(raw: str, region: str) -> Phone | None:
     try:
         number = number_parse(raw, region)

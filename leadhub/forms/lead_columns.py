@@ -118,7 +118,8 @@ def _field_clean(field: forms.Field, validated: Validated) -> Callable[[Any], An
     if kind.clean is not forms.Field.clean or kind.run_validators is not forms.Field.run_validators:
         return field.clean
     to_python, validate, empty = field.to_python, field.validate, field.empty_values
-    # Each validator is held here, so its id is not reused while the import runs.
+    # Each validator is held here, so its id is not reused while the import runs; what is
+    # remembered of it is bounded as a column's values are (ColumnCleaner.clean clears it).
     checks = [(v, _passes(v), validated.setdefault(id(v), {})) for v in field.validators]
 
     def clean(value: Any) -> Any:
@@ -127,13 +128,12 @@ def _field_clean(field: forms.Field, validated: Validated) -> Callable[[Any], An
         if value in empty:
             return value
         for _, passes, known in checks:
-            ok = known.get(value) if isinstance(value, Hashable) else None
-            if ok is None:
+            try:
+                ok = known.get(value)
+            except TypeError:  # a value that cannot be remembered (a list of e-mails)
                 ok = passes(value)
-                if isinstance(value, Hashable):
-                    if len(known) > REMEMBERED_PER_COLUMN:
-                        known.clear()
-                    known[value] = ok
+            if ok is None:
+                ok = known[value] = passes(value)
             if not ok:
                 raise forms.ValidationError("")
         return value
@@ -263,6 +263,9 @@ class ColumnCleaner:
         ``columns`` holds, per form field, the ``size`` rows' values as the form's data would
         have them; a field without a column is left out of every row's data.
         """
+        for known in self._validated.values():
+            if len(known) > REMEMBERED_PER_COLUMN:
+                known.clear()
         refused = bytearray(size)
         absent = [ABSENT] * size
         cleaned: dict[str, list[Any]] = {}
