@@ -81,8 +81,15 @@ form, which says why (2,000 rows here, about a tenth of the CPU). A phone number
 plainly is read directly as the library reads it, and its type is worked out once per
 operator block (vendors/phone_types.py; tests hold both to the library). What is left,
 per row of CPU: Django's e-mail validation and the phone parse (each about a quarter), the
-payload's JSON, and the COPY; PostgreSQL's own work on the COPY and the commit runs on the
-machine's other CPU. With `BENCH_IMPORT_PROFILE=1` the bench prints the profile.\
+payload's JSON, and the COPY.
+
+The gap to the target is waiting, not CPU: the wall-clock time is about twice the import's
+CPU time. A wall-clock profile puts about half of it in waits for PostgreSQL (the COPY
+being stored and indexed, the commits, the key sequences, the broker rows), during which
+this process checks nothing. Checking the next chunk while the last one is written (a
+writer thread with its own connection) would overlap the two; it is not built yet. Letting
+the chunk's commit skip the WAL flush (synchronous_commit off) gained nothing measurable and
+was left out. With `BENCH_IMPORT_PROFILE=1` the bench prints the CPU profile.\
 """
 
 
