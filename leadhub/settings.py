@@ -238,7 +238,7 @@ STORED_BODY_LIMIT = env.int("STORED_BODY_LIMIT", default=20_000)
 # --- Bulk import ----------------------------------------------------------------------
 # The largest CSV file accepted, and how many rows go into one transaction.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
-IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=2000)
+IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=10000)
 
 # --- Personal data: retention and duplicates (docs/data-protection.md) -------------------
 # How long each kind of personal data is kept, in days; 0 keeps it forever. Attempts keep

@@ -238,10 +238,16 @@ def _check_chunk(
     numbered: Iterator[tuple[int, list[str]]],
     size: int,
 ) -> _Chunk:
-    """The next ``size`` rows of the file, each checked and made ready to store."""
+    """The next ``size`` rows of the file, each checked and made ready to store: a column at
+    a time, and a row the columns do not accept through the form, which says why."""
     chunk = _Chunk()
-    for line, cells in itertools.islice(numbered, size):
-        chunk.rows += 1
+    rows = list(itertools.islice(numbered, size))
+    chunk.rows = len(rows)
+    accepted = checker.check_rows([cells for _, cells in rows])
+    for (line, cells), ready in zip(rows, accepted, strict=True):
+        if ready is not None:
+            chunk.valid.append(_Row(line, tuple(cells), *ready))
+            continue
         lead, problems = checker.check(cells)
         if lead is None:
             chunk.failed.append(_row_error(job, line, cells, problems))
