@@ -160,3 +160,19 @@ def test_a_delivery_is_a_record_nobody_edits(integration: Client) -> None:
     url = reverse("admin:leadhub_webhooks_webhookdelivery_change", args=[delivery.pk])
     assert integration.post(url, {}).status_code == 405
     assert integration.get(reverse("admin:leadhub_webhooks_webhookdelivery_add")).status_code == 403
+
+
+def test_the_admin_home_shows_an_endpoint_turned_off(integration: Client) -> None:
+    home = reverse("admin:index")
+    assert "Webhook endpoints turned off" not in integration.get(home).content.decode()
+    WebhookEndpointFactory(
+        name="CRM hook",
+        is_active=False,
+        disabled_at=timezone.now(),
+        disabled_reason="Turned off: every delivery failed for 5 days.",
+    )
+    page = integration.get(home).content.decode()
+    assert "Webhook endpoints turned off" in page and "CRM hook" in page
+    assert "failed for 5 days" in page
+    # Sales staff do not manage endpoints: not theirs to see.
+    assert "CRM hook" not in client_in("Sales staff").get(home).content.decode()
