@@ -243,6 +243,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         if request.method == "POST":
             return HttpResponseNotAllowed(["GET"], "A delivery is a record: nothing to edit.")
         context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False}
+        delivery = self.get_object(request, object_id)
+        if delivery is not None:
+            context.update(title=f"Webhook delivery: {delivery}", subtitle=None)
         return super().change_view(request, object_id, form_url, context)
 
     @admin.action(description="Replay: send again (same webhook-id)", permissions=["change"])

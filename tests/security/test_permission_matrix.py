@@ -42,12 +42,17 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "django_q.success": READ,
         "django_q.failure": READ,
         "django_q.ormq": READ,
+        "leadhub_webhooks.webhookendpoint": ALL,
+        # A delivery is a record (read-only); replay is a list action.
+        "leadhub_webhooks.webhookdelivery": READ,
     },
 }
 RIGHTS["other_sales"] = RIGHTS["sales"]
 # Pages nobody reaches, superusers included: a submission is the record of what was sent and
 # answered; it goes with its lead, never on its own.
-NOBODY = frozenset({("leadhub.submission", "delete")})
+NOBODY = frozenset(
+    {("leadhub.submission", "delete"), ("leadhub_webhooks.webhookdelivery", "delete")}
+)
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle=\"", re.I)
