@@ -58,16 +58,18 @@ def webhook_deliveries_create(
         )
         for endpoint in endpoints
     )
-    webhook_deliveries_enqueue(d.pk for d in deliveries)
+    webhook_deliveries_enqueue((d.pk for d in deliveries), stamped=True)
     return deliveries
 
 
-def webhook_deliveries_enqueue(ids: Iterable[int]) -> None:
-    """Hand the deliveries to the worker once the current transaction commits."""
+def webhook_deliveries_enqueue(ids: Iterable[int], *, stamped: bool = False) -> None:
+    """Hand the deliveries to the worker once the current transaction commits, stamped as
+    handed out (``stamped``: created with the stamp just now) so the sweep leaves them be."""
     pks = [int(pk) for pk in ids]
     if not pks:
         return
-    WebhookDelivery.objects.filter(pk__in=pks).update(enqueued_at=timezone.now())
+    if not stamped:
+        WebhookDelivery.objects.filter(pk__in=pks).update(enqueued_at=timezone.now())
 
     def enqueue() -> None:
         for pk in pks:
