@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "auditlog",  # before leadhub.audit, whose admin replaces auditlog's
     "leadhub.notifications",
     "leadhub.audit",
+    "leadhub.webhooks",
     "vendors",
     "sandbox",
 ]
@@ -409,6 +410,20 @@ SUBMISSION_REQUEUE_AFTER = env.int("SUBMISSION_REQUEUE_AFTER", default=120)
 SUBMISSION_OUTCOME_CHECK_DELAYS = env.list(
     "SUBMISSION_OUTCOME_CHECK_DELAYS", cast=int, default=[30, 120, 600, 3600, 21600, 86400]
 )
+# --- Webhooks out (docs/webhooks.md) ----------------------------------------------------
+# Delays between attempts after the first: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (the
+# Standard Webhooks / Svix schedule: about a day and a quarter in all).
+WEBHOOK_RETRY_DELAYS = env.list(
+    "WEBHOOK_RETRY_DELAYS", cast=int, default=[5, 300, 1800, 7200, 18000, 36000, 36000]
+)
+WEBHOOK_RETRY_JITTER = env.float("WEBHOOK_RETRY_JITTER", default=0.1)
+WEBHOOK_MAX_RETRY_AFTER = env.int("WEBHOOK_MAX_RETRY_AFTER", default=3600)
+# One POST to an endpoint, connecting to the last byte of its answer.
+WEBHOOK_DEADLINE = env.float("WEBHOOK_DEADLINE", default=15.0)
+# An endpoint whose every delivery failed for this many days is turned off.
+WEBHOOK_DISABLE_AFTER_DAYS = env.float("WEBHOOK_DISABLE_AFTER_DAYS", default=5.0)
+# Where LeadHub is reached from outside: the links in webhook payloads.
+LEADHUB_PUBLIC_URL = env.str("LEADHUB_PUBLIC_URL", default="http://127.0.0.1:8000")
 # The per-connection circuit breaker: this many transient failures in a row pause the
 # connection; a probe goes after the cool-down, doubled after each failed probe.
 CONNECTION_BREAKER_THRESHOLD = env.int("CONNECTION_BREAKER_THRESHOLD", default=5)

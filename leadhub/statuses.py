@@ -87,3 +87,33 @@ class NotificationStatus(models.TextChoices):
     SENT = "sent", "Sent"
     RETRY_WAIT = "retry_wait", "Failed; will retry"
     FAILED = "failed", "Failed; gave up"
+
+
+# --- webhook deliveries (leadhub.webhooks) ----------------------------------------------
+
+
+class WebhookStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Sending"
+    RETRY_WAIT = "retry_wait", "Waiting to retry"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Gave up"
+
+
+W = WebhookStatus
+
+WEBHOOK_TRANSITIONS: dict[str, frozenset[str]] = {
+    W.PENDING: frozenset({W.SENDING}),
+    # RETRY_WAIT: the endpoint did not take it, or the worker stopped while sending.
+    W.SENDING: frozenset({W.DELIVERED, W.RETRY_WAIT, W.FAILED}),
+    W.RETRY_WAIT: frozenset({W.SENDING}),
+    W.DELIVERED: frozenset(),
+    W.FAILED: frozenset(),
+}
+# Waiting for a worker: what the sweep hands out once due.
+WEBHOOK_WAITING = frozenset({W.PENDING, W.RETRY_WAIT})
+
+
+def check_webhook_transition(current: str, new: str) -> None:
+    if new not in WEBHOOK_TRANSITIONS.get(current, frozenset()):
+        raise InvalidTransition(f"A webhook delivery cannot go from {current} to {new}")

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from leadhub.models import Attempt, Lead, Submission
 from leadhub.notifications.models import Channel, ChannelKind, NotificationEvent
+from leadhub.webhooks.models import WebhookEndpoint
+from leadhub.webhooks.signing import secret_generate
 from vendors.field_changes import ChangeKind
 from vendors.models import (
     Campaign,
@@ -136,6 +138,18 @@ class SubmissionFactory(ModelFactory[Submission]):
     operation = factory.LazyAttribute(lambda s: s.destination.operation)
     campaign = factory.LazyAttribute(lambda s: s.destination.campaign)
     payload = factory.LazyFunction(dict)
+
+
+class WebhookEndpointFactory(ModelFactory[WebhookEndpoint]):
+    """An active endpoint with a fresh signing secret, told about accepted submissions."""
+
+    class Meta:
+        model = WebhookEndpoint
+
+    name = factory.Sequence(lambda n: f"Receiver {n}")
+    url = "http://127.0.0.1:9/hooks"
+    signing = factory.LazyFunction(lambda: {"secret": secret_generate()})
+    events = factory.LazyFunction(lambda: ["submission.accepted"])
 
 
 class AttemptFactory(ModelFactory[Attempt]):

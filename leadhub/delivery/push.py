@@ -8,10 +8,9 @@ and feeds the connection's circuit breaker (vendors.connection_state).
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from leadhub.delivery.backoff import retry_at
 from leadhub.delivery.bulkhead import connection_unbounded
 from leadhub.delivery.outbox import push_batch_continue, submissions_release_waiting
 from leadhub.delivery.outcome_checks import outcome_check_start
@@ -122,14 +122,13 @@ def attempt_budget() -> int:
 
 def next_retry_at(attempt_count: int, retry_after: float | None) -> datetime | None:
     """When to try again after ``attempt_count`` sends, or None once retries are spent."""
-    delays = retry_delays()
-    if attempt_count >= attempt_budget():
-        return None
-    delay = float(delays[attempt_count - 1])
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, settings.SUBMISSION_MAX_RETRY_AFTER))
-    jitter = delay * settings.SUBMISSION_RETRY_JITTER * random.random()
-    return timezone.now() + timedelta(seconds=delay + jitter)
+    return retry_at(
+        retry_delays(),
+        attempt_count,
+        retry_after,
+        jitter=settings.SUBMISSION_RETRY_JITTER,
+        max_retry_after=settings.SUBMISSION_MAX_RETRY_AFTER,
+    )
 
 
 def _record(submission: Submission, delivery: Delivery) -> Submission:

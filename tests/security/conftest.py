@@ -12,7 +12,14 @@ from django_q.models import OrmQ, Schedule, Task
 
 from leadhub.models import Attempt, Submission
 from leadhub.notifications.models import Channel, ChannelKind, Notification
-from tests.factories import ConnectionFactory, DestinationFactory, LeadFactory, UserFactory
+from leadhub.webhooks.models import WebhookAttempt, WebhookDelivery
+from tests.factories import (
+    ConnectionFactory,
+    DestinationFactory,
+    LeadFactory,
+    UserFactory,
+    WebhookEndpointFactory,
+)
 from vendors.models import Campaign, CampaignField, Connection
 
 CONNECTION_SECRET = "perm-matrix-secret-key-5c1e"
@@ -118,5 +125,12 @@ def world(db) -> World:
         body="Paused.",
         status="failed",
         last_error="The webhook answered HTTP 500.",
+    )
+    endpoint = WebhookEndpointFactory(name="Matrix hook", url="https://hooks.example.com/in")
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="lead.created", message_id="msg_matrix", payload={"type": "x"}
+    )
+    WebhookAttempt.objects.create(
+        delivery=delivery, number=1, started_at=timezone.now(), status_code=500
     )
     return World(users, connection, leads, submissions)

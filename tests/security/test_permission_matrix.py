@@ -54,17 +54,22 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "leadhub_notifications.channel": ALL,
         "leadhub_notifications.notification": READ,
         "auditlog.logentry": READ,
+        "leadhub_webhooks.webhookendpoint": ALL,
+        # A delivery is a record (read-only); replay is a list action.
+        "leadhub_webhooks.webhookdelivery": READ,
     },
 }
 RIGHTS["other_sales"] = RIGHTS["sales"]
 # Pages nobody reaches, superusers included: a submission is the record of what was sent and
 # answered; it goes with its lead, never on its own.
-# Nor the audit log's or the notifications' delete pages: they are records, pruned by age.
+# Nor the audit log's, the notifications' or the webhook deliveries' delete pages: they are
+# records, pruned by age.
 NOBODY = frozenset(
     {
         ("leadhub.submission", "delete"),
         ("auditlog.logentry", "delete"),
         ("leadhub_notifications.notification", "delete"),
+        ("leadhub_webhooks.webhookdelivery", "delete"),
     }
 )
 

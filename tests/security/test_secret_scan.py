@@ -1,5 +1,8 @@
 """The secret scan: every operation of every implemented vendor, then a search for secrets.
 
+Every event also goes out as a webhook to a receiver on loopback, so the webhook signing
+secret is searched for in the deliveries, their attempts and their admin pages too.
+
 Each vendor sends every operation through the real pipeline (submission → push → attempts)
 against the sandbox, once with working credentials and once with wrong ones (which replaced
 others: the audit log's "key replaced"), and a chat channel's webhook is tested. Then every
@@ -24,15 +27,28 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from standardwebhooks import Webhook
 
 from leadhub.admin.changelists import CsvExportMixin
 from leadhub.delivery.push import submission_push
+from leadhub.events import Event
 from leadhub.models import Lead, Submission
 from leadhub.notifications.models import Channel, ChannelKind
 from leadhub.notifications.sending import channel_test
+from leadhub.statuses import WebhookStatus
+from leadhub.webhooks.models import WebhookDelivery
+from leadhub.webhooks.outbox import webhook_delivery_replay, webhook_test_send
 from sandbox.models import SandboxCredential
 from sandbox.seed import seed_all, seed_crmcom, seed_getlead, seed_salesbyte
-from tests.factories import ConnectionFactory, DestinationFactory, LeadFactory, UserFactory
+from tests.factories import (
+    ConnectionFactory,
+    DestinationFactory,
+    LeadFactory,
+    UserFactory,
+    WebhookEndpointFactory,
+)
+from tests.leadhub.webhooks.conftest import Receiver
+from tests.leadhub.webhooks.conftest import receiver as receiver  # the fixture
 from tests.security.scanning import captured_logs, copies_found, database_text, secret_forms
 from tests.vendors.payloads import PAYLOADS, valid_payload
 from vendors.campaign_sync import campaigns_sync
@@ -197,10 +213,13 @@ def csv_exports(client: Client) -> dict[str, str]:
     return files
 
 
-def test_no_secret_is_stored_logged_exported_or_shown(live_server) -> None:
+def test_no_secret_is_stored_logged_exported_or_shown(live_server, receiver: Receiver) -> None:
     seed_all()
     root = UserFactory(username="scan-root", is_superuser=True)
-    secrets: dict[str, str] = {}
+    # A webhook endpoint told about everything: its signing secret joins the scan, and its
+    # deliveries (payloads, attempts, the receiver's answers) join the tables and pages.
+    endpoint = WebhookEndpointFactory(url=receiver.url, events=[e.value for e in Event])
+    secrets: dict[str, str] = {"webhook.signing_secret": endpoint.secret}
     outcomes = {}
     with captured_logs() as logs:
         for kind in implemented_kinds():
@@ -233,6 +252,8 @@ def test_no_secret_is_stored_logged_exported_or_shown(live_server) -> None:
             assert not channel_test(channel=channel).ok
         for name, value in zip(("first", "second"), WEBHOOK_KEYS, strict=True):
             secrets[f"webhook.{name}"] = value
+        webhook_test_send(endpoint=endpoint)
+        webhook_delivery_replay(delivery=WebhookDelivery.objects.earliest("pk"))
         client = Client()
         client.force_login(root)
         pages = admin_pages(client)
@@ -256,6 +277,12 @@ def test_no_secret_is_stored_logged_exported_or_shown(live_server) -> None:
     # urllib3's debug lines, which carry each request line with its query, were captured.
     assert "DEBUG urllib3.connectionpool" in log_text
     assert Lead.objects.count() >= 2
+    # The webhooks went out signed, and the receiver could verify each one.
+    assert WebhookDelivery.objects.filter(status=WebhookStatus.DELIVERED).count() >= 5
+    for request in receiver.requests:
+        Webhook(endpoint.secret).verify(request.body, request.headers)
+    assert "table leadhub_webhooks_webhookattempt" in places
+    assert any("/leadhub_webhooks/webhookdelivery/" in place for place in places)
 
     found = copies_found(secrets, places)
     print(
