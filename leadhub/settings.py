@@ -66,12 +66,16 @@ INSTALLED_APPS = [
     "csp",
     "leadhub",
     "leadhub.imports",
+    "leadhub.api",
+    "ninja",  # the API's interactive docs, served from its own static files
     "vendors",
     "sandbox",
 ]
 
 MIDDLEWARE = [
     "leadhub.health.HealthCheckMiddleware",
+    # /api/v1/ only: body size, JSON only, JSON errors (before anything reads the body).
+    "leadhub.api.guard.ApiGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -229,6 +233,12 @@ STORED_BODY_LIMIT = env.int("STORED_BODY_LIMIT", default=20_000)
 # The largest CSV file accepted, and how many rows go into one transaction.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=2000)
+
+# --- API (/api/v1/, docs/api.md) -------------------------------------------------------
+# Requests per key per window (0: no limit); bodies larger than this are refused unread.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
+API_RATE_WINDOW = env.int("API_RATE_WINDOW", default=60)
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=256 * 1024)
 
 # --- Auth, i18n, static -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
