@@ -323,7 +323,7 @@ def destination_slug_free(name: str, *, exclude_pk: int | None = None) -> str:
     base = slugify(name)[:70] or "destination"
     taken = set(
         Destination.objects.filter(slug__startswith=base)
-        .exclude(pk=exclude_pk)
+        .exclude(pk=exclude_pk or 0)
         .values_list("slug", flat=True)
     )
     slug, n = base, 1

@@ -16,7 +16,7 @@ from leadhub.api.models import ApiKey
 from vendors.admin.common import ListTitleMixin
 
 # Where the admin keeps the token of the key just made, for the one page that shows it.
-NEW_TOKEN_ATTR = "_leadhub_new_api_key_token"
+NEW_TOKEN_ATTR = "_leadhub_new_api_key_token"  # noqa: S105 (an attribute name)
 
 
 class ApiKeyForm(forms.ModelForm):

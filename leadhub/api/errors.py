@@ -42,7 +42,11 @@ class ApiError(Exception):
 
     def response(self) -> JsonResponse:
         return error_response(
-            self.status, self.code, self.message, errors=self.errors, headers=self.headers,
+            self.status,
+            self.code,
+            self.message,
+            errors=self.errors,
+            headers=self.headers,
             **self.extra,
         )
 
@@ -97,15 +101,13 @@ def validation_errors(raw: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 def errors_install(api: NinjaAPI) -> None:
     """Answer every exception the API can meet with a JSON error object."""
 
-    def on_api_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-        assert isinstance(exc, ApiError)
+    def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
         return exc.response()
 
-    def on_key_refused(request: HttpRequest, exc: Exception) -> HttpResponse:
-        assert isinstance(exc, KeyRefused)
+    def on_key_refused(request: HttpRequest, exc: KeyRefused) -> HttpResponse:
         return error_response(401, exc.code, exc.message, headers={"WWW-Authenticate": "Bearer"})
 
-    def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return error_response(
             401,
             "missing_api_key",
@@ -113,8 +115,7 @@ def errors_install(api: NinjaAPI) -> None:
             headers={"WWW-Authenticate": "Bearer"},
         )
 
-    def on_validation(request: HttpRequest, exc: Exception) -> HttpResponse:
-        assert isinstance(exc, ValidationError)
+    def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = validation_errors(exc.errors)
         if any(e["code"] == "malformed_json" for e in errors):
             return error_response(400, "malformed_json", "The body is not valid JSON.")
@@ -122,17 +123,16 @@ def errors_install(api: NinjaAPI) -> None:
             422, "invalid_request", "The request has errors; see errors.", errors=errors
         )
 
-    def on_http_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-        assert isinstance(exc, HttpError)
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400 and "parse request body" in str(exc):
             return error_response(400, "malformed_json", "The body is not valid JSON.")
         code = {400: "bad_request", 405: "method_not_allowed"}.get(exc.status_code, "error")
         return error_response(exc.status_code, code, str(exc))
 
-    def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return error_response(404, "not_found", "No such object, or the key may not see it.")
 
-    def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return error_response(413, "body_too_large", "The body is too large.")
 
     def on_anything(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -140,11 +140,15 @@ def errors_install(api: NinjaAPI) -> None:
         logger.exception("API error on %s", request.path)
         return error_response(500, "internal_error", "Something went wrong on our side.")
 
-    api.add_exception_handler(ApiError, on_api_error)
-    api.add_exception_handler(KeyRefused, on_key_refused)
-    api.add_exception_handler(AuthenticationError, on_unauthenticated)
-    api.add_exception_handler(ValidationError, on_validation)
-    api.add_exception_handler(HttpError, on_http_error)
-    api.add_exception_handler(Http404, on_not_found)
-    api.add_exception_handler(RequestDataTooBig, on_too_big)
-    api.add_exception_handler(Exception, on_anything)
+    handlers: list[tuple[type[Exception], Any]] = [
+        (ApiError, on_api_error),
+        (KeyRefused, on_key_refused),
+        (AuthenticationError, on_unauthenticated),
+        (ValidationError, on_validation),
+        (HttpError, on_http_error),
+        (Http404, on_not_found),
+        (RequestDataTooBig, on_too_big),
+        (Exception, on_anything),
+    ]
+    for exception, handler in handlers:
+        api.add_exception_handler(exception, handler)

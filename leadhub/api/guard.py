@@ -136,7 +136,7 @@ def idempotent(request: HttpRequest, key: ApiKey, run: Callable[[], Answer]) -> 
         )
     fingerprint = hashlib.sha256(
         b"\0".join(
-            [request.method.encode(), request.get_full_path().encode(), request.body or b""]
+            [(request.method or "").encode(), request.get_full_path().encode(), request.body or b""]
         )
     ).hexdigest()
     with transaction.atomic():

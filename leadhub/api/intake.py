@@ -189,7 +189,9 @@ def form_errors(form: LeadEntryForm, destinations: Sequence[Destination]) -> lis
                     if own_slug is None and message.startswith(label):
                         own_slug = destination.slug
                         message = message.removeprefix(label)
-                found.append(FieldError(field_name, own_slug, error.code or "invalid", message))
+                found.append(
+                    FieldError(field_name, own_slug, error.code or "invalid", str(message))
+                )
     for name, rows in form.row_sets.items():
         found.extend(_row_errors(name, rows, by_prefix))
     return found
@@ -202,12 +204,12 @@ def _row_errors(
     slug = by_prefix[prefix].slug if prefix else None
     field_name = name.removeprefix(prefix)
     found = [
-        FieldError(field_name, slug, "invalid", message) for message in rows.non_form_errors()
+        FieldError(field_name, slug, "invalid", str(message)) for message in rows.non_form_errors()
     ]
     for index, row_form in enumerate(rows.forms):
         for row_field, error_list in row_form.errors.as_data().items():
             where = f"{field_name}[{index}]" + ("" if row_field == "__all__" else f".{row_field}")
             for error in error_list:
                 for message in error.messages:
-                    found.append(FieldError(where, slug, error.code or "invalid", message))
+                    found.append(FieldError(where, slug, error.code or "invalid", str(message)))
     return found

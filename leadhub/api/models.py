@@ -86,3 +86,6 @@ class IdempotentAnswer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["api_key", "key"], name="idempotent_answer_key_uniq")
         ]
+
+    def __str__(self) -> str:
+        return f"Answer to {self.key!r}"

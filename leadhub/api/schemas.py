@@ -32,9 +32,7 @@ class LeadIn(Strict):
     phone: str | None = Field(None, max_length=1000)
     company: str | None = Field(None, max_length=1000)
     notes: str | None = Field(None, max_length=20000)
-    destinations: list[DestinationValuesIn] = Field(
-        min_length=1, max_length=MAX_DESTINATIONS
-    )
+    destinations: list[DestinationValuesIn] = Field(min_length=1, max_length=MAX_DESTINATIONS)
 
 
 class FieldErrorOut(Schema):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI, Query, Router, Schema
@@ -193,7 +192,9 @@ def _lead_submissions(key: ApiKey, leads: list[Lead]) -> dict[int, list[Submissi
     return found
 
 
-@router.get("/leads/{lead_id}", response={200: LeadOut, 404: ErrorOut, **ERRORS}, url_name="lead_get")
+@router.get(
+    "/leads/{lead_id}", response={200: LeadOut, 404: ErrorOut, **ERRORS}, url_name="lead_get"
+)
 def lead_get(request: HttpRequest, lead_id: int) -> dict[str, Any]:
     key = _key(request)
     lead = _leads(key).filter(pk=lead_id).first()
@@ -210,10 +211,7 @@ def submission_list(request: HttpRequest, page: Query[PageQuery]) -> dict[str, A
 
 def _submission(key: ApiKey, submission_id: int) -> Submission:
     submission = (
-        _submissions(key)
-        .prefetch_related(Prefetch("attempts"))
-        .filter(pk=submission_id)
-        .first()
+        _submissions(key).prefetch_related(Prefetch("attempts")).filter(pk=submission_id).first()
     )
     if submission is None:
         raise ApiError(404, "not_found", f"No submission {submission_id} this key may read.")

@@ -56,7 +56,15 @@ class CampaignStateFilter(admin.SimpleListFilter):
 @admin.register(Destination)
 class DestinationAdmin(ListTitleMixin):
     form = DestinationForm
-    list_display = ("name", "slug", "connection", "operation", "campaign", "is_active", "campaign_drift")
+    list_display = (
+        "name",
+        "slug",
+        "connection",
+        "operation",
+        "campaign",
+        "is_active",
+        "campaign_drift",
+    )
     list_filter = ("connection", "is_active", CampaignStateFilter)
     list_select_related = ("connection", "campaign")
     search_fields = ("name", "slug")

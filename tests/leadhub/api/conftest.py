@@ -33,11 +33,20 @@ class ApiClient:
     def get(self, path: str, **headers: str) -> Any:
         return self.client.get(f"/api/v1{path}", headers=self._headers(headers))
 
-    def post(self, path: str, body: Any = None, *, raw: bytes | str | None = None,
-             content_type: str = "application/json", **headers: str) -> Any:
+    def post(
+        self,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | str | None = None,
+        content_type: str = "application/json",
+        **headers: str,
+    ) -> Any:
         data = raw if raw is not None else json.dumps(body if body is not None else {})
         return self.client.post(
-            f"/api/v1{path}", data=data, content_type=content_type,
+            f"/api/v1{path}",
+            data=data,
+            content_type=content_type,
             headers=self._headers(headers),
         )
 
@@ -52,18 +61,29 @@ def api_owner(django_user_model):
 @pytest.fixture
 def getlead_destination(getlead_connection: Connection) -> Destination:
     return DestinationFactory(
-        name="Getlead website", slug="getlead-website", connection=getlead_connection,
-        operation="create_lead", fixed_values={"source": "LeadHub"},
+        name="Getlead website",
+        slug="getlead-website",
+        connection=getlead_connection,
+        operation="create_lead",
+        fixed_values={"source": "LeadHub"},
     )
 
 
 @pytest.fixture
 def make_key(api_owner) -> Callable[..., NewKey]:
-    def make(*destinations: Destination, access: str = KeyAccess.WRITE,
-             kind: str = KeyKind.SECRET, **kwargs: Any) -> NewKey:
+    def make(
+        *destinations: Destination,
+        access: str = KeyAccess.WRITE,
+        kind: str = KeyKind.SECRET,
+        **kwargs: Any,
+    ) -> NewKey:
         return api_key_create(
-            name="Website", owner=kwargs.pop("owner", api_owner), destinations=destinations,
-            access=access, kind=kind, **kwargs,
+            name="Website",
+            owner=kwargs.pop("owner", api_owner),
+            destinations=destinations,
+            access=access,
+            kind=kind,
+            **kwargs,
         )
 
     return make
