@@ -13,7 +13,10 @@ from django.utils import timezone
 
 from leadhub.api.keys import api_key_create, api_key_revoke
 from leadhub.api.models import ApiKey
+from leadhub.api.snippets import destination_snippets
 from vendors.admin.common import ListTitleMixin
+from vendors.admin.destinations import DestinationAdmin
+from vendors.models import Destination
 
 # Where the admin keeps the token of the key just made, for the one page that shows it.
 NEW_TOKEN_ATTR = "_leadhub_new_api_key_token"  # noqa: S105 (an attribute name)
@@ -111,3 +114,27 @@ class ApiKeyAdmin(ListTitleMixin):
             api_key_revoke(key=key)
             count += 1
         self.message_user(request, f"{count} key(s) revoked.", messages.SUCCESS)
+
+
+class DestinationWithSnippetsAdmin(DestinationAdmin):
+    """The destination page, with what to copy to send leads to it (leadhub/api/snippets)."""
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        destination = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if destination is not None and destination.slug:
+            context["lh_api_snippets"] = destination_snippets(
+                destination, request.build_absolute_uri("/")
+            )
+        return super().change_view(request, object_id, form_url, context)
+
+
+# vendors/ knows nothing of LeadHub's API; the API adds its part to the destination page.
+admin.site.unregister(Destination)
+admin.site.register(Destination, DestinationWithSnippetsAdmin)
