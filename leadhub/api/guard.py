@@ -94,7 +94,7 @@ def rate_limit_check(key: ApiKey) -> None:
         return
     now = time.time()
     slot = int(now // window)
-    name = f"api-rate:{key.pk}:{slot}"
+    name = f"api-rate:{key.prefix}:{slot}"
     cache.add(name, 0, timeout=window + 1)
     try:
         count = cache.incr(name)

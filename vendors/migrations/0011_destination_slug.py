@@ -26,7 +26,8 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="destination",
             name="slug",
-            field=models.SlugField(blank=True, default="", max_length=80),
+            # Plain first: a slug field's own index would be made twice on PostgreSQL.
+            field=models.CharField(blank=True, default="", max_length=80),
             preserve_default=False,
         ),
         migrations.RunPython(slugs_fill, migrations.RunPython.noop),

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.test import Client
 
 from leadhub.api.keys import NewKey, api_key_create
@@ -101,3 +102,9 @@ def make_key(api_owner) -> Callable[..., NewKey]:
 @pytest.fixture
 def api_client(client: Client) -> Callable[[str | None], ApiClient]:
     return lambda token: ApiClient(client, token)
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_counts():
+    """Each test starts with no request counted against any key."""
+    cache.clear()
