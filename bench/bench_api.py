@@ -124,15 +124,16 @@ def _serve(env: dict[str, str]) -> subprocess.Popen[bytes]:
         ],
         cwd=ROOT,
         env=env,
+        stdout=subprocess.DEVNULL,
         start_new_session=True,
     )
     for _ in range(100):
         try:
-            requests.get(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
+            requests.get(f"http://127.0.0.1:{PORT}/healthz", timeout=5)
             return server
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still loading
             time.sleep(0.2)
-    server.kill()
+    os.killpg(server.pid, signal.SIGKILL)
     raise RuntimeError("gunicorn did not start")
 
 
