@@ -25,7 +25,7 @@ from leadhub.forms.lead_entry import (
 from leadhub.forms.rows import RowsFormSet
 from leadhub.services.leads import CONTACT_FIELDS
 from vendors.fieldspec import FieldSpec, FieldType
-from vendors.models import Destination, unusable_campaign_q
+from vendors.models import Destination
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,8 @@ class Intake:
 
 
 def destinations_usable(destinations: Sequence[Destination]) -> list[FieldError]:
-    """The destinations staff would not be offered either (off, or an unusable campaign)."""
-    blocked = set(
-        Destination.objects.filter(pk__in=[d.pk for d in destinations])
-        .filter(unusable_campaign_q("campaign__"))
-        .values_list("pk", flat=True)
-    )
+    """The destinations staff would not be offered either: switched off, or a LeadByte
+    campaign that takes no leads (``Campaign.usable``, what ``unusable_campaign_q`` asks)."""
     return [
         FieldError(
             None,
@@ -67,7 +63,9 @@ def destinations_usable(destinations: Sequence[Destination]) -> list[FieldError]
             f"{d} is not taking leads now (switched off, or its campaign is inactive).",
         )
         for d in destinations
-        if not d.is_active or not d.connection.is_active or d.pk in blocked
+        if not d.is_active
+        or not d.connection.is_active
+        or (d.campaign is not None and not d.campaign.usable)
     ]
 
 

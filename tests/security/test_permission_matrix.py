@@ -42,12 +42,15 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "django_q.success": READ,
         "django_q.failure": READ,
         "django_q.ormq": READ,
+        # Only integration admins make and revoke API keys (never delete them).
+        "leadhub_api.apikey": frozenset({"changelist", "add", "change", "history"}),
     },
 }
 RIGHTS["other_sales"] = RIGHTS["sales"]
 # Pages nobody reaches, superusers included: a submission is the record of what was sent and
 # answered; it goes with its lead, never on its own.
-NOBODY = frozenset({("leadhub.submission", "delete")})
+# An API key is revoked, never deleted: its last use and its leads stay explained.
+NOBODY = frozenset({("leadhub.submission", "delete"), ("leadhub_api.apikey", "delete")})
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle=\"", re.I)
