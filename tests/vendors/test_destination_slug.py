@@ -28,7 +28,8 @@ def test_the_migration_gives_existing_destinations_unique_slugs() -> None:
     migration = importlib.import_module("vendors.migrations.0011_destination_slug")
     a = DestinationFactory(name="Same · name")
     b = DestinationFactory(name="Same: name")
-    Destination.objects.update(slug="")
+    for destination in (a, b):  # as before the migration: no meaningful slug yet
+        Destination.objects.filter(pk=destination.pk).update(slug=f"old-{destination.pk}")
     migration.slugs_fill(apps, None)
     assert {d.slug for d in Destination.objects.filter(pk__in=[a.pk, b.pk])} == {
         "same-name",
