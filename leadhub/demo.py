@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured
 
+from leadhub.api.keys import api_key_create
+from leadhub.api.models import ApiKey, KeyKind
 from leadhub.notifications.models import Channel, ChannelKind, NotificationEvent
 from sandbox.seed import DEMO_CREDENTIALS, seed_all
 from vendors.campaign_sync import campaigns_sync
@@ -262,3 +264,29 @@ def demo_crmcom_getlead_destinations_ensure() -> None:
             continue
         for name, operation, fixed_values in rows:
             _destination_ensure(name, connection, operation, fixed_values)
+
+
+# The demo's web forms post with this publishable key (public by design: it only sends leads
+# through /api/v1/forms/<slug> to the demo destinations).
+DEMO_WEB_FORM_KEY = "Demo web forms"
+# Two sandbox destinations that take a lead from its contact details alone.
+DEMO_API_DESTINATIONS = ("getlead-website-enquiry", "crmcom-web-lead")
+
+
+def demo_api_keys_ensure(say: Callable[[str], None]) -> None:
+    """A publishable key for the destinations' web form snippets, and how to make a secret
+    key for the API (never made here: a secret key is printed once, to whoever asks)."""
+    admin = get_user_model().objects.filter(username="admin").first()
+    if admin is None:
+        return
+    if not ApiKey.objects.filter(name=DEMO_WEB_FORM_KEY, kind=KeyKind.PUBLISHABLE).exists():
+        api_key_create(
+            name=DEMO_WEB_FORM_KEY,
+            owner=admin,
+            destinations=Destination.objects.filter(is_active=True),
+            kind=KeyKind.PUBLISHABLE,
+        )
+    say(
+        "API (docs/api.md): make a key with  .venv/bin/python manage.py api_key_create "
+        f"--name Demo --owner admin --destinations {','.join(DEMO_API_DESTINATIONS)}"
+    )

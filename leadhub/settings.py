@@ -71,12 +71,16 @@ INSTALLED_APPS = [
     "leadhub.notifications",
     "leadhub.audit",
     "leadhub.webhooks",
+    "leadhub.api",
+    "ninja",  # the API's interactive docs, served from its own static files
     "vendors",
     "sandbox",
 ]
 
 MIDDLEWARE = [
     "leadhub.health.HealthCheckMiddleware",
+    # /api/v1/ only: body size, JSON only, JSON errors (before anything reads the body).
+    "leadhub.api.guard.ApiGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -255,6 +259,12 @@ RETENTION_MAX_BATCHES = env.int("RETENTION_MAX_BATCHES", default=200)
 # A lead whose email or phone went to the same destination this many days ago is a duplicate
 # (LeadByte's own dedupe window is 30 days).
 DUPLICATE_WINDOW_DAYS = env.int("DUPLICATE_WINDOW_DAYS", default=30)
+
+# --- API (/api/v1/, docs/api.md) -------------------------------------------------------
+# Requests per key per window (0: no limit); bodies larger than this are refused unread.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
+API_RATE_WINDOW = env.int("API_RATE_WINDOW", default=60)
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=256 * 1024)
 
 # --- Auth, i18n, static -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

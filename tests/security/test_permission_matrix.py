@@ -57,19 +57,23 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "leadhub_webhooks.webhookendpoint": ALL,
         # A delivery is a record (read-only); replay is a list action.
         "leadhub_webhooks.webhookdelivery": READ,
+        # Only integration admins make and revoke API keys (never delete them).
+        "leadhub_api.apikey": frozenset({"changelist", "add", "change", "history"}),
     },
 }
 RIGHTS["other_sales"] = RIGHTS["sales"]
 # Pages nobody reaches, superusers included: a submission is the record of what was sent and
 # answered; it goes with its lead, never on its own.
 # Nor the audit log's, the notifications' or the webhook deliveries' delete pages: they are
-# records, pruned by age.
+# records, pruned by age. An API key is revoked, never deleted: its last use and its leads
+# stay explained.
 NOBODY = frozenset(
     {
         ("leadhub.submission", "delete"),
         ("auditlog.logentry", "delete"),
         ("leadhub_notifications.notification", "delete"),
         ("leadhub_webhooks.webhookdelivery", "delete"),
+        ("leadhub_api.apikey", "delete"),
     }
 )
 

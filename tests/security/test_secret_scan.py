@@ -30,6 +30,7 @@ from django.urls import reverse
 from standardwebhooks import Webhook
 
 from leadhub.admin.changelists import CsvExportMixin
+from leadhub.api.keys import api_key_create
 from leadhub.delivery.push import submission_push
 from leadhub.events import Event
 from leadhub.models import Lead, Submission
@@ -53,7 +54,7 @@ from tests.security.scanning import captured_logs, copies_found, database_text, 
 from tests.vendors.payloads import PAYLOADS, valid_payload
 from vendors.campaign_sync import campaigns_sync
 from vendors.departments import department_assign
-from vendors.models import Campaign, Connection
+from vendors.models import Campaign, Connection, Destination
 from vendors.registry import adapter_class, implemented_kinds
 from vendors.results import VendorError
 
@@ -213,6 +214,29 @@ def csv_exports(client: Client) -> dict[str, str]:
     return files
 
 
+def api_answers(token: str) -> dict[str, str]:
+    """Every read the API offers on what was sent, and a dry run (the masked requests)."""
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    answers = {}
+    urls = ["/api/v1/leads?limit=100", "/api/v1/submissions?limit=100", "/api/v1/destinations"]
+    urls += [f"/api/v1/submissions/{pk}" for pk in Submission.objects.values_list("pk", flat=True)]
+    urls += [f"/api/v1/leads/{pk}" for pk in Lead.objects.values_list("pk", flat=True)]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.content[:500])
+        answers[url] = response.content.decode()
+    for destination in Destination.objects.all():
+        body = {"first_name": "Ada", "destinations": [{"destination": destination.slug}]}
+        url = f"/api/v1/leads?dry_run=true&d={destination.slug}"
+        response = client.post(url, body, content_type="application/json")
+        assert response.status_code in {200, 422}, (url, response.content[:500])
+        answers[url] = response.content.decode()
+    # A wrong key's refusal and a bad body are logged by Django (4xx warnings): scanned too.
+    Client(headers={"Authorization": f"Bearer {token}x"}).get("/api/v1/leads")
+    client.post("/api/v1/leads", f'{{"x": "{token}"', content_type="application/json")
+    return answers
+
+
 def test_no_secret_is_stored_logged_exported_or_shown(live_server, receiver: Receiver) -> None:
     seed_all()
     root = UserFactory(username="scan-root", is_superuser=True)
@@ -258,6 +282,10 @@ def test_no_secret_is_stored_logged_exported_or_shown(live_server, receiver: Rec
         client.force_login(root)
         pages = admin_pages(client)
         exports = csv_exports(client)
+        # LeadHub's own API key is a secret too: stored as a hash, never shown again.
+        api_key = api_key_create(name="scan", owner=root, destinations=Destination.objects.all())
+        secrets["leadhub.api_key"] = api_key.token
+        answers = api_answers(api_key.token)
     log_text = logs.getvalue()
     export = io.StringIO()
     call_command("dumpdata", exclude=["sandbox"], stdout=export)  # never in production
@@ -267,6 +295,7 @@ def test_no_secret_is_stored_logged_exported_or_shown(live_server, receiver: Rec
         "dumpdata export": export.getvalue(),
         **{f"page {u}": text for u, text in pages.items()},
         **{f"CSV export {u}": text for u, text in exports.items()},
+        **{f"API answer {u}": text for u, text in answers.items()},
     }
 
     # The sends happened: good credentials were accepted, wrong ones refused.

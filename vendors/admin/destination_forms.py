@@ -200,7 +200,15 @@ class DestinationForm(forms.ModelForm):
 
     class Meta:
         model = Destination
-        fields = ("name", "connection", "operation", "campaign", "fixed_values", "is_active")
+        fields = (
+            "name",
+            "slug",
+            "connection",
+            "operation",
+            "campaign",
+            "fixed_values",
+            "is_active",
+        )
         field_classes = {"campaign": CampaignChoiceField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -57,10 +57,18 @@ class CampaignStateFilter(admin.SimpleListFilter):
 @admin.register(Destination)
 class DestinationAdmin(ListTitleMixin):
     form = DestinationForm
-    list_display = ("name", "connection", "operation", "campaign", "is_active", "campaign_drift")
+    list_display = (
+        "name",
+        "slug",
+        "connection",
+        "operation",
+        "campaign",
+        "is_active",
+        "campaign_drift",
+    )
     list_filter = ("connection", "is_active", CampaignStateFilter)
     list_select_related = ("connection", "campaign")
-    search_fields = ("name",)
+    search_fields = ("name", "slug")
     readonly_fields = ("campaign_changes", "staff_fields")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Destination]:
@@ -132,7 +140,7 @@ class DestinationAdmin(ListTitleMixin):
         target = self._target(request, obj)
         if target is None:
             return list(super().get_fieldsets(request, obj))
-        main = ["name", "connection", "operation"]
+        main = ["name", "slug", "connection", "operation"]
         if target.operation.uses_campaign:
             main += ["campaign", *(["campaign_changes"] if obj else [])]
         main += ["is_active", *(["staff_fields"] if obj else [])]

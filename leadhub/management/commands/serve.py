@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from leadhub.demo import (
+    demo_api_keys_ensure,
     demo_channel_ensure,
     demo_connections_ensure,
     demo_destinations_ensure,
@@ -69,6 +70,7 @@ class Command(BaseCommand):
         try:
             if self._wait_until_up(base_url, children) and demo:
                 demo_destinations_ensure(self.say)
+                demo_api_keys_ensure(self.say)
             self.say(f"LeadHub is running: {base_url}/admin/")
             self.say("Ctrl-C stops the web server and the worker.")
             parent = os.getppid()
