@@ -94,9 +94,9 @@ class Logs:
         return found
 
 
-def cpu_seconds(root: int) -> dict[str, float]:
+def cpu_seconds(roots: list[int]) -> dict[str, float]:
     """CPU time (user + system, children waited for included) of the web server and the
-    worker processes under ``root``, by what each runs."""
+    worker processes under ``roots``, by what each runs."""
     tick = os.sysconf("SC_CLK_TCK")
     parents: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
@@ -107,7 +107,7 @@ def cpu_seconds(root: int) -> dict[str, float]:
                 continue
             parents.setdefault(ppid, []).append(int(entry.name))
     totals = {"web": 0.0, "worker": 0.0}
-    stack = [root]
+    stack = list(roots)
     while stack:
         pid = stack.pop()
         stack.extend(parents.get(pid, []))
@@ -123,17 +123,17 @@ def cpu_seconds(root: int) -> dict[str, float]:
     return totals
 
 
-def start_sqlite(processes: Processes, port: int) -> int:
+def start_sqlite(processes: Processes, port: int) -> list[int]:
     processes.command("serve", "serve", "--addr", f"127.0.0.1:{port}", "--no-demo")
-    return processes.children[-1].pid
+    return [processes.children[-1].pid]  # serve's children: web, cluster, retry clock
 
 
-def start_postgres(processes: Processes, port: int) -> int:
+def start_postgres(processes: Processes, port: int) -> list[int]:
     processes.manage("collectstatic", "--noinput")
     web = processes.gunicorn("web", port, *GUNICORN)
-    processes.cluster()
+    cluster = processes.cluster()
     processes.retry_clock()
-    return web.pid
+    return [web.pid, cluster.pid]
 
 
 def backend_run(backend: str, password: str) -> list[dict[str, Any]]:
@@ -156,18 +156,18 @@ def backend_run(backend: str, password: str) -> list[dict[str, Any]]:
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         if backend == "sqlite":
-            root = start_sqlite(processes, port)
+            roots = start_sqlite(processes, port)
             _wait_up(base_url, processes)
             shell(processes, f"demo_ensure({base_url!r})")
         else:
             sandbox_port = free_port()
             processes.sandbox(sandbox_port)
             shell(processes, f"demo_ensure('http://127.0.0.1:{sandbox_port}')")
-            root = start_postgres(processes, port)
+            roots = start_postgres(processes, port)
         logs = Logs(log_dir)
         logs.new_marks()
         for count in SESSIONS:
-            runs.append(level_run(backend, count, base_url, password, processes, root, logs))
+            runs.append(level_run(backend, count, base_url, password, processes, roots, logs))
     finally:
         processes.stop_all()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -184,7 +184,7 @@ def level_run(
     base_url: str,
     password: str,
     processes: Processes,
-    root: int,
+    roots: list[int],
     logs: Logs,
 ) -> dict[str, Any]:
     destinations = [d.strip() for d in DESTINATIONS.split(";") if d.strip()]
@@ -192,10 +192,10 @@ def level_run(
     flow = Flow(base_url=base_url, destinations=destinations, tag=tag)
     logins = [(staff_username(n), password) for n in range(1, count + 1)]
     load = os.getloadavg()
-    cpu_before = cpu_seconds(root)
+    cpu_before = cpu_seconds(roots)
     result = sessions_run(flow, logins, SECONDS)
     ended_at = time.time()
-    cpu_after = cpu_seconds(root)
+    cpu_after = cpu_seconds(roots)
     confirmed = Path(tempfile.mkstemp(suffix=".json")[1])
     confirmed.write_text(json.dumps(result.tally.confirmed))
     try:
