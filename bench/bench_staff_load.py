@@ -265,7 +265,11 @@ def markdown(runs: list[dict[str, Any]]) -> str:
         r: RunResult = f["result"]
         c = f["check"]
         overall = page_figures(r)[-1]
-        drained = "—" if c["drain_seconds"] is None else f"{c['drain_seconds']:.1f}"
+        drained = (
+            f"not in {DRAIN_SECONDS:g} ({c['pending_left']} left)"
+            if c["drain_seconds"] is None
+            else f"{c['drain_seconds']:.1f}"
+        )
         lines.append(
             f"| {f['backend']} | {f['sessions']} | {r.tally.requests} | {r.rate:.1f} | "
             f"{overall[2]:.0f} / {overall[3]:.0f} | {r.tally.error_count + r.tally.login_errors}"
