@@ -13,12 +13,17 @@ from django.dispatch import receiver
 
 from leadhub.audit.services import AuditAction, audit_record
 from leadhub.notifications.models import Channel
+from leadhub.webhooks.models import WebhookEndpoint
 from vendors.connection_state import connection_paused, connection_resumed
 from vendors.crypto import UndecryptableValue
 from vendors.models import CampaignSync, Connection
 
 # The encrypted field of each model that holds its secrets.
-SECRET_FIELDS: dict[type[Model], str] = {Connection: "credentials", Channel: "secret"}
+SECRET_FIELDS: dict[type[Model], str] = {
+    Connection: "credentials",
+    Channel: "secret",
+    WebhookEndpoint: "signing",
+}
 # Where pre_save leaves the names of the secrets that changed, for post_save.
 REPLACED = "_audit_replaced_secrets"
 

@@ -34,6 +34,15 @@ AUDITED: dict[str, dict[str, Any]] = {
     "leadhub_notifications.Channel": {
         "include_fields": ["name", "kind", "recipients", "events", "is_active"],
     },
+    # API keys: who made, scoped or revoked one (never its hash or publishable token).
+    "leadhub_api.ApiKey": {
+        "include_fields": ["name", "kind", "prefix", "owner", "access", "expires_at", "revoked_at"],
+        "m2m_fields": {"destinations"},
+    },
+    # Webhook endpoints: the address and events; a new signing secret is "key replaced".
+    "leadhub_webhooks.WebhookEndpoint": {
+        "include_fields": ["name", "url", "events", "is_active", "disabled_at", "disabled_reason"],
+    },
     # Roles: a group's permissions, and which roles each user has.
     "auth.Group": {"include_fields": ["name"], "m2m_fields": {"permissions"}},
     "auth.User": {
