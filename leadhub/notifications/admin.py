@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from leadhub.audit.services import AuditAction, audit_record
 from leadhub.notifications.models import Channel, ChannelKind, Notification, NotificationEvent
 from leadhub.notifications.sending import channel_test
-from vendors.admin.common import ListTitleMixin
+from vendors.admin.common import ListTitleMixin, RecordListMixin
 from vendors.hosts import UnsafeVendorHost, check_vendor_url
 
 # Each test is a live send while the admin waits for the page.
@@ -183,7 +183,7 @@ class ChannelAdmin(ListTitleMixin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ListTitleMixin):
+class NotificationAdmin(RecordListMixin):
     """What was told, where, and whether it went: read-only."""
 
     list_title = "Notifications sent"
@@ -213,12 +213,3 @@ class NotificationAdmin(ListTitleMixin):
         "created_at",
         "sent_at",
     )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

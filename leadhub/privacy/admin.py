@@ -25,7 +25,7 @@ from leadhub.privacy.erasure import ErasureRefused, person_erase
 from leadhub.privacy.models import Erasure, RetentionRun
 from leadhub.privacy.person import PersonQuery, PersonQueryError, person_export, person_find
 from leadhub.privacy.retention import retention_policy
-from vendors.admin.common import ListTitleMixin
+from vendors.admin.common import RecordListMixin
 
 MANAGE = "leadhub_privacy.manage_personal_data"
 
@@ -34,19 +34,8 @@ def may_manage(request: HttpRequest) -> bool:
     return bool(request.user.is_active and request.user.has_perm(MANAGE))
 
 
-class ReadOnlyMixin(ListTitleMixin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(RetentionRun)
-class RetentionRunAdmin(ReadOnlyMixin):
+class RetentionRunAdmin(RecordListMixin):
     list_display = ("started_at", "finished_at", "attempt_bodies", "payloads", "leads")
     list_title = "Retention: policy and runs"
     readonly_fields = (*list_display, "policy", "more_to_do")
@@ -79,7 +68,7 @@ class EraseForm(forms.Form):
 
 
 @admin.register(Erasure)
-class ErasureAdmin(ReadOnlyMixin):
+class ErasureAdmin(RecordListMixin):
     list_display = ("erased_at", "erased_by", "leads", "submissions", "attempts", "import_rows")
     list_select_related = ("erased_by",)
     list_title = "Erasures"
