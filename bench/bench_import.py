@@ -2,8 +2,12 @@
 
 The import runs in a child process (as in a worker) so its peak RSS is its own. The rows are
 checked by the lead entry form, built and inserted in chunks, and their pushes enqueued in
-batches (to the database broker; no worker consumes them here). Targets: ≥ 5,000 rows/s and
+batches (to the database broker; no worker consumes them here). Targets: ≥ 20,000 rows/s and
 a peak RSS ≤ 250 MB.
+
+The machine is shared, so beside the wall-clock rate the child's own CPU time is reported
+(rows per CPU second: what the import would do on a core of its own) with the load average.
+BENCH_IMPORT_PROFILE=1 runs the import under cProfile (CPU time) and prints where it went.
 
     make bench BENCH=bench_import   # BENCH_DATABASE_URL overrides the database
 """
@@ -21,7 +25,7 @@ import time
 from bench.common import ROOT, setup_django
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
-TARGET_RATE = 5000
+TARGET_RATE = 20_000
 TARGET_RSS_MB = 250
 
 # The file's columns and the field each fills: a lead field, or (prefixed with the
@@ -38,16 +42,54 @@ COLUMNS = (
 LEAD_FIELDS = frozenset({"first_name", "last_name", "email", "phone"})
 
 CHILD = """
-import json, resource, sys, time
+import cProfile, json, os, pstats, resource, sys, time
 from bench.common import setup_django
 setup_django()
 from leadhub.imports.services import import_job_run
 job_id = int(sys.argv[1])
+profiler = cProfile.Profile(time.process_time) if os.environ.get("BENCH_IMPORT_PROFILE") else None
+before = resource.getrusage(resource.RUSAGE_SELF)
 started = time.perf_counter()
+if profiler:
+    profiler.enable()
 status = import_job_run(job_id=job_id)
+if profiler:
+    profiler.disable()
 elapsed = time.perf_counter() - started
-rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"status": status, "seconds": elapsed, "rss_mb": rss_kib / 1024}))
+after = resource.getrusage(resource.RUSAGE_SELF)
+cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+if profiler:
+    pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
+rss_mb = after.ru_maxrss / 1024
+print(json.dumps({"status": status, "seconds": elapsed, "cpu": cpu, "rss_mb": rss_mb}))
+"""
+
+
+WHERE_THE_TIME_GOES = """\
+Where the time goes. Before (2026-12-03, rows checked one by one through the form's checks,
+2,000 rows a transaction): 26.5 s, 3,772 rows/s, peak RSS 143 MB, on a quiet machine (load
+0.5). A CPU profile of that import: about 85 % checking rows, of which a third was parsing
+phone numbers (phonenumbers: about 50 µs a number, and 66,666 different numbers here), a
+third Django's field cleaning (dates parsed twice, e-mails validated twice per row) and the
+rest building the payload dict and its JSON per row; about 15 % writing (COPY, the commit's
+WAL flush, 1,000 broker messages).
+
+Now each column's distinct values are checked once per chunk by the form's own fields,
+hooks and validators (a validator's verdict is shared by every field that has it) and a row
+is built only from values already checked; a row the columns do not accept is bound to the
+form, which says why (2,000 rows here, about a tenth of the CPU). A phone number written
+plainly is read directly as the library reads it, and its type is worked out once per
+operator block (vendors/phone_types.py; tests hold both to the library). What is left,
+per row of CPU: Django's e-mail validation and the phone parse (each about a quarter), the
+payload's JSON, and the COPY.
+
+The gap to the target is waiting, not CPU: the wall-clock time is about twice the import's
+CPU time. A wall-clock profile puts about half of it in waits for PostgreSQL (the COPY
+being stored and indexed, the commits, the key sequences, the broker rows), during which
+this process checks nothing. Checking the next chunk while the last one is written (a
+writer thread with its own connection) would overlap the two; it is not built yet. Letting
+the chunk's commit skip the WAL flush (synchronous_commit off) gained nothing measurable and
+was left out. With `BENCH_IMPORT_PROFILE=1` the bench prints the CPU profile.\
 """
 
 
@@ -137,6 +179,7 @@ def main() -> str:
     data = make_csv(ROWS)
     job_id, last_lead = prepare_job(data)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    load = " ".join(f"{n:.1f}" for n in os.getloadavg())
     started = time.perf_counter()
     child = subprocess.run(  # noqa: S603 - our own interpreter and script
         [sys.executable, "-c", CHILD, str(job_id)],
@@ -149,12 +192,15 @@ def main() -> str:
     wall = time.perf_counter() - started
     if child.returncode != 0:
         raise SystemExit(f"import child failed:\n{child.stderr}")
+    if os.environ.get("BENCH_IMPORT_PROFILE"):
+        print(child.stderr)
     result = json.loads(child.stdout.strip().splitlines()[-1])
     job = ImportJob.objects.get(pk=job_id)
     from django_q.models import OrmQ
 
     messages = OrmQ.objects.filter(key="leadhub").count()
     rate = job.processed_rows / result["seconds"]
+    cpu_rate = job.processed_rows / result["cpu"]
     clean_up(job_id, last_lead)
     verdict_rate = "meets" if rate >= TARGET_RATE else "MISSES"
     verdict_rss = "meets" if result["rss_mb"] <= TARGET_RSS_MB else "MISSES"
@@ -164,6 +210,8 @@ def main() -> str:
         f"left out {job.failed_rows:,} (2% bad e-mails, on purpose)",
         f"import: {result['seconds']:.1f} s → {rate:,.0f} rows/s "
         f"({verdict_rate} the {TARGET_RATE:,} rows/s target); child process wall {wall:.1f} s",
+        f"CPU time of the import: {result['cpu']:.1f} s → {cpu_rate:,.0f} rows per CPU second; "
+        f"load average before it: {load} ({len(os.sched_getaffinity(0))} CPUs)",
         f"peak RSS of the importing process: {result['rss_mb']:.0f} MB "
         f"({verdict_rss} the {TARGET_RSS_MB} MB target)",
         f"broker messages for {job.imported_rows:,} submissions: {messages:,}",
@@ -175,6 +223,8 @@ def main() -> str:
         "`make bench BENCH=bench_import` (BENCH_DATABASE_URL, default "
         "postgres://postgres@127.0.0.1:5432/leadhub_bench_bulk)\n\n"
         + "\n".join(f"- {line}" for line in lines)
+        + "\n\n"
+        + WHERE_THE_TIME_GOES
     )
 
 

@@ -24,6 +24,7 @@ from leadhub.models import Submission
 from leadhub.selectors import attention_counts, sees_everything, visible_submissions
 from leadhub.services.attention import AttentionItem
 from leadhub.statuses import NEEDS_ATTENTION, PENDING, SubmissionStatus
+from leadhub.webhooks.endpoints import endpoints_turned_off
 from vendors.models import Connection
 from vendors.registry import VendorKind
 
@@ -267,6 +268,7 @@ def dashboard_context(*, user: Any = None, now: datetime | None = None) -> dict[
     everything = user is None or sees_everything(user)
     # Connections are shown to whoever may open them, whatever leads they see.
     connections = user is None or user.has_perm("vendors.view_connection")
+    webhooks = user is None or user.has_perm("leadhub_webhooks.view_webhookendpoint")
     return {
         "legend": [(key, label) for key, (label, _) in OUTCOME_GROUPS.items()],
         "today": today,
@@ -279,6 +281,8 @@ def dashboard_context(*, user: Any = None, now: datetime | None = None) -> dict[
         "attention": attention_items(now=now, user=user),
         "attention_days": ATTENTION_DAYS,
         "connections": connection_problems() if connections else None,
+        # Shown only when there are some: LeadHub turned them off after days of failures.
+        "webhooks_off": list(endpoints_turned_off()) if webhooks else [],
         "rejections": latest_rejections(user=user),
         "scope": "all" if everything else "own",
     }

@@ -12,6 +12,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured
 
+from leadhub.api.keys import api_key_create
+from leadhub.api.models import ApiKey, KeyKind
+from leadhub.notifications.models import Channel, ChannelKind, NotificationEvent
 from sandbox.seed import DEMO_CREDENTIALS, seed_all
 from vendors.campaign_sync import campaigns_sync
 from vendors.models import Campaign, Connection, Destination
@@ -135,6 +138,29 @@ def demo_sales_user_ensure(say: Callable[[str], None]) -> None:
     say(f"Demo sales staff login created: {DEMO_SALES_USERNAME} / {password}")
 
 
+DEMO_CHANNEL = "Integration admins (email)"
+
+
+def demo_channel_ensure(say: Callable[[str], None]) -> Channel:
+    """An email channel told everything: locally the console email backend prints each
+    notification in the terminal `make run` runs in."""
+    _refuse_in_production()
+    channel, created = Channel.objects.get_or_create(
+        name=DEMO_CHANNEL,
+        defaults={
+            "kind": ChannelKind.EMAIL,
+            "recipients": "integration-admins@example.com",
+            "events": list(NotificationEvent.values),
+        },
+    )
+    if created:
+        say(
+            f"Notifications go to the channel {DEMO_CHANNEL!r}, by email: "
+            f"{settings.EMAIL_BACKEND.rsplit('.', 2)[-2]} backend"
+        )
+    return channel
+
+
 def demo_connections_ensure(base_url: str) -> list[Connection]:
     """A sandbox connection for every implemented vendor, pointing at this server."""
     _refuse_in_production()
@@ -238,3 +264,29 @@ def demo_crmcom_getlead_destinations_ensure() -> None:
             continue
         for name, operation, fixed_values in rows:
             _destination_ensure(name, connection, operation, fixed_values)
+
+
+# The demo's web forms post with this publishable key (public by design: it only sends leads
+# through /api/v1/forms/<slug> to the demo destinations).
+DEMO_WEB_FORM_KEY = "Demo web forms"
+# Two sandbox destinations that take a lead from its contact details alone.
+DEMO_API_DESTINATIONS = ("getlead-website-enquiry", "crmcom-web-lead")
+
+
+def demo_api_keys_ensure(say: Callable[[str], None]) -> None:
+    """A publishable key for the destinations' web form snippets, and how to make a secret
+    key for the API (never made here: a secret key is printed once, to whoever asks)."""
+    admin = get_user_model().objects.filter(username="admin").first()
+    if admin is None:
+        return
+    if not ApiKey.objects.filter(name=DEMO_WEB_FORM_KEY, kind=KeyKind.PUBLISHABLE).exists():
+        api_key_create(
+            name=DEMO_WEB_FORM_KEY,
+            owner=admin,
+            destinations=Destination.objects.filter(is_active=True),
+            kind=KeyKind.PUBLISHABLE,
+        )
+    say(
+        "API (docs/api.md): make a key with  .venv/bin/python manage.py api_key_create "
+        f"--name Demo --owner admin --destinations {','.join(DEMO_API_DESTINATIONS)}"
+    )

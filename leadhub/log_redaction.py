@@ -6,6 +6,7 @@ mails to ADMINS). It masks, in the message, its arguments and any traceback:
 - ``Authorization``/``X_KEY``/``Cookie`` header values and ``Bearer``/``Token`` credentials;
 - values under a sensitive name in dict or JSON text (``'api_key': '...'``);
 - Getlead tokens (``gl_`` + 20 hex) wherever they stand, the path included;
+- LeadHub's own API keys (``lh_live_ab12cd34_…``): all but the visible prefix;
 - every credential value a vendor adapter in this process has used.
 """
 
@@ -30,6 +31,8 @@ _SCHEME_CREDENTIAL = re.compile(r"(?i)\b(bearer|token)\s+([A-Za-z0-9._~+/=-]{8,}
 # 'api_key': 'abc' or "token": "abc" in a dict or JSON rendered into the message.
 _MAPPING_VALUE = re.compile(rf"(?i)([\"'](?:{_NAMES})[\"']\s*:\s*)([\"'])(.*?)(?<!\\)\2")
 _GETLEAD_TOKEN = re.compile(r"\bgl_[0-9a-fA-F]{20}\b")
+# An API key's secret part follows its visible prefix (leadhub/api/keys.py).
+_API_KEY = re.compile(r"\b(lh_(?:live|pub)_[0-9a-f]{8})_[A-Za-z0-9_-]+")
 
 
 def redact_log_text(text: str) -> str:
@@ -37,6 +40,7 @@ def redact_log_text(text: str) -> str:
     if not text:
         return text
     text = known_secrets_redactor().text(text)
+    text = _API_KEY.sub(lambda m: f"{m.group(1)}_{MASK}", text)
     text = _QUERY_PARAM.sub(lambda m: m.group(1) + MASK, text)
     text = _HEADER.sub(lambda m: m.group(1) + m.group(2) + (m.group(3) or "") + MASK, text)
     text = _SCHEME_CREDENTIAL.sub(lambda m: f"{m.group(1)} {MASK}", text)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from leadhub.statuses import FINAL, PENDING, SubmissionStatus
 from vendors.models import Campaign, Connection, Destination
+from vendors.phones import parse_phone
 
 
 class Lead(models.Model):
@@ -28,12 +31,28 @@ class Lead(models.Model):
         related_name="leads",
     )
     extra = models.JSONField(blank=True, default=dict)
+    # Consent evidence: when and where the person opted in, and the words they agreed to.
+    consent_date = models.DateField("opted in on", null=True, blank=True)
+    consent_url = models.URLField("opt-in page", max_length=500, blank=True)
+    consent_wording = models.TextField("opt-in wording", blank=True)
+    # The email as compared for duplicates (trimmed, lower case); filled with the email.
+    email_normalised = models.CharField(max_length=254, blank=True, editable=False)
+    # Set once the person's data was erased (on request or by retention); nothing is resent.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["email"], name="lead_email_idx")]
+        indexes = [
+            models.Index(fields=["email"], name="lead_email_idx"),
+            # The duplicate guard and the person search find a lead by its email this way.
+            models.Index(
+                fields=["email_normalised"],
+                name="lead_email_normalised_idx",
+                condition=models.Q(email_normalised__gt=""),
+            ),
+        ]
         permissions = [
             ("view_all_leads", "Can see every user's leads and submissions"),
             ("run_followups", "Can run follow-ups on the leads they can see"),
@@ -42,9 +61,28 @@ class Lead(models.Model):
     def __str__(self) -> str:
         return self.full_name or f"Lead #{self.pk}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The compared forms follow what was typed, whoever saved it (the admin, a factory).
+        self.email_normalised = email_normalise(self.email)
+        phone = parse_phone(self.phone) if self.phone else None
+        self.phone_e164 = phone.e164 if phone else ""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            if "email" in update_fields:
+                update_fields = {*update_fields, "email_normalised"}
+            if "phone" in update_fields:
+                update_fields = {*update_fields, "phone_e164"}
+            kwargs["update_fields"] = update_fields
+        super().save(*args, **kwargs)
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+def email_normalise(email: str | None) -> str:
+    """An email as the duplicate guard and the person search compare it."""
+    return (email or "").strip().lower()
 
 
 class Submission(models.Model):

@@ -66,12 +66,21 @@ INSTALLED_APPS = [
     "csp",
     "leadhub",
     "leadhub.imports",
+    "leadhub.privacy",
+    "auditlog",  # before leadhub.audit, whose admin replaces auditlog's
+    "leadhub.notifications",
+    "leadhub.audit",
+    "leadhub.webhooks",
+    "leadhub.api",
+    "ninja",  # the API's interactive docs, served from its own static files
     "vendors",
     "sandbox",
 ]
 
 MIDDLEWARE = [
     "leadhub.health.HealthCheckMiddleware",
+    # /api/v1/ only: body size, JSON only, JSON errors (before anything reads the body).
+    "leadhub.api.guard.ApiGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -80,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Who did it: the audit log's entries made during a request name its user.
+    "auditlog.middleware.AuditlogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "leadhub.security.UndecryptableValueMiddleware",
     # A locked or dropped database: a page read again, a form answered "busy" with its entries.
@@ -232,7 +243,28 @@ STORED_BODY_LIMIT = env.int("STORED_BODY_LIMIT", default=20_000)
 # --- Bulk import ----------------------------------------------------------------------
 # The largest CSV file accepted, and how many rows go into one transaction.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
-IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=2000)
+IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=10000)
+
+# --- Personal data: retention and duplicates (docs/data-protection.md) -------------------
+# How long each kind of personal data is kept, in days; 0 keeps it forever. Attempts keep
+# their status, outcome and timing after their bodies go; submissions their status and
+# timestamps after their payloads go; a lead past its time is anonymised in place (its
+# submissions stay, so every count stays true), not deleted.
+RETAIN_ATTEMPT_BODIES_DAYS = env.int("RETAIN_ATTEMPT_BODIES_DAYS", default=30)
+RETAIN_ACCEPTED_PAYLOADS_DAYS = env.int("RETAIN_ACCEPTED_PAYLOADS_DAYS", default=90)
+RETAIN_LEADS_DAYS = env.int("RETAIN_LEADS_DAYS", default=730)
+# Rows changed per transaction by the nightly prune, and the most batches per kind per run.
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
+RETENTION_MAX_BATCHES = env.int("RETENTION_MAX_BATCHES", default=200)
+# A lead whose email or phone went to the same destination this many days ago is a duplicate
+# (LeadByte's own dedupe window is 30 days).
+DUPLICATE_WINDOW_DAYS = env.int("DUPLICATE_WINDOW_DAYS", default=30)
+
+# --- API (/api/v1/, docs/api.md) -------------------------------------------------------
+# Requests per key per window (0: no limit); bodies larger than this are refused unread.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
+API_RATE_WINDOW = env.int("API_RATE_WINDOW", default=60)
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=256 * 1024)
 
 # --- Auth, i18n, static -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -388,8 +420,57 @@ SUBMISSION_REQUEUE_AFTER = env.int("SUBMISSION_REQUEUE_AFTER", default=120)
 SUBMISSION_OUTCOME_CHECK_DELAYS = env.list(
     "SUBMISSION_OUTCOME_CHECK_DELAYS", cast=int, default=[30, 120, 600, 3600, 21600, 86400]
 )
+# --- Webhooks out (docs/webhooks.md) ----------------------------------------------------
+# Delays between attempts after the first: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (the
+# Standard Webhooks / Svix schedule: about a day and a quarter in all).
+WEBHOOK_RETRY_DELAYS = env.list(
+    "WEBHOOK_RETRY_DELAYS", cast=int, default=[5, 300, 1800, 7200, 18000, 36000, 36000]
+)
+WEBHOOK_RETRY_JITTER = env.float("WEBHOOK_RETRY_JITTER", default=0.1)
+WEBHOOK_MAX_RETRY_AFTER = env.int("WEBHOOK_MAX_RETRY_AFTER", default=3600)
+# One POST to an endpoint, connecting to the last byte of its answer.
+WEBHOOK_DEADLINE = env.float("WEBHOOK_DEADLINE", default=15.0)
+# An endpoint whose every delivery failed for this many days is turned off.
+WEBHOOK_DISABLE_AFTER_DAYS = env.float("WEBHOOK_DISABLE_AFTER_DAYS", default=5.0)
+# Where LeadHub is reached from outside: the links in webhook payloads.
+LEADHUB_PUBLIC_URL = env.str("LEADHUB_PUBLIC_URL", default="http://127.0.0.1:8000")
 # The per-connection circuit breaker: this many transient failures in a row pause the
 # connection; a probe goes after the cool-down, doubled after each failed probe.
 CONNECTION_BREAKER_THRESHOLD = env.int("CONNECTION_BREAKER_THRESHOLD", default=5)
 CONNECTION_BREAKER_COOLDOWN = env.int("CONNECTION_BREAKER_COOLDOWN", default=60)
 CONNECTION_BREAKER_MAX_COOLDOWN = env.int("CONNECTION_BREAKER_MAX_COOLDOWN", default=1800)
+
+# --- Notifications --------------------------------------------------------------------
+# Email goes through Django's backend: the console locally (`make run` prints each one),
+# SMTP in production (EMAIL_HOST and friends, read by Django from these settings).
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# An SMTP server that hangs is given up on after this long: a notification never holds a
+# worker for longer (the webhook channel has the same limit).
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+NOTIFICATION_TIMEOUT = env.float("NOTIFICATION_TIMEOUT", default=10.0)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LeadHub <leadhub@localhost>")
+# Delays before each retry of a notification that failed, then it is marked failed.
+NOTIFICATION_RETRY_DELAYS = env.list(
+    "NOTIFICATION_RETRY_DELAYS", cast=int, default=[60, 300, 1800, 7200]
+)
+# Submissions that gave up or need review: one alert per destination in this window.
+NOTIFICATION_DEDUP_MINUTES = env.int("NOTIFICATION_DEDUP_MINUTES", default=60)
+
+# --- Audit log (django-auditlog) ------------------------------------------------------
+# How long an audit entry is kept; a daily task deletes older ones.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+# Changes are stored as JSON, never as the text of a value (and never a secret: the
+# audited fields are listed, see leadhub/audit/registry.py).
+AUDITLOG_STORE_JSON_CHANGES = True
+# The address people open LeadHub at: links in notifications start with it.
+LEADHUB_SITE_URL = env.str("LEADHUB_SITE_URL", default="http://127.0.0.1:8000")

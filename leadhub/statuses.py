@@ -43,7 +43,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # LeadByte releases or rejects what it quarantined.
     S.QUARANTINED: frozenset({S.ACCEPTED, S.REJECTED}),
     S.ACCEPTED: frozenset({S.REJECTED}),  # a late rejection (LeadByte's queue, e.g. HLR)
-    S.DUPLICATE: frozenset(),
+    # A duplicate of LeadHub's own unanswered send takes that send's outcome once found.
+    S.DUPLICATE: frozenset({S.ACCEPTED, S.QUARANTINED, S.REJECTED}),
 }
 
 # Status groups: every "which statuses" question in LeadHub is answered by one of these.
@@ -54,8 +55,9 @@ PENDING = frozenset({S.QUEUED, S.SENDING, S.RETRY_WAIT})
 WAITING = frozenset({S.QUEUED, S.RETRY_WAIT})
 # What a person may send again by hand.
 RESENDABLE = frozenset({S.REJECTED, S.EXHAUSTED, S.UNCERTAIN})
-# Taken by a vendor that may still say otherwise later (LeadByte's queue).
-REPORTED_LATER = frozenset({S.ACCEPTED, S.QUARANTINED})
+# Taken by a vendor that may still say otherwise later (LeadByte's queue); a duplicate is
+# followed only when it was LeadHub's own earlier send (delivery.outcome_checks decides).
+REPORTED_LATER = frozenset({S.ACCEPTED, S.QUARANTINED, S.DUPLICATE})
 # Delivery gave up or cannot tell: a person must look.
 NEEDS_ATTENTION = frozenset({S.EXHAUSTED, S.UNCERTAIN})
 
@@ -76,3 +78,42 @@ class InvalidTransition(Exception):
 def check_transition(current: str, new: str) -> None:
     if new not in TRANSITIONS.get(current, frozenset()):
         raise InvalidTransition(f"A submission cannot go from {current} to {new}")
+
+
+class NotificationStatus(models.TextChoices):
+    """Where one notification to one channel is."""
+
+    PENDING = "pending", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    RETRY_WAIT = "retry_wait", "Failed; will retry"
+    FAILED = "failed", "Failed; gave up"
+
+
+# --- webhook deliveries (leadhub.webhooks) ----------------------------------------------
+
+
+class WebhookStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"
+    SENDING = "sending", "Sending"
+    RETRY_WAIT = "retry_wait", "Waiting to retry"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Gave up"
+
+
+W = WebhookStatus
+
+WEBHOOK_TRANSITIONS: dict[str, frozenset[str]] = {
+    W.PENDING: frozenset({W.SENDING}),
+    # RETRY_WAIT: the endpoint did not take it, or the worker stopped while sending.
+    W.SENDING: frozenset({W.DELIVERED, W.RETRY_WAIT, W.FAILED}),
+    W.RETRY_WAIT: frozenset({W.SENDING}),
+    W.DELIVERED: frozenset(),
+    W.FAILED: frozenset(),
+}
+# Waiting for a worker: what the sweep hands out once due.
+WEBHOOK_WAITING = frozenset({W.PENDING, W.RETRY_WAIT})
+
+
+def check_webhook_transition(current: str, new: str) -> None:
+    if new not in WEBHOOK_TRANSITIONS.get(current, frozenset()):
+        raise InvalidTransition(f"A webhook delivery cannot go from {current} to {new}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from leadhub.delivery.dispatcher import submissions_dispatch_due
 from leadhub.delivery.outcome_checks import submission_check_outcome
 from leadhub.delivery.push import submission_push, submissions_push_batch
+from leadhub.webhooks.sweep import webhook_deliveries_dispatch_due
 
 
 def push_submission(submission_id: int) -> str:
@@ -25,4 +26,5 @@ def check_submission_outcome(submission_id: int) -> str:
 
 
 def dispatch_due_submissions() -> int:
-    return submissions_dispatch_due()
+    """The dispatcher's minute: due submissions, then due webhook deliveries."""
+    return submissions_dispatch_due() + webhook_deliveries_dispatch_due()

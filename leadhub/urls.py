@@ -8,6 +8,9 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from leadhub.api.views import api
+from leadhub.api.web_forms import web_form_receive
+
 
 class FaviconView(RedirectView):
     """Browsers ask for /favicon.ico on pages that name no icon (JSON, the sandbox). The
@@ -26,6 +29,9 @@ admin.site.index_title = "Leads and vendor integrations"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    # Before the API's own routes: posted as an HTML form, not JSON.
+    path("api/v1/forms/<slug:slug>", web_form_receive, name="api_web_form"),
+    path("api/v1/", api.urls),
     path("favicon.ico", FaviconView.as_view()),
 ]
 

@@ -10,7 +10,11 @@ Rules (shared/vendor-apis.md, "Simulator rules (LeadByte)"):
 - success carries a queueId in LeadByte's 8-8-8-4-8 hex pattern, Queued or Quarantined;
 - ``apiqueue/{id}`` answers Valid, or Invalid (-8, HLR) for a phone ending in 0000 (0001:
   the same in Live Buyer Responses' nested shape): the scripted late rejection that
-  exercises the client's polling.
+  exercises the client's polling;
+- ``leads/search`` takes ``{key, searches:[{campaignId, email|phone}]}`` and answers each
+  search with the leads the campaign took, newest first: ``leadId`` and ``received`` as
+  LeadByte documents, plus (ASSUME: the article shows "…" beside them) the ``queueId`` the
+  lead was queued under, which lets a client follow a lead whose create answer it lost.
 """
 
 from __future__ import annotations
@@ -164,6 +168,59 @@ def queue_status(request: HttpRequest, queue_id: str) -> JsonResponse:
     )
 
 
+@csrf_exempt
+def search_leads(request: HttpRequest) -> JsonResponse:
+    if request.method != "POST":
+        return _error(-5, "Use POST", status=405)
+    try:
+        body = _body(request)
+    except ValueError:
+        body = None
+    if not _authorised(request, body):
+        return _unauthorised()
+    searches = body.get("searches") if isinstance(body, dict) else None
+    if not isinstance(searches, list) or not all(isinstance(s, dict) for s in searches):
+        return _error(-5, VALIDATION_MESSAGE, errors=["searches must be a list of searches"])
+    answered = [{**search, **_search_one(search)} for search in searches]
+    return JsonResponse(
+        {
+            "status": "Success",
+            "message": "OK",
+            "warnings": [],
+            "totalMatches": sum(a["matches"] for a in answered),
+            "searches": answered,
+        }
+    )
+
+
+def _search_one(search: dict[str, Any]) -> dict[str, Any]:
+    """The leads one search finds: a campaign (its numeric id) and an email or a phone."""
+    campaign = SandboxCampaign.objects.filter(vendor_id=str(search.get("campaignId", ""))).first()
+    email = str(search.get("email") or "").strip().lower()
+    phone = _phone_key(search.get("phone"))
+    if campaign is None or not (email or phone):
+        return {"results": [], "matches": 0}
+    taken = SandboxRecord.objects.filter(
+        vendor=VENDOR, endpoint="leads", accepted=True, payload__campid=campaign.reference
+    ).order_by("-id")
+    results = [
+        {
+            "leadId": record.pk,
+            "received": record.received_at.isoformat(),
+            "queueId": record.reference,
+        }
+        for record in taken
+        if (email and str(record.payload.get("email") or "").strip().lower() == email)
+        or (phone and _phone_key(record.payload.get("phone1")) == phone)
+    ]
+    return {"results": results, "matches": len(results)}
+
+
+def _phone_key(value: Any) -> str:
+    """A phone as dedupe and search compare it: its last ten digits."""
+    return re.sub(r"\D", "", str(value or ""))[-10:]
+
+
 def validate_lead(fields: list[dict[str, Any]], lead: dict[str, Any]) -> list[str]:
     errors: list[str] = []
     for meta in fields:
@@ -218,11 +275,11 @@ def _is_duplicate(campaign: SandboxCampaign, lead: dict[str, Any]) -> bool:
         payload__campid=campaign.reference,
     )
     email = str(lead.get("email") or "").strip().lower()
-    phone = re.sub(r"\D", "", str(lead.get("phone1") or ""))[-10:]
+    phone = _phone_key(lead.get("phone1"))
     for payload in recent.values_list("payload", flat=True):
         if email and str(payload.get("email") or "").strip().lower() == email:
             return True
-        if phone and re.sub(r"\D", "", str(payload.get("phone1") or ""))[-10:] == phone:
+        if phone and _phone_key(payload.get("phone1")) == phone:
             return True
     return False
 

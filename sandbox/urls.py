@@ -22,6 +22,7 @@ urlpatterns = [
     path("leadbyte/restapi/v1.2/campaigns", leadbyte.campaigns),
     path("leadbyte/restapi/v1.2/campaigns/<str:campaign_id>", leadbyte.campaign_detail),
     path("leadbyte/restapi/v1.2/leads", leadbyte.create_lead),
+    path("leadbyte/restapi/v1.2/leads/search", leadbyte.search_leads),
     path("leadbyte/restapi/v1.2/apiqueue/<str:queue_id>", leadbyte.queue_status),
     path("salesbyte/", include(salesbyte_urls)),
 ]

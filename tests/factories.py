@@ -9,6 +9,9 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from leadhub.models import Attempt, Lead, Submission
+from leadhub.notifications.models import Channel, ChannelKind, NotificationEvent
+from leadhub.webhooks.models import WebhookEndpoint
+from leadhub.webhooks.signing import secret_generate
 from vendors.field_changes import ChangeKind
 from vendors.models import (
     Campaign,
@@ -68,6 +71,22 @@ class ConnectionFactory(ModelFactory[Connection]):
     credentials = factory.Dict({"api_key": "test-leadbyte-key-123456"})
 
 
+class ChannelFactory(ModelFactory[Channel]):
+    """An email channel told every event; ``webhook=url`` makes it a chat webhook."""
+
+    class Meta:
+        model = Channel
+
+    class Params:
+        webhook = ""
+
+    name = factory.Sequence(lambda n: f"Channel {n}")
+    kind = factory.LazyAttribute(lambda c: ChannelKind.WEBHOOK if c.webhook else ChannelKind.EMAIL)
+    recipients = factory.LazyAttribute(lambda c: "" if c.webhook else "ops@example.com")
+    secret = factory.LazyAttribute(lambda c: {"url": c.webhook} if c.webhook else {})
+    events = factory.LazyFunction(lambda: list(NotificationEvent.values))
+
+
 class CampaignFactory(ModelFactory[Campaign]):
     class Meta:
         model = Campaign
@@ -119,6 +138,18 @@ class SubmissionFactory(ModelFactory[Submission]):
     operation = factory.LazyAttribute(lambda s: s.destination.operation)
     campaign = factory.LazyAttribute(lambda s: s.destination.campaign)
     payload = factory.LazyFunction(dict)
+
+
+class WebhookEndpointFactory(ModelFactory[WebhookEndpoint]):
+    """An active endpoint with a fresh signing secret, told about accepted submissions."""
+
+    class Meta:
+        model = WebhookEndpoint
+
+    name = factory.Sequence(lambda n: f"Receiver {n}")
+    url = "http://127.0.0.1:9/hooks"
+    signing = factory.LazyFunction(lambda: {"secret": secret_generate()})
+    events = factory.LazyFunction(lambda: ["submission.accepted"])
 
 
 class AttemptFactory(ModelFactory[Attempt]):

@@ -119,6 +119,19 @@ class Processes:
             {**self.env, **{k: str(v) for k, v in env.items()}},
         )
 
+    def gunicorn(self, name: str, port: int, *options: str) -> subprocess.Popen:
+        """LeadHub served by gunicorn with these options (docs/deploy.md's, say)."""
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        child = self._spawn(
+            name, [gunicorn, "leadhub.wsgi:application", "--bind", f"127.0.0.1:{port}", *options]
+        )
+        wait_for_http(f"http://127.0.0.1:{port}/healthz", child)
+        return child
+
+    def command(self, name: str, *args: str) -> subprocess.Popen:
+        """A long-running manage.py command (``serve``, say) as a child, logged as ``name``."""
+        return self._spawn(name, [sys.executable, MANAGE, *args])
+
     def retry_clock(self) -> subprocess.Popen:
         return self._spawn("retry-clock", [sys.executable, MANAGE, "retry_clock"])
 

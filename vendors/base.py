@@ -35,6 +35,7 @@ from vendors.redaction import (
 )
 from vendors.results import (
     Delivery,
+    EarlierSend,
     Exchange,
     Operation,
     OutcomeCheck,
@@ -77,6 +78,9 @@ class VendorAdapter:
     rejects_resent_leads: ClassVar[bool] = False
     # True when the vendor tells later what became of a lead it took (``check_outcome``).
     reports_later: ClassVar[bool] = False
+    # True when the vendor can find a lead it took by what was sent (``find_earlier_send``):
+    # a resend refused as a duplicate of LeadHub's own unanswered send is then followed.
+    finds_earlier_sends: ClassVar[bool] = False
     # True when a destination's fixed values beyond the operation's fields travel too
     # (``base_payload`` sends them); elsewhere they would be dropped without a word.
     accepts_extra_fields: ClassVar[bool] = False
@@ -199,6 +203,17 @@ class VendorAdapter:
 
         Only for adapters with ``reports_later``; raise ``VendorError`` when it cannot say.
         Called through ``call``.
+        """
+        raise NotImplementedError
+
+    def find_earlier_send(
+        self, operation: str, payload: Mapping[str, Any], campaign_id: str
+    ) -> EarlierSend | None:
+        """Find the lead an earlier send of ``payload`` left at the vendor, when its answer
+        was lost and a resend was refused as a duplicate; None when the vendor has none.
+
+        Only for adapters with ``finds_earlier_sends``; raise ``VendorError`` when the
+        vendor cannot say. Called through ``call``.
         """
         raise NotImplementedError
 

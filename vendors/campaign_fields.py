@@ -36,6 +36,10 @@ CONTACT_FIELDS: dict[str, str] = {
     "email": "email",
     "phone1": "phone",
     "company": "company",
+    # LeadByte's opt-in fields, filled from the lead's consent evidence when a campaign has them.
+    "optindate": "consent_date",
+    "optinurl": "consent_url",
+    "optinwording": "consent_wording",
 }
 
 

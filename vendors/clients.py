@@ -27,6 +27,18 @@ def connection_client(connection: Connection) -> VendorAdapter:
     )
 
 
+def unsaved_client(connection: Connection) -> VendorAdapter:
+    """A client for a connection not saved (credentials typed in a form, being tested): a
+    token the vendor issues stays in memory and goes with the client."""
+    return connection.adapter_class(
+        base_url=connection.base_url,
+        credentials=connection.credentials,
+        settings=connection.settings,
+        token_store=MemoryTokenStore(),
+        deadline=connection.deadline_seconds,
+    )
+
+
 def connection_redactor(connection: Any) -> Redactor:
     """The masking a client of ``connection`` applies (its credentials and its cached token),
     for re-masking what was stored. ``connection`` may be a migration's historical row: the

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from vendors.clients import connection_client
+from vendors.base import VendorAdapter
+from vendors.clients import connection_client, unsaved_client
 from vendors.connection_state import connection_record_check
 from vendors.models import Connection
 
@@ -31,8 +32,25 @@ def connection_test(*, connection: Connection) -> CheckResult:
 
     Never raises for vendor failures: a refusal, an outage or a missing test is a result.
     """
+    result = _check(connection_client(connection), connection)
+    connection_record_check(
+        connection_id=connection.pk, ok=result.ok, message=result.message, now=result.checked_at
+    )
+    logger.info("connection %s check: %s", connection.pk, _verdict(result))
+    return result
+
+
+def connection_test_unsaved(*, connection: Connection) -> CheckResult:
+    """The same test for a connection not saved (what an admin typed in the connection
+    form): nothing is recorded, and a token the vendor issues is not kept."""
+    result = _check(unsaved_client(connection), connection)
+    logger.info("unsaved %s connection check: %s", connection.kind, _verdict(result))
+    return result
+
+
+def _check(client: VendorAdapter, connection: Connection) -> CheckResult:
+    """The vendor's cheapest authenticated call; its answer masked."""
     now = timezone.now()
-    client = connection_client(connection)
     ok: bool | None
     try:
         reply = client.call("", client.check)
@@ -47,10 +65,11 @@ def connection_test(*, connection: Connection) -> CheckResult:
         ok = reply.ok
         said = reply.failure.message if reply.failure is not None else str(reply.value)
         message = client.redactor.text(said)
-    connection_record_check(connection_id=connection.pk, ok=ok, message=message, now=now)
-    verdict = "no test" if ok is None else ("ok" if ok else "failed")
-    logger.info("connection %s check: %s", connection.pk, verdict)
     return CheckResult(ok=ok, message=message, checked_at=now)
+
+
+def _verdict(result: CheckResult) -> str:
+    return "no test" if result.ok is None else ("ok" if result.ok else "failed")
 
 
 def connections_test_active() -> dict[str, int]:

@@ -55,29 +55,30 @@ def address_refusal(address: str) -> str:
     return _refused_address(ip)
 
 
-def check_vendor_url(url: str, *, resolve: bool = True) -> None:
-    """Raise ``UnsafeVendorHost`` unless LeadHub may send to ``url``."""
+def check_vendor_url(url: str, *, resolve: bool = True, what: str = "vendor") -> None:
+    """Raise ``UnsafeVendorHost`` unless LeadHub may send to ``url``; the messages call
+    whoever is there ``what`` (a vendor, a webhook endpoint)."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
         port = parts.port
     except ValueError as err:
-        raise UnsafeVendorHost("The vendor address is not a valid URL.") from err
+        raise UnsafeVendorHost(f"The {what} address is not a valid URL.") from err
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not host:
-        raise UnsafeVendorHost("The vendor address must be an http(s) URL with a host name.")
+        raise UnsafeVendorHost(f"The {what} address must be an http(s) URL with a host name.")
     if scheme != "https" and settings.PRODUCTION:
-        raise UnsafeVendorHost("The vendor address must use https.")
+        raise UnsafeVendorHost(f"The {what} address must use https.")
     if parts.username or parts.password:
         raise UnsafeVendorHost(
-            "The vendor address must not carry a user name or password; "
+            f"The {what} address must not carry a user name or password; "
             "credentials belong in the connection's credential fields."
         )
     if settings.ALLOW_PRIVATE_VENDOR_HOSTS:
         return
     name = host.rstrip(".").lower()
     if name in METADATA_HOSTS or name == "localhost" or name.endswith(".localhost"):
-        raise UnsafeVendorHost(f"The vendor host {host} is an internal name.")
+        raise UnsafeVendorHost(f"The {what} host {host} is an internal name.")
     try:
         literal = ipaddress.ip_address(name)
     except ValueError:
@@ -85,15 +86,15 @@ def check_vendor_url(url: str, *, resolve: bool = True) -> None:
     if literal is not None:
         reason = _refused_address(literal)
         if reason:
-            raise UnsafeVendorHost(f"The vendor host {host} is {reason}.")
+            raise UnsafeVendorHost(f"The {what} host {host} is {reason}.")
         return
     if not resolve:
         return
     try:
         infos = socket.getaddrinfo(name, port or (443 if scheme == "https" else 80))
     except (OSError, UnicodeError) as err:
-        raise UnresolvableVendorHost(f"The vendor host {host} could not be resolved.") from err
+        raise UnresolvableVendorHost(f"The {what} host {host} could not be resolved.") from err
     for info in infos:
         reason = address_refusal(str(info[4][0]))
         if reason:
-            raise UnsafeVendorHost(f"The vendor host {host} resolves to {reason}.")
+            raise UnsafeVendorHost(f"The {what} host {host} resolves to {reason}.")

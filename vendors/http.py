@@ -202,11 +202,13 @@ def http_request(
     *,
     params: Mapping[str, Any] | None = None,
     json: Any = None,
+    data: bytes | None = None,
     headers: Mapping[str, str] | None = None,
     deadline: float | None = None,
 ) -> VendorResponse:
     """Make one request and read its answer up to ``VENDOR_MAX_RESPONSE_BYTES``, all within
-    ``deadline`` seconds (``VENDOR_DEADLINE`` when None).
+    ``deadline`` seconds (``VENDOR_DEADLINE`` when None). ``data`` is a body sent byte for
+    byte (a signed webhook), instead of ``json``.
 
     Raises ``VendorError`` for every transport failure, naming what it means for delivery:
     nothing sent (unreachable) or sent without an answer (no answer). An answer cut at the
@@ -234,6 +236,7 @@ def http_request(
                 url,
                 params=params,
                 json=json,
+                data=data,
                 headers=dict(headers or {}),
                 timeout=timeout,
                 allow_redirects=False,

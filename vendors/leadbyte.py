@@ -23,6 +23,7 @@ from vendors.fieldspec import FieldSpec, FieldType
 from vendors.http import retry_after_seconds
 from vendors.outcomes import Condition, Outcome, condition_for_status
 from vendors.results import (
+    EarlierSend,
     Operation,
     OutcomeCheck,
     VendorError,
@@ -95,6 +96,9 @@ class LeadByte(VendorAdapter):
     rejects_resent_leads = True
     # Live checks (HLR...) can still reject a lead after its queueId: follow apiqueue.
     reports_later = True
+    # The lead search finds, by email or phone within the campaign, the lead LeadHub's own
+    # unanswered send left there, so a resend answered -2 can still be followed.
+    finds_earlier_sends = True
 
     @property
     def api_key(self) -> str:
@@ -153,6 +157,29 @@ class LeadByte(VendorAdapter):
             message=message,
             code=str(code) if code is not None else "",
         )
+
+    def find_earlier_send(
+        self, operation: str, payload: Mapping[str, Any], campaign_id: str
+    ) -> EarlierSend | None:
+        """The lead search (``leads/search``: a campaign's numeric id and the email, or
+        else the phone) for the lead an unanswered send of ``payload`` left; the newest."""
+        email = str(payload.get("email") or "").strip()
+        phone = str(payload.get("phone1") or "").strip()
+        if operation != CREATE_LEAD or not campaign_id or not (email or phone):
+            return None
+        search: dict[str, Any] = {"campaignId": _int_or_none(campaign_id) or campaign_id}
+        search.update({"email": email} if email else {"phone": phone})
+        request = VendorRequest(
+            "POST", f"{API}/leads/search", json={"key": self.api_key, "searches": [search]}
+        )
+        body = self.send(request).json()
+        if not isinstance(body, dict):
+            raise VendorError(
+                "LeadByte answered the lead search with an unexpected shape.",
+                condition=Condition.UNREADABLE_ANSWER,
+            )
+        self._raise_for_body(body)
+        return earlier_send_in(body)
 
     # --- create lead ------------------------------------------------------------------------
 
@@ -263,6 +290,28 @@ def _first_item(body: Mapping[str, Any], key: str, needs: str, missing: str) -> 
     if not isinstance(first, dict) or not first.get(needs):
         raise VendorError(missing, condition=Condition.UNREADABLE_ANSWER)
     return first
+
+
+def earlier_send_in(body: Mapping[str, Any]) -> EarlierSend | None:
+    """The newest lead a lead-search answer found: its leadId and when it was received, and
+    its queueId where the answer carries one (the documented shape shows only the first
+    two; without a queueId the lead is found but its queue cannot be followed)."""
+    searches = body.get("searches")
+    found = [
+        result
+        for search in (searches if isinstance(searches, list) else [])
+        if isinstance(search, dict) and isinstance(search.get("results"), list)
+        for result in search["results"]
+        if isinstance(result, dict) and result.get("leadId") not in (None, "")
+    ]
+    if not found:
+        return None
+    newest = max(found, key=lambda result: str(result.get("received") or ""))
+    return EarlierSend(
+        vendor_id=str(newest["leadId"]),
+        received=str(newest.get("received") or ""),
+        reference=str(newest.get("queueId") or ""),
+    )
 
 
 def _iso_date(text: str) -> date | None:

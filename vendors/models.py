@@ -9,6 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import slugify
 
 from vendors.base import VendorAdapter
 from vendors.campaign_fields import MAX_LENGTHS, CampaignFieldMeta
@@ -271,6 +272,15 @@ class Destination(models.Model):
     """What sales staff pick: a connection, an operation, and the values staff need not know."""
 
     name = models.CharField(max_length=120, unique=True)
+    # How the API and web forms name the destination: stable when the name changes.
+    slug = models.SlugField(
+        max_length=80,
+        unique=True,
+        blank=True,
+        help_text="How the API and web forms name this destination (letters, digits, "
+        "hyphens). Made from the name when left blank; changing it breaks the forms and "
+        "integrations that use the old one.",
+    )
     connection = models.ForeignKey(
         Connection, on_delete=models.PROTECT, related_name="destinations"
     )
@@ -293,6 +303,11 @@ class Destination(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.slug:
+            self.slug = destination_slug_free(self.name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
     @property
     def operation_spec(self) -> Operation:
         return self.connection.adapter_class.operations[self.operation]
@@ -304,6 +319,21 @@ class Destination(models.Model):
     def staff_field_specs(self) -> list[FieldSpec]:
         """The fields staff fill in: those without a fixed value."""
         return [s for s in self.field_specs() if s.name not in self.fixed_values]
+
+
+def destination_slug_free(name: str, *, exclude_pk: int | None = None) -> str:
+    """A slug made from ``name`` that no other destination uses (``-2``, ``-3``... added)."""
+    base = slugify(name)[:70] or "destination"
+    taken = set(
+        Destination.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk or 0)
+        .values_list("slug", flat=True)
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
 
 
 def operation_field_specs(operation: Operation, campaign: Campaign | None) -> list[FieldSpec]:

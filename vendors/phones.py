@@ -10,8 +10,12 @@ import phonenumbers
 from django.conf import settings
 from phonenumbers import PhoneNumber, PhoneNumberFormat, PhoneNumberType
 
-# How many numbers are remembered by their E.164 form (see parse_phone).
-E164_REMEMBERED = 4096
+from vendors.phone_types import number_parse, number_type
+
+# How many numbers are remembered by their E.164 form (see parse_phone) and as typed: more
+# than a bulk import's chunk holds (IMPORT_CHUNK_ROWS), as its columns are checked one
+# after another and each asks about every number of the chunk again.
+E164_REMEMBERED = 25_000
 # The last digits of a national number that are the subscriber's, not the operator block's.
 SUBSCRIBER_DIGITS = 6
 # The numbers a refused phone's message shows, per default region; others get the library's.
@@ -48,16 +52,16 @@ _by_e164: dict[str, Phone] = {}
 
 # One lead's number is parsed by the form, its validators and the payload builder; a bulk
 # import does that for every row, so the (immutable) answer is remembered.
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=E164_REMEMBERED)
 def _parse(raw: str, region: str) -> Phone | None:
     try:
-        number = phonenumbers.parse(raw, region)
+        number = number_parse(raw, region)
     except phonenumbers.NumberParseException:
         return None
     # A number's type is UNKNOWN exactly when it is not valid: both match the number against
     # its region's patterns, so one question answers both (test_phones.py holds the library
     # to it). A number the library's tables do not list may still be plausible.
-    kind = phonenumbers.number_type(number)
+    kind = number_type(number)
     if kind == PhoneNumberType.UNKNOWN:
         kind = plausible_type(number)
     if kind == PhoneNumberType.UNKNOWN or number.country_code is None:
@@ -95,7 +99,7 @@ def plausible_type(number: PhoneNumber) -> int:
             country_code=number.country_code,
             national_number=int(block + digit * (len(national) - len(block))),
         )
-        kind = phonenumbers.number_type(neighbour)
+        kind = number_type(neighbour)
         if kind != PhoneNumberType.UNKNOWN:
             votes[kind] += 1
     return votes.most_common(1)[0][0] if votes else PhoneNumberType.UNKNOWN

@@ -157,6 +157,17 @@ class OutcomeCheck:
     code: str = ""
 
 
+@dataclass(frozen=True)
+class EarlierSend:
+    """A lead the vendor holds from an earlier send whose answer was lost, found by the
+    vendor's own search (LeadByte's lead search)."""
+
+    vendor_id: str  # the vendor's own id for the lead
+    received: str = ""  # when the vendor says it received it, as the vendor wrote it
+    # What ``check_outcome`` follows (LeadByte's queueId); empty when the vendor does not say.
+    reference: str = ""
+
+
 @dataclass
 class Exchange:
     """One HTTP exchange, redacted and ready to be stored as an Attempt."""

@@ -22,6 +22,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from leadhub.audit.services import AuditAction, audit_record
 from leadhub.csvfiles import csv_lines
 from vendors.phones import parse_phone
 
@@ -207,6 +208,7 @@ class CsvExportMixin:
         return actions
 
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
+        audit_record(request.user, AuditAction.EXPORTED, queryset.model, rows="selected")
         return self.csv_response(queryset)
 
     def export_view(self, request: HttpRequest) -> StreamingHttpResponse | HttpResponseBadRequest:
@@ -216,6 +218,8 @@ class CsvExportMixin:
             changelist = self.get_changelist_instance(request)  # type: ignore[attr-defined]
         except IncorrectLookupParameters:
             return HttpResponseBadRequest("These filters do not apply to this list.")
+        filtered = "filtered" if request.GET else "all"
+        audit_record(request.user, AuditAction.EXPORTED, changelist.queryset.model, rows=filtered)
         return self.csv_response(changelist.queryset)
 
     def csv_response(self, queryset: QuerySet) -> StreamingHttpResponse:

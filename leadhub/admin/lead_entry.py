@@ -12,7 +12,9 @@ from vendors.drift import open_changes_by_campaign
 from vendors.models import CampaignChange, Destination
 
 # Buttons and the CSRF token are the page's own; everything else is what staff typed.
-NOT_CARRIED = frozenset({"csrfmiddlewaretoken", "confirm", "edit"})
+# The duplicate tick is given on the preview itself, each time it is shown.
+SEND_DUPLICATES = "send_duplicates"
+NOT_CARRIED = frozenset({"csrfmiddlewaretoken", "confirm", "edit", SEND_DUPLICATES})
 
 
 def carried_post_data(request: HttpRequest) -> list[tuple[str, str]]:

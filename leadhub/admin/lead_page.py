@@ -33,7 +33,10 @@ STATUS_EXPLANATIONS: dict[str, str] = {
     S.SENDING: "Being sent now; this page updates by itself.",
     S.ACCEPTED: "The vendor took the lead.",
     S.QUARANTINED: "The vendor took the lead and holds it for its own review.",
-    S.DUPLICATE: "The vendor already had this lead, so it was not added again.",
+    S.DUPLICATE: (
+        "The vendor already had this lead, so it was not added again; the message below "
+        "says whether it came from LeadHub's own earlier send."
+    ),
     S.REJECTED: "The vendor refused the lead; the reason is below.",
     S.RETRY_WAIT: "The vendor could not take it just now; it will be tried again by itself.",
     S.EXHAUSTED: "Every try failed; it will not be tried again unless someone sends it again.",

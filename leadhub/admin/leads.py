@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -13,7 +14,11 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from leadhub.admin.changelists import LeadListMixin
-from leadhub.admin.lead_entry import carried_post_data, destination_drift_warnings
+from leadhub.admin.lead_entry import (
+    SEND_DUPLICATES,
+    carried_post_data,
+    destination_drift_warnings,
+)
 from leadhub.admin.lead_page import lead_status_payload
 from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.forms.lead_entry import (
@@ -22,6 +27,7 @@ from leadhub.forms.lead_entry import (
     lead_entry_form_class,
 )
 from leadhub.models import Lead
+from leadhub.privacy.duplicates import duplicates_find
 from leadhub.services.follow_ups import (
     FollowUpRefused,
     follow_up_choices,
@@ -56,7 +62,7 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
     search_help_text = "Search by name, email, company, or a phone number in any format."
     list_select_related = ("owner",)
     list_filter = ("created_at",)
-    readonly_fields = ("phone_e164", "owner", "created_at")
+    readonly_fields = ("phone_e164", "owner", "created_at", "erased_at")
     fields = (
         "first_name",
         "last_name",
@@ -65,8 +71,12 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
         "phone_e164",
         "company",
         "notes",
+        "consent_date",
+        "consent_url",
+        "consent_wording",
         "owner",
         "created_at",
+        "erased_at",
     )
     # The lead page shows the submissions as a live panel (templates/admin/leadhub/lead/).
     inlines = []
@@ -120,8 +130,11 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
         form = form_class(request.POST or None)
         drift = destination_drift_warnings(destinations)
         if request.method == "POST" and form.is_valid() and not request.POST.get("edit"):
-            if not request.POST.get("confirm"):
+            duplicates = duplicates_find(form.contact_data(), destinations)
+            ticked = bool(request.POST.get(SEND_DUPLICATES))
+            if not request.POST.get("confirm") or (duplicates and not ticked):
                 # Valid: show exactly what each destination will get; nothing is saved yet.
+                # A duplicate is sent only once staff tick "send anyway" on this page.
                 return self._render(
                     request,
                     "admin/leadhub/lead/preview.html",
@@ -130,7 +143,12 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
                             contact=form.contact_data(),
                             destinations=destinations,
                             destination_values=form.destination_values(),
+                            duplicates=duplicates,
                         ),
+                        "duplicates": duplicates,
+                        "duplicate_untold": bool(request.POST.get("confirm")),
+                        "send_duplicates": SEND_DUPLICATES,
+                        "duplicate_window": settings.DUPLICATE_WINDOW_DAYS,
                         "carried": carried_post_data(request),
                         "drift": drift,
                         "title": "Send a lead: check before sending",

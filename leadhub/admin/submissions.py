@@ -23,6 +23,7 @@ from leadhub.admin.lead_page import submission_explanation
 from leadhub.admin.record_page import RecordPageMixin
 from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.admin.submission_search import SubmissionSearchMixin
+from leadhub.audit.services import AuditAction, audit_record
 from leadhub.delivery.outbox import submission_resend
 from leadhub.forms.resend import SubmissionEditForm
 from leadhub.models import Attempt, Submission
@@ -33,6 +34,7 @@ from vendors.admin.common import ChangePageMixin, warn_capped
 from vendors.models import Connection, VendorKind
 
 S = SubmissionStatus
+BULK = AuditAction.BULK_RESENT
 
 # Quotes are read from SalesByte while the page waits: keep one action's reads few.
 REFRESH_LIMIT = 20
@@ -269,17 +271,17 @@ class SubmissionAdmin(
         return reverse("admin:leadhub_submission_change", args=[submission.pk])
 
     def resend_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        # Through the admin's queryset: a user sees (and resends) only what is theirs.
+        # Only what is theirs (the admin's queryset); the service refuses a raced resend.
         submission = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_change_permission(request, submission):
             raise PermissionDenied
-        # The service decides on the locked row: a resend that raced another is refused.
         try:
             submission_resend(submission=submission)
         except InvalidTransition as refused:
             self.message_user(request, str(refused), messages.ERROR)
         else:
             self.log_change(request, submission, "Sent again")
+            audit_record(request.user, AuditAction.RESENT, submission)
             self.message_user(request, "Queued to be sent again.", messages.SUCCESS)
         return HttpResponseRedirect(self._change_url(submission))
 
@@ -302,6 +304,7 @@ class SubmissionAdmin(
                 self.message_user(request, str(refused), messages.ERROR)
                 return HttpResponseRedirect(self._change_url(submission))
             self.log_change(request, submission, "Edited and sent again")
+            audit_record(request.user, AuditAction.RESENT, submission, edited=True)
             self.message_user(request, "Edited and queued to be sent again.", messages.SUCCESS)
             return HttpResponseRedirect(self._change_url(submission))
         return TemplateResponse(
@@ -339,7 +342,7 @@ class SubmissionAdmin(
             rows.append(
                 (when, what, answer, attempt.duration_ms, attempt.outcome or "—", attempt.message)
             )
-        # A paused connection holds the row whatever its booked time: the explanation says so.
+        # A paused connection holds the row whatever its booked time (the explanation says).
         if obj.next_attempt_at and obj.status == S.RETRY_WAIT and not obj.connection.is_paused:
             when = timezone.localtime(obj.next_attempt_at).strftime("%Y-%m-%d %H:%M:%S")
             rows.append((when, "Next try", "", 0, "", "booked"))
@@ -386,6 +389,7 @@ class SubmissionAdmin(
                 skipped += 1
             else:
                 queued += 1
+        audit_record(request.user, BULK, Submission, queued=queued, skipped=skipped)
         self.message_user(request, f"{queued} submission(s) queued again.")
         if skipped:
             self.message_user(

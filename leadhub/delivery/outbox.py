@@ -157,6 +157,10 @@ def submission_resend(
             raise InvalidTransition(
                 f"A submission that is {locked.get_status_display().lower()} cannot be sent again."
             )
+        if Lead.objects.filter(pk=locked.lead_id, erased_at__isnull=False).exists():
+            raise InvalidTransition(
+                "This lead's personal data was erased: it cannot be sent again."
+            )
         fields: dict[str, Any] = {
             "next_attempt_at": None,
             "completed_at": None,

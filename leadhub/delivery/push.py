@@ -8,17 +8,16 @@ and feeds the connection's circuit breaker (vendors.connection_state).
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from leadhub.delivery.backoff import retry_at
 from leadhub.delivery.bulkhead import connection_unbounded
 from leadhub.delivery.outbox import push_batch_continue, submissions_release_waiting
 from leadhub.delivery.outcome_checks import outcome_check_start
@@ -33,7 +32,7 @@ from leadhub.models import Attempt, AttemptKind, Submission
 from leadhub.statuses import OUTCOME_STATUS, REPORTED_LATER, SubmissionStatus
 from vendors.clients import connection_client
 from vendors.connection_state import connection_record_result
-from vendors.outcomes import Condition, Outcome, rule_for
+from vendors.outcomes import Outcome, rule_for
 from vendors.results import Delivery, VendorResult
 
 logger = logging.getLogger(__name__)
@@ -122,14 +121,13 @@ def attempt_budget() -> int:
 
 def next_retry_at(attempt_count: int, retry_after: float | None) -> datetime | None:
     """When to try again after ``attempt_count`` sends, or None once retries are spent."""
-    delays = retry_delays()
-    if attempt_count >= attempt_budget():
-        return None
-    delay = float(delays[attempt_count - 1])
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, settings.SUBMISSION_MAX_RETRY_AFTER))
-    jitter = delay * settings.SUBMISSION_RETRY_JITTER * random.random()
-    return timezone.now() + timedelta(seconds=delay + jitter)
+    return retry_at(
+        retry_delays(),
+        attempt_count,
+        retry_after,
+        jitter=settings.SUBMISSION_RETRY_JITTER,
+        max_retry_after=settings.SUBMISSION_MAX_RETRY_AFTER,
+    )
 
 
 def _record(submission: Submission, delivery: Delivery) -> Submission:
@@ -197,11 +195,6 @@ def _apply(submission: Submission, result: VendorResult, now: datetime) -> bool:
             )
             return submission_settle(submission, S.EXHAUSTED, completed_at=now, **fields)
         return submission_settle(submission, S.RETRY_WAIT, next_attempt_at=retry_at, **fields)
-    if result.outcome is Outcome.DUPLICATE and _had_lost_answer(submission):
-        fields["vendor_message"] = (
-            f"{result.message} Most likely it is this lead's own earlier send, "
-            "whose answer was lost."
-        )
     new_status = OUTCOME_STATUS[result.outcome]
     if new_status in REPORTED_LATER:
         fields.update(outcome_check_start(submission, result, now))
@@ -221,9 +214,3 @@ def _result_fields(result: VendorResult) -> dict[str, Any]:
     if result.data:
         fields["response_data"] = result.data
     return fields
-
-
-def _had_lost_answer(submission: Submission) -> bool:
-    """Whether an earlier send of this submission may have reached the vendor unanswered."""
-    lost = (Condition.NO_ANSWER, Condition.UNREADABLE_ANSWER)
-    return submission.attempts.filter(Q(kind=AttemptKind.LOST) | Q(condition__in=lost)).exists()

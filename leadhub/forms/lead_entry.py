@@ -42,11 +42,28 @@ class ContactForm(forms.Form):
     company = forms.CharField(max_length=255, required=False)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
+    # Consent evidence (optional): shown on the lead's page, sent where a destination maps it.
+    consent_date = forms.DateField(
+        label="Opted in on", required=False, help_text="The date the person gave consent."
+    )
+    consent_url = forms.URLField(
+        label="Opt-in page", max_length=500, required=False, assume_scheme="https"
+    )
+    consent_wording = forms.CharField(
+        label="Opt-in wording",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="The words the person agreed to, as shown to them.",
+    )
+
     def clean_phone(self) -> str:
         raw = self.cleaned_data["phone"]
         if raw and parse_phone(raw) is None:
             raise forms.ValidationError(phone_hint())
         return raw
+
+
+CONSENT_FORM_FIELDS = ("consent_date", "consent_url", "consent_wording")
 
 
 class LeadEntryForm(ContactForm):
@@ -62,8 +79,10 @@ class LeadEntryForm(ContactForm):
         }
 
     def fieldsets(self) -> list[tuple[str, list[forms.BoundField], list[RowsFormSet]]]:
+        contact = [name for name in ContactForm.base_fields if name not in CONSENT_FORM_FIELDS]
         sets: list[tuple[str, list[forms.BoundField], list[RowsFormSet]]] = [
-            ("Contact", [self[name] for name in ContactForm.base_fields], [])
+            ("Contact", [self[name] for name in contact], []),
+            ("Consent (optional)", [self[name] for name in CONSENT_FORM_FIELDS], []),
         ]
         for destination in self.destinations:
             prefix = destination_prefix(destination)

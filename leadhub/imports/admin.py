@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -17,6 +18,7 @@ from django.http import (
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from leadhub.audit.services import AuditAction, audit_record
 from leadhub.csvfiles import CsvFileError, csv_lines
 from leadhub.imports.forms import MappingForm, UploadForm
 from leadhub.imports.models import ImportJob, ImportRowError
@@ -169,7 +171,8 @@ class ImportJobAdmin(ListTitleMixin):
         shown, rows = import_preview(job)
         verdict = preview_verdict(job.total_rows, rows)
         if request.method == "POST" and verdict.importable:
-            import_job_start(job=job)
+            import_job_start(job=job, send_duplicates=bool(request.POST.get("send_duplicates")))
+            audit_record(request.user, AuditAction.IMPORTED, job, rows=job.total_rows)
             self.message_user(request, f"Importing {job.total_rows} rows from {job.file_name}.")
             return HttpResponseRedirect(self._progress_url(job))
         return self._render(
@@ -180,6 +183,7 @@ class ImportJobAdmin(ListTitleMixin):
                 "columns": shown,
                 "rows": rows,
                 "verdict": verdict,
+                "duplicate_window": settings.DUPLICATE_WINDOW_DAYS,
                 "title": "Check before importing",
             },
         )

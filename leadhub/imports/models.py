@@ -37,6 +37,9 @@ class ImportJob(models.Model):
     # {"contact": {lead field: header}, "destinations": {"<pk>": {vendor field: header}}}
     mapping = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.MAPPING)
+    # Rows whose person went to one of the destinations within DUPLICATE_WINDOW_DAYS are
+    # left out (with the reason) unless this was ticked when the import was started.
+    send_duplicates = models.BooleanField(default=False)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     imported_rows = models.PositiveIntegerField(default=0)

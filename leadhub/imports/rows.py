@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import Prefetch
 
 from leadhub.csvfiles import looks_like_formula
+from leadhub.forms.lead_columns import REFUSED, Accepted, ColumnCleaner, Memo
 from leadhub.forms.lead_entry import (
     CleanedLead,
     ContactForm,
@@ -42,6 +43,9 @@ CONTACT_SOURCES = {
     "phone_national": "phone",
     "company": "company",
     "notes": "notes",
+    "consent_date": "consent_date",
+    "consent_url": "consent_url",
+    "consent_wording": "consent_wording",
 }
 # Header names people use for each lead field (compared without case, spaces or punctuation).
 CONTACT_ALIASES = {
@@ -51,6 +55,9 @@ CONTACT_ALIASES = {
     "phone": {"phone", "phonenumber", "telephone", "tel", "mobile", "mobilephone", "phone1"},
     "company": {"company", "companyname", "organisation", "organization", "business"},
     "notes": {"notes", "note", "comments", "comment"},
+    "consent_date": {"consentdate", "optindate", "optedinon", "consentgiven"},
+    "consent_url": {"consenturl", "optinurl", "optinpage", "consentsource", "sourceurl"},
+    "consent_wording": {"consentwording", "optinwording", "consenttext", "optintext"},
 }
 TRUE_WORDS = {"1", "y", "yes", "true", "x", "on"}
 FALSE_WORDS = {"", "0", "n", "no", "false", "off"}
@@ -162,6 +169,10 @@ class RowChecker:
             if t.key not in mapped and t.default is not None
         }
         self.labels = {key: t.label for key, t in self.targets.items()}
+        columns = ColumnCleaner(self.form_class)
+        hashable = all(isinstance(v, str | int | float | bool) for v in self.defaults.values())
+        self.column_cleaner = columns if columns.usable and hashable else None
+        self._cells = {key: Memo(partial(self._cell, self.targets[key])) for key, _ in self.columns}
         self._form: LeadEntryForm | None = None
 
     def data(self, cells: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
@@ -190,6 +201,37 @@ class RowChecker:
                 value = "true" if word in TRUE_WORDS else "false"
             data[key] = value
         return data, problems
+
+    @staticmethod
+    def _cell(target: Target, value: str) -> Any:
+        """A cell as data() puts it in the form's data, or REFUSED where data() objects."""
+        if looks_like_formula(value):
+            return REFUSED
+        if target.is_boolean:
+            word = value.strip().lower()
+            if word not in TRUE_WORDS | FALSE_WORDS:
+                return REFUSED
+            return "true" if word in TRUE_WORDS else "false"
+        return value
+
+    def check_rows(self, rows: Sequence[Sequence[str]]) -> list[Accepted | None]:
+        """Each row's lead columns and payloads checked a column at a time, or None for a
+        row to check() on its own (one the form refuses, or that has too many cells)."""
+        size = len(rows)
+        if self.column_cleaner is None:
+            return [None] * size
+        width = len(self.headers)
+        columns: dict[str, Sequence[Any]] = {
+            key: [value] * size for key, value in self.defaults.items()
+        }
+        for key, position in self.columns:
+            raw = [cells[position] if position < len(cells) else "" for cells in rows]
+            columns[key] = self._cells[key].column(raw)
+        accepted = self.column_cleaner.clean(columns, size)
+        for i, cells in enumerate(rows):
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                accepted[i] = None
+        return accepted
 
     def check(self, cells: Sequence[str]) -> tuple[CleanedLead | None, list[str]]:
         """The row's lead, or None and every problem in plain words."""

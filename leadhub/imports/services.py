@@ -31,6 +31,7 @@ from leadhub.delivery.outbox import submission_build, submissions_enqueue_batche
 from leadhub.imports.models import ImportJob, ImportMapping, ImportRowError
 from leadhub.imports.rows import RowChecker, Target, destinations_for_import, guess_mapping
 from leadhub.models import Lead, Submission
+from leadhub.privacy.duplicates import duplicate_reasons
 from leadhub.services.leads import LEAD_FIELDS, lead_fields
 from vendors.models import Destination
 
@@ -131,10 +132,12 @@ def _cell(cells: Sequence[str], index: int) -> str:
     return cells[index] if index < len(cells) else ""
 
 
-def import_job_start(*, job: ImportJob) -> bool:
+def import_job_start(*, job: ImportJob, send_duplicates: bool = False) -> bool:
     """Queue the import; False if it was already started."""
     with transaction.atomic():
-        updated = ImportJob.objects.filter(pk=job.pk, status=S.MAPPING).update(status=S.QUEUED)
+        updated = ImportJob.objects.filter(pk=job.pk, status=S.MAPPING).update(
+            status=S.QUEUED, send_duplicates=send_duplicates
+        )
         if updated:
             transaction.on_commit(lambda: async_task(RUN_TASK, job.pk, group="import"))
     return bool(updated)
@@ -214,7 +217,7 @@ class _Row(NamedTuple):
 
     line: int
     cells: tuple[str, ...]
-    lead: tuple[str, ...]  # the lead's columns, in LEAD_FIELDS order
+    lead: tuple[str | None, ...]  # the lead's columns, in LEAD_FIELDS order
     payloads: tuple[str, ...]  # JSON, one per destination, in the job's order
 
 
@@ -235,10 +238,16 @@ def _check_chunk(
     numbered: Iterator[tuple[int, list[str]]],
     size: int,
 ) -> _Chunk:
-    """The next ``size`` rows of the file, each checked and made ready to store."""
+    """The next ``size`` rows of the file, each checked and made ready to store: a column at
+    a time, and a row the columns do not accept through the form, which says why."""
     chunk = _Chunk()
-    for line, cells in itertools.islice(numbered, size):
-        chunk.rows += 1
+    rows = list(itertools.islice(numbered, size))
+    chunk.rows = len(rows)
+    accepted = checker.check_rows([cells for _, cells in rows])
+    for (line, cells), ready in zip(rows, accepted, strict=True):
+        if ready is not None:
+            chunk.valid.append(_Row(line, tuple(cells), *ready))
+            continue
         lead, problems = checker.check(cells)
         if lead is None:
             chunk.failed.append(_row_error(job, line, cells, problems))
@@ -250,7 +259,24 @@ def _check_chunk(
             continue
         lead_columns = _lead_columns(lead_fields(lead.contact))
         chunk.valid.append(_Row(line, tuple(cells), lead_columns, payloads))
+    if not job.send_duplicates and chunk.valid:
+        _leave_out_duplicates(job, destinations, chunk)
     return chunk
+
+
+def _leave_out_duplicates(
+    job: ImportJob, destinations: Sequence[Destination], chunk: _Chunk
+) -> None:
+    """Rows whose person went to a destination lately: left out, saying why (one query)."""
+    contacts = [dict(zip(LEAD_FIELDS, row.lead, strict=True)) for row in chunk.valid]
+    reasons = duplicate_reasons(contacts, destinations)
+    kept = []
+    for row, reason in zip(chunk.valid, reasons, strict=True):
+        if reason:
+            chunk.failed.append(_row_error(job, row.line, row.cells, [reason]))
+        else:
+            kept.append(row)
+    chunk.valid = kept
 
 
 def _import_chunk(

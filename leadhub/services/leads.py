@@ -3,31 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from django.db import transaction
 
 from leadhub.delivery.outbox import submission_create
 from leadhub.events import Event, event_announce
-from leadhub.models import Lead
+from leadhub.models import Lead, email_normalise
 from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec
 from vendors.models import Destination
 from vendors.phones import parse_phone
 
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "company", "notes")
+# Consent evidence: entered with the contact details, sent where a destination maps them.
+CONSENT_FIELDS = ("consent_date", "consent_url", "consent_wording")
 # The lead's columns lead_fields() fills.
-LEAD_FIELDS = (*CONTACT_FIELDS, "phone_e164")
+LEAD_FIELDS = (*CONTACT_FIELDS, *CONSENT_FIELDS, "phone_e164", "email_normalised")
 
 
 def lead_contact(lead: Lead) -> dict[str, Any]:
     """A saved lead's contact details, as the entry form gives them."""
-    return {name: getattr(lead, name) for name in CONTACT_FIELDS}
+    return {name: getattr(lead, name) for name in (*CONTACT_FIELDS, *CONSENT_FIELDS)}
 
 
 def contact_values(contact: Mapping[str, Any]) -> dict[str, Any]:
     """The lead's contact details as vendors consume them (phone in E.164 when valid)."""
-    values = {name: contact.get(name) or "" for name in CONTACT_FIELDS}
+    values = {name: contact.get(name) or "" for name in (*CONTACT_FIELDS, *CONSENT_FIELDS)}
+    values["consent_date"] = _iso_date(contact.get("consent_date")) or ""
     values["full_name"] = f"{values['first_name']} {values['last_name']}".strip()
     phone = parse_phone(values["phone"])
     if phone:
@@ -35,6 +39,13 @@ def contact_values(contact: Mapping[str, Any]) -> dict[str, Any]:
         values["phone_country_code"] = str(phone.country_code)
         values["phone_national"] = phone.national
     return values
+
+
+def _iso_date(value: Any) -> str | None:
+    """A date as YYYY-MM-DD (what LeadHub sends and stores); None for no date."""
+    if not value:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def payload_build(
@@ -85,11 +96,17 @@ def destination_payload_build(
     )
 
 
-def lead_fields(contact: Mapping[str, Any]) -> dict[str, str]:
-    """A lead's contact columns from contact details, the E.164 phone included."""
-    fields = {name: contact.get(name) or "" for name in CONTACT_FIELDS}
-    phone = parse_phone(fields["phone"])
+def lead_fields(contact: Mapping[str, Any]) -> dict[str, str | None]:
+    """A lead's columns from contact details, the E.164 phone and the compared email
+    included (text, ready to store; no consent date is None)."""
+    # In LEAD_FIELDS order: the bulk import copies the values as they come.
+    fields: dict[str, str | None] = {name: contact.get(name) or "" for name in CONTACT_FIELDS}
+    fields["consent_date"] = _iso_date(contact.get("consent_date"))
+    fields["consent_url"] = contact.get("consent_url") or ""
+    fields["consent_wording"] = contact.get("consent_wording") or ""
+    phone = parse_phone(contact.get("phone") or "")
     fields["phone_e164"] = phone.e164 if phone else ""
+    fields["email_normalised"] = email_normalise(fields["email"])
     return fields
 
 

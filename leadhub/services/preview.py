@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from leadhub.privacy.duplicates import Duplicate
 from leadhub.services.leads import destination_payload_build
 from vendors.clients import connection_client
 from vendors.models import Destination
@@ -33,6 +34,8 @@ class DestinationPreview:
     rows: list[PayloadRow] = field(default_factory=list)
     request: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    # The same person sent to this destination within the duplicate window, if they were.
+    duplicate: Duplicate | None = None
 
     @property
     def body_json(self) -> str:
@@ -74,13 +77,17 @@ def lead_preview(
     contact: Mapping[str, Any],
     destinations: Sequence[Destination],
     destination_values: Mapping[int, Mapping[str, Any]],
+    duplicates: Mapping[int, Duplicate] | None = None,
 ) -> list[DestinationPreview]:
-    """One preview per destination; reads only, saves nothing."""
-    return [
-        destination_preview(
+    """One preview per destination, each with its duplicate (``duplicates_find``) if any;
+    reads only, saves nothing."""
+    previews = []
+    for destination in destinations:
+        preview = destination_preview(
             destination=destination,
             contact=contact,
             values=destination_values.get(destination.pk, {}),
         )
-        for destination in destinations
-    ]
+        preview.duplicate = (duplicates or {}).get(destination.pk)
+        previews.append(preview)
+    return previews

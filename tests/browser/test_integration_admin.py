@@ -1,14 +1,24 @@
-"""An integration admin syncs LeadByte's campaigns, watches the result arrive without a
-reload, and sets up a destination on a synced campaign by typing its fixed values."""
+"""An integration admin sets up a vendor from nothing: adds a LeadByte connection and tests
+the typed key before saving it, syncs its campaigns and watches the result arrive without a
+reload, then creates a destination for every operation of every vendor by filling typed
+fields, never JSON. Screenshots of the two forms at a desk's and a phone's width go to
+LEADHUB_SHOTS (default /tmp/shots-<user>)."""
 
 from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 from tests.browser.test_lead_flow import PASSWORD, log_in
+from tests.conftest import LEADBYTE_KEY
+from vendors.admin.destination_forms import operation_choices
 from vendors.models import Connection, Destination
+from vendors.registry import adapter_class
 from vendors.tasks import run_campaign_sync
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,6 +32,7 @@ except ImportError:  # the conftest skips (or fails) every test here
 # What the Integration admins role grants that this test uses (the role's group, made by a
 # migration, is gone once an earlier transactional test has flushed the database).
 INTEGRATION_PERMISSIONS = (
+    "add_connection",
     "view_connection",
     "change_connection",
     "view_campaign",
@@ -30,6 +41,8 @@ INTEGRATION_PERMISSIONS = (
     "view_destination",
     "view_submission",
 )
+WIDTHS = {"desk": (1366, 900), "phone": (390, 844)}
+SHOTS = Path(os.environ.get("LEADHUB_SHOTS", f"/tmp/shots-{os.environ.get('USER', 'leadhub')}"))
 
 
 @pytest.fixture
@@ -52,52 +65,127 @@ def held_syncs(monkeypatch) -> list[int]:
     return held
 
 
-def test_an_integration_admin_syncs_campaigns_and_sets_up_a_destination(
+def shoot(page: Page, name: str) -> None:
+    """The page at each width, whole, for a person to look at."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width_name, size in WIDTHS.items():
+        page.set_viewport_size({"width": size[0], "height": size[1]})
+        page.screenshot(path=str(SHOTS / f"{name}-{width_name}.png"), full_page=True)
+    page.set_viewport_size({"width": WIDTHS["desk"][0], "height": WIDTHS["desk"][1]})
+
+
+def test_an_integration_admin_sets_up_every_vendor_without_typing_json(
     page: Page,
     console,
     live_server,
-    leadbyte_connection: Connection,
+    sandbox: str,
+    crmcom_connection: Connection,
+    getlead_connection: Connection,
+    salesbyte_connection: Connection,
     integration_admin,
     held_syncs: list[int],
 ) -> None:
     base = live_server.url
-    log_in(page, base, integration_admin.username, "/admin/vendors/connection/")
+    log_in(page, base, integration_admin.username, "/admin/vendors/connection/add/")
 
-    page.get_by_role("row", name=leadbyte_connection.name).get_by_role("checkbox").check()
+    # A LeadByte connection, its key tried before it is saved.
+    page.get_by_role("link", name="LeadByte").click()
+    page.locator("#id_name").fill("LeadByte live")
+    page.locator("#id_base_url").fill(f"{sandbox}leadbyte/")
+    page.get_by_label("API key").fill("a-key-typed-wrong")
+    test_button = page.get_by_role("button", name="Test connection")
+    test_button.click()
+    verdict = page.get_by_role("status")
+    expect(verdict).to_have_text(
+        "Failed: LeadByte refused the API key. Invalid API key. Nothing was saved."
+    )
+    assert "a-key-typed-wrong" not in page.content().replace('value="a-key-typed-wrong"', "")
+    page.get_by_label("API key").fill(LEADBYTE_KEY)
+    test_button.click()
+    expect(verdict).to_have_text(
+        "Works: LeadByte accepted the API key and listed 2 campaign(s). Nothing was saved."
+    )
+    assert not Connection.objects.filter(name="LeadByte live").exists()
+    shoot(page, "connection-add-tested")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    leadbyte = Connection.objects.get(name="LeadByte live")
+    assert leadbyte.credentials == {"api_key": LEADBYTE_KEY}
+
+    # Its campaigns, synced in the background; the result arrives on the same page.
+    page.get_by_role("row", name=leadbyte.name).get_by_role("checkbox").check()
     page.locator('select[name="action"]').select_option("sync_campaigns")
     page.get_by_role("button", name="Go").click()
-
     expect(page.locator("h1")).to_have_text("Campaign sync")
     section = page.locator(".lh-sync")
     expect(section.locator(".lh-status")).to_have_text("Waiting for a worker")
     page.evaluate("window.leadhubSamePage = true")  # gone if the page reloads
-
     run_campaign_sync(held_syncs[0])
-
     expect(section.locator(".lh-status")).to_have_text("Done")
     added = section.get_by_role("row", name="Campaigns added")
     expect(added).to_contain_text("EXAMPLE-CAMPAIGN")
     expect(added.locator(".lh-sync-count")).to_have_text("2")
     expect(section).to_contain_text("No campaign's fields changed.")
-    expect(page.locator("#lh-campaign-syncs")).to_have_attribute("data-pending", "0")
     assert page.evaluate("window.leadhubSamePage") is True
 
-    # A destination on a synced campaign: where it sends first, then typed fields.
+    # A destination for every operation of every vendor: where it sends, then typed fields.
+    connections = {c.kind: c for c in (leadbyte, crmcom_connection, getlead_connection)}
+    connections["salesbyte"] = salesbyte_connection
+    for _, options in operation_choices():
+        for choice, label in options:
+            kind = choice.partition(":")[0]
+            connection = connections[kind]
+            name = f"{connection.get_kind_display()} · {label}"
+            page.goto(f"{base}/admin/vendors/destination/add/")
+            page.get_by_label("Connection").select_option(label=str(connection))
+            page.get_by_label("Operation").select_option(choice)
+            operation = adapter_class(kind).operations[choice.partition(":")[2]]
+            if operation.uses_campaign:
+                page.get_by_label("Campaign").select_option(
+                    label=f"{leadbyte.name} · Example Campaign A [EXAMPLE-CAMPAIGN]"
+                )
+            page.get_by_role("button", name="Continue").click()
+            page.locator("#id_name").fill(name)
+            if kind == "leadbyte":
+                page.get_by_role("textbox", name="SID:").fill("one two")
+                page.get_by_label("DOB:").fill("1990-12-31")
+                page.get_by_label("Gender:").select_option("F")
+                shoot(page, "destination-add-leadbyte")
+            page.get_by_role("button", name="Save", exact=True).click()
+            expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+            destination = Destination.objects.get(name=name)
+            assert destination.connection == connection
+            assert destination.operation == operation.name
+            if kind == "leadbyte":
+                assert destination.fixed_values == {
+                    "sid": "one two",
+                    "dob": "1990-12-31",
+                    "gender": "F",
+                }
+    assert Destination.objects.count() == sum(len(options) for _, options in operation_choices())
+
+    # Step one offers only what fits the chosen connection: its vendor's operations, its
+    # own campaigns.
     page.goto(f"{base}/admin/vendors/destination/add/")
-    page.get_by_label("Connection").select_option(label=str(leadbyte_connection))
-    page.get_by_label("Operation").select_option("leadbyte:create_lead")
-    page.get_by_label("Campaign").select_option(
-        label=f"{leadbyte_connection.name} · Example Campaign A [EXAMPLE-CAMPAIGN]"
+    page.get_by_label("Connection").select_option(label=str(crmcom_connection))
+    operations = page.get_by_label("Operation")
+    expect(operations.locator("option:not([hidden])")).to_have_count(2)  # blank, Create lead
+    expect(page.locator("#id_campaign option:not([hidden])")).to_have_count(1)  # blank only
+    page.get_by_label("Connection").select_option(label=str(leadbyte))
+    expect(page.locator("#id_campaign option:not([hidden])")).to_have_count(3)
+
+    # Moving the LeadByte destination to its other campaign: the page shows that
+    # campaign's fields before anything is saved.
+    moved = Destination.objects.get(connection=leadbyte)
+    page.goto(f"{base}/admin/vendors/destination/{moved.pk}/change/")
+    page.get_by_label("Campaign").select_option(label="Solar Survey (manual review) [SOLAR-REVIEW]")
+    expect(page).to_have_url(re.compile(r"[?&]campaign=\d+"))
+    expect(page.locator(".description").first).to_contain_text(
+        "campaign Solar Survey (manual review) [SOLAR-REVIEW] (saving moves the destination "
+        "there from Example Campaign A [EXAMPLE-CAMPAIGN])"
     )
-    page.get_by_role("button", name="Continue").click()
-    page.locator("#id_name").fill("LeadByte · Cars")
-    page.get_by_role("textbox", name="SID:").fill("one two")  # LeadByte: a text field
-    page.get_by_label("DOB:").fill("1990-12-31")
-    page.get_by_label("Gender:").select_option("F")
-    page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
-    destination = Destination.objects.get(name="LeadByte · Cars")
-    assert destination.fixed_values == {"sid": "one two", "dob": "1990-12-31", "gender": "F"}
+    expect(page.get_by_label("Gender:")).to_have_count(0)  # Example Campaign A's field
+    shoot(page, "destination-change-campaign")
 
     assert console.csp_violations == []
     assert console.page_errors == []

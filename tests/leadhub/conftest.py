@@ -7,12 +7,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
 from leadhub.delivery.push import submission_push
 from leadhub.models import Lead, Submission
-from tests.factories import SubmissionFactory
+from tests.factories import SubmissionFactory, UserFactory
 from vendors.models import Destination
 
 if TYPE_CHECKING:
@@ -122,3 +123,18 @@ def push_to_leadbyte(leadbyte_destination: Destination) -> PushToLeadByte:
         return submission
 
     return push
+
+
+@pytest.fixture
+def role_client(db) -> Callable[[str], Client]:
+    """A client logged in as a staff user in the given role ("Integration admins", "Sales
+    staff"), the group the roles migration made."""
+
+    def login(role: str) -> Client:
+        user = UserFactory(username=role.lower().replace(" ", "-"), is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return login

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 
-from leadhub.demo import demo_connections_ensure, demo_destinations_ensure
+from leadhub.api.models import ApiKey, KeyKind
+from leadhub.demo import demo_api_keys_ensure, demo_connections_ensure, demo_destinations_ensure
 from leadhub.services.leads import lead_create_and_send
 from leadhub.statuses import SubmissionStatus
+from tests.factories import DestinationFactory
 from vendors.models import Destination
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,3 +45,16 @@ def test_every_demo_destination_takes_a_lead(live_server) -> None:
     demo_connections_ensure(live_server.url)
     demo_destinations_ensure(said.append)
     assert Destination.objects.filter(name__in=wanted).count() == len(wanted)
+
+
+def test_the_demo_makes_a_web_form_key_and_says_how_to_make_an_api_key(db) -> None:
+    get_user_model().objects.create_superuser("admin", "admin@example.com", "pw-admin-123456")
+    DestinationFactory(name="Getlead · Website enquiry")
+    said: list[str] = []
+    demo_api_keys_ensure(said.append)
+    demo_api_keys_ensure(said.append)
+    key = ApiKey.objects.get(kind=KeyKind.PUBLISHABLE)  # once, however often the demo runs
+    assert key.public_token.startswith("lh_pub_")
+    assert "getlead-website-enquiry" in {d.slug for d in key.destinations.all()}
+    assert "manage.py api_key_create --name Demo --owner admin" in said[0]
+    assert not ApiKey.objects.filter(kind=KeyKind.SECRET).exists()

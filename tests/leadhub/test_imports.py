@@ -7,6 +7,7 @@ import io
 import os
 
 import pytest
+from auditlog.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
@@ -117,6 +118,10 @@ def test_upload_map_preview_import_and_download_failed_rows(
     assert ada.status == SubmissionStatus.ACCEPTED
     assert ada.payload["phone1"] == "+447911123456" and ada.payload["dob"] == "31/12/1990"
     assert ada.created_by.username == "admin"
+    # Who imported what is in the audit log, without the file's name or a row of it.
+    imported = LogEntry.objects.get(additional_data__event="imported")
+    assert imported.actor == ada.created_by and imported.additional_data["rows"] == 3
+    assert imported.object_repr == f"Import job #{job.pk}"
 
     progress = admin_client.get(response["Location"]).content.decode()
     assert "Leads imported" in progress and 'http-equiv="refresh"' not in progress

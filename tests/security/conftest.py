@@ -11,10 +11,22 @@ from django.utils import timezone
 from django_q.models import OrmQ, Schedule, Task
 
 from leadhub.models import Attempt, Submission
-from tests.factories import ConnectionFactory, DestinationFactory, LeadFactory, UserFactory
+from leadhub.notifications.models import Channel, ChannelKind, Notification
+from leadhub.webhooks.models import WebhookAttempt, WebhookDelivery
+from tests.factories import (
+    ConnectionFactory,
+    DestinationFactory,
+    LeadFactory,
+    UserFactory,
+    WebhookEndpointFactory,
+)
 from vendors.models import Campaign, CampaignField, Connection
 
 CONNECTION_SECRET = "perm-matrix-secret-key-5c1e"
+# A chat webhook's URL is the key to its room: as secret as a connection's credentials.
+CHANNEL_SECRET = "perm-matrix-channel-token-7d2f"
+CHANNEL_URL = f"https://hooks.example.com/services/T000/B000/{CHANNEL_SECRET}"
+REPLACED_SECRET = "perm-matrix-replaced-key-9a3b"
 
 ROLES = ("anonymous", "sales", "other_sales", "integration", "superuser")
 
@@ -91,4 +103,34 @@ def world(db) -> World:
             success=success,
         )
     OrmQ.objects.create(key="leadhub", payload="x", lock=timezone.now())
+    # The audit log holds a key replacement (of a key that is on no page either); the
+    # notification pages a webhook channel and a failed notification.
+    connection.credentials = {"api_key": REPLACED_SECRET}
+    connection.save()
+    connection.credentials = {"api_key": CONNECTION_SECRET}
+    connection.save()
+    channel = Channel.objects.create(
+        name="Matrix chat",
+        kind=ChannelKind.WEBHOOK,
+        secret={"url": CHANNEL_URL},
+        events=["connection.paused"],
+        last_error="The webhook answered HTTP 500.",
+        last_error_at=timezone.now(),
+    )
+    Notification.objects.create(
+        channel=channel,
+        event="connection.paused",
+        dedup_key="matrix",
+        subject="Matrix LeadByte paused",
+        body="Paused.",
+        status="failed",
+        last_error="The webhook answered HTTP 500.",
+    )
+    endpoint = WebhookEndpointFactory(name="Matrix hook", url="https://hooks.example.com/in")
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="lead.created", message_id="msg_matrix", payload={"type": "x"}
+    )
+    WebhookAttempt.objects.create(
+        delivery=delivery, number=1, started_at=timezone.now(), status_code=500
+    )
     return World(users, connection, leads, submissions)

@@ -28,6 +28,9 @@ SECRET = "log-secret-key-7a8b9c0d"
         (f'{{"uuid": "{SECRET}", "email": "a@b.c"}}', '"email": "a@b.c"'),
         (f"{{'password': '{SECRET}'}}", "password"),
         ("POST /api/gl-department-vise-agent-assign/gl_0123456789abcdef0123 200", "agent-assign/"),
+        # LeadHub's own API keys: everything after the visible prefix.
+        (f"key lh_live_ab12cd34_{SECRET} refused", "lh_live_ab12cd34_"),
+        (f"web form posted key=lh_pub_ab12cd34_{SECRET}", "web form posted key="),
     ],
 )
 def test_secrets_in_log_text_are_masked(line: str, kept: str) -> None:

@@ -17,7 +17,13 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from leadhub.models import Lead, Submission
-from tests.security.conftest import CONNECTION_SECRET, ROLES, World
+from tests.security.conftest import (
+    CHANNEL_SECRET,
+    CONNECTION_SECRET,
+    REPLACED_SECRET,
+    ROLES,
+    World,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,12 +48,34 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "django_q.success": READ,
         "django_q.failure": READ,
         "django_q.ormq": READ,
+        # A person's data: the retention policy and runs, the erasures (read-only records).
+        "leadhub_privacy.retentionrun": READ,
+        "leadhub_privacy.erasure": READ,
+        "leadhub_notifications.channel": ALL,
+        "leadhub_notifications.notification": READ,
+        "auditlog.logentry": READ,
+        "leadhub_webhooks.webhookendpoint": ALL,
+        # A delivery is a record (read-only); replay is a list action.
+        "leadhub_webhooks.webhookdelivery": READ,
+        # Only integration admins make and revoke API keys (never delete them).
+        "leadhub_api.apikey": frozenset({"changelist", "add", "change", "history"}),
     },
 }
 RIGHTS["other_sales"] = RIGHTS["sales"]
 # Pages nobody reaches, superusers included: a submission is the record of what was sent and
 # answered; it goes with its lead, never on its own.
-NOBODY = frozenset({("leadhub.submission", "delete")})
+# Nor the audit log's, the notifications' or the webhook deliveries' delete pages: they are
+# records, pruned by age. An API key is revoked, never deleted: its last use and its leads
+# stay explained.
+NOBODY = frozenset(
+    {
+        ("leadhub.submission", "delete"),
+        ("auditlog.logentry", "delete"),
+        ("leadhub_notifications.notification", "delete"),
+        ("leadhub_webhooks.webhookdelivery", "delete"),
+        ("leadhub_api.apikey", "delete"),
+    }
+)
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle=\"", re.I)
@@ -126,8 +154,9 @@ def every_admin_url(world: World) -> list[tuple[str, str, str, object]]:
 
 def check_page(role: str, url: str, body: str) -> list[str]:
     problems = []
-    if CONNECTION_SECRET in body:
-        problems.append(f"{role} {url}: the connection secret is on the page")
+    for secret in (CONNECTION_SECRET, CHANNEL_SECRET, REPLACED_SECRET):
+        if secret in body:
+            problems.append(f"{role} {url}: a secret ({secret}) is on the page")
     for name, pattern in (
         ("inline script", INLINE_SCRIPT),
         ("inline style", INLINE_STYLE),
@@ -213,6 +242,24 @@ CUSTOM = {
         lambda w: reverse("admin:vendors_connection_add") + "?kind=leadbyte",
         {"integration", "superuser"},
     ),
+    "personal data app index": (
+        lambda w: reverse("admin:app_list", args=["leadhub_privacy"]),
+        {"integration", "superuser"},
+    ),
+    "a person's data: search": (
+        lambda w: reverse("admin:leadhub_privacy_person"),
+        {"integration", "superuser"},
+    ),
+    "a person's data: found": (
+        lambda w: reverse("admin:leadhub_privacy_person") + f"?q={w.leads['sales'].email}",
+        {"integration", "superuser"},
+    ),
+    "a person's data: JSON export": (
+        lambda w: (
+            reverse("admin:leadhub_privacy_person") + f"?q={w.leads['sales'].email}&format=json"
+        ),
+        {"integration", "superuser"},
+    ),
     "lead changelist search": (
         lambda w: reverse("admin:leadhub_lead_changelist") + "?q=Lead-of",
         {"sales", "other_sales", "integration", "superuser"},
@@ -231,6 +278,16 @@ def test_custom_views_for_every_role(world: World, name: str) -> None:
             assert not check_page(role, url, response.content.decode())
         else:
             assert response.status_code in DENIED, (role, url, response.status_code)
+
+
+def test_only_integration_admins_erase_a_person(world: World) -> None:
+    lead = world.leads["sales"]
+    url = reverse("admin:leadhub_privacy_person")
+    for role in ("anonymous", "sales", "other_sales"):
+        response = world.client(role).post(url, {"q": lead.email, "confirm": "on"})
+        assert response.status_code in DENIED, role
+    lead.refresh_from_db()
+    assert lead.erased_at is None
 
 
 def test_staff_see_only_their_own_leads_and_submissions(world: World) -> None:

@@ -26,6 +26,7 @@ def old_and_new(settings) -> tuple[str, str]:
 def test_encrypted_fields_are_found_through_model_meta() -> None:
     found = {f"{model._meta.label}.{field.name}" for model, field in encrypted_fields()}
     assert "vendors.Connection.credentials" in found
+    assert "leadhub_notifications.Channel.secret" in found
 
 
 def test_rotation_rewrites_every_token_under_the_newest_key(

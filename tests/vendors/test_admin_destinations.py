@@ -375,15 +375,40 @@ def test_a_value_typed_and_given_as_json_is_refused(admin_client) -> None:
     )
 
 
-def test_a_new_campaign_without_a_fixed_field_is_refused(admin_client) -> None:
+def test_another_campaign_is_saved_only_once_its_own_fields_were_shown(admin_client) -> None:
     connection = ConnectionFactory(kind="leadbyte")
     destination = DestinationFactory(
         connection=connection, campaign=leadbyte_campaign(connection), fixed_values={"sid": "1"}
     )
-    bare = CampaignFactory(connection=connection)
+    bare = CampaignFactory(connection=connection, name="Bare")
     change = reverse("admin:vendors_destination_change", args=[destination.pk])
+    # Posted over the old campaign's fields: refused, nothing saved.
     data = {**form_data(admin_client.get(change).context["adminform"].form), "campaign": bare.pk}
-    response = admin_client.post(change, data)
+    errors = admin_client.post(change, data).context["adminform"].form.errors
+    assert list(errors) == ["campaign"]
+    assert "Let the page show the fields of Bare" in errors["campaign"][0]
+    destination.refresh_from_db()
+    assert destination.campaign != bare
+    # The page on the new campaign: its fields (none typed: the stored sid is left over, in
+    # the JSON, where the campaign's own check names it).
+    page = admin_client.get(f"{change}?campaign={bare.pk}")
+    form = page.context["adminform"].form
+    assert form.initial["campaign"] == bare.pk and "fixed__sid" not in form.fields
+    assert "saving moves the destination there from" in page.content.decode()
+    response = admin_client.post(f"{change}?campaign={bare.pk}", form_data(form))
     errors = response.context["adminform"].form.errors
-    assert list(errors) == ["fixed__sid"]
-    assert "LeadByte has no such field for this operation or campaign" in errors["fixed__sid"][0]
+    assert list(errors) == ["fixed_values"]
+    assert "LeadByte has no such field for this operation or campaign" in errors["fixed_values"][0]
+    data = {**form_data(form), "fixed_values": "{}"}
+    assert admin_client.post(f"{change}?campaign={bare.pk}", data).status_code == 302
+    destination.refresh_from_db()
+    assert destination.campaign == bare and destination.fixed_values == {}
+
+
+def test_campaign_and_operation_options_say_whose_they_are(admin_client) -> None:
+    leadbyte = ConnectionFactory(kind="leadbyte")
+    campaign = CampaignFactory(connection=leadbyte)
+    page = admin_client.get(reverse("admin:vendors_destination_add")).content.decode()
+    assert f'value="{leadbyte.pk}" data-kind="leadbyte"' in page
+    assert f'value="{campaign.pk}" data-connection="{leadbyte.pk}"' in page
+    assert "leadbyte/destination_form.js" not in page and "leadhub/destination_form.js" in page

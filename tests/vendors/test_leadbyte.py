@@ -10,12 +10,14 @@ import pytest
 from sandbox.models import SandboxRecord
 from sandbox.seed import EXAMPLE_CAMPAIGN
 from tests.conftest import LEADBYTE_KEY
+from tests.factories import ConnectionFactory
 from tests.vendors.payloads import valid_payload
 from vendors.clients import connection_client
 from vendors.fieldspec import FieldSpec, FieldType
-from vendors.leadbyte import LeadByte
+from vendors.leadbyte import LeadByte, earlier_send_in
 from vendors.models import Connection
 from vendors.outcomes import Outcome
+from vendors.results import EarlierSend
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -158,3 +160,57 @@ def test_a_fixed_date_goes_in_the_connections_format(date_format: str, sent: str
     assert (
         LeadByte.format_value(FieldSpec("data13", "Make"), "1990-12-31", settings) == "1990-12-31"
     )
+
+
+def test_the_lead_search_finds_an_earlier_send_by_email_with_its_queue_id(
+    leadbyte_connection: Connection,
+) -> None:
+    adapter = connection_client(leadbyte_connection)
+    queue_id = adapter.submit("create_lead", good_lead()).result.reference
+    campaign_id = EXAMPLE_CAMPAIGN["id"]
+    found = adapter.find_earlier_send("create_lead", good_lead(), campaign_id)
+    assert found is not None and found.reference == queue_id
+    assert found.vendor_id and found.received
+    search = adapter.exchanges[-1]
+    assert search.request["url"].endswith("/restapi/v1.2/leads/search")
+    assert LEADBYTE_KEY not in str(search.request)  # the key travels masked
+    # By phone when the lead has no email; nothing for a lead LeadByte never took.
+    by_phone = adapter.find_earlier_send(
+        "create_lead", good_lead(email="", phone1="07911 123456"), campaign_id
+    )
+    assert by_phone is not None and by_phone.reference == queue_id
+    stranger = good_lead(email="nobody@example.com", phone1="07000 000000")
+    assert adapter.find_earlier_send("create_lead", stranger, campaign_id) is None
+
+
+def test_a_search_answer_without_a_queue_id_finds_the_lead_but_nothing_to_follow() -> None:
+    body = {
+        "status": "Success",
+        "searches": [
+            {
+                "campaignId": 1,
+                "results": [
+                    {"leadId": 7, "received": "2026-12-01 10:00:00"},
+                    {"leadId": 9, "received": "2026-12-02 10:00:00"},
+                    "not a result",
+                ],
+            },
+            "not a search",
+        ],
+    }
+    assert earlier_send_in(body) == EarlierSend("9", "2026-12-02 10:00:00", "")
+    assert earlier_send_in({"status": "Success", "searches": [{"results": []}]}) is None
+    assert earlier_send_in({"status": "Success", "searches": "none"}) is None
+
+
+def test_a_refused_key_on_the_lead_search_is_a_vendor_error(sandbox: str) -> None:
+    connection = ConnectionFactory(
+        kind="leadbyte", base_url=f"{sandbox}leadbyte/", credentials={"api_key": "wrong"}
+    )
+    adapter = connection_client(connection)
+    reply = adapter.call(
+        "create_lead",
+        lambda: adapter.find_earlier_send("create_lead", good_lead(), EXAMPLE_CAMPAIGN["id"]),
+    )
+    assert reply.value is None and reply.failure is not None
+    assert reply.failure.condition == "credentials_refused"

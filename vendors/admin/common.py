@@ -27,6 +27,19 @@ class ListTitleMixin(admin.ModelAdmin):
         return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
 
+class RecordListMixin(ListTitleMixin):
+    """A list of records LeadHub writes itself: nobody adds, changes or deletes one."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class ChangePageMixin(ListTitleMixin):
     """The change page with a hook: ``change_page`` adds to the page's context, or answers
     the request itself (a button on the page that is not a save)."""

@@ -20,6 +20,7 @@ from django.utils.timesince import timesince
 
 from vendors.admin.campaign_syncs import MAX_SYNCS_SHOWN, CampaignSyncPages
 from vendors.admin.common import ChangePageMixin, warn_capped
+from vendors.admin.connection_tests import ConnectionTestPages
 from vendors.admin.forms import (
     CREDENTIAL_PREFIX,
     LIMIT_FIELDS,
@@ -47,7 +48,7 @@ TEST_STATE: dict[bool | None, str] = {True: "works", False: "failed"}
 
 
 @admin.register(Connection)
-class ConnectionAdmin(CampaignSyncPages, ChangePageMixin):
+class ConnectionAdmin(CampaignSyncPages, ConnectionTestPages, ChangePageMixin):
     list_display = (
         "name",
         "kind",
@@ -83,7 +84,7 @@ class ConnectionAdmin(CampaignSyncPages, ChangePageMixin):
     ]
 
     def get_urls(self) -> list[URLPattern]:
-        return [*self.sync_urls(), *super().get_urls()]
+        return [*self.sync_urls(), *self.typed_test_urls(), *super().get_urls()]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Connection]:
         # Lists and lookups never decrypt: a key problem cannot take the pages down.
@@ -98,14 +99,15 @@ class ConnectionAdmin(CampaignSyncPages, ChangePageMixin):
                 f"{problem} Restore that key, or type the credentials again to replace them.",
                 messages.ERROR,
             )
-        return {}
+        return {"typed_test_url": self.typed_test_url("", object_id) if obj else ""}
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
     ) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
-        if request.GET.get("kind") not in implemented_kinds():
+        kind = request.GET.get("kind", "")
+        if kind not in implemented_kinds():
             kinds = [(k, VendorKind(k).label) for k in implemented_kinds()]
             return TemplateResponse(
                 request,
@@ -117,7 +119,8 @@ class ConnectionAdmin(CampaignSyncPages, ChangePageMixin):
                     "title": "Add a connection: vendor",
                 },
             )
-        return super().add_view(request, form_url, extra_context)
+        context = {**(extra_context or {}), "typed_test_url": self.typed_test_url(kind)}
+        return super().add_view(request, form_url, context)
 
     def _kind(self, request: HttpRequest, obj: Connection | None) -> str:
         return obj.kind if obj else request.GET.get("kind", "")

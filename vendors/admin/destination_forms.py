@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django import forms
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 
 from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec
@@ -45,9 +46,42 @@ def operation_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return groups
 
 
-class CampaignChoiceField(forms.ModelChoiceField):
-    """Campaigns LeadByte would refuse leads to are marked in the list."""
+class OwnedOptionSelect(forms.Select):
+    """A select whose options say whose they are (``data-<owner_attr>``), so the page's
+    script (static/leadhub/destination_form.js) offers only those of the chosen owner."""
 
+    owner_attr = ""
+
+    def owner(self, instance: Any) -> str:
+        raise NotImplementedError
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"][f"data-{self.owner_attr}"] = self.owner(instance)
+        return option
+
+
+class CampaignSelect(OwnedOptionSelect):
+    owner_attr = "connection"
+
+    def owner(self, instance: Any) -> str:
+        return str(instance.connection_id)
+
+
+class ConnectionSelect(OwnedOptionSelect):
+    owner_attr = "kind"
+
+    def owner(self, instance: Any) -> str:
+        return str(instance.kind)
+
+
+class CampaignChoiceField(forms.ModelChoiceField):
+    """Campaigns LeadByte would refuse leads to are marked in the list; each option says
+    its connection, for the page to offer only the chosen connection's."""
+
+    widget = CampaignSelect
     # The first step lists every connection's campaigns: each says whose it is.
     with_connection = False
 
@@ -108,7 +142,7 @@ def destination_target_problems(
 class DestinationStartForm(forms.Form):
     """The add page's first step: where the destination sends, which decides its fields."""
 
-    connection = forms.ModelChoiceField(queryset=Connection.objects.all())
+    connection = forms.ModelChoiceField(queryset=Connection.objects.all(), widget=ConnectionSelect)
     operation = forms.ChoiceField(
         choices=lambda: [("", "---------"), *operation_choices()],
         help_text="Pick one listed under the connection's vendor.",
@@ -166,7 +200,15 @@ class DestinationForm(forms.ModelForm):
 
     class Meta:
         model = Destination
-        fields = ("name", "connection", "operation", "campaign", "fixed_values", "is_active")
+        fields = (
+            "name",
+            "slug",
+            "connection",
+            "operation",
+            "campaign",
+            "fixed_values",
+            "is_active",
+        )
         field_classes = {"campaign": CampaignChoiceField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -199,8 +241,13 @@ class DestinationForm(forms.ModelForm):
             campaign = self.fields["campaign"]
             assert isinstance(campaign, forms.ModelChoiceField)
             campaign.queryset = Campaign.objects.filter(connection__kind=target.kind)
-        else:
-            del self.fields["campaign"]
+            # The admin wraps the select (its add and view links): mark the select itself.
+            wrapped = campaign.widget
+            select = wrapped.widget if isinstance(wrapped, RelatedFieldWidgetWrapper) else wrapped
+            select.attrs = {**select.attrs, "data-shows-fields": "campaign"}
+            campaign.help_text = "Picking another campaign shows its fields before you save."
+            if target.campaign is not None:  # the campaign whose fields the form shows
+                self.initial["campaign"] = target.campaign.pk
         typed, left_out, rest = fixed_values_split(self.target_specs, self.instance.fixed_values)
         for name, value in typed.items():
             self.initial[fixed_field_name(name)] = value
@@ -224,7 +271,7 @@ class DestinationForm(forms.ModelForm):
         campaign = cleaned.get("campaign")
         problems = destination_target_problems(
             connection, choice, campaign, current_campaign_id=self.instance.campaign_id
-        )
+        ) or self._shown_campaign_problem(campaign)
         for name, message in problems.items():
             self.add_error(name, message)
         if not problems:
@@ -232,6 +279,20 @@ class DestinationForm(forms.ModelForm):
             specs = operation_field_specs(operation, campaign)
             cleaned["fixed_values"] = self._fixed_values(connection.adapter_class, specs, extra)
         return cleaned
+
+    def _shown_campaign_problem(self, campaign: Campaign | None) -> dict[str, str]:
+        """The fixed values typed are for the campaign whose fields the form shows: saving
+        them on another would fix values that campaign may not have."""
+        target = self.target
+        if target is None or target.campaign is None or campaign is None:
+            return {}
+        if campaign.pk == target.campaign.pk:
+            return {}
+        return {
+            "campaign": f"The fixed values below are those of {target.campaign}. Let the page "
+            f"show the fields of {campaign} first (it does once the campaign is picked, or "
+            "open the page again with it chosen), check them, then save."
+        }
 
     def _fixed_values(
         self, vendor: type[VendorAdapter], specs: list[FieldSpec], extra: dict[str, Any]

@@ -8,6 +8,7 @@ fixed value in a typed field (vendors.fixed_values).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django import forms
@@ -29,7 +30,7 @@ from vendors.admin.destination_forms import (
 )
 from vendors.drift import open_changes, open_changes_by_campaign
 from vendors.fixed_values import fixed_field_name, fixed_values_split, typed_specs
-from vendors.models import Destination, unusable_campaign_q
+from vendors.models import Campaign, Destination, unusable_campaign_q
 
 # The campaign states the list filters on (the admin home links to the first).
 INACTIVE = "inactive"
@@ -56,10 +57,18 @@ class CampaignStateFilter(admin.SimpleListFilter):
 @admin.register(Destination)
 class DestinationAdmin(ListTitleMixin):
     form = DestinationForm
-    list_display = ("name", "connection", "operation", "campaign", "is_active", "campaign_drift")
+    list_display = (
+        "name",
+        "slug",
+        "connection",
+        "operation",
+        "campaign",
+        "is_active",
+        "campaign_drift",
+    )
     list_filter = ("connection", "is_active", CampaignStateFilter)
     list_select_related = ("connection", "campaign")
-    search_fields = ("name",)
+    search_fields = ("name", "slug")
     readonly_fields = ("campaign_changes", "staff_fields")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Destination]:
@@ -97,8 +106,21 @@ class DestinationAdmin(ListTitleMixin):
         return None
 
     def _target(self, request: HttpRequest, obj: Destination | None) -> DestinationTarget | None:
+        """What the form's fields are made from: the first step's answer, or the saved
+        destination, on the campaign ``?campaign=`` names when it is one of the vendor's
+        (the page shows a newly picked campaign's fields before it is saved)."""
         if obj is not None:
-            return DestinationTarget.of(obj)
+            target = DestinationTarget.of(obj)
+            chosen = request.GET.get("campaign", "")
+            if target.operation.uses_campaign and chosen.isdigit():
+                campaign = (
+                    Campaign.objects.filter(pk=int(chosen), connection__kind=target.kind)
+                    .select_related("connection")
+                    .first()
+                )
+                if campaign is not None:
+                    return replace(target, campaign=campaign)
+            return target
         start = self._start(request)
         return start.target() if start is not None and start.is_valid() else None
 
@@ -118,7 +140,7 @@ class DestinationAdmin(ListTitleMixin):
         target = self._target(request, obj)
         if target is None:
             return list(super().get_fieldsets(request, obj))
-        main = ["name", "connection", "operation"]
+        main = ["name", "slug", "connection", "operation"]
         if target.operation.uses_campaign:
             main += ["campaign", *(["campaign_changes"] if obj else [])]
         main += ["is_active", *(["staff_fields"] if obj else [])]
@@ -128,6 +150,8 @@ class DestinationAdmin(ListTitleMixin):
         stored = obj.fixed_values if obj else {}
         _, left_out, rest = fixed_values_split(specs, stored)
         whose = f"campaign {target.campaign}" if target.campaign else "this operation"
+        if obj is not None and target.campaign is not None and target.campaign != obj.campaign:
+            whose += f" (saving moves the destination there from {obj.campaign})"
         sets: list = [
             (None, {"fields": main}),
             (

@@ -28,6 +28,9 @@ class ConnectionFormBase(forms.ModelForm):
     class Meta:
         model = Connection
         fields = ("kind", "name", "base_url", "is_active", *LIMIT_FIELDS)
+        # A plain box: the admin's URL widget would call the default on a new form
+        # "Currently", as if it had been saved.
+        widgets = {"base_url": forms.URLInput(attrs={"class": "vURLField"})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -64,23 +67,55 @@ class ConnectionFormBase(forms.ModelForm):
     def save(self, commit: bool = True) -> Connection:
         connection: Connection = super().save(commit=False)
         connection.kind = self.kind_value
-        adapter = adapter_class(self.kind_value)
-        credentials = {} if self.credentials_problem else dict(connection.credentials)
-        for spec in adapter.credential_fields:
-            value = self.cleaned_data.get(CREDENTIAL_PREFIX + spec.name)
-            if value:
-                credentials[spec.name] = value
-        connection.credentials = credentials
-        connection.settings = {
-            **connection.settings,
-            **{
-                s.name: self.cleaned_data.get(SETTING_PREFIX + s.name)
-                for s in adapter.setting_fields
-            },
-        }
+        connection.credentials = self._credentials()
+        connection.settings = self._settings()
         if commit:
             connection.save()
         return connection
+
+    # What a test of the typed values needs; a problem elsewhere (say a blank name) does not
+    # stop it.
+    def test_problems(self) -> list[str]:
+        """The errors, each with its field's label, of the fields a test uses."""
+        used = {"base_url", *LIMIT_FIELDS}
+        return [
+            f"{self.fields[name].label}: {' '.join(str(e) for e in errors)}"
+            for name, errors in self.errors.items()
+            if name in used or name.startswith((CREDENTIAL_PREFIX, SETTING_PREFIX))
+        ]
+
+    def typed_connection(self) -> Connection:
+        """An unsaved connection holding what the form was given (a blank credential keeps
+        the stored one), for testing before saving; the stored connection is left as it is.
+        Call after ``is_valid`` when ``test_problems`` is empty."""
+        data = self.cleaned_data
+        connection = Connection(
+            kind=self.kind_value,
+            name=data.get("name") or self.instance.name,
+            base_url=data["base_url"],
+            deadline_seconds=data.get("deadline_seconds"),
+            max_in_flight=data.get("max_in_flight"),
+        )
+        connection.credentials = self._credentials()
+        connection.settings = self._settings()
+        return connection
+
+    def _credentials(self) -> dict[str, Any]:
+        credentials = {} if self.credentials_problem else dict(self.instance.credentials)
+        for spec in adapter_class(self.kind_value).credential_fields:
+            value = self.cleaned_data.get(CREDENTIAL_PREFIX + spec.name)
+            if value:
+                credentials[spec.name] = value
+        return credentials
+
+    def _settings(self) -> dict[str, Any]:
+        return {
+            **self.instance.settings,
+            **{
+                s.name: self.cleaned_data.get(SETTING_PREFIX + s.name)
+                for s in adapter_class(self.kind_value).setting_fields
+            },
+        }
 
 
 def credentials_problem(connection: Connection) -> str:

@@ -19,7 +19,13 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from leadhub.demo import demo_connections_ensure, demo_destinations_ensure, demo_users_ensure
+from leadhub.demo import (
+    demo_api_keys_ensure,
+    demo_channel_ensure,
+    demo_connections_ensure,
+    demo_destinations_ensure,
+    demo_users_ensure,
+)
 
 
 class Command(BaseCommand):
@@ -42,6 +48,7 @@ class Command(BaseCommand):
         if demo:
             demo_users_ensure(self.say)
             demo_connections_ensure(base_url)
+            demo_channel_ensure(self.say)
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         # Our own interpreter and manage.py; each child leads its own process group.
         children = [
@@ -63,6 +70,7 @@ class Command(BaseCommand):
         try:
             if self._wait_until_up(base_url, children) and demo:
                 demo_destinations_ensure(self.say)
+                demo_api_keys_ensure(self.say)
             self.say(f"LeadHub is running: {base_url}/admin/")
             self.say("Ctrl-C stops the web server and the worker.")
             parent = os.getppid()

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from leadhub.delivery.dispatcher import submissions_dispatch_due
 from leadhub.delivery.outcome_checks import outcome_check_start, submission_check_outcome
+from leadhub.delivery.push import submission_push
 from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
 from sandbox.faults import sandbox_fault_set
@@ -144,3 +145,81 @@ def test_no_check_is_booked_without_a_reference_delays_or_a_vendor_that_reports_
     assert outcome_check_start(crmcom, TAKEN, now) == {}
     settings.SUBMISSION_OUTCOME_CHECK_DELAYS = []
     assert outcome_check_start(leadbyte, TAKEN, now) == {}
+
+
+def _resent_after_a_lost_answer(
+    push_to_leadbyte: PushToLeadByte, destination: Destination, payload: dict[str, str]
+) -> Submission:
+    """LeadByte takes the lead and the answer is cut short; LeadHub sends it again (safe at
+    a vendor that refuses what it has) and LeadByte answers -2."""
+    sandbox_fault_set(destination.connection, "truncated", 1, method="POST")
+    submission = push_to_leadbyte(payload)
+    assert submission.status == S.RETRY_WAIT
+    Submission.objects.filter(pk=submission.pk).update(next_attempt_at=timezone.now())
+    submission_push(submission_id=submission.pk)
+    submission.refresh_from_db()
+    return submission
+
+
+def test_a_duplicate_of_leadhubs_own_unanswered_send_is_found_and_followed(
+    leadbyte_destination: Destination, push_to_leadbyte: PushToLeadByte
+) -> None:
+    submission = _resent_after_a_lost_answer(push_to_leadbyte, leadbyte_destination, PAYLOAD)
+    assert submission.status == S.DUPLICATE and submission.vendor_reference == ""
+    assert submission.vendor_message == (
+        "LeadByte already had this lead from LeadHub's own earlier send, whose answer was "
+        "lost; the resend was not added again. LeadHub is looking for that send to follow it."
+    )
+    assert submission.next_check_at is not None and submission.next_check_at <= timezone.now()
+    first = SandboxRecord.objects.get(vendor="leadbyte", endpoint="leads", accepted=True)
+    submissions_dispatch_due()  # finds the earlier send, then asks its queue
+    submission.refresh_from_db()
+    assert submission.vendor_reference == first.reference  # the first send's queueId
+    assert submission.status == S.ACCEPTED and submission.vendor_outcome == "Valid"
+    assert submission.vendor_message == (
+        "LeadHub's own earlier send reached LeadByte (its answer was lost; the resend was "
+        f"refused as a duplicate). Followed as {first.reference}: LeadByte's queue says Valid."
+    )
+    assert submission.response_data["earlier_send"]["lead_id"] == str(first.pk)
+    search, queue = submission.attempts.filter(kind="outcome_check").order_by("number")
+    assert search.request["url"].endswith("/leads/search") and "/apiqueue/" in queue.request["url"]
+    assert "duplicate" not in submission.get_status_display().lower()
+
+
+def test_an_own_send_found_later_rejected_by_leadbyte_takes_the_late_rejection(
+    leadbyte_destination: Destination, push_to_leadbyte: PushToLeadByte
+) -> None:
+    payload = {**PAYLOAD, "phone1": "07911 120000"}  # HLR-rejected in LeadByte's queue
+    submission = _resent_after_a_lost_answer(push_to_leadbyte, leadbyte_destination, payload)
+    submission_check_outcome(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == S.REJECTED and submission.vendor_code == "-8"
+    assert submission.vendor_message.startswith("LeadHub's own earlier send reached LeadByte")
+    assert "LeadByte's queue says Invalid. The phone number failed" in submission.vendor_message
+
+
+def test_an_own_send_not_found_is_looked_for_again_then_given_up(
+    settings, leadbyte_destination: Destination, push_to_leadbyte: PushToLeadByte
+) -> None:
+    settings.SUBMISSION_OUTCOME_CHECK_DELAYS = [30]
+    submission = _resent_after_a_lost_answer(push_to_leadbyte, leadbyte_destination, PAYLOAD)
+    SandboxRecord.objects.filter(endpoint="leads").update(accepted=False)  # LeadByte forgot it
+    submission_check_outcome(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == S.DUPLICATE and submission.vendor_reference == ""
+    assert submission.vendor_message.endswith(
+        "LeadByte's lead search does not find it. LeadHub has stopped looking."
+    )
+    assert submission.next_check_at is None
+
+
+def test_someone_elses_duplicate_is_not_called_leadhubs_own_nor_followed(
+    push_to_leadbyte: PushToLeadByte,
+) -> None:
+    push_to_leadbyte(PAYLOAD)  # another lead with the same email took LeadByte's place
+    submission = push_to_leadbyte(PAYLOAD)
+    assert submission.status == S.DUPLICATE
+    assert submission.vendor_message == (
+        "LeadByte already has this lead (duplicate or resubmission)."
+    )
+    assert submission.next_check_at is None

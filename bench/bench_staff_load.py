@@ -1,0 +1,309 @@
+"""Staff load: concurrent sales staff adding leads through the admin, on both databases.
+
+For each database, the whole app is started the real way on a fresh database, then
+``BENCH_STAFF_SESSIONS`` (default 20,50) sessions, each its own sales user, loop the lead
+flow (bench/staff_sessions.py) for ``BENCH_STAFF_SECONDS`` (default 60) each:
+
+- SQLite, the embedded default: ``manage.py serve`` (what ``make run`` starts: the
+  development server, a django-q2 cluster and the retry clock) on a temporary SQLite file,
+  the vendor sandbox served by the same server, as in the demo;
+- PostgreSQL: gunicorn with docs/deploy.md's options, ``qcluster`` and ``retry_clock``; the
+  sandbox on a gunicorn of its own, standing in for the vendors' servers.
+
+Reports requests/s, p50/p95 per page and overall, errors (any answer outside 2xx/3xx, and
+"database is locked" anywhere, the server's logs included), leads the staff saw confirmed
+against leads created (none lost, none doubled), and whether delivery kept up: submissions
+pending when the sessions stopped, and the time until none was left.
+
+``BENCH_STAFF_BACKENDS`` (default sqlite,postgresql) picks the databases;
+``BENCH_STAFF_DATABASE_URL`` the PostgreSQL one (default leadhub_bench_staff, recreated);
+``BENCH_STAFF_DESTINATIONS`` the destinations ticked (labels, ";"-separated).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg
+
+from bench.staff_sessions import (
+    PAGES,
+    Flow,
+    RunResult,
+    page_figures,
+    sessions_run,
+    staff_username,
+)
+from tests.processes import Processes, child_env, free_port, wait_for_http
+
+ROOT = Path(__file__).resolve().parent.parent
+SESSIONS = [int(n) for n in os.environ.get("BENCH_STAFF_SESSIONS", "20,50").split(",")]
+SECONDS = float(os.environ.get("BENCH_STAFF_SECONDS", "60"))
+BACKENDS = os.environ.get("BENCH_STAFF_BACKENDS", "sqlite,postgresql").split(",")
+DATABASE = os.environ.get(
+    "BENCH_STAFF_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/leadhub_bench_staff"
+)
+DESTINATIONS = os.environ.get("BENCH_STAFF_DESTINATIONS", "LeadByte · Example Campaign A")
+DRAIN_SECONDS = float(os.environ.get("BENCH_STAFF_DRAIN", "300"))
+# docs/deploy.md's web process.
+GUNICORN = (
+    *("--workers", "3", "--timeout", "30", "--graceful-timeout", "30"),
+    *("--max-requests", "1000", "--max-requests-jitter", "100", "--log-level", "warning"),
+)
+LOG_MARKS = {
+    "database is locked": "database is locked",
+    "tracebacks": "Traceback (most recent call last)",
+    "server errors": "Internal Server Error",
+}
+
+
+def shell(processes: Processes, code: str) -> str:
+    return processes.manage("shell", "-c", f"from bench.staff_load_db import *\n{code}")
+
+
+def fresh_postgres(url: str) -> None:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+class Logs:
+    """What the servers wrote to their logs since the last look."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.seen = folder, dict[Path, int]()
+
+    def new_marks(self) -> dict[str, int]:
+        found = dict.fromkeys(LOG_MARKS, 0)
+        for log in sorted(self.folder.glob("*.log")):
+            text = log.read_bytes()[self.seen.get(log, 0) :].decode(errors="replace")
+            self.seen[log] = self.seen.get(log, 0) + len(text.encode())
+            for name, mark in LOG_MARKS.items():
+                found[name] += text.count(mark)
+        return found
+
+
+def cpu_seconds(roots: list[int]) -> dict[str, float]:
+    """CPU time (user + system, children waited for included) of the web server and the
+    worker processes under ``roots``, by what each runs."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    totals = {"web": 0.0, "worker": 0.0}
+    stack = list(roots)
+    while stack:
+        pid = stack.pop()
+        stack.extend(parents.get(pid, []))
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        kind = "worker" if "qcluster" in command else "web"
+        if "runserver" in command or "gunicorn" in command or "qcluster" in command:
+            # utime, stime, cutime, cstime: fields 14-17 of stat, 12-15 after the name.
+            totals[kind] += sum(int(v) for v in fields[11:15]) / tick
+    return totals
+
+
+def start_sqlite(processes: Processes, port: int) -> list[int]:
+    processes.command("serve", "serve", "--addr", f"127.0.0.1:{port}", "--no-demo")
+    return [processes.children[-1].pid]  # serve's children: web, cluster, retry clock
+
+
+def start_postgres(processes: Processes, port: int) -> list[int]:
+    processes.manage("collectstatic", "--noinput")
+    web = processes.gunicorn("web", port, *GUNICORN)
+    cluster = processes.cluster()
+    processes.retry_clock()
+    return [web.pid, cluster.pid]
+
+
+def backend_run(backend: str, password: str) -> list[dict[str, Any]]:
+    log_dir = ROOT / "var" / "bench-logs" / f"staff-{backend}"
+    shutil.rmtree(log_dir, ignore_errors=True)
+    workdir = Path(tempfile.mkdtemp(prefix="leadhub-staff-"))
+    if backend == "sqlite":
+        url = f"sqlite:///{workdir / 'db.sqlite3'}"
+    else:
+        url = DATABASE
+        fresh_postgres(url)
+    # PostgreSQL runs as in production (DEBUG off); SQLite as `make run` does (DEBUG on).
+    debug = "true" if backend == "sqlite" else "false"
+    processes = Processes(env=child_env(url, DEBUG=debug), log_dir=log_dir)
+    runs = []
+    try:
+        processes.manage("migrate", "--noinput", timeout=600)
+        processes.manage("createcachetable")
+        shell(processes, f"staff_ensure({max(SESSIONS)}, {password!r})")
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        if backend == "sqlite":
+            roots = start_sqlite(processes, port)
+            _wait_up(base_url, processes)
+            shell(processes, f"demo_ensure({base_url!r})")
+        else:
+            sandbox_port = free_port()
+            processes.sandbox(sandbox_port)
+            shell(processes, f"demo_ensure('http://127.0.0.1:{sandbox_port}')")
+            roots = start_postgres(processes, port)
+        logs = Logs(log_dir)
+        logs.new_marks()
+        for count in SESSIONS:
+            runs.append(level_run(backend, count, base_url, password, processes, roots, logs))
+    finally:
+        processes.stop_all()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return runs
+
+
+def _wait_up(base_url: str, processes: Processes) -> None:
+    wait_for_http(f"{base_url}/healthz", processes.children[-1], timeout=180)
+
+
+def level_run(
+    backend: str,
+    count: int,
+    base_url: str,
+    password: str,
+    processes: Processes,
+    roots: list[int],
+    logs: Logs,
+) -> dict[str, Any]:
+    destinations = [d.strip() for d in DESTINATIONS.split(";") if d.strip()]
+    tag = f"{backend[:2]}{count}{secrets.token_hex(3)}"
+    flow = Flow(base_url=base_url, destinations=destinations, tag=tag)
+    logins = [(staff_username(n), password) for n in range(1, count + 1)]
+    load = os.getloadavg()
+    cpu_before = cpu_seconds(roots)
+    result = sessions_run(flow, logins, SECONDS)
+    ended_at = time.time()
+    cpu_after = cpu_seconds(roots)
+    confirmed = Path(tempfile.mkstemp(suffix=".json")[1])
+    confirmed.write_text(json.dumps(result.tally.confirmed))
+    try:
+        check = json.loads(
+            shell(
+                processes,
+                f"run_check({str(confirmed)!r}, {tag!r}, {len(destinations)}, {ended_at}, "
+                f"{DRAIN_SECONDS})",
+            )
+            .strip()
+            .splitlines()[-1]
+        )
+    finally:
+        confirmed.unlink()
+    figures = {
+        "backend": backend,
+        "sessions": count,
+        "seconds": result.seconds,
+        "load": load,
+        "cpu": {k: cpu_after[k] - cpu_before[k] for k in cpu_after},
+        "result": result,
+        "check": check,
+        "log": logs.new_marks(),
+    }
+    print(summary_line(figures), file=sys.stderr)
+    return figures
+
+
+def summary_line(f: dict[str, Any]) -> str:
+    result: RunResult = f["result"]
+    overall = page_figures(result)[-1]
+    return (
+        f"{f['backend']} x{f['sessions']}: {result.tally.requests} requests, "
+        f"{result.rate:.1f}/s, p50 {overall[2]:.0f} ms, p95 {overall[3]:.0f} ms, "
+        f"{result.tally.error_count} errors {dict(result.tally.errors)}, "
+        f"log {f['log']}, check {f['check']}"
+    )
+
+
+def main() -> str:
+    password = secrets.token_urlsafe(16)
+    runs = [run for backend in BACKENDS for run in backend_run(backend, password)]
+    report = markdown(runs)
+    print(report)
+    return report
+
+
+def markdown(runs: list[dict[str, Any]]) -> str:
+    lines = [
+        "## Staff load (bench/bench_staff_load.py)",
+        "",
+        f"`make bench BENCH=bench_staff_load` (BENCH_STAFF_SESSIONS, BENCH_STAFF_SECONDS, "
+        f"BENCH_STAFF_BACKENDS). Each session is its own sales user looping the lead flow "
+        f"for {SECONDS:g} s: dashboard, Leads → Add, the destination ({DESTINATIONS}), the "
+        "generated form, Preview, Confirm, the lead page, its status poll (2 s apart while "
+        "pending, at most 3), a search of the lead list for the lead. SQLite: `manage.py "
+        "serve` (what `make run` starts, the sandbox in the same server); PostgreSQL: "
+        "gunicorn as docs/deploy.md runs it (3 sync workers), `qcluster` (2 workers) and "
+        "`retry_clock`, the sandbox on its own gunicorn.",
+        "",
+        "| database | sessions | requests | req/s | p50 / p95 ms | errors | locked in log "
+        "| confirmed / created | lost / doubled | pending at end | drained in s "
+        "| CPU s web / worker | load avg |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for f in runs:
+        r: RunResult = f["result"]
+        c = f["check"]
+        overall = page_figures(r)[-1]
+        drained = (
+            f"not in {DRAIN_SECONDS:g} ({c['pending_left']} left)"
+            if c["drain_seconds"] is None
+            else f"{c['drain_seconds']:.1f}"
+        )
+        lines.append(
+            f"| {f['backend']} | {f['sessions']} | {r.tally.requests} | {r.rate:.1f} | "
+            f"{overall[2]:.0f} / {overall[3]:.0f} | {r.tally.error_count + r.tally.login_errors}"
+            f" | {f['log']['database is locked']} | {c['confirmed']} / {c['created']} | "
+            f"{len(c['lost'])} / {len(c['doubled'])} | {c['pending_at_start']} | {drained} | "
+            f"{f['cpu']['web']:.0f} / {f['cpu']['worker']:.0f} | "
+            f"{' '.join(f'{x:.1f}' for x in f['load'])} |"
+        )
+    lines += ["", "p50 / p95 ms per page:", ""]
+    lines.append("| database | sessions | " + " | ".join(PAGES) + " |")
+    lines.append("|---|---|" + "---|" * len(PAGES))
+    for f in runs:
+        by_page = {page: (p50, p95) for page, _, p50, p95 in page_figures(f["result"])}
+        cells = [
+            f"{by_page[p][0]:.0f} / {by_page[p][1]:.0f}" if p in by_page else "—" for p in PAGES
+        ]
+        lines.append(f"| {f['backend']} | {f['sessions']} | " + " | ".join(cells) + " |")
+    errors = [
+        f"- {f['backend']} x{f['sessions']}: {what} (x{n})"
+        for f in runs
+        for what, n in sorted(f["result"].tally.errors.items())
+    ]
+    lines += ["", "Errors:" if errors else "No errors.", *errors]
+    for f in runs:
+        if f["backend"] == "sqlite" and f["sessions"] == 20:
+            r, c = f["result"], f["check"]
+            failed = r.tally.error_count + r.tally.login_errors + f["log"]["database is locked"]
+            held = not failed and not c["lost"] and not c["doubled"]
+            lines.append(
+                f"\nTarget: SQLite holds 20 sessions with zero errors: "
+                f"{'met' if held else f'MISSED ({failed} errors)'}."
+            )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""The API's request and answer shapes (OpenAPI is generated from these)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+# The most destinations one lead may go to in one request.
+MAX_DESTINATIONS = 20
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DestinationValuesIn(Strict):
+    destination: str = Field(max_length=80, description="The destination's slug.")
+    fields: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The destination's own fields by name (see GET /destinations); a "
+        "repeatable-rows field takes a list of objects.",
+    )
+
+
+class LeadIn(Strict):
+    first_name: str | None = Field(None, max_length=1000)
+    last_name: str | None = Field(None, max_length=1000)
+    email: str | None = Field(None, max_length=1000)
+    phone: str | None = Field(None, max_length=1000)
+    company: str | None = Field(None, max_length=1000)
+    notes: str | None = Field(None, max_length=20000)
+    destinations: list[DestinationValuesIn] = Field(min_length=1, max_length=MAX_DESTINATIONS)
+
+
+class FieldErrorOut(Schema):
+    field: str | None
+    destination: str | None
+    code: str
+    message: str
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    errors: list[FieldErrorOut] = []
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+class AttemptOut(Schema):
+    number: int
+    kind: str
+    started_at: datetime
+    duration_ms: int
+    method: str
+    url: str
+    status_code: int | None
+    outcome: str
+    message: str
+
+
+class SubmissionOut(Schema):
+    id: int
+    lead_id: int
+    destination: str | None
+    status: str
+    status_label: str
+    vendor_reference: str
+    vendor_message: str
+    vendor_outcome: str
+    links: dict[str, str]
+    attempt_count: int
+    created_at: datetime
+    completed_at: datetime | None
+    url: str
+    attempts: list[AttemptOut] | None = None
+
+
+class LeadOut(Schema):
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    phone_e164: str
+    company: str
+    notes: str
+    created_at: datetime
+    url: str
+    admin_url: str
+    submissions: list[SubmissionOut]
+
+
+class FieldSpecOut(Schema):
+    name: str
+    label: str
+    type: str
+    required: bool
+    choices: list[list[str]] = []
+    help: str = ""
+    max_length: int | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    row_fields: list[FieldSpecOut] = []
+
+
+class DestinationOut(Schema):
+    slug: str
+    name: str
+    vendor: str
+    operation: str
+    accepting: bool
+    fields: list[FieldSpecOut]
+    contact_fields: list[str]
+
+
+class PreviewOut(Schema):
+    destination: str
+    request: dict[str, Any]
+    error: str
+
+
+class DryRunOut(Schema):
+    dry_run: bool
+    previews: list[PreviewOut]
+
+
+class Page(Schema):
+    next_cursor: str | None
+
+
+class LeadPage(Page):
+    items: list[LeadOut]
+
+
+class SubmissionPage(Page):
+    items: list[SubmissionOut]
+
+
+class DestinationPage(Page):
+    items: list[DestinationOut]

@@ -1,0 +1,274 @@
+"""The API's endpoints, under /api/v1/ (docs/api.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, JsonResponse
+from ninja import NinjaAPI, Query, Router, Schema
+from ninja.openapi.docs import Swagger
+from ninja.security import HttpBearer
+
+from leadhub.api import answers
+from leadhub.api.errors import ApiError, error_body, errors_install
+from leadhub.api.guard import Answer, idempotent, rate_limit_check
+from leadhub.api.intake import FieldError, destinations_usable, lead_check
+from leadhub.api.keys import api_key_authenticate, key_destinations
+from leadhub.api.models import ApiKey
+from leadhub.api.schemas import (
+    DestinationPage,
+    DryRunOut,
+    ErrorOut,
+    LeadIn,
+    LeadOut,
+    LeadPage,
+    SubmissionOut,
+    SubmissionPage,
+)
+from leadhub.delivery.outbox import submission_resend
+from leadhub.models import Lead, Submission
+from leadhub.selectors import visible_rows
+from leadhub.services.leads import CONTACT_FIELDS, lead_create_and_send
+from leadhub.services.preview import lead_preview
+from leadhub.statuses import RESENDABLE, InvalidTransition
+from vendors.models import Destination, unusable_campaign_q
+
+ERRORS: dict[int | str, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut}
+
+
+class KeyAuth(HttpBearer):
+    """``Authorization: Bearer lh_live_…``; each request counts against the key's rate."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey:
+        key = api_key_authenticate(token)
+        rate_limit_check(key)
+        return key
+
+
+api = NinjaAPI(
+    title="LeadHub API",
+    version="1",
+    description="Send leads to destinations and read what became of them. See docs/api.md.",
+    urls_namespace="api_v1",
+    auth=KeyAuth(),
+    docs=Swagger(settings={"persistAuthorization": False}),
+    docs_url="/docs",
+)
+errors_install(api)
+router = Router()
+
+
+def _key(request: HttpRequest) -> ApiKey:
+    key = getattr(request, "auth", None)
+    assert isinstance(key, ApiKey)
+    return key
+
+
+def _writer(request: HttpRequest) -> ApiKey:
+    key = _key(request)
+    if not key.can_write:
+        raise ApiError(403, "read_only_key", "This key may read only.")
+    return key
+
+
+def _leads(key: ApiKey) -> QuerySet[Lead]:
+    """The leads a key may read: its owner may see them, and one went to its destinations."""
+    scoped = Lead.objects.filter(submissions__destination__api_keys=key).distinct()
+    return visible_rows(key.owner, scoped)
+
+
+def _submissions(key: ApiKey) -> QuerySet[Submission]:
+    scoped = Submission.objects.filter(destination__api_keys=key).select_related("destination")
+    return visible_rows(key.owner, scoped)
+
+
+def _page(rows: QuerySet[Any], cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
+    """Newest first, ``limit`` rows after the cursor; the cursor of the next page or None."""
+    limit = max(1, min(limit, 100))
+    if cursor:
+        after = answers.cursor_decode(cursor)
+        if after is None:
+            raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave.")
+        rows = rows.filter(pk__lt=after)
+    page = list(rows.order_by("-pk")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return page, answers.cursor_encode(page[-1].pk) if more and page else None
+
+
+class PageQuery(Schema):
+    cursor: str | None = None
+    limit: int = 25
+
+
+def _destinations_for(key: ApiKey, payload: LeadIn) -> list[Destination]:
+    """The destinations the lead names, in its order; 422 or 403 naming the wrong ones."""
+    slugs = [row.destination for row in payload.destinations]
+    scope = key_destinations(key)
+    errors = [
+        FieldError(None, slug, "duplicate_destination", f"{slug} is named more than once.")
+        for index, slug in enumerate(slugs)
+        if slug in slugs[:index]
+    ]
+    outside = [slug for slug in dict.fromkeys(slugs) if slug not in scope]
+    known = set(Destination.objects.filter(slug__in=outside).values_list("slug", flat=True))
+    errors += [
+        FieldError(None, slug, "unknown_destination", f"There is no destination {slug!r}.")
+        for slug in outside
+        if slug not in known
+    ]
+    if errors:
+        raise ApiError(
+            422,
+            "invalid_lead",
+            "The lead names destinations it cannot use.",
+            errors=[e.as_dict() for e in errors],
+        )
+    if outside:
+        raise ApiError(
+            403,
+            "destination_out_of_scope",
+            f"This key may not send to: {', '.join(outside)}.",
+            destinations=outside,
+        )
+    return [scope[slug] for slug in slugs]
+
+
+def lead_receive(key: ApiKey, payload: LeadIn, *, dry_run: bool) -> Answer:
+    """Check a lead as the admin's form does; save and queue it, or preview it."""
+    destinations = _destinations_for(key, payload)
+    unusable = destinations_usable(destinations)
+    contact = {name: getattr(payload, name) or "" for name in CONTACT_FIELDS}
+    values = {row.destination: row.fields for row in payload.destinations}
+    intake = lead_check(contact, destinations, values) if not unusable else None
+    if intake is None or intake.lead is None:
+        errors = unusable or (intake.errors if intake else [])
+        return 422, error_body(
+            "invalid_lead",
+            "The lead has errors; see errors.",
+            errors=[e.as_dict() for e in errors],
+        )
+    cleaned = intake.lead
+    if dry_run:
+        previews = lead_preview(
+            contact=cleaned.contact, destinations=destinations, destination_values=cleaned.values
+        )
+        return 200, {"dry_run": True, "previews": [answers.preview_answer(p) for p in previews]}
+    lead = lead_create_and_send(
+        contact=cleaned.contact,
+        destinations=destinations,
+        destination_values=cleaned.values,
+        owner=key.owner,
+    )
+    submissions = list(lead.submissions.select_related("destination").order_by("pk"))
+    return 201, answers.lead_answer(lead, submissions)
+
+
+@router.post(
+    "/leads",
+    response={201: LeadOut, 200: DryRunOut, 409: ErrorOut, 422: ErrorOut, **ERRORS},
+    url_name="lead_create",
+    summary="Send a lead to destinations",
+)
+def lead_create(request: HttpRequest, payload: LeadIn, dry_run: bool = False) -> JsonResponse:
+    key = _writer(request)
+    return idempotent(request, key, lambda: lead_receive(key, payload, dry_run=dry_run))
+
+
+@router.get("/leads", response={200: LeadPage, **ERRORS}, url_name="lead_list")
+def lead_list(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
+    key = _key(request)
+    rows, next_cursor = _page(_leads(key), page.cursor, page.limit)
+    by_lead = _lead_submissions(key, rows)
+    items = [answers.lead_answer(lead, by_lead.get(lead.pk, [])) for lead in rows]
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def _lead_submissions(key: ApiKey, leads: list[Lead]) -> dict[int, list[Submission]]:
+    found: dict[int, list[Submission]] = {}
+    for row in _submissions(key).filter(lead__in=leads).order_by("pk"):
+        found.setdefault(row.lead_id, []).append(row)
+    return found
+
+
+@router.get(
+    "/leads/{lead_id}", response={200: LeadOut, 404: ErrorOut, **ERRORS}, url_name="lead_get"
+)
+def lead_get(request: HttpRequest, lead_id: int) -> dict[str, Any]:
+    key = _key(request)
+    lead = _leads(key).filter(pk=lead_id).first()
+    if lead is None:
+        raise ApiError(404, "not_found", f"No lead {lead_id} this key may read.")
+    return answers.lead_answer(lead, _lead_submissions(key, [lead]).get(lead.pk, []))
+
+
+@router.get("/submissions", response={200: SubmissionPage, **ERRORS}, url_name="submission_list")
+def submission_list(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
+    rows, next_cursor = _page(_submissions(_key(request)), page.cursor, page.limit)
+    return {"items": [answers.submission_answer(s) for s in rows], "next_cursor": next_cursor}
+
+
+def _submission(key: ApiKey, submission_id: int) -> Submission:
+    submission = (
+        _submissions(key).prefetch_related(Prefetch("attempts")).filter(pk=submission_id).first()
+    )
+    if submission is None:
+        raise ApiError(404, "not_found", f"No submission {submission_id} this key may read.")
+    return submission
+
+
+@router.get(
+    "/submissions/{submission_id}",
+    response={200: SubmissionOut, 404: ErrorOut, **ERRORS},
+    url_name="submission_get",
+)
+def submission_get(request: HttpRequest, submission_id: int) -> dict[str, Any]:
+    return answers.submission_answer(_submission(_key(request), submission_id), attempts=True)
+
+
+@router.post(
+    "/submissions/{submission_id}/resend",
+    response={200: SubmissionOut, 404: ErrorOut, 409: ErrorOut, **ERRORS},
+    url_name="submission_resend",
+    summary="Send a rejected, exhausted or unanswered submission again",
+)
+def submission_resend_view(request: HttpRequest, submission_id: int) -> JsonResponse:
+    key = _writer(request)
+    submission = _submission(key, submission_id)
+    if not key.owner.has_perm("leadhub.change_submission"):
+        raise ApiError(403, "not_permitted", "The key's owner may not send submissions again.")
+
+    def run() -> Answer:
+        if submission.status not in RESENDABLE:
+            raise ApiError(
+                409,
+                "not_resendable",
+                f"A submission that is {submission.get_status_display().lower()} cannot be "
+                "sent again.",
+            )
+        try:
+            resent = submission_resend(submission=submission)
+        except InvalidTransition as refused:
+            raise ApiError(409, "not_resendable", str(refused)) from None
+        return 200, answers.submission_answer(resent)
+
+    return idempotent(request, key, run)
+
+
+@router.get("/destinations", response={200: DestinationPage, **ERRORS}, url_name="destination_list")
+def destination_list(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
+    key = _key(request)
+    rows = key.destinations.select_related("connection", "campaign")
+    found, next_cursor = _page(rows, page.cursor, page.limit)
+    blocked = set(rows.filter(unusable_campaign_q("campaign__")).values_list("pk", flat=True))
+    items = [
+        answers.destination_answer(
+            d, accepting=d.is_active and d.connection.is_active and d.pk not in blocked
+        )
+        for d in found
+    ]
+    return {"items": items, "next_cursor": next_cursor}
+
+
+api.add_router("", router)

@@ -1,0 +1,77 @@
+"""The web-to-lead endpoint: an HTML form on any website posts a lead to one destination.
+
+A web page cannot hide a secret, so the form carries a *publishable* key (``lh_pub_…``):
+public by design, like Stripe's publishable keys, and good for nothing but this endpoint,
+the destinations it names, and its rate limit. The lead is checked by the admin's lead
+entry form exactly as an API lead is (leadhub/api/intake.py).
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.html import format_html
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from leadhub.api.errors import ApiError, error_response
+from leadhub.api.guard import rate_limit_check
+from leadhub.api.intake import destinations_usable, lead_check
+from leadhub.api.keys import KeyRefused, api_key_authenticate, key_destinations
+from leadhub.api.models import KeyKind
+from leadhub.services.leads import CONTACT_FIELDS, lead_create_and_send
+
+# The form's own names, never sent to the vendor.
+KEY_FIELD = "key"
+FORM_OWN_FIELDS = {KEY_FIELD}
+
+
+@csrf_exempt  # posted from other sites; the publishable key, not a cookie, says who
+@require_POST
+def web_form_receive(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        key = api_key_authenticate(request.POST.get(KEY_FIELD, ""), kind=KeyKind.PUBLISHABLE)
+        rate_limit_check(key)
+    except KeyRefused as refused:
+        return error_response(401, refused.code, refused.message)
+    except ApiError as error:
+        return error.response()
+    destination = key_destinations(key).get(slug)
+    if destination is None:
+        return error_response(
+            403,
+            "destination_out_of_scope",
+            f"This key may not send to: {slug}.",
+            destinations=[slug],
+        )
+    contact = {name: request.POST.get(name, "") for name in CONTACT_FIELDS}
+    own = {
+        name: request.POST.get(name, "")
+        for name in request.POST
+        if name not in CONTACT_FIELDS and name not in FORM_OWN_FIELDS
+    }
+    errors = destinations_usable([destination])
+    intake = None if errors else lead_check(contact, [destination], {slug: own})
+    if intake is None or intake.lead is None:
+        found = errors or (intake.errors if intake else [])
+        return error_response(
+            422,
+            "invalid_lead",
+            "The form has errors; see errors.",
+            errors=[e.as_dict() for e in found],
+        )
+    lead = lead_create_and_send(
+        contact=intake.lead.contact,
+        destinations=[destination],
+        destination_values=intake.lead.values,
+        owner=key.owner,
+    )
+    if "text/html" in request.headers.get("Accept", ""):
+        return HttpResponse(
+            format_html(
+                "<!doctype html><title>Thank you</title><p>Thank you, {}: we have your "
+                "details.</p>",
+                lead.first_name,
+            ),
+            status=201,
+        )
+    return JsonResponse({"received": True, "lead_id": lead.pk}, status=201)
