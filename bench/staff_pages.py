@@ -105,7 +105,12 @@ def csrf_token(body: str) -> str:
 
 # Values for the example campaign's own fields, by the vendor field's name; any other field
 # gets a value from its input type.
-KNOWN_VALUES = {"data13": "Volvo", "dob": "1990-12-31", "postcode": "SW1A 1AA"}
+KNOWN_VALUES = {
+    "data13": "Volvo",
+    "dob": "1990-12-31",
+    "postcode": "SW1A 1AA",
+    "consent_date": "2026-12-01",
+}
 TYPED_VALUES = {"date": "1990-12-31", "number": "1", "email": "", "url": "https://example.com"}
 
 
