@@ -24,7 +24,8 @@ from django import forms
 from django.utils.datastructures import MultiValueDict
 
 from leadhub.forms.lead_entry import LeadEntryCleaner, LeadEntryForm
-from leadhub.services.leads import CONTACT_FIELDS
+from leadhub.models import email_normalise
+from leadhub.services.leads import CONSENT_FIELDS, CONTACT_FIELDS, LEAD_FIELDS, iso_date
 from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec
 from vendors.form_fields import form_field
@@ -280,9 +281,7 @@ class ColumnCleaner:
                 if not ok:
                     refused[i] = 1
         payloads = [self._payloads(d, columns, mapped, refused, size) for d in self._destinations]
-        leads = zip(
-            *(mapped[f"lead_{name}"] for name in (*CONTACT_FIELDS, "phone_e164")), strict=True
-        )
+        leads = zip(*(mapped[f"lead_{name}"] for name in LEAD_FIELDS), strict=True)
         rows: list[Accepted | None] = []
         for i, lead in enumerate(leads):
             rows.append(None if refused[i] else (lead, tuple(p[i] for p in payloads)))
@@ -306,6 +305,16 @@ class ColumnCleaner:
         mapped["phone_country_code"] = [code for _, code, _, _ in phones]
         mapped["phone_national"] = [national for _, _, national, _ in phones]
         mapped["lead_phone_e164"] = [e164 for _, _, _, e164 in phones]
+        mapped["lead_email_normalised"] = [email_normalise(email) for email in mapped["email"]]
+        # Consent evidence, as lead_fields() stores it and contact_values() sends it.
+        for name in CONSENT_FIELDS:
+            values = cleaned.get(name) or [None] * size
+            kept = [None if value is REFUSED else value for value in values]
+            if name == "consent_date":
+                mapped[f"lead_{name}"] = [iso_date(value) for value in kept]
+                mapped[name] = [iso_date(value) or "" for value in kept]
+            else:
+                mapped[name] = mapped[f"lead_{name}"] = [value or "" for value in kept]
         return mapped
 
     def _payloads(

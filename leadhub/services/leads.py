@@ -31,7 +31,7 @@ def lead_contact(lead: Lead) -> dict[str, Any]:
 def contact_values(contact: Mapping[str, Any]) -> dict[str, Any]:
     """The lead's contact details as vendors consume them (phone in E.164 when valid)."""
     values = {name: contact.get(name) or "" for name in (*CONTACT_FIELDS, *CONSENT_FIELDS)}
-    values["consent_date"] = _iso_date(contact.get("consent_date")) or ""
+    values["consent_date"] = iso_date(contact.get("consent_date")) or ""
     values["full_name"] = f"{values['first_name']} {values['last_name']}".strip()
     phone = parse_phone(values["phone"])
     if phone:
@@ -41,7 +41,7 @@ def contact_values(contact: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _iso_date(value: Any) -> str | None:
+def iso_date(value: Any) -> str | None:
     """A date as YYYY-MM-DD (what LeadHub sends and stores); None for no date."""
     if not value:
         return None
@@ -101,7 +101,7 @@ def lead_fields(contact: Mapping[str, Any]) -> dict[str, str | None]:
     included (text, ready to store; no consent date is None)."""
     # In LEAD_FIELDS order: the bulk import copies the values as they come.
     fields: dict[str, str | None] = {name: contact.get(name) or "" for name in CONTACT_FIELDS}
-    fields["consent_date"] = _iso_date(contact.get("consent_date"))
+    fields["consent_date"] = iso_date(contact.get("consent_date"))
     fields["consent_url"] = contact.get("consent_url") or ""
     fields["consent_wording"] = contact.get("consent_wording") or ""
     phone = parse_phone(contact.get("phone") or "")
