@@ -33,6 +33,8 @@ class LeadIn(Strict):
     company: str | None = Field(None, max_length=1000)
     notes: str | None = Field(None, max_length=20000)
     destinations: list[DestinationValuesIn] = Field(min_length=1, max_length=MAX_DESTINATIONS)
+    # Send even if this person went to a destination within the duplicate window (409).
+    allow_duplicate: bool = False
 
 
 class FieldErrorOut(Schema):

@@ -28,6 +28,7 @@ from leadhub.api.schemas import (
 )
 from leadhub.delivery.outbox import submission_resend
 from leadhub.models import Lead, Submission
+from leadhub.privacy.duplicates import duplicates_find
 from leadhub.selectors import visible_rows
 from leadhub.services.leads import CONTACT_FIELDS, lead_create_and_send
 from leadhub.services.preview import lead_preview
@@ -155,6 +156,23 @@ def lead_receive(key: ApiKey, payload: LeadIn, *, dry_run: bool) -> Answer:
             contact=cleaned.contact, destinations=destinations, destination_values=cleaned.values
         )
         return 200, {"dry_run": True, "previews": [answers.preview_answer(p) for p in previews]}
+    duplicates = {} if payload.allow_duplicate else duplicates_find(cleaned.contact, destinations)
+    if duplicates:
+        return 409, error_body(
+            "duplicate_lead",
+            "This person was sent to these destinations recently; send again with "
+            '"allow_duplicate": true to send anyway.',
+            errors=[
+                {
+                    "field": earlier.matched_on,
+                    "destination": next(d.slug for d in destinations if d.pk == destination_id),
+                    "code": "duplicate",
+                    "message": f"Sent on {earlier.created_at:%Y-%m-%d} as lead "
+                    f"{earlier.lead_id} (/api/v1/leads/{earlier.lead_id}).",
+                }
+                for destination_id, earlier in duplicates.items()
+            ],
+        )
     lead = lead_create_and_send(
         contact=cleaned.contact,
         destinations=destinations,

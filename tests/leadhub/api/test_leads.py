@@ -204,3 +204,19 @@ def test_the_answer_is_json_even_for_unknown_paths_and_methods(api) -> None:
     )
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_the_same_person_again_is_a_409_naming_the_earlier_lead_unless_allowed(api, both) -> None:
+    first = api.post("/leads", lead_body(both[0]))
+    assert first.status_code == 201, first.content
+    earlier = first.json()["id"]
+    again = api.post("/leads", lead_body(both[0]))
+    assert again.status_code == 409, again.content
+    error = again.json()["error"]
+    assert error["code"] == "duplicate_lead"
+    assert {e["destination"] for e in error["errors"]} == {"leadbyte-example", "getlead-website"}
+    assert all(f"/api/v1/leads/{earlier}" in e["message"] for e in error["errors"])
+    assert Lead.objects.count() == 1
+    allowed = api.post("/leads", {**lead_body(both[0]), "allow_duplicate": True})
+    assert allowed.status_code == 201, allowed.content
+    assert Lead.objects.count() == 2
