@@ -23,7 +23,7 @@ from leadhub.forms.lead_entry import (
     lead_entry_form_class,
 )
 from leadhub.forms.rows import RowsFormSet
-from leadhub.services.leads import CONTACT_FIELDS
+from leadhub.services.leads import CONSENT_FIELDS, CONTACT_FIELDS
 from vendors.fieldspec import FieldSpec, FieldType
 from vendors.models import Destination
 
@@ -92,7 +92,7 @@ def form_data(
     form_class: type[LeadEntryForm],
 ) -> tuple[dict[str, Any], list[FieldError]]:
     """The data the lead entry form reads, and the fields no destination takes."""
-    data = {name: _form_value(contact.get(name)) for name in CONTACT_FIELDS}
+    data = {name: _form_value(contact.get(name)) for name in (*CONTACT_FIELDS, *CONSENT_FIELDS)}
     errors: list[FieldError] = []
     for destination in destinations:
         prefix = destination_prefix(destination)

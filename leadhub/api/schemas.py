@@ -32,6 +32,10 @@ class LeadIn(Strict):
     phone: str | None = Field(None, max_length=1000)
     company: str | None = Field(None, max_length=1000)
     notes: str | None = Field(None, max_length=20000)
+    # Consent evidence, as on the admin's form: the date (YYYY-MM-DD), page and wording.
+    consent_date: str | None = Field(None, max_length=40)
+    consent_url: str | None = Field(None, max_length=500)
+    consent_wording: str | None = Field(None, max_length=5000)
     destinations: list[DestinationValuesIn] = Field(min_length=1, max_length=MAX_DESTINATIONS)
     # Send even if this person went to a destination within the duplicate window (409).
     allow_duplicate: bool = False

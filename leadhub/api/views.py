@@ -30,7 +30,7 @@ from leadhub.delivery.outbox import submission_resend
 from leadhub.models import Lead, Submission
 from leadhub.privacy.duplicates import duplicates_find
 from leadhub.selectors import visible_rows
-from leadhub.services.leads import CONTACT_FIELDS, lead_create_and_send
+from leadhub.services.leads import CONSENT_FIELDS, CONTACT_FIELDS, lead_create_and_send
 from leadhub.services.preview import lead_preview
 from leadhub.statuses import RESENDABLE, InvalidTransition
 from vendors.models import Destination, unusable_campaign_q
@@ -140,7 +140,7 @@ def lead_receive(key: ApiKey, payload: LeadIn, *, dry_run: bool) -> Answer:
     """Check a lead as the admin's form does; save and queue it, or preview it."""
     destinations = _destinations_for(key, payload)
     unusable = destinations_usable(destinations)
-    contact = {name: getattr(payload, name) or "" for name in CONTACT_FIELDS}
+    contact = {name: getattr(payload, name) or "" for name in (*CONTACT_FIELDS, *CONSENT_FIELDS)}
     values = {row.destination: row.fields for row in payload.destinations}
     intake = lead_check(contact, destinations, values) if not unusable else None
     if intake is None or intake.lead is None:

@@ -220,3 +220,25 @@ def test_the_same_person_again_is_a_409_naming_the_earlier_lead_unless_allowed(a
     allowed = api.post("/leads", {**lead_body(both[0]), "allow_duplicate": True})
     assert allowed.status_code == 201, allowed.content
     assert Lead.objects.count() == 2
+
+
+def test_consent_evidence_is_kept_with_the_lead_and_checked_as_the_form_checks_it(
+    api, both
+) -> None:
+    consent = {
+        "consent_date": "2026-11-30",
+        "consent_url": "https://example.com/quote",
+        "consent_wording": "I agree to be contacted about my quote.",
+    }
+    bad = api.post("/leads", {**lead_body(both[0]), **consent, "consent_date": "yesterday"})
+    assert bad.status_code == 422, bad.content
+    assert [e["field"] for e in bad.json()["error"]["errors"]] == ["consent_date"]
+    assert nothing_saved()
+    good = api.post("/leads", {**lead_body(both[0]), **consent})
+    assert good.status_code == 201, good.content
+    lead = Lead.objects.get()
+    assert (str(lead.consent_date), lead.consent_url, lead.consent_wording) == (
+        "2026-11-30",
+        "https://example.com/quote",
+        "I agree to be contacted about my quote.",
+    )
