@@ -17,12 +17,14 @@ class SubmissionStatus(models.TextChoices):
     RETRY_WAIT = "retry_wait", "Waiting to retry"
     EXHAUSTED = "exhausted", "Gave up after retries"
     UNCERTAIN = "uncertain", "Needs review (no answer)"
+    CANCELLED = "cancelled", "Cancelled before it was sent"
 
 
 S = SubmissionStatus
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.QUEUED: frozenset({S.SENDING}),
+    # CANCELLED: the person's data was erased before the send (leadhub.privacy).
+    S.QUEUED: frozenset({S.SENDING, S.CANCELLED}),
     S.SENDING: frozenset(
         {
             S.ACCEPTED,
@@ -35,7 +37,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
             S.QUEUED,
         }  # QUEUED: a stale lease recovered after a worker died
     ),
-    S.RETRY_WAIT: frozenset({S.QUEUED, S.SENDING}),
+    S.RETRY_WAIT: frozenset({S.QUEUED, S.SENDING, S.CANCELLED}),
+    S.CANCELLED: frozenset(),
     # A person may send again what failed or went unanswered.
     S.REJECTED: frozenset({S.QUEUED}),
     S.EXHAUSTED: frozenset({S.QUEUED}),
@@ -48,7 +51,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 # Status groups: every "which statuses" question in LeadHub is answered by one of these.
-FINAL = frozenset({S.ACCEPTED, S.QUARANTINED, S.DUPLICATE, S.REJECTED, S.EXHAUSTED})
+FINAL = frozenset({S.ACCEPTED, S.QUARANTINED, S.DUPLICATE, S.REJECTED, S.EXHAUSTED, S.CANCELLED})
 # Not yet answered by the vendor: the lead page keeps polling while any is here.
 PENDING = frozenset({S.QUEUED, S.SENDING, S.RETRY_WAIT})
 # Due or waiting to be sent, with no worker on it: what a paused connection holds.

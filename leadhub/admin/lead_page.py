@@ -44,6 +44,7 @@ STATUS_EXPLANATIONS: dict[str, str] = {
         "The vendor may have the lead but never answered: check with the vendor before "
         "sending it again."
     ),
+    S.CANCELLED: "The person's data was erased before this was sent; it was never sent.",
 }
 
 

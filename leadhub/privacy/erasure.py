@@ -25,6 +25,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from leadhub.audit.services import AuditAction, audit_record
+from leadhub.delivery.rows import submission_transition
 from leadhub.imports.models import ImportJob, ImportRowError
 from leadhub.models import Attempt, Lead, Submission
 from leadhub.privacy.models import Erasure
@@ -35,7 +36,7 @@ from leadhub.privacy.person import (
     person_leads,
     person_values,
 )
-from leadhub.statuses import PENDING, SubmissionStatus
+from leadhub.statuses import WAITING, SubmissionStatus
 from vendors.redaction import MASK, Redactor
 
 S = SubmissionStatus
@@ -170,16 +171,29 @@ def _history_forget(model: type[Any], ids: Sequence[int], label: str) -> None:
 
 
 def pending_refusal(submissions: Iterable[Submission]) -> str:
-    """Why these submissions stop an erasure now; empty when none does."""
-    statuses = [s.status for s in submissions if s.status in PENDING]
-    if S.SENDING in statuses:
+    """Why these submissions stop an erasure now; empty when none does. A send in flight
+    cannot be called back: the erasure waits for its answer. What waits to be sent is
+    cancelled by the erasure itself (pending_cancel)."""
+    if any(s.status == S.SENDING for s in submissions):
         return "A send is in flight for this person, try again in a minute."
-    if statuses:
-        return (
-            f"{len(statuses)} submission(s) for this person are waiting to be sent (queued or "
-            "waiting to retry); try again once they have been sent or given up on."
-        )
     return ""
+
+
+def pending_cancel(submissions: Iterable[Submission]) -> int:
+    """Cancel the locked submissions still waiting to be sent (queued or waiting to retry):
+    their payload is about to be erased, so they must never go. Return how many."""
+    cancelled = 0
+    for submission in submissions:
+        if submission.status in WAITING:
+            submission_transition(
+                submission,
+                S.CANCELLED,
+                completed_at=timezone.now(),
+                next_attempt_at=None,
+                vendor_message="Cancelled: the person's data was erased before it was sent.",
+            )
+            cancelled += 1
+    return cancelled
 
 
 def person_erase(*, query: PersonQuery, user: Any) -> Erasure:
@@ -194,6 +208,7 @@ def person_erase(*, query: PersonQuery, user: Any) -> Erasure:
         refusal = pending_refusal(submissions)
         if refusal:
             raise ErasureRefused(refusal)
+        cancelled = pending_cancel(submissions)
         rows = person_import_rows(query, _locked(ImportRowError.objects.all()))
         found = [job.pk for job in person_import_files(query, ImportJob.objects.all())]
         files = list(_locked(ImportJob.objects.filter(pk__in=found)).only("pk", "status"))
@@ -234,5 +249,6 @@ def person_erase(*, query: PersonQuery, user: Any) -> Erasure:
             attempts=attempt_count,
             import_rows=len(rows),
             import_files=len(files),
+            cancelled=cancelled,
         )
     return erasure

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from leadhub.delivery.outbox import submission_resend
 from leadhub.delivery.push import submission_push
+from leadhub.delivery.rows import submission_claim
 from leadhub.imports.models import ImportJob, ImportRowError
 from leadhub.models import Attempt, Lead, Submission
 from leadhub.privacy.erasure import ErasureRefused, person_erase
@@ -127,12 +128,15 @@ def test_a_send_in_flight_refuses_the_erasure_and_changes_nothing() -> None:
 
 
 @pytest.mark.parametrize("status", [S.QUEUED, S.RETRY_WAIT])
-def test_a_waiting_send_refuses_the_erasure(status: str) -> None:
+def test_a_send_still_waiting_is_cancelled_by_the_erasure_and_never_goes(status: str) -> None:
     lead = LeadFactory(email=PERSON["email"])
-    SubmissionFactory(lead=lead, status=status)
-    with pytest.raises(ErasureRefused, match="waiting to be sent"):
-        person_erase(query=PersonQuery.parse(PERSON["email"]), user=None)
-    assert Lead.objects.get().erased_at is None
+    waiting = SubmissionFactory(lead=lead, status=status, payload={"email": PERSON["email"]})
+    erasure = person_erase(query=PersonQuery.parse(PERSON["email"]), user=None)
+    waiting.refresh_from_db()
+    assert waiting.status == S.CANCELLED and waiting.completed_at is not None
+    assert PERSON["email"] not in str(waiting.payload)
+    assert Lead.objects.get().erased_at is not None and erasure.submissions == 1
+    assert submission_claim(waiting.pk) is None  # a task that still arrives sends nothing
 
 
 def test_nobody_held_is_nothing_found() -> None:
