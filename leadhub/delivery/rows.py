@@ -119,12 +119,17 @@ def _claim_read(rows: QuerySet[Submission]) -> QuerySet[Submission]:
     attempt is written while the row is SENDING) and ``slot_waiters`` (rows of the
     connection waiting for a slot, to hand on when the send ends)."""
     last_number = Attempt.objects.filter(submission=OuterRef("pk")).order_by("-number")
-    waiting = Submission.objects.filter(
-        connection_id=OuterRef("connection_id"), status=S.QUEUED, next_attempt_at__isnull=False
-    )
     return rows.select_related("connection").annotate(
         last_attempt_number=Coalesce(Subquery(last_number.values("number")[:1]), 0),
-        slot_waiters=Exists(waiting),
+        slot_waiters=Exists(_waiting_for_slot(OuterRef("connection_id"))),
+    )
+
+
+def _waiting_for_slot(connection_id: int | OuterRef) -> QuerySet[Submission]:
+    """The connection's rows that found every slot taken and wait for one (queued, with
+    a next_attempt_at no other queued row has)."""
+    return Submission.objects.filter(
+        connection_id=connection_id, status=S.QUEUED, next_attempt_at__isnull=False
     )
 
 
@@ -192,9 +197,7 @@ def _wait_for_slot(submission: Submission, now: datetime) -> None:
 def waiting_take(connection_id: int, count: int) -> list[int]:
     """The oldest rows waiting for one of the connection's slots (delivery.bulkhead), at
     most ``count``, made due at once. Rows another taker holds this moment are skipped."""
-    waiting = Submission.objects.filter(
-        connection_id=connection_id, status=S.QUEUED, next_attempt_at__isnull=False
-    ).order_by("created_at", "pk")
+    waiting = _waiting_for_slot(connection_id).order_by("created_at", "pk")
     with transaction.atomic():
         ids = list(locked_rows(waiting, skip_locked=True).values_list("pk", flat=True)[:count])
         if ids:
