@@ -31,7 +31,9 @@ json_values = st.recursive(
 
 
 @pytest.fixture
-def world(campaign_destination, make_key, api_client, monkeypatch):
+def world(campaign_destination, make_key, api_client, monkeypatch, settings):
+    # Thousands of examples in a minute would meet the key's rate limit, tested on its own.
+    settings.API_RATE_LIMIT = 0
     monkeypatch.setattr("leadhub.delivery.outbox._tasks_on_commit", lambda tasks: None)
     outside = DestinationFactory(name="Outside", slug="outside")
     api = api_client(make_key(campaign_destination).token)
