@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Count, Max, Min, Prefetch
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,6 +21,7 @@ from django.utils.timezone import localtime
 
 from leadhub.admin.display import link_buttons, status_badge
 from leadhub.models import Attempt, Lead, Submission
+from leadhub.selectors import visible_leads
 from leadhub.statuses import PENDING, WAITING, SubmissionStatus
 
 S = SubmissionStatus
@@ -151,6 +152,64 @@ def lead_submissions(lead: Lead) -> list[SubmissionView]:
     return [SubmissionView(s, list(s.attempts.all())) for s in submissions]
 
 
+def lead_status_version(user: Any, lead_id: str, *, now: datetime | None = None) -> str | None:
+    """A version of what the lead's panel shows, in one query: it changes whenever a
+    submission is added or changes (every status write stamps ``updated_at``), an attempt
+    is recorded, a connection is paused or resumed, or a retry falls due. None when the
+    user may not see the lead (or it does not exist): the caller answers as it always has.
+    """
+    if not str(lead_id).isdigit():
+        return None
+    row = (
+        visible_leads(user)
+        .filter(pk=int(lead_id))
+        .annotate(
+            count=Count("submissions", distinct=True),
+            changed=Max("submissions__updated_at"),
+            attempt=Max("submissions__attempts__id"),
+            paused=Max("submissions__connection__paused_at"),
+            due=Min("submissions__next_attempt_at"),
+        )
+        .values_list("count", "changed", "attempt", "paused", "due")
+        .first()
+    )
+    if row is None:
+        return None
+    return _version(int(lead_id), *row, now=now)
+
+
+def panel_version(lead: Lead, views: list[SubmissionView], *, now: datetime | None = None) -> str:
+    """``lead_status_version`` of a panel already read (no query)."""
+    submissions = [v.submission for v in views]
+    paused = [s.connection.paused_at for s in submissions if s.connection.paused_at]
+    due = [s.next_attempt_at for s in submissions if s.next_attempt_at]
+    return _version(
+        lead.pk,
+        len(submissions),
+        max((s.updated_at for s in submissions), default=None),
+        max((a.pk for v in views for a in v.attempts), default=None),
+        max(paused, default=None),
+        min(due, default=None),
+        now=now,
+    )
+
+
+def _version(
+    lead_id: int,
+    count: int,
+    changed: datetime | None,
+    attempt: int | None,
+    paused: datetime | None,
+    due: datetime | None,
+    *,
+    now: datetime | None,
+) -> str:
+    overdue = due is not None and due <= (now or timezone.now())
+    stamp = changed.timestamp() if changed else 0
+    held = paused.timestamp() if paused else 0
+    return f"{lead_id}-{count}-{stamp}-{attempt or 0}-{held}-{int(overdue)}"
+
+
 def any_pending(views: list[SubmissionView]) -> bool:
     return any(v.submission.status in PENDING for v in views)
 
@@ -171,6 +230,7 @@ def lead_status_payload(lead: Lead, request: HttpRequest) -> dict[str, Any]:
     context = panel_context(lead, request)
     return {
         "lead": lead.pk,
+        "version": panel_version(lead, context["submission_views"]),
         "pending": context["pending"],
         "submissions": [v.as_json() for v in context["submission_views"]],
         "html": render_to_string(PANEL_TEMPLATE, context, request=request),

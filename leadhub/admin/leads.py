@@ -8,10 +8,18 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.http import parse_etags, quote_etag
 
 from leadhub.admin.changelists import LeadListMixin
 from leadhub.admin.lead_entry import (
@@ -19,7 +27,7 @@ from leadhub.admin.lead_entry import (
     carried_post_data,
     destination_drift_warnings,
 )
-from leadhub.admin.lead_page import lead_status_payload
+from leadhub.admin.lead_page import lead_status_payload, lead_status_version
 from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.forms.lead_entry import (
     CHOSEN_MARK,
@@ -97,14 +105,24 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
         ]
         return [*own, *super().get_urls()]
 
-    def status_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
-        """The lead's submissions as JSON, polled by the lead page while work is pending."""
+    def status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The lead's submissions as JSON, polled by the lead page while work is pending.
+
+        The answer carries an ETag, the panel's version; the page sends it back, and while
+        nothing changed the answer is a 304 worked out in one query, without rendering.
+        """
+        known = parse_etags(request.headers.get("If-None-Match", ""))
+        if known and self.has_view_or_change_permission(request):
+            version = lead_status_version(request.user, unquote(object_id))
+            if version and quote_etag(version) in known:
+                return HttpResponseNotModified(headers={"ETag": quote_etag(version)})
         lead = self.get_object(request, unquote(object_id))
         if lead is None:
             return JsonResponse({"error": "No such lead."}, status=404)
         if not self.has_view_or_change_permission(request, lead):
             return JsonResponse({"error": "You may not see this lead."}, status=403)
-        return JsonResponse(lead_status_payload(lead, request))
+        payload = lead_status_payload(lead, request)
+        return JsonResponse(payload, headers={"ETag": quote_etag(payload["version"])})
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None

@@ -11,6 +11,7 @@
     var interval = Number(panel.getAttribute("data-interval-ms")) || 2000;
     var giveUpAfter = Number(panel.getAttribute("data-give-up-ms")) || 15 * 60 * 1000;
     var started = Date.now();
+    var version = ""; // the last answer's ETag: the server answers 304 while it still holds
 
     function schedule() {
       if (panel.getAttribute("data-pending") === "1" && Date.now() - started < giveUpAfter) {
@@ -19,15 +20,27 @@
     }
 
     function poll() {
+      var headers = { Accept: "application/json" };
+      if (version) {
+        headers["If-None-Match"] = version;
+      }
       window
-        .fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .fetch(url, { credentials: "same-origin", headers: headers })
         .then(function (response) {
+          if (response.status === 304) {
+            return null; // nothing changed: the panel stays as it is
+          }
           if (!response.ok) {
             throw new Error("status " + response.status);
           }
+          version = response.headers.get("ETag") || "";
           return response.json();
         })
         .then(function (data) {
+          if (data === null) {
+            schedule();
+            return;
+          }
           panel.innerHTML = data.html;
           panel.setAttribute("data-pending", data.pending ? "1" : "0");
           schedule();

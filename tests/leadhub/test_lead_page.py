@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -154,3 +156,57 @@ def test_a_retry_reads_as_one_sentence_and_never_as_a_past_time(admin_client) ->
     )
     text = explanation(admin_client, overdue)
     assert text.endswith("The next try is due now.") and "Next try " not in text
+
+
+def test_the_status_poll_answers_304_in_one_query_while_nothing_changed(
+    admin_client, lead_with_work, django_assert_max_num_queries
+) -> None:
+    lead, *_ = lead_with_work
+    first = admin_client.get(status_url(lead))
+    etag = first["ETag"]
+    # session, user, and the panel's version: no lead, no submissions, no rendering
+    with django_assert_max_num_queries(3):
+        again = admin_client.get(status_url(lead), headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again["ETag"] == etag
+    assert not again.content
+
+
+def test_the_status_poll_answers_in_full_once_the_panel_changed(
+    admin_client, lead_with_work
+) -> None:
+    lead, _, queued = lead_with_work
+    etag = admin_client.get(status_url(lead))["ETag"]
+    queued.status = S.ACCEPTED
+    queued.save()
+    changed = admin_client.get(status_url(lead), headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert changed.json()["pending"] is False
+    etag = changed["ETag"]
+    Attempt.objects.create(submission=queued, number=1, status_code=200, outcome="accepted")
+    assert admin_client.get(status_url(lead), headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_the_status_poll_never_answers_304_for_a_lead_the_user_may_not_see(
+    client, lead_with_work
+) -> None:
+    lead, *_ = lead_with_work
+    seller = UserFactory(username="another-seller", is_staff=True)
+    seller.user_permissions.add(Permission.objects.get(codename="view_lead"))
+    client.force_login(seller)
+    # Any version at all, even one guessed right, is no way around the lead's owner.
+    response = client.get(status_url(lead), headers={"If-None-Match": "*"})
+    assert response.status_code == 404
+
+
+def test_polling_does_not_write_the_session(admin_client, lead_with_work) -> None:
+    lead, *_ = lead_with_work
+    etag = admin_client.get(status_url(lead))["ETag"]
+    with CaptureQueriesContext(connection) as captured:
+        admin_client.get(status_url(lead))
+        admin_client.get(status_url(lead), headers={"If-None-Match": etag})
+    writes = [
+        q["sql"] for q in captured if "django_session" in q["sql"] and "SELECT" not in q["sql"]
+    ]
+    assert writes == []
