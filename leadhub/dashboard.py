@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from operator import attrgetter
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from leadhub.figures_cache import figures_cached
 from leadhub.models import Submission
 from leadhub.selectors import attention_counts, sees_everything, visible_submissions
 from leadhub.services.attention import AttentionItem
@@ -157,7 +159,7 @@ def submission_counts(
 def attention_items(*, now: datetime, user: Any = None) -> list[AttentionItem]:
     """Work that needs a person, in the last ``ATTENTION_DAYS`` days: one aggregate."""
     recent = _visible(user).filter(created_at__gte=now - timedelta(days=ATTENTION_DAYS))
-    counts = attention_counts(recent, now=now)
+    counts = figures_cached("recent_attention", user, partial(attention_counts, recent, now=now))
     changelist = reverse("admin:leadhub_submission_changelist")
     items = []
     for key, label, status, help_text in ATTENTION:
@@ -264,7 +266,9 @@ def daily_chart_svg(days: list[DayCounts]) -> SafeString:
 def dashboard_context(*, user: Any = None, now: datetime | None = None) -> dict[str, Any]:
     """Everything the dashboard shows, for ``user`` (None: everything)."""
     now = now or timezone.now()
-    today, week, days = submission_counts(now=now, user=user)
+    today, week, days = figures_cached(
+        "submission_counts", user, partial(submission_counts, now=now, user=user)
+    )
     everything = user is None or sees_everything(user)
     # Connections are shown to whoever may open them, whatever leads they see.
     connections = user is None or user.has_perm("vendors.view_connection")

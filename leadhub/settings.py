@@ -163,6 +163,9 @@ else:
         }
     }
 
+# The dashboard's counts, kept per person for this many seconds (leadhub/figures_cache.py).
+STAFF_FIGURES_CACHE_SECONDS = env.int("STAFF_FIGURES_CACHE_SECONDS", default=10)
+
 # --- Background tasks (django-q2) -----------------------------------------------------
 # Every option that decides delivery is set explicitly (django-q2 1.11 semantics; see
 # docs/deploy.md). The submission row, not the broker, decides whether a lead is sent:

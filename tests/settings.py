@@ -11,6 +11,9 @@ from leadhub.settings import Q_CLUSTER
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+# Tests read the dashboard right after changing rows; tests/leadhub/test_figures_cache.py
+# turns the cache on.
+STAFF_FIGURES_CACHE_SECONDS = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Short vendor timeouts keep fault tests fast; the sandbox answers in milliseconds.
 VENDOR_CONNECT_TIMEOUT = 2.0

@@ -14,6 +14,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from leadhub.figures_cache import figures_cached
 from leadhub.selectors import attention_counts, connections_paused, visible_submissions
 from leadhub.statuses import SubmissionStatus
 from vendors.drift import destinations_on_unusable_campaigns
@@ -44,7 +45,11 @@ class Attention:
 def needs_attention_summary(*, user: Any, now: datetime | None = None) -> Attention:
     """What needs a person among the submissions ``user`` sees, and every paused
     connection (it holds everyone's leads)."""
-    counts = attention_counts(visible_submissions(user), now=now or timezone.now())
+    counts = figures_cached(
+        "attention",
+        user,
+        lambda: attention_counts(visible_submissions(user), now=now or timezone.now()),
+    )
     stuck = sum(n for key, n in counts.items() if key.startswith("stuck_"))
     changelist = reverse("admin:leadhub_submission_changelist")
     return Attention(
