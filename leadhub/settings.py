@@ -54,7 +54,7 @@ if PRODUCTION and SANDBOX_ENABLED:
 ALLOW_PRIVATE_VENDOR_HOSTS = env.bool("ALLOW_PRIVATE_VENDOR_HOSTS", default=not PRODUCTION)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "leadhub.admin_site.LeadHubAdminConfig",  # Django's admin, its menu kept (admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
