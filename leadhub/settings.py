@@ -106,17 +106,29 @@ if SANDBOX_ENABLED:
 ROOT_URLCONF = "leadhub.urls"
 WSGI_APPLICATION = "leadhub.wsgi.application"
 
+# Without DEBUG, templates are parsed once per process, said outright rather than left to
+# Django's default (which, since 4.1, also caches while DEBUG is on, reloading on edits).
+_CACHED_LOADERS = [
+    (
+        "django.template.loaders.cached.Loader",
+        [
+            "django.template.loaders.filesystem.Loader",
+            "django.template.loaders.app_directories.Loader",
+        ],
+    )
+]
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
+        "APP_DIRS": DEBUG,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            **({} if DEBUG else {"loaders": _CACHED_LOADERS}),
         },
     },
 ]
