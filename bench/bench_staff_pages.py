@@ -62,6 +62,7 @@ class Figures:
 def _fill() -> None:
     """The destination, the users and (once) the leads with their submissions."""
     from django.contrib.auth.models import Group
+    from django.core.management import call_command
 
     from leadhub.models import Lead, Submission
     from sandbox.seed import EXAMPLE_CAMPAIGN
@@ -74,6 +75,7 @@ def _fill() -> None:
     )
     from vendors.models import Campaign, CampaignField, Destination
 
+    call_command("createcachetable", verbosity=0)  # the cache `make run` and deploy.md make
     for role in ROLES:
         user = UserFactory(username=f"bench-{role.lower().replace(' ', '-')}", is_staff=True)
         user.groups.add(Group.objects.get(name=role))
