@@ -156,10 +156,12 @@ def submission_counts(
     )
 
 
-def attention_items(*, now: datetime, user: Any = None) -> list[AttentionItem]:
-    """Work that needs a person, in the last ``ATTENTION_DAYS`` days: one aggregate."""
+def attention_items(*, now: datetime, user: Any = None, live: bool = False) -> list[AttentionItem]:
+    """Work that needs a person, in the last ``ATTENTION_DAYS`` days: one aggregate (kept a
+    few seconds for ``user`` when ``live``, counted as of now)."""
     recent = _visible(user).filter(created_at__gte=now - timedelta(days=ATTENTION_DAYS))
-    counts = figures_cached("recent_attention", user, partial(attention_counts, recent, now=now))
+    count = partial(attention_counts, recent, now=now)
+    counts = figures_cached("recent_attention", user, count) if live else count()
     changelist = reverse("admin:leadhub_submission_changelist")
     items = []
     for key, label, status, help_text in ATTENTION:
@@ -264,11 +266,13 @@ def daily_chart_svg(days: list[DayCounts]) -> SafeString:
 
 
 def dashboard_context(*, user: Any = None, now: datetime | None = None) -> dict[str, Any]:
-    """Everything the dashboard shows, for ``user`` (None: everything)."""
+    """Everything the dashboard shows, for ``user`` (None: everything). As of now, its
+    counts may be kept a few seconds (leadhub/figures_cache.py); as of a given ``now``,
+    never."""
+    live = now is None
     now = now or timezone.now()
-    today, week, days = figures_cached(
-        "submission_counts", user, partial(submission_counts, now=now, user=user)
-    )
+    counted = partial(submission_counts, now=now, user=user)
+    today, week, days = figures_cached("submission_counts", user, counted) if live else counted()
     everything = user is None or sees_everything(user)
     # Connections are shown to whoever may open them, whatever leads they see.
     connections = user is None or user.has_perm("vendors.view_connection")
@@ -282,7 +286,7 @@ def dashboard_context(*, user: Any = None, now: datetime | None = None) -> dict[
         "days": days,
         "chart": daily_chart_svg(days),
         "chart_days": CHART_DAYS,
-        "attention": attention_items(now=now, user=user),
+        "attention": attention_items(now=now, user=user, live=live),
         "attention_days": ATTENTION_DAYS,
         "connections": connection_problems() if connections else None,
         # Shown only when there are some: LeadHub turned them off after days of failures.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.urls import reverse
@@ -45,11 +46,9 @@ class Attention:
 def needs_attention_summary(*, user: Any, now: datetime | None = None) -> Attention:
     """What needs a person among the submissions ``user`` sees, and every paused
     connection (it holds everyone's leads)."""
-    counts = figures_cached(
-        "attention",
-        user,
-        lambda: attention_counts(visible_submissions(user), now=now or timezone.now()),
-    )
+    count = partial(attention_counts, visible_submissions(user), now=now or timezone.now())
+    # As of now the counts may be a few seconds old; as of a given moment, never.
+    counts = figures_cached("attention", user, count) if now is None else count()
     stuck = sum(n for key, n in counts.items() if key.startswith("stuck_"))
     changelist = reverse("admin:leadhub_submission_changelist")
     return Attention(

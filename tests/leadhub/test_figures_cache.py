@@ -8,8 +8,11 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from leadhub.dashboard import dashboard_context
 from leadhub.figures_cache import figures_cached
+from leadhub.services.attention import needs_attention_summary
 from leadhub.statuses import SubmissionStatus
 from tests.factories import ConnectionFactory, LeadFactory, SubmissionFactory, UserFactory
 
@@ -76,3 +79,11 @@ def test_what_goes_into_the_cache_holds_no_credentials() -> None:
         kept = cache.get(f"leadhub:figures:{name}:{user.pk}")
         assert kept is not None, name
         assert b"secret-key-that-must-not-leak" not in pickle.dumps(kept)
+
+
+def test_the_dashboard_as_of_a_given_moment_is_never_kept() -> None:
+    user = UserFactory(username="as-of", is_superuser=True)
+    dashboard_context(user=user, now=timezone.now())
+    needs_attention_summary(user=user, now=timezone.now())
+    for name in ("attention", "recent_attention", "submission_counts"):
+        assert cache.get(f"leadhub:figures:{name}:{user.pk}") is None, name
