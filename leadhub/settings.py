@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "leadhub.audit",
     "leadhub.webhooks",
     "leadhub.api",
+    "leadhub.attribution",
     "ninja",  # the API's interactive docs, served from its own static files
     "vendors",
     "sandbox",
@@ -265,6 +266,11 @@ DUPLICATE_WINDOW_DAYS = env.int("DUPLICATE_WINDOW_DAYS", default=30)
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
 API_RATE_WINDOW = env.int("API_RATE_WINDOW", default=60)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=256 * 1024)
+# How many proxies of our own stand in front of LeadHub (a load balancer, nginx). 0: the
+# connecting address is the client's. N: the client's address is the Nth from the right of
+# X-Forwarded-For, which each of our proxies appends to; anything further left was written
+# by the client and is not trusted. Used for a lead's IP address (docs/attribution.md).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Auth, i18n, static -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

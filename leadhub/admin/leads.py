@@ -21,6 +21,8 @@ from leadhub.admin.lead_entry import (
 )
 from leadhub.admin.lead_page import lead_status_payload
 from leadhub.admin.scoping import OwnedByUserAdminMixin
+from leadhub.attribution.models import SourceKind
+from leadhub.attribution.services import SourceDetails
 from leadhub.forms.lead_entry import (
     CHOSEN_MARK,
     DestinationChoiceForm,
@@ -162,6 +164,8 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
                     destinations=destinations,
                     destination_values=form.destination_values(),
                     owner=request.user,
+                    # Staff's own address and browser say nothing about the person: not kept.
+                    source=SourceDetails(kind=SourceKind.STAFF, user_id=request.user.pk),
                 )
                 self.log_addition(request, lead, [{"added": {}}])
             self.message_user(

@@ -17,12 +17,32 @@ from leadhub.api.errors import ApiError, error_response
 from leadhub.api.guard import rate_limit_check
 from leadhub.api.intake import destinations_usable, lead_check
 from leadhub.api.keys import KeyRefused, api_key_authenticate, key_destinations
-from leadhub.api.models import KeyKind
+from leadhub.api.models import ApiKey, KeyKind
+from leadhub.attribution.models import DETAIL_FIELDS, SourceKind
+from leadhub.attribution.services import SourceDetails
+from leadhub.attribution.visitor import request_ip, request_user_agent
 from leadhub.services.leads import CONTACT_FIELDS, lead_create_and_send
 
-# The form's own names, never sent to the vendor.
+# The form's own names, never sent to the vendor: the key, and where the person came from
+# (filled from the page by the snippet's script, leadhub/api/snippets.py).
 KEY_FIELD = "key"
-FORM_OWN_FIELDS = {KEY_FIELD}
+FORM_OWN_FIELDS = {KEY_FIELD, *DETAIL_FIELDS}
+
+
+def web_form_source(request: HttpRequest, key: ApiKey) -> SourceDetails:
+    """The form's source: its key, the campaign details the page passed, and the person's
+    address and browser. Without the snippet's script, the page the form was posted from
+    (the Referer header, where the browser sends it) stands for the landing page."""
+    details = {name: request.POST.get(name, "") for name in DETAIL_FIELDS}
+    if not details["landing_page"]:
+        details["landing_page"] = request.headers.get("Referer", "")
+    return SourceDetails(
+        kind=SourceKind.WEB_FORM,
+        api_key_id=key.pk,
+        details=details,
+        ip_address=request_ip(request),
+        user_agent=request_user_agent(request),
+    )
 
 
 @csrf_exempt  # posted from other sites; the publishable key, not a cookie, says who
@@ -64,6 +84,7 @@ def web_form_receive(request: HttpRequest, slug: str) -> HttpResponse:
         destinations=[destination],
         destination_values=intake.lead.values,
         owner=key.owner,
+        source=web_form_source(request, key),
     )
     if "text/html" in request.headers.get("Accept", ""):
         return HttpResponse(
