@@ -36,7 +36,11 @@ def no_push(monkeypatch):
 
 
 def body(destination, **extra) -> dict:
-    return {**CONTACT, "destinations": [{"destination": destination.slug, "fields": FIELDS}], **extra}
+    return {
+        **CONTACT,
+        "destinations": [{"destination": destination.slug, "fields": FIELDS}],
+        **extra,
+    }
 
 
 def test_an_api_lead_keeps_its_key_details_address_and_browser(
