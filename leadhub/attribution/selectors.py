@@ -11,9 +11,28 @@ from leadhub.models import Lead
 
 # What a query reading leads with their sources joins (one row per lead, no extra query).
 SOURCE_RELATED = ("source", "source__api_key", "source__import_job", "source__user")
+# The same, from the source's own side.
+SOURCE_JOINS = ("api_key", "import_job", "user")
 
 
 LABELS = {f.name: f.verbose_name for f in LeadSource._meta.concrete_fields}
+
+
+def _title(label: object) -> str:
+    text = str(label)
+    return text[:1].upper() + text[1:]
+
+
+# The lead list's CSV export: one column per part of the source (blank without one).
+SOURCE_EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Source", "source__kind"),
+    ("Source key", "source__api_key__prefix"),
+    ("Source import", "source__import_job_id"),
+    ("Source user", "source__user__username"),
+    *((_title(LABELS[name]), f"source__{name}") for name in DETAIL_FIELDS),
+    ("IP address", "source__ip_address"),
+    ("Browser", "source__user_agent"),
+)
 
 
 def lead_source_of(lead: Lead) -> LeadSource | None:
@@ -50,12 +69,24 @@ def source_answer(source: LeadSource) -> dict[str, Any]:
     }
 
 
+def source_summary(source: LeadSource) -> str:
+    """One plain sentence: how the lead came in, and through which key, import or user."""
+    via = source_via(source)
+    if source.kind == SourceKind.API:
+        return f"Sent through the API with the key {via}."
+    if source.kind == SourceKind.WEB_FORM:
+        return f"Sent from a web-to-lead form with the key {via}."
+    if source.kind == SourceKind.IMPORT:
+        return f"Imported from {via}."
+    return f"Entered by {via}."
+
+
 def source_rows(source: LeadSource) -> list[tuple[str, str]]:
-    """The source's filled parts as (label, value), in the model's order, for the lead page."""
-    rows = [("Came in by", str(source.get_kind_display())), ("Through", source_via(source))]
+    """The source's filled details as (label, value), in the model's order, for the lead
+    page: what the sender passed, then the person's address and browser."""
+    rows = []
     for name in (*DETAIL_FIELDS, "ip_address", "user_agent"):
         value = getattr(source, name)
         if value:
-            label = str(LABELS[name])
-            rows.append((label[:1].upper() + label[1:], str(value)))
+            rows.append((_title(LABELS[name]), str(value)))
     return rows
