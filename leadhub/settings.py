@@ -254,6 +254,9 @@ IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=10000)
 RETAIN_ATTEMPT_BODIES_DAYS = env.int("RETAIN_ATTEMPT_BODIES_DAYS", default=30)
 RETAIN_ACCEPTED_PAYLOADS_DAYS = env.int("RETAIN_ACCEPTED_PAYLOADS_DAYS", default=90)
 RETAIN_LEADS_DAYS = env.int("RETAIN_LEADS_DAYS", default=730)
+# The IP address and browser a lead came with (docs/attribution.md): wanted for checking
+# fraud in the first months, then forgotten while the lead and its campaign stay.
+RETAIN_SOURCE_ADDRESSES_DAYS = env.int("RETAIN_SOURCE_ADDRESSES_DAYS", default=180)
 # Rows changed per transaction by the nightly prune, and the most batches per kind per run.
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 RETENTION_MAX_BATCHES = env.int("RETENTION_MAX_BATCHES", default=200)

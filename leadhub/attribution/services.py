@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from leadhub.attribution.models import (
     DETAIL_FIELDS,
     PAGE_FIELDS,
+    SUB_ID_FIELDS,
     URL_MAX,
     USER_AGENT_MAX,
     LeadSource,
@@ -84,3 +85,29 @@ def lead_sources_insert(*, lead_ids: Sequence[int], source: SourceDetails) -> No
         rows_copy(template, ("lead_id",), ((pk,) for pk in lead_ids))
         return
     LeadSource.objects.bulk_create(lead_source_build(lead_id=pk, source=source) for pk in lead_ids)
+
+
+# What may carry the person's own values (a page's query string, a sender's sub-id): scrubbed
+# of them when the person is erased. The UTM parameters and click ids name campaigns and
+# ads, not people: kept, so the reports by source stay true.
+SCRUBBED_FIELDS = (*SUB_ID_FIELDS, *PAGE_FIELDS)
+
+
+def lead_sources_anonymise(*, lead_ids: Sequence[int], scrub: Callable[[str], str]) -> int:
+    """Erase the sources of ``lead_ids`` (in the caller's erasure transaction): no address,
+    no browser, and the pages and sub-ids scrubbed of the person's values. Returns how many."""
+    sources = list(LeadSource.objects.filter(lead_id__in=lead_ids).order_by("pk"))
+    for source in sources:
+        source.ip_address = None
+        source.user_agent = ""
+        for name in SCRUBBED_FIELDS:
+            setattr(source, name, scrub(getattr(source, name)))
+    LeadSource.objects.bulk_update(
+        sources, ["ip_address", "user_agent", *SCRUBBED_FIELDS], batch_size=500
+    )
+    return len(sources)
+
+
+def lead_source_addresses_forget(*, lead_ids: Sequence[int]) -> int:
+    """Forget the IP address and browser of these leads' sources (the retention prune)."""
+    return LeadSource.objects.filter(lead_id__in=lead_ids).update(ip_address=None, user_agent="")
