@@ -2,8 +2,9 @@
 
 Built to stay fast with millions of submissions: every count is one grouped query over a
 bounded date range (the ``created_at`` index), the attention counts are one conditional
-aggregate over the ``(status, created_at)`` index, and lists are limited. Five queries in
-all, whatever the table size.
+aggregate over the ``(status, created_at)`` index, and lists are limited; the report by
+source and destination is one grouped query per table (leadhub/attribution/report.py).
+Seven queries in all, whatever the table size.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from leadhub.attribution.report import source_report
 from leadhub.models import Submission
 from leadhub.selectors import attention_counts, sees_everything, visible_submissions
 from leadhub.services.attention import AttentionItem
@@ -261,8 +263,11 @@ def daily_chart_svg(days: list[DayCounts]) -> SafeString:
     )
 
 
-def dashboard_context(*, user: Any = None, now: datetime | None = None) -> dict[str, Any]:
-    """Everything the dashboard shows, for ``user`` (None: everything)."""
+def dashboard_context(
+    *, user: Any = None, now: datetime | None = None, period: str | None = None
+) -> dict[str, Any]:
+    """Everything the dashboard shows, for ``user`` (None: everything); the report by
+    source and destination covers ``period`` (today, 7d or 30d; 7d otherwise)."""
     now = now or timezone.now()
     today, week, days = submission_counts(now=now, user=user)
     everything = user is None or sees_everything(user)
@@ -284,6 +289,7 @@ def dashboard_context(*, user: Any = None, now: datetime | None = None) -> dict[
         # Shown only when there are some: LeadHub turned them off after days of failures.
         "webhooks_off": list(endpoints_turned_off()) if webhooks else [],
         "rejections": latest_rejections(user=user),
+        "sources": source_report(period=period, user=user, now=now),
         "scope": "all" if everything else "own",
     }
 
