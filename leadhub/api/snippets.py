@@ -48,15 +48,16 @@ INPUT_TYPES = {
 }
 
 
-# Where the person came from, filled by the form's own script from the page's address (and
-# kept for the visit in sessionStorage, so a form on a later page still knows the landing
-# page and its campaign): sub-ids, UTM parameters and click ids from the query string, the
-# landing page and the referrer. Plain ES5, nothing loaded from elsewhere.
+# Where the person came from, filled by the form's own script from the page's address:
+# sub-ids, UTM parameters and click ids from the query string, the landing page and the
+# referrer. Kept for the visit in sessionStorage, so a form on a later page still knows the
+# landing page and its campaign (the script alone, outside a form, on the pages people land
+# on just keeps them: docs/attribution.md). Plain ES5, nothing loaded from elsewhere.
 QUERY_FIELDS = [name for name in DETAIL_FIELDS if name not in PAGE_FIELDS]
 SOURCE_SCRIPT = """  <script>
   (function (form) {
     var keep = "leadhub_source", saved = {}, found = {}, query;
-    try { saved = JSON.parse(sessionStorage.getItem(keep)) || {}; } catch (e) {}
+    try { saved = JSON.parse(window.sessionStorage.getItem(keep)) || {}; } catch (e) {}
     query = new URLSearchParams(window.location.search);
     NAMES.forEach(function (name) {
       if (query.get(name)) { found[name] = query.get(name); }
@@ -65,12 +66,13 @@ SOURCE_SCRIPT = """  <script>
       found.landing_page = window.location.href;
       found.referrer = document.referrer;
       saved = found;
-      try { sessionStorage.setItem(keep, JSON.stringify(saved)); } catch (e) {}
+      try { window.sessionStorage.setItem(keep, JSON.stringify(saved)); } catch (e) {}
     }
+    if (!form) { return; }
     Object.keys(saved).forEach(function (name) {
       if (form.elements[name]) { form.elements[name].value = saved[name]; }
     });
-  })(document.currentScript.parentNode);
+  })(document.currentScript.closest("form"));
   </script>""".replace("NAMES", json.dumps(QUERY_FIELDS))
 
 
