@@ -42,10 +42,15 @@ def source_details_clean(values: Mapping[str, Any] | None) -> dict[str, str]:
         value = (values or {}).get(name)
         if value is None or isinstance(value, dict | list):
             continue
-        text = str(value).strip()
+        text = _text(value)
         if text:
             cleaned[name] = text[: URL_MAX if name in PAGE_FIELDS else 255]
     return cleaned
+
+
+def _text(value: object) -> str:
+    # PostgreSQL refuses a NUL character in text; nothing a person typed holds one.
+    return str(value).replace("\x00", "").strip()
 
 
 def lead_source_build(*, lead_id: int, source: SourceDetails) -> LeadSource:
@@ -56,7 +61,7 @@ def lead_source_build(*, lead_id: int, source: SourceDetails) -> LeadSource:
         import_job_id=source.import_job_id,
         user_id=source.user_id,
         ip_address=ip_address_clean(source.ip_address),
-        user_agent=(source.user_agent or "")[:USER_AGENT_MAX],
+        user_agent=_text(source.user_agent or "")[:USER_AGENT_MAX],
         **source_details_clean(source.details),
     )
 

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from leadhub.api.models import KeyKind
-from leadhub.attribution.models import LeadSource, SourceKind
+from leadhub.api.snippets import destination_snippets
+from leadhub.attribution.models import DETAIL_FIELDS, LeadSource, SourceKind
 from leadhub.imports.services import import_job_run
 from leadhub.models import Lead
 from tests.leadhub.conftest import CONTACT
@@ -147,3 +148,11 @@ def test_imported_leads_name_their_import(campaign_destination, admin_user) -> N
     assert {(s.kind, s.import_job_id, s.user_id) for s in sources} == {
         (SourceKind.IMPORT, job.pk, admin_user.pk)
     }
+
+
+def test_the_copied_form_carries_the_source_fields_and_its_script(campaign_destination) -> None:
+    html = destination_snippets(campaign_destination, "https://leads.example").html_form
+    for name in DETAIL_FIELDS:
+        assert f'<input type="hidden" name="{name}">' in html
+    assert "<script>" in html and "sessionStorage" in html and '"utm_campaign"' in html
+    assert html.rstrip().endswith("</form>")

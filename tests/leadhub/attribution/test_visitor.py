@@ -44,9 +44,11 @@ def test_campaign_details_are_trimmed_cut_and_unknown_names_left_out() -> None:
             "fbclid": {"nested": 1},
             "landing_page": "https://shop.example/" + "a" * 3000,
             "sub1": 42,
+            "sub2": "a\x00b",
             "password": "nope",
         }
     )
     assert cleaned["utm_source"] == "news" and cleaned["sub1"] == "42"
     assert len(cleaned["landing_page"]) == 2000
-    assert set(cleaned) == {"utm_source", "landing_page", "sub1"}
+    assert cleaned["sub2"] == "ab"  # PostgreSQL refuses NUL in text
+    assert set(cleaned) == {"utm_source", "landing_page", "sub1", "sub2"}
