@@ -267,7 +267,7 @@ def dashboard_context(
     *, user: Any = None, now: datetime | None = None, period: str | None = None
 ) -> dict[str, Any]:
     """Everything the dashboard shows, for ``user`` (None: everything); the report by
-    source and destination covers ``period`` (today, 7d or 30d; 7d otherwise)."""
+    source and destination covers ``period`` (today, 7d or 30d; today otherwise)."""
     now = now or timezone.now()
     today, week, days = submission_counts(now=now, user=user)
     everything = user is None or sees_everything(user)

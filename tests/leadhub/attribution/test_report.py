@@ -60,7 +60,7 @@ def world():
 
 
 def test_by_source_and_destination_over_seven_days(world) -> None:
-    report = source_report(now=NOW)
+    report = source_report(period="7d", now=NOW)
     assert report.period == "7d"
     sources = {row.label: row for row in report.by_source}
     partner = sources[f"Partner ({world['key'].prefix}…)"]
@@ -77,18 +77,19 @@ def test_by_source_and_destination_over_seven_days(world) -> None:
     assert (destinations["GL dest"].accepted, destinations["GL dest"].rejected) == (1, 1)
 
 
-def test_the_period_is_chosen_and_anything_else_is_seven_days(world) -> None:
+def test_the_period_is_chosen_and_anything_else_is_today(world) -> None:
     month = source_report(period="30d", now=NOW)
     assert {row.label for row in month.by_source} >= {"old", "sam"}
     assert source_report(period="today", now=NOW).by_source[0].leads <= 4
-    assert source_report(period="'; drop table", now=NOW).period == "7d"
+    assert source_report(period="'; drop table", now=NOW).period == "today"
+    assert source_report(now=NOW).period == "today"
 
 
 def test_sales_staff_see_only_their_own_leads_in_it(world) -> None:
     seller = UserFactory(username="seller")
     mine = LeadFactory(created_at=NOW, owner=seller)
     LeadSourceFactory(lead=mine, kind=SourceKind.WEB_FORM, api_key=world["key"])
-    report = source_report(now=NOW, user=seller)
+    report = source_report(period="7d", now=NOW, user=seller)
     assert [(row.detail, row.leads) for row in report.by_source] == [("Web-to-lead form", 1)]
 
 
