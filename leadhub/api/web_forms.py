@@ -26,7 +26,6 @@ from leadhub.services.leads import CONTACT_FIELDS, lead_create_and_send
 # The form's own names, never sent to the vendor: the key, and where the person came from
 # (filled from the page by the snippet's script, leadhub/api/snippets.py).
 KEY_FIELD = "key"
-FORM_OWN_FIELDS = {KEY_FIELD, *DETAIL_FIELDS}
 
 
 def web_form_source(request: HttpRequest, key: ApiKey) -> SourceDetails:
@@ -64,10 +63,15 @@ def web_form_receive(request: HttpRequest, slug: str) -> HttpResponse:
             destinations=[slug],
         )
     contact = {name: request.POST.get(name, "") for name in CONTACT_FIELDS}
+    # A destination field that happens to share a source's name (a campaign's own
+    # "utm_source") still goes to the vendor; the source keeps it too.
+    fields = {spec.name for spec in destination.staff_field_specs()}
     own = {
         name: request.POST.get(name, "")
         for name in request.POST
-        if name not in CONTACT_FIELDS and name not in FORM_OWN_FIELDS
+        if name not in CONTACT_FIELDS
+        and name != KEY_FIELD
+        and (name not in DETAIL_FIELDS or name in fields)
     }
     errors = destinations_usable([destination])
     intake = None if errors else lead_check(contact, [destination], {slug: own})

@@ -12,6 +12,7 @@ from leadhub.imports.services import import_job_run
 from leadhub.models import Lead
 from tests.leadhub.conftest import CONTACT
 from tests.leadhub.test_imports import HEADER, make_job, person
+from vendors.models import CampaignField
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +157,26 @@ def test_the_copied_form_carries_the_source_fields_and_its_script(campaign_desti
         assert f'<input type="hidden" name="{name}">' in html
     assert "<script>" in html and "sessionStorage" in html and '"utm_campaign"' in html
     assert html.rstrip().endswith("</form>")
+
+
+def test_a_campaign_field_named_like_a_source_part_still_goes_to_the_vendor(
+    campaign_destination, make_key
+) -> None:
+    CampaignField.objects.create(
+        campaign=campaign_destination.campaign,
+        position=99,
+        name="utm_source",
+        label="UTM source",
+        data_type="Text",
+        category="",
+    )
+    key = make_key(campaign_destination, kind=KeyKind.PUBLISHABLE)
+    posted = Client().post(
+        f"/api/v1/forms/{campaign_destination.slug}",
+        {"key": key.token, **CONTACT, **FIELDS, "utm_source": "google", "gclid": "G-1"},
+    )
+    assert posted.status_code == 201, posted.content
+    source = LeadSource.objects.get()
+    assert (source.utm_source, source.gclid) == ("google", "G-1")
+    payload = source.lead.submissions.get().payload
+    assert payload["utm_source"] == "google" and "gclid" not in payload and "key" not in payload
