@@ -2,8 +2,9 @@
 
 Built to stay fast with millions of submissions: every count is one grouped query over a
 bounded date range (the ``created_at`` index), the attention counts are one conditional
-aggregate over the ``(status, created_at)`` index, and lists are limited. Five queries in
-all, whatever the table size.
+aggregate over the ``(status, created_at)`` index, and lists are limited; the report by
+source and destination is one grouped query per table (leadhub/attribution/report.py).
+Seven queries in all, whatever the table size.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from leadhub.attribution.report import PERIODS, source_report
 from leadhub.figures_cache import figures_cached
 from leadhub.models import Submission
 from leadhub.selectors import attention_counts, sees_everything, visible_submissions
@@ -265,14 +267,20 @@ def daily_chart_svg(days: list[DayCounts]) -> SafeString:
     )
 
 
-def dashboard_context(*, user: Any = None, now: datetime | None = None) -> dict[str, Any]:
-    """Everything the dashboard shows, for ``user`` (None: everything). As of now, its
-    counts may be kept a few seconds (leadhub/figures_cache.py); as of a given ``now``,
-    never."""
+def dashboard_context(
+    *, user: Any = None, now: datetime | None = None, period: str | None = None
+) -> dict[str, Any]:
+    """Everything the dashboard shows, for ``user`` (None: everything); the report by
+    source and destination covers ``period`` (today, 7d or 30d; today otherwise). As of
+    now, its counts may be kept a few seconds (leadhub/figures_cache.py); as of a given
+    ``now``, never."""
     live = now is None
     now = now or timezone.now()
     counted = partial(submission_counts, now=now, user=user)
     today, week, days = figures_cached("submission_counts", user, counted) if live else counted()
+    period = period if period in PERIODS else None
+    reported = partial(source_report, period=period, user=user, now=now)
+    sources = figures_cached(f"sources:{period}", user, reported) if live else reported()
     everything = user is None or sees_everything(user)
     # Connections are shown to whoever may open them, whatever leads they see.
     connections = user is None or user.has_perm("vendors.view_connection")
@@ -292,6 +300,7 @@ def dashboard_context(*, user: Any = None, now: datetime | None = None) -> dict[
         # Shown only when there are some: LeadHub turned them off after days of failures.
         "webhooks_off": list(endpoints_turned_off()) if webhooks else [],
         "rejections": latest_rejections(user=user),
+        "sources": sources,
         "scope": "all" if everything else "own",
     }
 

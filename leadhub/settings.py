@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "leadhub.audit",
     "leadhub.webhooks",
     "leadhub.api",
+    "leadhub.attribution",
     "ninja",  # the API's interactive docs, served from its own static files
     "vendors",
     "sandbox",
@@ -268,6 +269,9 @@ IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=10000)
 RETAIN_ATTEMPT_BODIES_DAYS = env.int("RETAIN_ATTEMPT_BODIES_DAYS", default=30)
 RETAIN_ACCEPTED_PAYLOADS_DAYS = env.int("RETAIN_ACCEPTED_PAYLOADS_DAYS", default=90)
 RETAIN_LEADS_DAYS = env.int("RETAIN_LEADS_DAYS", default=730)
+# The IP address and browser a lead came with (docs/attribution.md): wanted for checking
+# fraud in the first months, then forgotten while the lead and its campaign stay.
+RETAIN_SOURCE_ADDRESSES_DAYS = env.int("RETAIN_SOURCE_ADDRESSES_DAYS", default=180)
 # Rows changed per transaction by the nightly prune, and the most batches per kind per run.
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 RETENTION_MAX_BATCHES = env.int("RETENTION_MAX_BATCHES", default=200)
@@ -280,6 +284,11 @@ DUPLICATE_WINDOW_DAYS = env.int("DUPLICATE_WINDOW_DAYS", default=30)
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
 API_RATE_WINDOW = env.int("API_RATE_WINDOW", default=60)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=256 * 1024)
+# How many proxies of our own stand in front of LeadHub (a load balancer, nginx). 0: the
+# connecting address is the client's. N: the client's address is the Nth from the right of
+# X-Forwarded-For, which each of our proxies appends to; anything further left was written
+# by the client and is not trusted. Used for a lead's IP address (docs/attribution.md).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Auth, i18n, static -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from leadhub.attribution.models import LeadSource, SourceKind
 from leadhub.models import Attempt, Lead, Submission
 from leadhub.notifications.models import Channel, ChannelKind, NotificationEvent
 from leadhub.webhooks.models import WebhookEndpoint
@@ -59,6 +60,21 @@ class LeadFactory(ModelFactory[Lead]):
     email = factory.LazyAttribute(lambda lead: f"{lead.last_name.lower()}@example.com")
     phone = "07911 123456"
     phone_e164 = "+447911123456"
+
+
+class LeadSourceFactory(ModelFactory[LeadSource]):
+    """A lead sent by the API with a newsletter campaign's details."""
+
+    class Meta:
+        model = LeadSource
+
+    lead = factory.SubFactory(LeadFactory)
+    kind = SourceKind.API
+    utm_source = "newsletter"
+    utm_medium = "email"
+    utm_campaign = "spring"
+    ip_address = "203.0.113.9"
+    user_agent = "Mozilla/5.0"
 
 
 class ConnectionFactory(ModelFactory[Connection]):

@@ -22,6 +22,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from leadhub.attribution.selectors import SOURCE_EXPORT_COLUMNS
 from leadhub.audit.services import AuditAction, audit_record
 from leadhub.csvfiles import csv_lines
 from vendors.phones import parse_phone
@@ -83,8 +84,11 @@ def planner_estimate(rows: QuerySet) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def distinct_values(model: type[Model], field: str, using: str = "default") -> list[str]:
-    """The distinct non-empty values of a column, one index probe per value.
+def distinct_values(
+    model: type[Model], field: str, using: str = "default", limit: int | None = None
+) -> list[str]:
+    """The distinct non-empty values of a column, one index probe per value (the first
+    ``limit`` of them in order, when given: the probes stop there).
 
     The column needs an index; one limited to ``column > ''`` serves too, since both
     probes repeat that condition word for word (as the planner needs to use it).
@@ -111,6 +115,8 @@ def distinct_values(model: type[Model], field: str, using: str = "default") -> l
         )
         SELECT value FROM found WHERE value IS NOT NULL
     """  # noqa: S608
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
     with connections[using].cursor() as cursor:
         cursor.execute(sql)
         return [row[0] for row in cursor.fetchall()]
@@ -285,6 +291,7 @@ class LeadListMixin(LeanListMixin, FastRowsMixin, PhoneSearchMixin, CsvExportMix
         ("Notes", "notes"),
         ("Owner", "owner__username"),
         ("Created", "created_at"),
+        *SOURCE_EXPORT_COLUMNS,
     )
 
 

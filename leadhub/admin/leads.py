@@ -29,6 +29,10 @@ from leadhub.admin.lead_entry import (
 )
 from leadhub.admin.lead_page import lead_status_payload, lead_status_version
 from leadhub.admin.scoping import OwnedByUserAdminMixin
+from leadhub.admin.source_filters import SourceKindFilter, UtmCampaignFilter, UtmSourceFilter
+from leadhub.attribution.models import LeadSource, SourceKind
+from leadhub.attribution.selectors import SOURCE_JOINS, source_rows, source_summary
+from leadhub.attribution.services import SourceDetails
 from leadhub.forms.lead_entry import (
     CHOSEN_MARK,
     DestinationChoiceForm,
@@ -69,7 +73,7 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
     search_fields = ("first_name", "last_name", "email", "=phone_e164", "company")
     search_help_text = "Search by name, email, company, or a phone number in any format."
     list_select_related = ("owner",)
-    list_filter = ("created_at",)
+    list_filter = ("created_at", SourceKindFilter, UtmSourceFilter, UtmCampaignFilter)
     readonly_fields = ("phone_e164", "owner", "created_at", "erased_at")
     fields = (
         "first_name",
@@ -180,6 +184,8 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
                     destinations=destinations,
                     destination_values=form.destination_values(),
                     owner=request.user,
+                    # Staff's own address and browser say nothing about the person: not kept.
+                    source=SourceDetails(kind=SourceKind.STAFF, user_id=request.user.pk),
                 )
                 self.log_addition(request, lead, [{"added": {}}])
             self.message_user(
@@ -205,7 +211,7 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
         links = [
             (f"{VendorKind(kind).label} follow-up", f"?kind={kind}") for kind in follow_up_kinds()
         ]
-        return {"follow_up_links": links}
+        return {"follow_up_links": links, **lead_source_panel(object_id)}
 
     def follow_up_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Pick a follow-up (connection · operation), fill its fields, queue it for the lead."""
@@ -280,6 +286,17 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
     @admin.display(description="Phone")
     def phone_link(self, obj: Lead) -> str:
         return format_html("{}", obj.phone)
+
+
+def lead_source_panel(object_id: str) -> dict[str, Any]:
+    """The lead page's Source panel: one sentence, then the details the sender passed."""
+    lead_id = unquote(object_id)
+    if not lead_id.isdigit():
+        return {}
+    source = LeadSource.objects.select_related(*SOURCE_JOINS).filter(lead_id=lead_id).first()
+    if source is None:
+        return {"source_summary": "Not recorded: the lead came in before sources were kept."}
+    return {"source_summary": source_summary(source), "source_rows": source_rows(source)}
 
 
 def destinations_count(count: int) -> str:

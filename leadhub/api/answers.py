@@ -11,6 +11,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from leadhub.attribution.selectors import lead_source_of, source_answer
 from leadhub.models import Attempt, Lead, Submission
 from leadhub.services.preview import DestinationPreview
 from leadhub.statuses import SubmissionStatus
@@ -58,6 +59,7 @@ def submission_answer(submission: Submission, *, attempts: bool = False) -> dict
 
 
 def lead_answer(lead: Lead, submissions: list[Submission]) -> dict[str, Any]:
+    source = lead_source_of(lead)
     return {
         "id": lead.pk,
         "first_name": lead.first_name,
@@ -70,6 +72,7 @@ def lead_answer(lead: Lead, submissions: list[Submission]) -> dict[str, Any]:
         "created_at": lead.created_at,
         "url": reverse("api_v1:lead_get", args=[lead.pk]),
         "admin_url": reverse("admin:leadhub_lead_change", args=[lead.pk]),
+        "source": source_answer(source) if source else None,
         "submissions": [submission_answer(s) for s in submissions],
     }
 

@@ -22,6 +22,7 @@ PYDANTIC_CODES = {
     "json_invalid": "malformed_json",
     "too_long": "too_many",
     "too_short": "too_few",
+    "ip_any_address": "invalid_ip_address",
 }
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, IPvAnyAddress
 
 # The most destinations one lead may go to in one request.
 MAX_DESTINATIONS = 20
@@ -25,6 +25,30 @@ class DestinationValuesIn(Strict):
     )
 
 
+class SourceIn(Strict):
+    """Where the lead came from, as the sender knows it; every part optional."""
+
+    sub1: str | None = Field(None, max_length=255, description="The sender's own sub-id.")
+    sub2: str | None = Field(None, max_length=255)
+    sub3: str | None = Field(None, max_length=255)
+    utm_source: str | None = Field(None, max_length=255)
+    utm_medium: str | None = Field(None, max_length=255)
+    utm_campaign: str | None = Field(None, max_length=255)
+    utm_term: str | None = Field(None, max_length=255)
+    utm_content: str | None = Field(None, max_length=255)
+    gclid: str | None = Field(None, max_length=255, description="Google Ads click id.")
+    fbclid: str | None = Field(None, max_length=255, description="Meta click id.")
+    msclkid: str | None = Field(None, max_length=255, description="Microsoft Ads click id.")
+    landing_page: str | None = Field(None, max_length=2000)
+    referrer: str | None = Field(None, max_length=2000)
+    ip_address: IPvAnyAddress | None = Field(
+        None,
+        description="The person's address, when the sender relays a lead it took itself; "
+        "otherwise the address this request came from.",
+    )
+    user_agent: str | None = Field(None, max_length=500, description="The person's browser.")
+
+
 class LeadIn(Strict):
     first_name: str | None = Field(None, max_length=1000)
     last_name: str | None = Field(None, max_length=1000)
@@ -39,6 +63,7 @@ class LeadIn(Strict):
     destinations: list[DestinationValuesIn] = Field(min_length=1, max_length=MAX_DESTINATIONS)
     # Send even if this person went to a destination within the duplicate window (409).
     allow_duplicate: bool = False
+    source: SourceIn | None = None
 
 
 class FieldErrorOut(Schema):
@@ -87,6 +112,30 @@ class SubmissionOut(Schema):
     attempts: list[AttemptOut] | None = None
 
 
+class SourceOut(Schema):
+    kind: str
+    kind_label: str
+    # The key (its public prefix), import or user that took the lead in, in plain words.
+    via: str
+    api_key_prefix: str | None
+    import_id: int | None
+    sub1: str
+    sub2: str
+    sub3: str
+    utm_source: str
+    utm_medium: str
+    utm_campaign: str
+    utm_term: str
+    utm_content: str
+    gclid: str
+    fbclid: str
+    msclkid: str
+    landing_page: str
+    referrer: str
+    ip_address: str | None
+    user_agent: str
+
+
 class LeadOut(Schema):
     id: int
     first_name: str
@@ -99,6 +148,7 @@ class LeadOut(Schema):
     created_at: datetime
     url: str
     admin_url: str
+    source: SourceOut | None = None
     submissions: list[SubmissionOut]
 
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from leadhub.api.models import ApiKey, KeyKind
+from leadhub.attribution.models import DETAIL_FIELDS, PAGE_FIELDS
 from vendors.fieldspec import FieldSpec, FieldType
 from vendors.models import Destination
 
@@ -45,6 +46,34 @@ INPUT_TYPES = {
     FieldType.PHONE: "tel",
     FieldType.UK_MOBILE: "tel",
 }
+
+
+# Where the person came from, filled by the form's own script from the page's address:
+# sub-ids, UTM parameters and click ids from the query string, the landing page and the
+# referrer. Kept for the visit in sessionStorage, so a form on a later page still knows the
+# landing page and its campaign (the script alone, outside a form, on the pages people land
+# on just keeps them: docs/attribution.md). Plain ES5, nothing loaded from elsewhere.
+QUERY_FIELDS = [name for name in DETAIL_FIELDS if name not in PAGE_FIELDS]
+SOURCE_SCRIPT = """  <script>
+  (function (form) {
+    var keep = "leadhub_source", saved = {}, found = {}, query;
+    try { saved = JSON.parse(window.sessionStorage.getItem(keep)) || {}; } catch (e) {}
+    query = new URLSearchParams(window.location.search);
+    NAMES.forEach(function (name) {
+      if (query.get(name)) { found[name] = query.get(name); }
+    });
+    if (!saved.landing_page || Object.keys(found).length) {
+      found.landing_page = window.location.href;
+      found.referrer = document.referrer;
+      saved = found;
+      try { window.sessionStorage.setItem(keep, JSON.stringify(saved)); } catch (e) {}
+    }
+    if (!form) { return; }
+    Object.keys(saved).forEach(function (name) {
+      if (form.elements[name]) { form.elements[name].value = saved[name]; }
+    });
+  })(document.currentScript.closest("form"));
+  </script>""".replace("NAMES", json.dumps(QUERY_FIELDS))
 
 
 @dataclass(frozen=True)
@@ -98,7 +127,8 @@ def destination_snippets(destination: Destination, base_url: str) -> Snippets:
         flag = " required" if required else ""
         lines.append(f'  <label>{label} <input type="{kind}" name="{name}"{flag}></label>')
     lines += [_input(spec) for spec in _own_specs(destination)]
-    lines += ['  <button type="submit">Send</button>', "</form>"]
+    lines += [f'  <input type="hidden" name="{name}">' for name in DETAIL_FIELDS]
+    lines += ['  <button type="submit">Send</button>', SOURCE_SCRIPT, "</form>"]
     body = {
         "first_name": "Ada",
         "last_name": "Lovelace",

@@ -26,6 +26,10 @@ from leadhub.api.schemas import (
     SubmissionOut,
     SubmissionPage,
 )
+from leadhub.attribution.models import SourceKind
+from leadhub.attribution.selectors import SOURCE_RELATED
+from leadhub.attribution.services import SourceDetails
+from leadhub.attribution.visitor import request_ip, request_user_agent
 from leadhub.delivery.outbox import submission_resend
 from leadhub.models import Lead, Submission
 from leadhub.privacy.duplicates import duplicates_find
@@ -76,7 +80,7 @@ def _writer(request: HttpRequest) -> ApiKey:
 def _leads(key: ApiKey) -> QuerySet[Lead]:
     """The leads a key may read: its owner may see them, and one went to its destinations."""
     scoped = Lead.objects.filter(submissions__destination__api_keys=key).distinct()
-    return visible_rows(key.owner, scoped)
+    return visible_rows(key.owner, scoped).select_related(*SOURCE_RELATED)
 
 
 def _submissions(key: ApiKey) -> QuerySet[Submission]:
@@ -136,7 +140,21 @@ def _destinations_for(key: ApiKey, payload: LeadIn) -> list[Destination]:
     return [scope[slug] for slug in slugs]
 
 
-def lead_receive(key: ApiKey, payload: LeadIn, *, dry_run: bool) -> Answer:
+def api_source(request: HttpRequest, key: ApiKey, payload: LeadIn) -> SourceDetails:
+    """The lead's source: the key, what the sender passed, and the person's address and
+    browser as the sender relays them, else as this request shows them."""
+    given = payload.source
+    details = given.model_dump(exclude={"ip_address", "user_agent"}) if given else {}
+    ip = str(given.ip_address) if given and given.ip_address else request_ip(request)
+    agent = given.user_agent if given and given.user_agent else request_user_agent(request)
+    return SourceDetails(
+        kind=SourceKind.API, api_key_id=key.pk, details=details, ip_address=ip, user_agent=agent
+    )
+
+
+def lead_receive(
+    key: ApiKey, payload: LeadIn, *, dry_run: bool, source: SourceDetails | None = None
+) -> Answer:
     """Check a lead as the admin's form does; save and queue it, or preview it."""
     destinations = _destinations_for(key, payload)
     unusable = destinations_usable(destinations)
@@ -178,6 +196,7 @@ def lead_receive(key: ApiKey, payload: LeadIn, *, dry_run: bool) -> Answer:
         destinations=destinations,
         destination_values=cleaned.values,
         owner=key.owner,
+        source=source,
     )
     submissions = list(lead.submissions.select_related("destination").order_by("pk"))
     return 201, answers.lead_answer(lead, submissions)
@@ -191,7 +210,10 @@ def lead_receive(key: ApiKey, payload: LeadIn, *, dry_run: bool) -> Answer:
 )
 def lead_create(request: HttpRequest, payload: LeadIn, dry_run: bool = False) -> JsonResponse:
     key = _writer(request)
-    return idempotent(request, key, lambda: lead_receive(key, payload, dry_run=dry_run))
+    source = api_source(request, key, payload)
+    return idempotent(
+        request, key, lambda: lead_receive(key, payload, dry_run=dry_run, source=source)
+    )
 
 
 @router.get("/leads", response={200: LeadPage, **ERRORS}, url_name="lead_list")

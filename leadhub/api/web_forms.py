@@ -17,12 +17,31 @@ from leadhub.api.errors import ApiError, error_response
 from leadhub.api.guard import rate_limit_check
 from leadhub.api.intake import destinations_usable, lead_check
 from leadhub.api.keys import KeyRefused, api_key_authenticate, key_destinations
-from leadhub.api.models import KeyKind
+from leadhub.api.models import ApiKey, KeyKind
+from leadhub.attribution.models import DETAIL_FIELDS, SourceKind
+from leadhub.attribution.services import SourceDetails
+from leadhub.attribution.visitor import request_ip, request_user_agent
 from leadhub.services.leads import CONTACT_FIELDS, lead_create_and_send
 
-# The form's own names, never sent to the vendor.
+# The form's own names, never sent to the vendor: the key, and where the person came from
+# (filled from the page by the snippet's script, leadhub/api/snippets.py).
 KEY_FIELD = "key"
-FORM_OWN_FIELDS = {KEY_FIELD}
+
+
+def web_form_source(request: HttpRequest, key: ApiKey) -> SourceDetails:
+    """The form's source: its key, the campaign details the page passed, and the person's
+    address and browser. Without the snippet's script, the page the form was posted from
+    (the Referer header, where the browser sends it) stands for the landing page."""
+    details = {name: request.POST.get(name, "") for name in DETAIL_FIELDS}
+    if not details["landing_page"]:
+        details["landing_page"] = request.headers.get("Referer", "")
+    return SourceDetails(
+        kind=SourceKind.WEB_FORM,
+        api_key_id=key.pk,
+        details=details,
+        ip_address=request_ip(request),
+        user_agent=request_user_agent(request),
+    )
 
 
 @csrf_exempt  # posted from other sites; the publishable key, not a cookie, says who
@@ -44,10 +63,15 @@ def web_form_receive(request: HttpRequest, slug: str) -> HttpResponse:
             destinations=[slug],
         )
     contact = {name: request.POST.get(name, "") for name in CONTACT_FIELDS}
+    # A destination field that happens to share a source's name (a campaign's own
+    # "utm_source") still goes to the vendor; the source keeps it too.
+    fields = {spec.name for spec in destination.staff_field_specs()}
     own = {
         name: request.POST.get(name, "")
         for name in request.POST
-        if name not in CONTACT_FIELDS and name not in FORM_OWN_FIELDS
+        if name not in CONTACT_FIELDS
+        and name != KEY_FIELD
+        and (name not in DETAIL_FIELDS or name in fields)
     }
     errors = destinations_usable([destination])
     intake = None if errors else lead_check(contact, [destination], {slug: own})
@@ -64,6 +88,7 @@ def web_form_receive(request: HttpRequest, slug: str) -> HttpResponse:
         destinations=[destination],
         destination_values=intake.lead.values,
         owner=key.owner,
+        source=web_form_source(request, key),
     )
     if "text/html" in request.headers.get("Accept", ""):
         return HttpResponse(

@@ -1,4 +1,5 @@
-"""The retry clock: hands each retry to the worker within a second of its due time.
+"""The retry clock: hands each retry (a submission's, a webhook delivery's) to the worker
+within a second of its due time.
 
 django-q2's scheduler wakes every 30 s, so a retry booked with it starts up to 30 s late.
 The clock is one small process (``manage.py retry_clock``) that looks every
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from django.db import DatabaseError, close_old_connections, transaction
@@ -51,8 +53,19 @@ def retries_hand_out(*, now: datetime | None = None) -> int:
     return len(due)
 
 
-def retry_clock_run(*, tick: float, stop: threading.Event, ticks: int | None = None) -> None:
-    """Hand out due retries every ``tick`` seconds until ``stop`` is set (or ``ticks`` ran).
+# What one tick runs: each hands out the due retries of one outbox and says how many.
+HandOut = Callable[[], int]
+
+
+def retry_clock_run(
+    *,
+    tick: float,
+    stop: threading.Event,
+    ticks: int | None = None,
+    hand_outs: Sequence[HandOut] = (retries_hand_out,),
+) -> None:
+    """Run ``hand_outs`` (the submissions' retries; the command adds the webhooks') every
+    ``tick`` seconds until ``stop`` is set (or ``ticks`` ran).
 
     A database error (a restart, a dropped connection) is logged and the next tick tries
     again with a fresh connection: the clock outlives the database's hiccups.
@@ -61,12 +74,13 @@ def retry_clock_run(*, tick: float, stop: threading.Event, ticks: int | None = N
     while not stop.is_set() and (ticks is None or done < ticks):
         started = time.monotonic()
         close_old_connections()
-        try:
-            handed = retries_hand_out()
-        except DatabaseError:
-            logger.exception("retry clock: the database failed; trying again next tick")
-            close_old_connections()
-        else:
+        for hand_out in hand_outs:
+            try:
+                handed = hand_out()
+            except DatabaseError:
+                logger.exception("retry clock: the database failed; trying again next tick")
+                close_old_connections()
+                break
             if handed:
                 logger.info("retry clock: handed out %s retries", handed)
         done += 1

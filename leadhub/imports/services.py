@@ -13,24 +13,23 @@ import json
 import logging
 import operator
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from leadhub.bulk_insert import copy_supported, primary_keys_reserve, rows_copy
-from leadhub.csvfiles import MAX_COLUMNS, CsvFileError, inspect, numbered_rows, reader
-from leadhub.delivery.outbox import submission_build, submissions_enqueue_batches
+from leadhub.csvfiles import CsvFileError, inspect, numbered_rows, reader
+from leadhub.delivery.outbox import submissions_enqueue_batches
 from leadhub.imports.models import ImportJob, ImportMapping, ImportRowError
 from leadhub.imports.rows import RowChecker, Target, destinations_for_import, guess_mapping
-from leadhub.models import Lead, Submission
+from leadhub.imports.saving import ReadyRow, row_error, rows_save
 from leadhub.privacy.duplicates import duplicate_reasons
 from leadhub.services.leads import LEAD_FIELDS, lead_fields
 from vendors.models import Destination
@@ -211,20 +210,10 @@ def _import_rows(job: ImportJob, time_budget: float | None) -> bool:
     return True
 
 
-class _Row(NamedTuple):
-    """A checked row as it is stored: text only, so a chunk held in memory gives the
-    garbage collector nothing to scan (a tuple of strings is not tracked)."""
-
-    line: int
-    cells: tuple[str, ...]
-    lead: tuple[str | None, ...]  # the lead's columns, in LEAD_FIELDS order
-    payloads: tuple[str, ...]  # JSON, one per destination, in the job's order
-
-
 @dataclass
 class _Chunk:
     rows: int = 0
-    valid: list[_Row] = field(default_factory=list)
+    valid: list[ReadyRow] = field(default_factory=list)
     failed: list[ImportRowError] = field(default_factory=list)
 
 
@@ -246,19 +235,19 @@ def _check_chunk(
     accepted = checker.check_rows([cells for _, cells in rows])
     for (line, cells), ready in zip(rows, accepted, strict=True):
         if ready is not None:
-            chunk.valid.append(_Row(line, tuple(cells), *ready))
+            chunk.valid.append(ReadyRow(line, tuple(cells), *ready))
             continue
         lead, problems = checker.check(cells)
         if lead is None:
-            chunk.failed.append(_row_error(job, line, cells, problems))
+            chunk.failed.append(row_error(job, line, cells, problems))
             continue
         try:
             payloads = tuple(json.dumps(lead.payloads[d.pk]) for d in destinations)
         except (ValueError, TypeError, KeyError) as err:
-            chunk.failed.append(_row_error(job, line, cells, [f"Row: {err}"]))
+            chunk.failed.append(row_error(job, line, cells, [f"Row: {err}"]))
             continue
         lead_columns = _lead_columns(lead_fields(lead.contact))
-        chunk.valid.append(_Row(line, tuple(cells), lead_columns, payloads))
+        chunk.valid.append(ReadyRow(line, tuple(cells), lead_columns, payloads))
     if not job.send_duplicates and chunk.valid:
         _leave_out_duplicates(job, destinations, chunk)
     return chunk
@@ -273,7 +262,7 @@ def _leave_out_duplicates(
     kept = []
     for row, reason in zip(chunk.valid, reasons, strict=True):
         if reason:
-            chunk.failed.append(_row_error(job, row.line, row.cells, [reason]))
+            chunk.failed.append(row_error(job, row.line, row.cells, [reason]))
         else:
             kept.append(row)
     chunk.valid = kept
@@ -288,7 +277,7 @@ def _import_chunk(
         current = locked.get(pk=job.pk)
         if current.status != S.RUNNING or current.processed_rows != offset:
             return False
-        submission_ids = _save_rows(job, destinations, chunk.valid, failed)
+        submission_ids = rows_save(job, destinations, chunk.valid, failed)
         ImportRowError.objects.bulk_create(failed)
         imported = chunk.rows - len(failed)  # every row is either imported or failed
         ImportJob.objects.filter(pk=job.pk).update(
@@ -299,99 +288,3 @@ def _import_chunk(
         # Each submission was stamped enqueued when it was built.
         submissions_enqueue_batches(submission_ids=submission_ids, stamped=True)
     return True
-
-
-def _row_error(
-    job: ImportJob, line: int, cells: Sequence[str], problems: Iterable[str]
-) -> ImportRowError:
-    return ImportRowError(
-        job_id=job.pk, line=line, values=list(cells[:MAX_COLUMNS]), errors="; ".join(problems)
-    )
-
-
-def _save_rows(
-    job: ImportJob,
-    destinations: Sequence[Destination],
-    rows: Sequence[_Row],
-    failed: list[ImportRowError],
-) -> list[int]:
-    """Insert the chunk's leads and submissions; return the new submissions' keys.
-
-    All at once first (COPY on PostgreSQL); if the database refuses any row, one row at a
-    time in its own savepoint, so the refused row is left out whole and its neighbours go in.
-    """
-    try:
-        with transaction.atomic():
-            if copy_supported():
-                return _copy(job, destinations, rows)
-            return _bulk_create(job, destinations, rows)
-    except DatabaseError:
-        logger.warning("import %s: a chunk was refused; retrying its rows one by one", job.pk)
-    ids: list[int] = []
-    for row in rows:
-        lead, submissions = _build(job, destinations, row)
-        try:
-            with transaction.atomic():
-                lead.save()
-                for submission in submissions:
-                    submission.lead = lead
-                    submission.save()
-        except DatabaseError as err:
-            failed.append(_row_error(job, row.line, row.cells, [f"Row: not saved ({err})"]))
-            continue
-        ids.extend(s.pk for s in submissions)
-    return ids
-
-
-def _build(
-    job: ImportJob, destinations: Sequence[Destination], row: _Row
-) -> tuple[Lead, list[Submission]]:
-    lead = Lead(**dict(zip(LEAD_FIELDS, row.lead, strict=True)), owner_id=job.created_by_id)
-    submissions = [
-        submission_build(
-            lead=lead,
-            destination=destination,
-            payload=json.loads(payload),  # as the database gives it back
-            created_by=job.created_by,
-        )
-        for destination, payload in zip(destinations, row.payloads, strict=True)
-    ]
-    return lead, submissions
-
-
-def _bulk_create(
-    job: ImportJob, destinations: Sequence[Destination], rows: Sequence[_Row]
-) -> list[int]:
-    built = [_build(job, destinations, row) for row in rows]
-    Lead.objects.bulk_create([lead for lead, _ in built])
-    submissions = [s for _, subs in built for s in subs]
-    for submission in submissions:
-        submission.lead_id = submission.lead.pk
-    Submission.objects.bulk_create(submissions)
-    return [s.pk for s in submissions]
-
-
-def _copy(job: ImportJob, destinations: Sequence[Destination], rows: Sequence[_Row]) -> list[int]:
-    """COPY the leads, then their submissions, with keys taken from the sequences first;
-    the keys are returned row by row, destination by destination, as _bulk_create does."""
-    lead_ids = primary_keys_reserve(Lead, len(rows))
-    width = len(destinations)
-    submission_ids = primary_keys_reserve(Submission, len(rows) * width)
-    rows_copy(
-        Lead(owner_id=job.created_by_id),
-        ("id", *LEAD_FIELDS),
-        ((pk, *row.lead) for pk, row in zip(lead_ids, rows, strict=True)),
-    )
-    for d, destination in enumerate(destinations):
-        template = submission_build(
-            lead=None, destination=destination, payload={}, created_by=job.created_by
-        )
-        rows_copy(
-            template,
-            ("id", "lead_id", "payload"),
-            (
-                (submission_ids[i * width + d], lead_id, row.payloads[d])
-                for i, (lead_id, row) in enumerate(zip(lead_ids, rows, strict=True))
-            ),
-        )
-    return submission_ids

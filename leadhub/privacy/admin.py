@@ -36,7 +36,14 @@ def may_manage(request: HttpRequest) -> bool:
 
 @admin.register(RetentionRun)
 class RetentionRunAdmin(RecordListMixin):
-    list_display = ("started_at", "finished_at", "attempt_bodies", "payloads", "leads")
+    list_display = (
+        "started_at",
+        "finished_at",
+        "attempt_bodies",
+        "payloads",
+        "source_addresses",
+        "leads",
+    )
     list_title = "Retention: policy and runs"
     readonly_fields = (*list_display, "policy", "more_to_do")
 

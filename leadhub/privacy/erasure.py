@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from leadhub.attribution.services import lead_sources_anonymise
 from leadhub.audit.services import AuditAction, audit_record
 from leadhub.delivery.rows import submission_transition
 from leadhub.imports.models import ImportJob, ImportRowError
@@ -114,6 +115,7 @@ def leads_anonymise(
     now = now or timezone.now()
     lead_ids = [lead.pk for lead in leads]
     Lead.objects.filter(pk__in=lead_ids).update(**LEAD_ERASED, erased_at=now, updated_at=now)
+    lead_sources_anonymise(lead_ids=lead_ids, scrub=scrubber.text)
     submissions = list(_locked(Submission.objects.filter(lead_id__in=lead_ids)).order_by("pk"))
     for submission in submissions:
         submission.payload = erased_values(submission.payload)

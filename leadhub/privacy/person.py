@@ -16,6 +16,7 @@ from django.db.models import Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from leadhub.attribution.selectors import SOURCE_RELATED, lead_source_of, source_answer
 from leadhub.csvfiles import reader
 from leadhub.imports.models import ImportJob, ImportRowError
 from leadhub.models import Attempt, Lead, Submission, email_normalise
@@ -129,7 +130,9 @@ def person_find(query: PersonQuery) -> PersonData:
         .prefetch_related(attempts)
         .order_by("created_at", "pk"),
     )
-    leads = list(person_leads(query).select_related("owner").prefetch_related(submissions))
+    leads = list(
+        person_leads(query).select_related("owner", *SOURCE_RELATED).prefetch_related(submissions)
+    )
     return PersonData(
         query=query,
         leads=leads,
@@ -182,8 +185,21 @@ def _lead(lead: Lead) -> dict[str, Any]:
             "page": lead.consent_url,
             "wording": lead.consent_wording,
         },
+        "source": _source(lead),
         "sent_to": [_submission(s) for s in lead.submissions.all()],
     }
+
+
+def _source(lead: Lead) -> dict[str, Any] | None:
+    """Where the lead came from, the person's address and browser included (which of
+    LeadHub's keys or users took it in is LeadHub's own business, not the person's)."""
+    source = lead_source_of(lead)
+    if source is None:
+        return None
+    answer = source_answer(source)
+    for internal in ("kind", "via", "api_key_prefix", "import_id"):
+        answer.pop(internal)
+    return {"received_at": source.created_at.isoformat(), **answer}
 
 
 def _submission(submission: Submission) -> dict[str, Any]:

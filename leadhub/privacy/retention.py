@@ -6,6 +6,8 @@ Three kinds, each with its own setting (days; 0 keeps it forever):
   emptied; its number, kind, time, duration, status code, outcome and message stay;
 - accepted submissions' payloads (RETAIN_ACCEPTED_PAYLOADS_DAYS): the fields sent and the
   vendor's parsed answer are emptied; status, reference and times stay;
+- leads' IP addresses and browsers (RETAIN_SOURCE_ADDRESSES_DAYS): forgotten from the
+  lead's source; where it came from (the campaign, the pages) stays;
 - leads (RETAIN_LEADS_DAYS): anonymised in place as an erasure does it (erasure.py), with
   their submissions and attempts. Not deleted: their submissions stay, so every count the
   dashboard and the lists show for any period stays what it was. A lead with a submission
@@ -27,6 +29,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from leadhub.attribution.models import LeadSource
+from leadhub.attribution.services import lead_source_addresses_forget
 from leadhub.audit.services import AuditAction, audit_record
 from leadhub.models import Attempt, Lead, Submission
 from leadhub.privacy.erasure import Scrubber, leads_anonymise
@@ -60,6 +64,11 @@ def retention_policy() -> list[RetentionRule]:
             "Fields sent in accepted submissions",
             settings.RETAIN_ACCEPTED_PAYLOADS_DAYS,
         ),
+        RetentionRule(
+            "source_addresses",
+            "Leads' IP addresses and browsers",
+            settings.RETAIN_SOURCE_ADDRESSES_DAYS,
+        ),
         RetentionRule("leads", "Leads (anonymised in place)", settings.RETAIN_LEADS_DAYS),
     ]
 
@@ -72,6 +81,11 @@ def attempts_due(cutoff: datetime) -> QuerySet[Attempt]:
 def payloads_due(cutoff: datetime) -> QuerySet[Submission]:
     filled = ~Q(payload={}) | ~Q(response_data={})
     return Submission.objects.filter(filled, status=S.ACCEPTED, created_at__lt=cutoff)
+
+
+def source_addresses_due(cutoff: datetime) -> QuerySet[LeadSource]:
+    held = Q(ip_address__isnull=False) | ~Q(user_agent="")
+    return LeadSource.objects.filter(held, created_at__lt=cutoff)
 
 
 def leads_due(cutoff: datetime) -> QuerySet[Lead]:
@@ -114,6 +128,14 @@ def _empty_payloads(cutoff: datetime) -> Callable[[list[int]], int]:
     return prune
 
 
+def _forget_source_addresses(cutoff: datetime) -> Callable[[list[int]], int]:
+    def prune(ids: list[int]) -> int:
+        # A source's key is its lead's.
+        return lead_source_addresses_forget(lead_ids=ids)
+
+    return prune
+
+
 def _anonymise_leads(cutoff: datetime) -> Callable[[list[int]], int]:
     def prune(ids: list[int]) -> int:
         # Locked, and checked again under the lock: a resend may have queued one meanwhile.
@@ -139,6 +161,7 @@ def retention_prune(*, now: datetime | None = None) -> RetentionRun:
     pruners = {
         "attempt_bodies": (attempts_due, _empty_attempts),
         "payloads": (payloads_due, _empty_payloads),
+        "source_addresses": (source_addresses_due, _forget_source_addresses),
         "leads": (leads_due, _anonymise_leads),
     }
     more = False
@@ -160,5 +183,6 @@ def retention_prune(*, now: datetime | None = None) -> RetentionRun:
         attempt_bodies=run.attempt_bodies,
         payloads=run.payloads,
         leads=run.leads,
+        source_addresses=run.source_addresses,
     )
     return run

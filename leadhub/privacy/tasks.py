@@ -7,4 +7,7 @@ from leadhub.privacy.retention import retention_prune
 
 def prune_past_retention() -> str:
     run = retention_prune()
-    return f"{run.attempt_bodies} attempt bodies, {run.payloads} payloads, {run.leads} leads"
+    return (
+        f"{run.attempt_bodies} attempt bodies, {run.payloads} payloads, "
+        f"{run.source_addresses} lead addresses, {run.leads} leads"
+    )

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from leadhub.attribution.services import SourceDetails, lead_source_record
 from leadhub.delivery.outbox import submission_create
 from leadhub.events import Event, event_announce
 from leadhub.models import Lead, email_normalise
@@ -122,10 +123,14 @@ def lead_create_and_send(
     destinations: Sequence[Destination],
     destination_values: Mapping[int, Mapping[str, Any]],
     owner: Any = None,
+    source: SourceDetails | None = None,
 ) -> Lead:
-    """Save the lead and one queued submission per destination, all or nothing."""
+    """Save the lead, where it came from, and one queued submission per destination, all
+    or nothing."""
     lead = lead_build(contact=contact, owner=owner)
     lead.save()
+    if source is not None:
+        lead_source_record(lead=lead, source=source)
     for destination in destinations:
         payload = destination_payload_build(
             destination=destination,

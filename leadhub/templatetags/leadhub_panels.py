@@ -24,4 +24,5 @@ def leadhub_dashboard(context: template.Context) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.has_perm("leadhub.view_submission"):
         return {"show": False}
-    return {"show": True, **dashboard_context(user=user)}
+    period = request.GET.get("period") if request is not None else None
+    return {"show": True, "request": request, **dashboard_context(user=user, period=period)}

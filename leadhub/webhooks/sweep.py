@@ -4,8 +4,12 @@ A delivery's first send is booked on commit (``outbox``); its retries wait in RE
 until ``next_attempt_at``. Each minute the sweep hands out every waiting row that is due
 and was not handed out since it became due, enqueues again rows whose task went missing,
 and takes back a SENDING row whose worker died (its lease ran out): the attempt counts,
-and it waits for its next retry like any failure. A retry therefore starts up to a minute
-after its time, which webhook receivers do not notice against delays of minutes to hours.
+and it waits for its next retry like any failure.
+
+Retries are handed out on time by the retry clock (``manage.py retry_clock``, which calls
+``webhook_retries_hand_out`` every RETRY_CLOCK_TICK as it does the submissions'); the sweep
+finds the same rows too and stays as the safety net when the clock is not running. Either
+stamps a row as handed out, so a row due once is handed out once.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from leadhub.statuses import WEBHOOK_WAITING, WebhookStatus
@@ -36,17 +40,44 @@ SWEEP_LIMIT = 2000
 LOST_MESSAGE = "The worker stopped while sending; the endpoint may have it (same webhook-id)."
 
 
+def _waiting() -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.filter(status__in=WEBHOOK_WAITING, endpoint__is_active=True)
+
+
+def due_webhook_retries(now: datetime) -> QuerySet[WebhookDelivery]:
+    """Retries whose time has come and that were not handed out since: the stamp, set when
+    a row is handed out, is older than the due time the last attempt set."""
+    return _waiting().filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=F("next_attempt_at")),
+        status=W.RETRY_WAIT,
+        next_attempt_at__lte=now,
+    )
+
+
+def webhook_retries_hand_out(*, now: datetime | None = None) -> int:
+    """The retry clock's tick: enqueue every due retry not yet handed out; return how many."""
+    now = now or timezone.now()
+    due = list(
+        due_webhook_retries(now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:SWEEP_LIMIT]
+    )
+    if due:
+        with transaction.atomic():
+            webhook_deliveries_enqueue(due)
+    return len(due)
+
+
 def webhook_deliveries_dispatch_due(*, now: datetime | None = None) -> int:
     """Hand out every due delivery with no worker on it; return how many."""
     now = now or timezone.now()
     recovered = webhook_leases_recover(now=now)
     lost_after = now - timedelta(seconds=settings.SUBMISSION_REQUEUE_AFTER)
-    waiting = WebhookDelivery.objects.filter(status__in=WEBHOOK_WAITING, endpoint__is_active=True)
-    due_retries = waiting.filter(status=W.RETRY_WAIT, next_attempt_at__lte=now).filter(
-        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=F("next_attempt_at"))
-    )
-    lost = waiting.filter(status=W.PENDING).filter(
-        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=lost_after)
+    due_retries = due_webhook_retries(now)
+    lost = (
+        _waiting()
+        .filter(status=W.PENDING)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=lost_after))
     )
     due = list(due_retries.order_by("next_attempt_at").values_list("pk", flat=True)[:SWEEP_LIMIT])
     due += list(lost.order_by("created_at").values_list("pk", flat=True)[: SWEEP_LIMIT - len(due)])

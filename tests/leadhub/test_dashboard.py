@@ -8,10 +8,17 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from leadhub.attribution.models import SourceKind
 from leadhub.dashboard import CHART_DAYS, dashboard_context
 from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
-from tests.factories import ConnectionFactory, DestinationFactory, SubmissionFactory, UserFactory
+from tests.factories import (
+    ConnectionFactory,
+    DestinationFactory,
+    LeadSourceFactory,
+    SubmissionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -138,15 +145,23 @@ def test_failing_and_switched_off_connections(leadbyte) -> None:
     assert problems[failed_test.name] == "Last test failed: Refused the key"
 
 
-def test_the_dashboard_reads_in_six_queries_whatever_the_data(
+def test_the_dashboard_reads_in_eight_queries_whatever_the_data(
     leadbyte, getlead, django_assert_max_num_queries
 ) -> None:
     for i in range(30):
-        make(leadbyte if i % 2 else getlead, S.REJECTED, NOW - timedelta(hours=i))
-    # Five for the submissions and connections, one for webhook endpoints turned off.
-    with django_assert_max_num_queries(6):
+        submission = make(leadbyte if i % 2 else getlead, S.REJECTED, NOW - timedelta(hours=i))
+        if i % 3:  # sources of every kind, each naming its key, import or user
+            LeadSourceFactory(
+                lead=submission.lead,
+                kind=[SourceKind.STAFF, SourceKind.IMPORT][i % 2],
+                user=UserFactory(username=f"seller{i % 4}"),
+            )
+    # Five for the submissions and connections, one for webhook endpoints turned off, and
+    # one per table for the report by source and destination.
+    with django_assert_max_num_queries(8):
         context = dashboard_context(now=NOW)
         [r.lead.full_name for r in context["rejections"]]  # already loaded
+        [(r.label, r.detail, r.top_reasons) for t in context["sources"].tables for r in t[1]]
 
 
 def test_the_admin_index_shows_the_dashboard(admin_client, leadbyte) -> None:

@@ -1,4 +1,5 @@
-"""`manage.py retry_clock`: hand each retry to the worker within a second of its due time."""
+"""`manage.py retry_clock`: hand each retry, a submission's or a webhook delivery's, to the
+worker within a second of its due time."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from leadhub.delivery.retry_clock import retry_clock_run
+from leadhub.delivery.retry_clock import retries_hand_out, retry_clock_run
+from leadhub.webhooks.sweep import webhook_retries_hand_out
 
 
 class Command(BaseCommand):
@@ -20,4 +22,8 @@ class Command(BaseCommand):
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
         self.stdout.write(f"Retry clock running, every {settings.RETRY_CLOCK_TICK} s.")
-        retry_clock_run(tick=settings.RETRY_CLOCK_TICK, stop=stop)
+        retry_clock_run(
+            tick=settings.RETRY_CLOCK_TICK,
+            stop=stop,
+            hand_outs=(retries_hand_out, webhook_retries_hand_out),
+        )

@@ -3,16 +3,25 @@ send whose task went missing, and a send whose worker died."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection as db
+from django.db import connections
 from django.utils import timezone
 
+from leadhub.delivery.retry_clock import retries_hand_out, retry_clock_run
 from leadhub.statuses import WebhookStatus
 from leadhub.tasks import dispatch_due_submissions
-from leadhub.webhooks.models import WebhookDelivery, WebhookEndpoint
-from leadhub.webhooks.sweep import LOST_MESSAGE
+from leadhub.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from leadhub.webhooks.sweep import (
+    LOST_MESSAGE,
+    webhook_deliveries_dispatch_due,
+    webhook_retries_hand_out,
+)
 from tests.factories import WebhookEndpointFactory
 from tests.leadhub.webhooks.conftest import Receiver, Sweep
 
@@ -100,3 +109,76 @@ def test_the_signing_secret_is_encrypted_at_rest() -> None:
         stored = cursor.fetchone()[0]
     assert stored and endpoint.secret not in stored
     assert endpoint.secret.removeprefix("whsec_") not in stored
+
+
+# --- On the retry clock -----------------------------------------------------------------
+
+
+def test_the_clock_hands_a_due_retry_out_once_and_the_sweep_then_leaves_it(
+    receiver: Receiver, django_capture_on_commit_callbacks
+) -> None:
+    now = timezone.now()
+    endpoint = WebhookEndpointFactory(url=receiver.url)
+    due = waiting(
+        endpoint,
+        status=W.RETRY_WAIT,
+        attempt_count=1,
+        enqueued_at=now - timedelta(minutes=2),
+        next_attempt_at=now - timedelta(seconds=1),
+    )
+    waiting(
+        endpoint, status=W.RETRY_WAIT, attempt_count=1, next_attempt_at=now + timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks(execute=False) as booked:
+        assert webhook_retries_hand_out(now=now) == 1
+        assert webhook_retries_hand_out(now=now) == 0  # stamped: not handed out twice
+        assert webhook_deliveries_dispatch_due(now=now) == 0  # nor by the safety net
+    assert len(booked) == 1
+    due.refresh_from_db()
+    assert due.enqueued_at is not None and due.enqueued_at >= due.next_attempt_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_due_in_two_seconds_is_sent_within_a_second_of_it(receiver: Receiver) -> None:
+    """The retry clock in its own thread (tasks run inline here, so its thread sends), as
+    ``manage.py retry_clock`` runs it: each retry starts within a second of its due time,
+    where the per-minute sweep alone could be up to a minute late."""
+    now = timezone.now()
+    endpoint = WebhookEndpointFactory(url=receiver.url)
+    due = {
+        waiting(
+            endpoint,
+            status=W.RETRY_WAIT,
+            attempt_count=1,
+            enqueued_at=now,
+            next_attempt_at=now + timedelta(seconds=2 + 0.5 * n),
+        ).pk: now + timedelta(seconds=2 + 0.5 * n)
+        for n in range(3)
+    }
+    stop = threading.Event()
+
+    def run_clock() -> None:
+        try:
+            retry_clock_run(
+                tick=settings.RETRY_CLOCK_TICK,
+                stop=stop,
+                hand_outs=(retries_hand_out, webhook_retries_hand_out),
+            )
+        finally:
+            connections.close_all()
+
+    clock = threading.Thread(target=run_clock)
+    clock.start()
+    # No queries while the clock runs: SQLite's shared in-memory test database locks whole
+    # tables between threads, without waiting.
+    time.sleep((max(due.values()) - timezone.now()).total_seconds() + 2.0)
+    stop.set()
+    clock.join()
+    started = dict(
+        WebhookAttempt.objects.filter(delivery_id__in=due).values_list("delivery_id", "started_at")
+    )
+    assert set(started) == set(due)  # every retry was sent
+    lateness = sorted((started[pk] - due[pk]).total_seconds() for pk in due)
+    assert lateness[0] >= -0.05, lateness  # none before its time
+    assert lateness[-1] <= 1.0, lateness
+    assert WebhookDelivery.objects.filter(status=W.DELIVERED).count() == 3
