@@ -36,6 +36,8 @@ from leadhub.demo import (
 GUNICORN = (
     *("--workers", "2", "--threads", "8", "--worker-class", "gthread"),
     *("--timeout", "60", "--graceful-timeout", "10", "--log-level", "warning"),
+    # Longer than the lead page's 2 s poll, so a poll does not meet a connection just closed.
+    *("--keep-alive", "5"),
 )
 
 
