@@ -13,6 +13,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from leadhub.attribution.models import DETAIL_FIELDS
 from leadhub.models import Lead, Submission
 from tests.factories import DestinationFactory
 
@@ -52,6 +53,17 @@ def destinations_strategy(slugs: list[str]):
         },
     )
     return st.lists(row, max_size=3) | json_values
+
+
+def source_strategy():
+    """Where the lead came from: the known parts with any value (NUL characters, addresses
+    that are not), an unknown part, or anything at all."""
+    parts = [*DETAIL_FIELDS, "ip_address", "user_agent", "utm_sauce"]
+    ip_like = st.ip_addresses().map(str) | st.text(alphabet="0123456789.:abcdef", max_size=45)
+    known = st.fixed_dictionaries(
+        {}, optional={name: ip_like if name == "ip_address" else json_scalars for name in parts}
+    )
+    return known | json_values
 
 
 def check(api, raw: str | bytes) -> None:
@@ -106,6 +118,8 @@ def test_any_lead_body_is_answered_in_json_without_a_500(world, data) -> None:
         )
         body = data.draw(contact)
         body["destinations"] = data.draw(destinations_strategy(slugs))
+        if data.draw(st.booleans()):
+            body["source"] = data.draw(source_strategy())
     check(api, json.dumps(body))
 
 
