@@ -103,7 +103,12 @@ def test_upload_map_preview_import_and_download_failed_rows(
     assert good.errors == [] and other.errors == []
     assert bad.line == 4
     text = " ".join(bad.errors)
-    for expected in ("Email: Enter a valid email address", "UK mobile", "make_of_car", "DOB"):
+    for expected in (
+        "Email: Enter a valid email address",
+        "UK mobile",
+        "Make of car",
+        "Date of birth",
+    ):
         assert expected in text
     assert not Lead.objects.exists()  # a preview saves nothing
 
@@ -295,7 +300,7 @@ def test_a_row_with_more_cells_than_columns_is_left_out(campaign_destination) ->
     errors = dict(job.row_errors.values_list("line", "errors"))
     assert list(errors) == [2, 4]
     assert "8 cells but the header names 7" in errors[2]
-    assert "make_of_car: This field is required" in errors[4]  # a short row has empty cells
+    assert "Make of car: This field is required" in errors[4]  # a short row has empty cells
     assert Lead.objects.count() == 1
 
 
