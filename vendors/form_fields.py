@@ -74,7 +74,7 @@ def field_help(spec: FieldSpec) -> str:
         return spec.help
     kind = spec.type
     said = {
-        FieldType.DATE: "A date, like 31/12/1990.",
+        FieldType.DATE: "A date: type it or pick it from the calendar.",
         FieldType.EMAIL: "An email address, like name@example.com.",
         FieldType.EMAILS: "One email address, or several separated by commas.",
         FieldType.ALPHABETICAL: "Letters, spaces, apostrophes and hyphens only.",

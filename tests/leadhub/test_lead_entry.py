@@ -130,6 +130,7 @@ def test_required_fields_are_marked_before_preview(
     assert f"{prefix}data14" not in marked and "company" not in marked
     assert "Needed by LeadByte example." in page
     # Every generated field says what to type.
-    assert "A date, like 31/12/1990." in page and "Pick one, or leave it blank." in page
+    assert "A date: type it or pick it from the calendar." in page
+    assert "Pick one, or leave it blank." in page
     # Gender once per answer, not also LeadByte's "M" and "F".
     assert page.count(">Female</option>") == 1 and ">F</option>" not in page
