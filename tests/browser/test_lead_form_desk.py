@@ -209,3 +209,22 @@ def test_the_attempts_scroll_in_their_box_on_a_phone(
     box = sales_page.locator(".lh-scroll")
     assert box.evaluate("(el) => el.scrollWidth > el.clientWidth"), "the table scrolls in its box"
     shot(sales_page, "lead-page-390")
+
+
+def test_an_admin_labels_a_field_and_the_lead_form_says_it(
+    admin_page: Page, live_server: Any, campaign_destination: Destination
+) -> None:
+    admin_page.set_viewport_size(DESK)
+    admin_page.goto(
+        f"{live_server.url}/admin/vendors/destination/{campaign_destination.pk}/change/"
+    )
+    labels = admin_page.locator("fieldset", has_text="Labels on the lead form")
+    labels.locator("summary, h2").first.click()
+    field = admin_page.locator('[name="label__data14"]')
+    expect(field).to_have_attribute("placeholder", "Mortgage type")
+    field.fill("Kind of mortgage")
+    shot(admin_page, "destination-labels-1366")
+    admin_page.get_by_role("button", name="Save", exact=True).click()
+    expect(admin_page.locator(".messagelist")).to_contain_text("changed successfully")
+    lead_form(admin_page, live_server.url, campaign_destination)
+    expect(admin_page.get_by_label("Kind of mortgage")).to_be_visible()

@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
-from django.utils.html import format_html
 
 from vendors.base import VendorAdapter
 from vendors.field_labels import plain_label
@@ -38,19 +37,16 @@ def label_field_name(name: str) -> str:
 
 
 def label_form_field(spec: FieldSpec) -> forms.CharField:
-    """Where an admin sets the label staff read for ``spec``; blank keeps the plain default."""
+    """Where an admin sets the label staff read for ``spec``, named as the vendor names it;
+    blank keeps the plain default."""
     default = plain_label(spec.label, spec.name)
+    vendor = spec.label if spec.label in ("", spec.name) else f"{spec.label} ({spec.name})"
     return forms.CharField(
-        label=default,
+        label=vendor or spec.name,
         required=False,
         max_length=120,
         widget=forms.TextInput(attrs={"placeholder": default}),
-        help_text=format_html(
-            "The vendor calls it <code>{}</code> ({}). Blank: staff read “{}”.",
-            spec.name,
-            spec.label,
-            default,
-        ),
+        help_text=f"Blank: staff read “{default}”.",
     )
 
 
