@@ -13,6 +13,7 @@ from django.db import connection
 from django.urls import reverse
 
 from leadhub.imports.models import ImportJob, ImportMapping, ImportRowError
+from leadhub.imports.rows import destinations_for_import, guess_mapping, targets
 from leadhub.imports.services import import_job_run
 from leadhub.models import Lead, Submission
 from leadhub.statuses import SubmissionStatus
@@ -420,3 +421,17 @@ def test_the_progress_page_refreshes_itself_while_running(
     assert '<meta http-equiv="refresh" content="2">' in html
     assert '<progress max="100" value="0">' in html
     assert "<script>" not in html  # CSP forbids inline scripts
+
+
+@pytest.mark.django_db
+def test_a_header_naming_a_field_as_the_vendor_does_still_matches_a_relabelled_one(
+    campaign_destination: Destination,
+) -> None:
+    campaign_destination.field_labels = {"data14": "Kind of mortgage"}
+    campaign_destination.save()
+    found = targets(destinations_for_import([campaign_destination.pk]))
+    prefix = f"d{campaign_destination.pk}__"
+    guessed = guess_mapping(["mortgage_type", "Make of car", "DOB"], found)
+    assert guessed[f"{prefix}data14"] == "mortgage_type"
+    assert guessed[f"{prefix}data13"] == "Make of car"
+    assert guessed[f"{prefix}dob"] == "DOB"
