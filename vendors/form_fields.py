@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.core.validators import RegexValidator
 
+from vendors.field_labels import plain_choices
 from vendors.fieldspec import FieldSpec, FieldType
 from vendors.phones import parse_phone, phone_hint
 
@@ -57,11 +58,47 @@ class MultiEmailField(forms.Field):
             forms.EmailField().clean(address)
 
 
+def _bounds(spec: FieldSpec) -> str:
+    low, high = spec.min_value, spec.max_value
+    if low is not None and high is not None:
+        return f" from {low:g} to {high:g}"
+    if low is not None:
+        return f" of at least {low:g}"
+    return f" of at most {high:g}" if high is not None else ""
+
+
+def field_help(spec: FieldSpec) -> str:
+    """What to type, in a few words: the vendor's help, else one said by the field's type,
+    so that no generated field is left without any."""
+    if spec.help:
+        return spec.help
+    kind = spec.type
+    said = {
+        FieldType.DATE: "A date: type it or pick it from the calendar.",
+        FieldType.EMAIL: "An email address, like name@example.com.",
+        FieldType.EMAILS: "One email address, or several separated by commas.",
+        FieldType.ALPHABETICAL: "Letters, spaces, apostrophes and hyphens only.",
+        FieldType.UK_MOBILE: "A UK mobile number, like 07911 123456.",
+        FieldType.PHONE: "A phone number in any format; +44 is assumed.",
+        FieldType.POSTCODE: "A UK postcode, like SW1A 1AA.",
+        FieldType.BOOLEAN: "Tick for yes.",
+        FieldType.CHOICE: "Pick one." if spec.required else "Pick one, or leave it blank.",
+        FieldType.ROWS: "One line per row; blank rows are left out.",
+    }
+    if kind in said:
+        return said[kind]
+    if kind is FieldType.INTEGER:
+        return f"A whole number{_bounds(spec)}."
+    if kind is FieldType.DECIMAL:
+        return f"A number{_bounds(spec)}."
+    return f"Up to {spec.max_length} characters." if spec.max_length else "Free text."
+
+
 def form_field(spec: FieldSpec) -> forms.Field:
     common: dict[str, Any] = {
         "label": spec.label,
         "required": spec.required,
-        "help_text": spec.help,
+        "help_text": field_help(spec),
         "initial": spec.default,
     }
     declared: list[Validator] = []
@@ -79,7 +116,10 @@ def form_field(spec: FieldSpec) -> forms.Field:
         choices = list(spec.choices)
         if not spec.required or spec.default is None:
             choices = [("", "---------"), *choices]
-        return forms.ChoiceField(choices=choices, **common)
+        field = forms.ChoiceField(choices=choices, **common)
+        # Offered once per answer ("Male", not also "M"); every vendor value stays valid.
+        field.widget.choices = plain_choices(choices)
+        return field
     if kind is FieldType.BOOLEAN:
         common["required"] = False  # an unticked box is an answer, not a missing one
         return forms.BooleanField(**common)

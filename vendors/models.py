@@ -15,6 +15,7 @@ from vendors.base import VendorAdapter
 from vendors.campaign_fields import MAX_LENGTHS, CampaignFieldMeta
 from vendors.crypto import EncryptedJSONField
 from vendors.field_changes import describe
+from vendors.field_labels import specs_in_plain_words
 from vendors.fieldspec import FieldSpec
 from vendors.limits import validate_deadline
 from vendors.registry import VendorKind, adapter_class
@@ -294,6 +295,15 @@ class Destination(models.Model):
         help_text="Values sent with every lead and hidden from staff, by vendor field name. "
         "null leaves a field out (say, a phone this vendor cannot take).",
     )
+    # What staff read for each vendor field, by vendor field name; blank: the vendor's
+    # label in plain words (vendors.field_labels).
+    field_labels = models.JSONField(
+        "labels on the lead form",
+        blank=True,
+        default=dict,
+        help_text="Vendor field name: the label staff see. Fields not listed show the "
+        "vendor's label in plain words.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -313,8 +323,11 @@ class Destination(models.Model):
         return self.connection.adapter_class.operations[self.operation]
 
     def field_specs(self) -> list[FieldSpec]:
-        """Every vendor field of this destination, fixed ones included."""
-        return operation_field_specs(self.operation_spec, self.campaign)
+        """Every vendor field of this destination, fixed ones included, labelled in plain
+        words (``field_labels``, else the vendor's humanised)."""
+        return specs_in_plain_words(
+            operation_field_specs(self.operation_spec, self.campaign), self.field_labels
+        )
 
     def staff_field_specs(self) -> list[FieldSpec]:
         """The fields staff fill in: those without a fixed value."""

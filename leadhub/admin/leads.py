@@ -173,6 +173,8 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
                         "duplicate_window": settings.DUPLICATE_WINDOW_DAYS,
                         "carried": carried_post_data(request),
                         "drift": drift,
+                        # The request as sent, for those who look after the connections.
+                        "show_request": request.user.has_perm("vendors.view_connection"),
                         "title": "Send a lead: check before sending",
                     },
                 )

@@ -77,6 +77,21 @@ class LeadEntryForm(ContactForm):
             name: rows_formset_class(spec)(self.data if self.is_bound else None, prefix=name)
             for name, spec in self.row_specs.items()
         }
+        # Contact fields optional on their own that a chosen destination needs: marked
+        # required on the form and said in their help, before Preview; clean() checks them.
+        self.required_by: dict[str, list[str]] = {}
+        for destination in self.destinations:
+            for spec in destination.staff_field_specs():
+                source = DERIVED_CONTACT_SOURCE.get(spec.contact or "", spec.contact)
+                field = self.fields.get(source or "")
+                if spec.required and field is not None and not field.required:
+                    needing = self.required_by.setdefault(str(source), [])
+                    if str(destination) not in needing:
+                        needing.append(str(destination))
+        for name, needing in self.required_by.items():
+            field = self.fields[name]
+            needed = f"Needed by {', '.join(needing)}."
+            field.help_text = f"{field.help_text} {needed}" if field.help_text else needed
 
     def fieldsets(self) -> list[tuple[str, list[forms.BoundField], list[RowsFormSet]]]:
         contact = [name for name in ContactForm.base_fields if name not in CONSENT_FORM_FIELDS]

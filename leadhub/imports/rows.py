@@ -29,6 +29,7 @@ from leadhub.forms.lead_entry import (
     destination_prefix,
     lead_entry_form_class,
 )
+from vendors.field_labels import VENDOR_LABEL
 from vendors.fieldspec import FieldType
 from vendors.models import CampaignField, Destination
 
@@ -124,7 +125,12 @@ def targets(destinations: Sequence[Destination]) -> list[Target]:
                     required=spec.required and spec.default is None and not is_boolean,
                     is_boolean=is_boolean,
                     default=spec.default,
-                    aliases=frozenset({normalise_header(spec.name), normalise_header(spec.label)}),
+                    # A header may name the field as the vendor does or as staff read it.
+                    aliases=frozenset(
+                        normalise_header(text)
+                        for text in (spec.name, spec.label, spec.extra.get(VENDOR_LABEL, ""))
+                        if text
+                    ),
                 )
             )
     return found

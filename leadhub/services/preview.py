@@ -1,5 +1,9 @@
 """What a lead will send, per destination, before anything is saved.
 
+Staff read it in plain words: each field's label and the value in words (a choice's label,
+Yes or No), fields the destination sets flagged as such. The request itself (the names it is
+sent as, the URL, the JSON) is kept for integration admins, one click away.
+
 The preview is built by the same code that sends: ``destination_payload_build`` makes the
 vendor fields and the adapter's ``build_request`` makes the request around them, so staff
 see the real body or query. It goes through the connection's ``Redactor`` the way a stored
@@ -11,11 +15,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from leadhub.privacy.duplicates import Duplicate
 from leadhub.services.leads import destination_payload_build
 from vendors.clients import connection_client
+from vendors.field_labels import choice_label
+from vendors.fieldspec import FieldSpec
 from vendors.models import Destination
 from vendors.results import VendorError
 
@@ -26,6 +33,33 @@ class PayloadRow:
     label: str
     value: Any
     fixed: bool = False
+    # The value as staff read it: "Male" for LeadByte's "M", "Yes" for true.
+    words: str = ""
+    # Sent by LeadHub itself for the vendor (LeadByte's campaign id): not a field of the form.
+    own: bool = False
+
+
+NOT_SENT = "(not sent)"
+
+
+def value_in_words(spec: FieldSpec | None, value: Any) -> str:
+    """A payload value as a person reads it."""
+    if value is None or value == "" or value == []:
+        return NOT_SENT
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, list):
+        return "; ".join(value_in_words(spec, item) for item in value)
+    if isinstance(value, Mapping):
+        row_labels = {row.name: row.label for row in spec.row_fields} if spec else {}
+        return ", ".join(
+            f"{row_labels.get(str(k), str(k))}: {value_in_words(None, v)}" for k, v in value.items()
+        )
+    if spec is not None and spec.choices:
+        return choice_label(spec, value) or str(value)
+    return str(value)
 
 
 @dataclass
@@ -42,6 +76,11 @@ class DestinationPreview:
         return json.dumps(self.request.get("body"), indent=2, ensure_ascii=False, default=str)
 
     @property
+    def staff_rows(self) -> list[PayloadRow]:
+        """The rows staff read: the destination's fields, not what LeadHub adds itself."""
+        return [row for row in self.rows if not row.own]
+
+    @property
     def headers(self) -> list[tuple[str, str]]:
         return sorted((self.request.get("headers") or {}).items())
 
@@ -53,14 +92,16 @@ def destination_preview(
     connection = destination.connection
     adapter = connection_client(connection)
     payload = destination_payload_build(destination=destination, contact=contact, values=values)
-    labels = {spec.name: spec.label for spec in destination.field_specs()}
+    specs = {spec.name: spec for spec in destination.field_specs()}
     safe_payload = adapter.redactor.data(payload)
     preview.rows = [
         PayloadRow(
             name=name,
-            label=labels.get(name, name),
+            label=specs[name].label if name in specs else name,
             value=value,
             fixed=name in destination.fixed_values,
+            words=value_in_words(specs.get(name), value),
+            own=name not in specs,
         )
         for name, value in safe_payload.items()
     ]

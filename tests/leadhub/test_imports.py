@@ -13,6 +13,7 @@ from django.db import connection
 from django.urls import reverse
 
 from leadhub.imports.models import ImportJob, ImportMapping, ImportRowError
+from leadhub.imports.rows import destinations_for_import, guess_mapping, targets
 from leadhub.imports.services import import_job_run
 from leadhub.models import Lead, Submission
 from leadhub.statuses import SubmissionStatus
@@ -103,7 +104,12 @@ def test_upload_map_preview_import_and_download_failed_rows(
     assert good.errors == [] and other.errors == []
     assert bad.line == 4
     text = " ".join(bad.errors)
-    for expected in ("Email: Enter a valid email address", "UK mobile", "make_of_car", "DOB"):
+    for expected in (
+        "Email: Enter a valid email address",
+        "UK mobile",
+        "Make of car",
+        "Date of birth",
+    ):
         assert expected in text
     assert not Lead.objects.exists()  # a preview saves nothing
 
@@ -295,7 +301,7 @@ def test_a_row_with_more_cells_than_columns_is_left_out(campaign_destination) ->
     errors = dict(job.row_errors.values_list("line", "errors"))
     assert list(errors) == [2, 4]
     assert "8 cells but the header names 7" in errors[2]
-    assert "make_of_car: This field is required" in errors[4]  # a short row has empty cells
+    assert "Make of car: This field is required" in errors[4]  # a short row has empty cells
     assert Lead.objects.count() == 1
 
 
@@ -415,3 +421,17 @@ def test_the_progress_page_refreshes_itself_while_running(
     assert '<meta http-equiv="refresh" content="2">' in html
     assert '<progress max="100" value="0">' in html
     assert "<script>" not in html  # CSP forbids inline scripts
+
+
+@pytest.mark.django_db
+def test_a_header_naming_a_field_as_the_vendor_does_still_matches_a_relabelled_one(
+    campaign_destination: Destination,
+) -> None:
+    campaign_destination.field_labels = {"data14": "Kind of mortgage"}
+    campaign_destination.save()
+    found = targets(destinations_for_import([campaign_destination.pk]))
+    prefix = f"d{campaign_destination.pk}__"
+    guessed = guess_mapping(["mortgage_type", "Make of car", "DOB"], found)
+    assert guessed[f"{prefix}data14"] == "mortgage_type"
+    assert guessed[f"{prefix}data13"] == "Make of car"
+    assert guessed[f"{prefix}dob"] == "DOB"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -30,7 +32,7 @@ def test_the_form_is_generated_from_the_campaign_fields(
     prefix = f"d{leadbyte_destination.pk}__"
     for name in ("data13", "data14", "dob", "gender", "postcode"):
         assert f'name="{prefix}{name}"' in page
-    assert "make_of_car" in page  # the label is shown...
+    assert "Make of car" in page and "make_of_car" not in page  # plain label shown...
     assert f'name="{prefix}sid"' not in page  # ...a fixed value is not asked for
     assert f'name="{prefix}firstname"' not in page  # contact fields are entered once
 
@@ -115,3 +117,20 @@ def test_the_contact_phone_takes_a_plausible_mobile_and_explains_a_refusal(setti
     assert form.errors["phone"] == [
         "Enter a phone number with its area code, e.g. 020 7946 0000 or +44 20 7946 0000."
     ]
+
+
+def test_required_fields_are_marked_before_preview(
+    lead_entry: LeadEntry, leadbyte_destination: Destination
+) -> None:
+    page = lead_entry.page(leadbyte_destination)
+    prefix = f"d{leadbyte_destination.pk}__"
+    marked = set(re.findall(r'<label class="required" for="id_([^"]+)">', page))
+    # LeadHub's own, the campaign's own, and contact fields the campaign needs.
+    assert {"first_name", f"{prefix}data13", "last_name", "email"} <= marked
+    assert f"{prefix}data14" not in marked and "company" not in marked
+    assert "Needed by LeadByte example." in page
+    # Every generated field says what to type.
+    assert "A date: type it or pick it from the calendar." in page
+    assert "Pick one, or leave it blank." in page
+    # Gender once per answer, not also LeadByte's "M" and "F".
+    assert page.count(">Female</option>") == 1 and ">F</option>" not in page

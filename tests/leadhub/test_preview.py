@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
 
 from leadhub.models import Attempt, Lead, Submission
 from tests.conftest import LEADBYTE_KEY
+from tests.factories import UserFactory
 from tests.leadhub.conftest import LEADBYTE_LEAD, LeadEntry
 from vendors.models import Campaign, Destination
 from vendors.redaction import MASK
@@ -29,7 +32,9 @@ def test_a_valid_form_shows_the_masked_request_and_saves_nothing(
     assert preview.request["body"]["lead"] == LEADBYTE_LEAD
     assert LEADBYTE_KEY not in page
     assert MASK in page
-    assert "31/12/1990" in page and "make_of_car" in page
+    assert "31/12/1990" in page and "Make of car" in page
+    # An admin has the raw request one click away (a closed <details>), names as sent.
+    assert '<details class="lh-request">' in page and "<code>data13</code>" in page
     # What was typed travels on as hidden inputs for Confirm and Edit.
     assert f'name="d{leadbyte_destination.pk}__data13" value="Volvo"' in page
     assert 'name="confirm"' in page and 'name="edit"' in page
@@ -89,3 +94,36 @@ def test_one_preview_per_destination(
     assert previews[1].request["body"]["lead"]["data20"] == "Flat"
     assert json.loads(previews[1].body_json)["key"] == MASK
     assert not Submission.objects.exists()
+
+
+def test_sales_staff_read_the_preview_in_plain_words_without_the_request(
+    leadbyte_destination: Destination, leadbyte_form: dict[str, str]
+) -> None:
+    # Sales staff's permissions (this module's database is emptied between tests, roles too).
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="leadhub", codename__in=["add_lead", "view_lead"]
+        )
+    )
+    client = Client()
+    client.force_login(user)
+    entry = LeadEntry(client)
+    response = entry.post(leadbyte_destination, leadbyte_form, press=None)
+    assert response.status_code == 200
+    page = response.content.decode()
+    (preview,) = response.context["previews"]
+    words = {row.label: row.words for row in preview.staff_rows}
+    assert words["Gender"] == "Female"  # LeadByte is sent "F"
+    assert words["Make of car"] == "Volvo" and words["Date of birth"] == "31/12/1990"
+    assert words["Source ID"] == "1"  # set by the destination, said as such
+    assert "(set by the destination)" in page
+    for raw in (
+        "lh-request",
+        "Sent as",
+        "<code>data13</code>",
+        "campid",
+        "/sandbox/leadbyte/",
+        MASK,
+    ):
+        assert raw not in page, raw

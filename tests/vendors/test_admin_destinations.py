@@ -412,3 +412,23 @@ def test_campaign_and_operation_options_say_whose_they_are(admin_client) -> None
     assert f'value="{leadbyte.pk}" data-kind="leadbyte"' in page
     assert f'value="{campaign.pk}" data-connection="{leadbyte.pk}"' in page
     assert "leadbyte/destination_form.js" not in page and "leadhub/destination_form.js" in page
+
+
+def test_an_admin_sets_the_label_staff_read_and_blank_keeps_the_plain_one(admin_client) -> None:
+    connection = ConnectionFactory(kind="leadbyte")
+    campaign = leadbyte_campaign(connection)
+    destination = DestinationFactory(
+        connection=connection, campaign=campaign, operation="create_lead", fixed_values={}
+    )
+    change = reverse("admin:vendors_destination_change", args=[destination.pk])
+    form = admin_client.get(change).context["adminform"].form
+    assert form.fields["label__sid"].widget.attrs["placeholder"] == "Source ID"
+    data = {**form_data(form), "label__data14": " Kind of mortgage ", "label__dob": ""}
+    response = admin_client.post(change, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    destination.refresh_from_db()
+    assert destination.field_labels == {"data14": "Kind of mortgage"}
+    labels = {s.name: s.label for s in destination.staff_field_specs()}
+    assert labels["data14"] == "Kind of mortgage" and labels["sid"] == "Source ID"
+    again = admin_client.get(change).context["adminform"].form
+    assert again["label__data14"].value() == "Kind of mortgage"

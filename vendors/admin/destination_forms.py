@@ -11,6 +11,7 @@ from django import forms
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 
 from vendors.base import VendorAdapter
+from vendors.field_labels import plain_label
 from vendors.fieldspec import FieldSpec
 from vendors.fixed_values import (
     FIXED_PREFIX,
@@ -27,6 +28,26 @@ from vendors.results import Operation
 
 # The destination form's field for the vendor fields never sent (stored as None).
 LEFT_OUT = "left_out"
+# The destination form's field for the label staff read for one vendor field.
+LABEL_PREFIX = "label__"
+
+
+def label_field_name(name: str) -> str:
+    return LABEL_PREFIX + name
+
+
+def label_form_field(spec: FieldSpec) -> forms.CharField:
+    """Where an admin sets the label staff read for ``spec``, named as the vendor names it;
+    blank keeps the plain default."""
+    default = plain_label(spec.label, spec.name)
+    vendor = spec.label if spec.label in ("", spec.name) else f"{spec.label} ({spec.name})"
+    return forms.CharField(
+        label=vendor or spec.name,
+        required=False,
+        max_length=120,
+        widget=forms.TextInput(attrs={"placeholder": default}),
+        help_text=f"Blank: staff read “{default}”.",
+    )
 
 
 def operation_choice(kind: str, operation: str) -> str:
@@ -254,6 +275,8 @@ class DestinationForm(forms.ModelForm):
         if LEFT_OUT in self.fields:
             self.initial[LEFT_OUT] = left_out
         self.initial["fixed_values"] = rest
+        for name, label in (self.instance.field_labels or {}).items():
+            self.initial[label_field_name(name)] = label
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -278,7 +301,17 @@ class DestinationForm(forms.ModelForm):
             operation = connection.adapter_class.operations[cleaned["operation"]]
             specs = operation_field_specs(operation, campaign)
             cleaned["fixed_values"] = self._fixed_values(connection.adapter_class, specs, extra)
+            if self.target_specs:
+                self.instance.field_labels = self._field_labels(specs)
         return cleaned
+
+    def _field_labels(self, specs: list[FieldSpec]) -> dict[str, str]:
+        """The labels typed, by vendor field name: only those set, only the fields sent."""
+        return {
+            spec.name: label
+            for spec in specs
+            if (label := (self.cleaned_data.get(label_field_name(spec.name)) or "").strip())
+        }
 
     def _shown_campaign_problem(self, campaign: Campaign | None) -> dict[str, str]:
         """The fixed values typed are for the campaign whose fields the form shows: saving
@@ -339,6 +372,8 @@ def destination_form_class(target: DestinationTarget) -> type[DestinationForm]:
     attrs: dict[str, Any] = {"target": target, "target_specs": tuple(specs)}
     for spec in typed_specs(specs):
         attrs[fixed_field_name(spec.name)] = fixed_form_field(spec)
+    for spec in specs:
+        attrs[label_field_name(spec.name)] = label_form_field(spec)
     optional = [(spec.name, spec.label) for spec in specs if not spec.required]
     if optional:
         attrs[LEFT_OUT] = forms.MultipleChoiceField(

@@ -27,6 +27,7 @@ from vendors.admin.destination_forms import (
     DestinationStartForm,
     DestinationTarget,
     destination_form_class,
+    label_field_name,
 )
 from vendors.drift import open_changes, open_changes_by_campaign
 from vendors.fixed_values import fixed_field_name, fixed_values_split, typed_specs
@@ -179,6 +180,18 @@ class DestinationAdmin(ListTitleMixin):
             sets.append(
                 ("Never sent", {"fields": [LEFT_OUT], "classes": [] if left_out else ["collapse"]})
             )
+        labelled = obj.field_labels if obj else {}
+        sets.append(
+            (
+                "Labels on the lead form",
+                {
+                    "fields": [label_field_name(s.name) for s in specs],
+                    "classes": [] if labelled else ["collapse"],
+                    "description": "What staff read for each field, on the lead form, its "
+                    "errors and the preview. Leave blank for the vendor's label in plain words.",
+                },
+            )
+        )
         sets.append(
             ("Advanced", {"fields": ["fixed_values"], "classes": [] if rest else ["collapse"]})
         )
