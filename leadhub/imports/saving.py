@@ -27,7 +27,7 @@ from leadhub.models import Lead, Submission
 from leadhub.services.leads import LEAD_FIELDS
 from vendors.models import Destination
 
-logger = logging.getLogger("leadhub.imports.services")
+logger = logging.getLogger(__name__)
 
 
 class ReadyRow(NamedTuple):
