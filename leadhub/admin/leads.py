@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -14,6 +15,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from leadhub.admin.changelists import LeadListMixin
+from leadhub.admin.lead_delivery import DeliveryFilter, LeadChangeList, delivery_badges
 from leadhub.admin.lead_entry import (
     SEND_DUPLICATES,
     carried_post_data,
@@ -57,11 +59,11 @@ class FollowUpChoiceForm(forms.Form):
 
 @admin.register(Lead)
 class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
-    list_display = ("__str__", "email", "phone", "company", "owner", "created_at")
+    list_display = ("__str__", "delivery", "email", "phone", "company", "owner", "created_at")
     search_fields = ("first_name", "last_name", "email", "=phone_e164", "company")
     search_help_text = "Search by name, email, company, or a phone number in any format."
     list_select_related = ("owner",)
-    list_filter = ("created_at",)
+    list_filter = (DeliveryFilter, "created_at")
     readonly_fields = ("phone_e164", "owner", "created_at", "erased_at")
     fields = (
         "first_name",
@@ -81,6 +83,13 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
     # The lead page shows the submissions as a live panel (templates/admin/leadhub/lead/).
     inlines = []
     show_full_result_count = False
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return LeadChangeList
+
+    @admin.display(description="Delivery")
+    def delivery(self, obj: Lead) -> str:
+        return delivery_badges(getattr(obj, "delivery_counts", None))
 
     def get_urls(self) -> list[URLPattern]:
         own = [

@@ -7,6 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from leadhub.delivery.dispatcher import submissions_dispatch_due
+from leadhub.delivery.push import submission_push
+from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
 from tests.factories import (
     DestinationFactory,
@@ -14,6 +17,7 @@ from tests.factories import (
     PausedConnectionFactory,
     SubmissionFactory,
 )
+from tests.leadhub.delivery.conftest import PAYLOAD as LEADBYTE_PAYLOAD
 from vendors.models import Destination
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,3 +54,27 @@ def test_a_lead_held_by_a_paused_connection_says_so(
     expect(sales_page.locator(".lh-explanation")).to_have_text(
         "Held: the connection LeadByte UK is paused; it will be sent when the connection resumes."
     )
+
+
+def test_a_lead_page_after_leadbytes_verdict_says_valid_not_queued(
+    sales_page: Page, live_server, sales_user, leadbyte_destination: Destination
+) -> None:
+    lead = LeadFactory(owner=sales_user)
+    submission = SubmissionFactory(
+        lead=lead, destination=leadbyte_destination, payload=dict(LEADBYTE_PAYLOAD)
+    )
+    submission_push(submission_id=submission.pk)
+    page_url = f"{live_server.url}/admin/leadhub/lead/{lead.pk}/change/"
+    sales_page.goto(page_url)
+    card = sales_page.locator(f"#submission-{submission.pk}")
+    expect(card.locator(".lh-vendor-message")).to_contain_text("(Queued)")
+
+    Submission.objects.filter(pk=submission.pk).update(next_check_at=timezone.now())
+    submissions_dispatch_due()  # LeadByte's queue now says Valid
+    sales_page.goto(page_url)
+    expect(card.locator(".lh-status")).to_have_text("Accepted")
+    expect(card.locator(".lh-vendor-outcome")).to_have_text("LeadByte: Valid")
+    expect(card.locator(".lh-vendor-message")).to_have_text(
+        "LeadByte said: LeadByte's queue says Valid."
+    )
+    expect(card.locator(".lh-submission-head")).not_to_contain_text("Queued")
