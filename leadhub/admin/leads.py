@@ -35,9 +35,10 @@ from leadhub.services.follow_ups import (
     follow_up_choices,
     follow_up_create,
     follow_up_find,
-    follow_up_kinds,
+    follow_up_kinds_for,
     follow_up_lead_values,
     follow_up_staff_specs,
+    not_there_message,
 )
 from leadhub.services.leads import lead_create_and_send
 from leadhub.services.preview import lead_preview
@@ -50,11 +51,11 @@ from vendors.registry import VendorKind
 class FollowUpChoiceForm(forms.Form):
     follow_up = forms.ChoiceField(label="Follow-up")
 
-    def __init__(self, *args: Any, kind: str = "", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kind: str = "", lead: Lead, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         follow_up = self.fields["follow_up"]
         assert isinstance(follow_up, forms.ChoiceField)  # declared above
-        follow_up.choices = [(c.key, c.label) for c in follow_up_choices(kind)]
+        follow_up.choices = [(c.key, c.label) for c in follow_up_choices(kind, lead=lead)]
 
 
 @admin.register(Lead)
@@ -192,10 +193,10 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
         )
 
     def change_page(self, request: HttpRequest, object_id: str) -> dict[str, Any]:
-        # The vendors with follow-ups (Getlead) each get a link above the lead.
-        links = [
-            (f"{VendorKind(kind).label} follow-up", f"?kind={kind}") for kind in follow_up_kinds()
-        ]
+        # A link above the lead per vendor with follow-ups (Getlead) that has this lead.
+        lead = self.get_object(request, unquote(object_id))
+        kinds = follow_up_kinds_for(lead) if lead is not None else []
+        links = [(f"{VendorKind(kind).label} follow-up", f"?kind={kind}") for kind in kinds]
         return {"follow_up_links": links}
 
     def follow_up_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -211,15 +212,22 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
         lead_url = reverse("admin:leadhub_lead_change", args=[lead.pk])
         context: dict[str, Any] = {"lead": lead, "lead_url": lead_url, "original": lead}
         kind = request.GET.get("kind", "")
-        chooser = FollowUpChoiceForm(request.GET if "follow_up" in request.GET else None, kind=kind)
+        chooser = FollowUpChoiceForm(
+            request.GET if "follow_up" in request.GET else None, kind=kind, lead=lead
+        )
         if not chooser.is_valid():
             label = VendorKind(kind).label if kind in VendorKind.values else "Vendor"
             return self._render(
                 request,
                 "admin/leadhub/lead/follow_up.html",
-                {**context, "chooser": chooser, "title": f"{label} follow-up for {lead}"},
+                {
+                    **context,
+                    "chooser": chooser,
+                    "not_there": not_there_message(label, lead),
+                    "title": f"{label} follow-up for {lead}",
+                },
             )
-        choice = follow_up_find(chooser.cleaned_data["follow_up"])
+        choice = follow_up_find(chooser.cleaned_data["follow_up"], lead=lead)
         if choice is None:
             raise Http404("No such follow-up")
         specs = follow_up_staff_specs(choice.operation)

@@ -12,6 +12,7 @@ from leadhub.delivery.push import submission_push
 from leadhub.models import Submission
 from leadhub.statuses import SubmissionStatus
 from tests.factories import (
+    ConnectionFactory,
     DestinationFactory,
     LeadFactory,
     PausedConnectionFactory,
@@ -78,3 +79,28 @@ def test_a_lead_page_after_leadbytes_verdict_says_valid_not_queued(
         "LeadByte said: LeadByte's queue says Valid."
     )
     expect(card.locator(".lh-submission-head")).not_to_contain_text("Queued")
+
+
+def test_a_getlead_follow_up_is_offered_only_where_getlead_has_the_lead(
+    sales_page: Page, live_server, sales_user
+) -> None:
+    getlead = DestinationFactory(connection=ConnectionFactory(kind="getlead", name="Getlead UK"))
+    taken, elsewhere = LeadFactory(owner=sales_user), LeadFactory(owner=sales_user)
+    SubmissionFactory(lead=taken, destination=getlead, status=SubmissionStatus.ACCEPTED)
+    SubmissionFactory(lead=elsewhere, status=SubmissionStatus.ACCEPTED)  # another vendor
+
+    sales_page.goto(f"{live_server.url}/admin/leadhub/lead/{elsewhere.pk}/change/")
+    expect(sales_page.locator("#lh-submissions")).to_be_visible()
+    expect(sales_page.get_by_role("link", name="Getlead follow-up")).to_have_count(0)
+
+    sales_page.goto(f"{live_server.url}/admin/leadhub/lead/{taken.pk}/change/")
+    sales_page.get_by_role("link", name="Getlead follow-up").click()
+    expect(sales_page.locator("h1")).to_have_text(f"Getlead follow-up for {taken}")
+    sales_page.get_by_label("Follow-up").select_option(label="Getlead UK · Add note")
+    sales_page.get_by_role("button", name="Continue").click()
+    expect(sales_page.get_by_label("Note")).to_be_visible()
+    # Styled as the admin's forms: the label beside its field, the field full size.
+    label = sales_page.locator("label", has_text="Note").bounding_box()
+    field = sales_page.get_by_label("Note").bounding_box()
+    assert label is not None and field is not None
+    assert field["x"] > label["x"] + label["width"] - 1 and field["width"] > 200
