@@ -112,8 +112,8 @@ def sample_csv() -> bytes:
 
 
 def take(page: Any, base: str, password: str, workdir: Path) -> None:
-    def shot(name: str) -> None:
-        page.screenshot(path=str(OUT / f"{name}.png"), full_page=False)
+    def shot(name: str, whole: bool = False) -> None:
+        page.screenshot(path=str(OUT / f"{name}.png"), full_page=whole)
         print(f"  docs/screenshots/{name}.png")
 
     page.goto(f"{base}/admin/login/?next=/admin/")
@@ -143,15 +143,15 @@ def take(page: Any, base: str, password: str, workdir: Path) -> None:
     # LeadByte's queue gives its verdict later: let the outcome check run once.
     page.wait_for_timeout(1000)
     page.goto(lead_url)
-    shot("lead-page")
+    shot("lead-page", whole=True)
     page.locator("#lh-submissions a[href*='/submission/']").first.click()
     page.wait_for_selector("h1")
-    shot("submission-page")
+    shot("submission-page", whole=True)
 
     page.goto(f"{base}/admin/leadhub/submission/")
     shot("submissions")
     page.goto(f"{base}/admin/")
-    shot("dashboard")
+    shot("dashboard", whole=True)
     page.goto(f"{base}/admin/vendors/connection/")
     shot("connections")
 
@@ -162,7 +162,7 @@ def take(page: Any, base: str, password: str, workdir: Path) -> None:
     page.get_by_label("CSV file").set_input_files(str(upload))
     page.get_by_role("button", name="Upload and continue").click()
     page.wait_for_selector("text=Match the columns")
-    shot("import-mapping")
+    shot("import-mapping", whole=True)
 
 
 def main() -> None:
