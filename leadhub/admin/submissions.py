@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -32,6 +33,7 @@ from leadhub.models import Attempt, Submission
 from leadhub.services.quotes import quote_status_text, submissions_quote_refresh
 from leadhub.statuses import RESENDABLE, WAITING, InvalidTransition, SubmissionStatus
 from vendors.admin.common import ChangePageMixin, warn_capped
+from vendors.registry import operation_label as operation_name
 
 S = SubmissionStatus
 BULK = AuditAction.BULK_RESENT
@@ -113,7 +115,7 @@ class SubmissionAdmin(
         "lead",
         "destination",
         "connection",
-        "operation",
+        "operation_label",
         "campaign",
         "status_display",
         "explanation",
@@ -160,7 +162,7 @@ class SubmissionAdmin(
             {
                 "fields": (
                     "connection",
-                    "operation",
+                    "operation_label",
                     "campaign",
                     "vendor_code",
                     "field_errors",
@@ -266,6 +268,10 @@ class SubmissionAdmin(
     def status_display(self, obj: Submission) -> str:
         return status_badge(obj.status)
 
+    @admin.display(description="Operation")
+    def operation_label(self, obj: Submission) -> str:
+        return operation_name(obj.connection.kind, obj.operation)
+
     @admin.display(description="Destination", ordering="destination__name")
     def destination_name(self, obj: Submission) -> str:
         return truncated(str(obj.destination or ""))
@@ -356,7 +362,7 @@ class SubmissionAdmin(
             else:
                 queued += 1
         audit_record(request.user, BULK, Submission, queued=queued, skipped=skipped)
-        self.message_user(request, f"{queued} submission(s) queued again.")
+        self.message_user(request, f"{queued} submission{pluralize(queued)} queued again.")
         if skipped:
             self.message_user(
                 request,

@@ -12,6 +12,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import URLPattern
 from django.utils import timezone
@@ -207,14 +208,17 @@ class ConnectionAdmin(CampaignSyncPages, ConnectionTestPages, ChangePageMixin):
             )
         self.message_user(
             request,
-            f"{queryset.count()} connection(s) paused; their leads wait until you resume them.",
+            f"{queryset.count()} connection{pluralize(queryset.count())} paused; their leads "
+            "wait until you resume them.",
         )
 
     @admin.action(description="Resume delivery (send what waited)", permissions=["change"])
     def resume_delivery(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         released = sum(connection_resume(connection_id=c.pk) for c in queryset)
         self.message_user(
-            request, f"{queryset.count()} connection(s) resumed; {released} lead(s) sent again."
+            request,
+            f"{queryset.count()} connection{pluralize(queryset.count())} resumed; "
+            f"{released} lead{pluralize(released)} sent again.",
         )
 
     @admin.display(description="Last error")
