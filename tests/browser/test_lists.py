@@ -135,3 +135,20 @@ def test_on_a_phone_the_list_scrolls_inside_its_box(
     assert admin_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
         "...not the page"
     )
+
+
+def test_a_paused_connection_is_one_alert_its_name_on_one_line(
+    admin_page: Page, live_server: Any, busy_submissions: None
+) -> None:
+    admin_page.set_viewport_size({"width": 1366, "height": 768})
+    admin_page.goto(f"{live_server.url}/admin/")
+    banner = admin_page.locator("#needs-attention")
+    rows = banner.locator("tr").filter(has_text="LeadByte UK")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("1 lead waits for it and goes when it resumes.")
+    expect(banner).not_to_contain_text("Stuck")
+    name = rows.get_by_role("link", name="LeadByte UK")
+    box = name.bounding_box()
+    assert box is not None and box["height"] < 30 and box["width"] > 60  # one line, whole
+    tiles = admin_page.locator('#lh-attention a.lh-hot[data-key^="stuck_"]')
+    expect(tiles).to_have_count(0)  # not also "Stuck in the queue" or "Retries overdue"
