@@ -48,8 +48,9 @@ def spec_sample(spec: FieldSpec) -> str:
     """A value this field takes: its default, its first choice, or one of its type."""
     if spec.default not in (None, ""):
         return _text(spec.default)
-    if spec.choices:
-        return str(spec.choices[0][0])
+    offered = [value for value, _ in spec.choices if str(value).strip()]
+    if offered:
+        return str(offered[0])
     if spec.type in (FieldType.INTEGER, FieldType.DECIMAL) and spec.min_value is not None:
         return _text(int(spec.min_value) if spec.type is FieldType.INTEGER else spec.min_value)
     return BY_TYPE.get(spec.type, "Example")[: spec.max_length or None]
