@@ -152,3 +152,20 @@ def test_a_paused_connection_is_one_alert_its_name_on_one_line(
     assert box is not None and box["height"] < 30 and box["width"] > 60  # one line, whole
     tiles = admin_page.locator('#lh-attention a.lh-hot[data-key^="stuck_"]')
     expect(tiles).to_have_count(0)  # not also "Stuck in the queue" or "Retries overdue"
+
+
+def test_the_lead_list_shows_where_each_lead_stands_and_filters_on_it(
+    admin_page: Page, live_server: Any, busy_submissions: None
+) -> None:
+    admin_page.set_viewport_size({"width": 1366, "height": 768})
+    admin_page.goto(f"{live_server.url}/admin/leadhub/lead/")
+    results = admin_page.locator("#changelist .results")
+    assert results.evaluate("e => e.scrollWidth <= e.clientWidth"), "the list scrolls sideways"
+    delivery = admin_page.locator("td.field-delivery").first
+    expect(delivery).to_contain_text("1 needs attention")
+    expect(delivery).to_contain_text("2 in progress")
+    expect(delivery).to_contain_text("1 delivered")
+    admin_page.locator("#changelist-filter").get_by_role(
+        "link", name="Delivered everywhere"
+    ).click()
+    expect(admin_page.locator("#result_list")).to_have_count(0)  # none is, yet
