@@ -45,6 +45,8 @@ def demo_environment(workdir: Path) -> dict[str, str]:
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="leadhub.settings",
         Q_CLUSTER_NAME=f"screenshots-{os.getpid()}",
+        # LeadByte's queue is asked soon, so the lead page shows its verdict.
+        SUBMISSION_OUTCOME_CHECK_DELAYS="1",
     )
     return env
 
@@ -140,20 +142,23 @@ def take(page: Any, base: str, password: str, workdir: Path) -> None:
     page.get_by_role("button", name="Confirm and send").click()
     page.wait_for_selector('#lh-submissions[data-pending="0"]', timeout=90_000)
     lead_url = page.url
-    # LeadByte's queue gives its verdict later: let the outcome check run once.
-    page.wait_for_timeout(1000)
-    page.goto(lead_url)
-    shot("lead-page", whole=True)
-    page.locator("#lh-submissions a[href*='/submission/']").first.click()
-    page.wait_for_selector("h1")
-    shot("submission-page", whole=True)
-
     page.goto(f"{base}/admin/leadhub/submission/")
     shot("submissions")
     page.goto(f"{base}/admin/")
     shot("dashboard", whole=True)
     page.goto(f"{base}/admin/vendors/connection/")
     shot("connections")
+
+    # LeadByte's verdict comes with the dispatcher's next minute: wait for it, a while.
+    for _ in range(40):
+        page.goto(lead_url)
+        if "Queued" not in (page.locator(".lh-vendor-outcome").all_inner_texts() or ["Queued"])[0]:
+            break
+        page.wait_for_timeout(3000)
+    shot("lead-page", whole=True)
+    page.locator("#lh-submissions a[href*='/submission/']").last.click()
+    page.wait_for_selector("h1")
+    shot("submission-page", whole=True)
 
     upload = workdir / "leads.csv"
     upload.write_bytes(sample_csv())
