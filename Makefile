@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench check-deploy clean
+.PHONY: run test lint format bench check-deploy clean screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,7 @@ check-deploy: $(STAMP)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache
+
+# docs/screenshots/*.png at 1366 px from the demo, in a throwaway database (needs Chromium).
+screenshots: $(STAMP)
+	$(PY) tools/screenshots.py

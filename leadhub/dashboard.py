@@ -175,17 +175,18 @@ def attention_items(*, now: datetime, user: Any = None, live: bool = False) -> l
 
 
 def connection_problems() -> list[ConnectionProblem]:
-    """Connections that are paused, switched off, failed their last test, or whose last
-    error is newer than their last success: one query."""
+    """Connections switched off, failing their last test, or whose last error is newer than
+    their last success: one query. A paused connection is not here: the "Delivery needs
+    attention" alert above says it once, with the leads it holds."""
     erring = Q(last_error_at__isnull=False) & (
         Q(last_success_at__isnull=True) | Q(last_error_at__gt=F("last_success_at"))
     )
-    wanted = Q(paused_at__isnull=False) | Q(is_active=False) | Q(last_check_ok=False) | erring
+    wanted = Q(is_active=False) | Q(last_check_ok=False) | erring
     problems = []
-    for connection in Connection.objects.filter(wanted).order_by("name")[:50]:
-        if connection.is_paused:
-            problem, since = "Paused", connection.paused_at
-        elif not connection.is_active:
+    running = Connection.objects.filter(paused_at__isnull=True)
+    for connection in running.filter(wanted).order_by("name")[:50]:
+        since: datetime | None
+        if not connection.is_active:
             problem, since = "Switched off (inactive): nothing is sent", connection.updated_at
         elif connection.last_check_ok is False:
             problem = f"Last test failed: {connection.last_check_message}"

@@ -337,6 +337,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LANGUAGE_CODE = "en-gb"
+# One date format everywhere (leadhub/formats/en_GB/formats.py).
+FORMAT_MODULE_PATH = ["leadhub.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

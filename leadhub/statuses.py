@@ -63,6 +63,17 @@ RESENDABLE = frozenset({S.REJECTED, S.EXHAUSTED, S.UNCERTAIN})
 REPORTED_LATER = frozenset({S.ACCEPTED, S.QUARANTINED, S.DUPLICATE})
 # Delivery gave up or cannot tell: a person must look.
 NEEDS_ATTENTION = frozenset({S.EXHAUSTED, S.UNCERTAIN})
+# The vendor has the lead (a duplicate: it had it already).
+DELIVERED = frozenset({S.ACCEPTED, S.QUARANTINED, S.DUPLICATE})
+# A lead's delivery, read from its submissions, worst first: the lead list's column and
+# filter. key, how the list says it, the statuses, the badge's look (.lh-status-<look>).
+LEAD_DELIVERY: tuple[tuple[str, str, frozenset[str], str], ...] = (
+    ("attention", "needs attention", NEEDS_ATTENTION, S.EXHAUSTED),
+    ("rejected", "rejected", frozenset({S.REJECTED}), S.REJECTED),
+    ("pending", "in progress", PENDING, S.QUEUED),
+    ("delivered", "delivered", DELIVERED, S.ACCEPTED),
+    ("cancelled", "cancelled", frozenset({S.CANCELLED}), S.CANCELLED),
+)
 
 # What a vendor outcome makes of a submission (transient is decided by the retry policy).
 OUTCOME_STATUS: dict[Outcome, str] = {

@@ -25,6 +25,9 @@ class FaviconView(RedirectView):
 admin.site.site_header = "LeadHub"
 admin.site.site_title = "LeadHub"
 admin.site.index_title = "Leads and vendor integrations"
+# The app list is on the home page and in the breadcrumbs; without the side bar a list has
+# the whole width of a 1366 px screen for its columns.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

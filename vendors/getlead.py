@@ -69,6 +69,13 @@ SAFE_TO_REPEAT = frozenset({CREATE_LEAD, CHANGE_STATUS, ASSIGN_DEPARTMENT})
 CHECK_PARAMETERS = "Please check the parameters."
 ENQUIRY_NOT_FOUND = "Enquiry Not Found."
 # Every documented refusal, in plain words.
+# Getlead answers a status change with its note endpoint's words (its documentation shows
+# the same copy-paste): said so, for staff who changed a status and read "note".
+STATUS_CHANGE_ANSWER = "Note Added Successfully."
+STATUS_CHANGE_EXPLAINED = (
+    "Getlead changed the lead's status. (It answers every status change with "
+    '"Note Added Successfully.": the change is logged on the lead as a note.)'
+)
 MESSAGES = {
     "The mobileno must be between 8 and 14 digits.": (
         "Getlead refused the mobile number: it must have 8 to 14 digits."
@@ -267,6 +274,8 @@ class Getlead(VendorAdapter):
         status = str(body.get("status") or "").strip().lower()
         message = str(body.get("message") or "").strip()
         if status == "success":
+            if operation == CHANGE_STATUS and message == STATUS_CHANGE_ANSWER:
+                message = STATUS_CHANGE_EXPLAINED
             return VendorResult(
                 outcome=Outcome.ACCEPTED,
                 code=status,

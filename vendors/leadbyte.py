@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from django.template.defaultfilters import pluralize
 from django.utils.dateparse import parse_date
 
 from vendors.base import VendorAdapter
@@ -127,7 +128,7 @@ class LeadByte(VendorAdapter):
     def check(self) -> str:
         """The campaign list: LeadByte's cheapest call that needs the API key."""
         count = len(self.list_campaigns())
-        return f"LeadByte accepted the API key and listed {count} campaign(s)."
+        return f"LeadByte accepted the API key and listed {count} campaign{pluralize(count)}."
 
     def get_campaign(self, campaign_id: str) -> dict[str, Any]:
         body = self._read_object(f"campaigns/{campaign_id}", "campaign detail")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -214,7 +215,8 @@ class CampaignChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.campaign}: {len(self.changes)} change(s) on {self.detected_at:%Y-%m-%d}"
+        count = len(self.changes)
+        return f"{self.campaign}: {count} change{pluralize(count)} on {self.detected_at:%-d %b %Y}"
 
     @property
     def acknowledged(self) -> bool:

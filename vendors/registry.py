@@ -35,3 +35,11 @@ def adapter_class(kind: str) -> type[VendorAdapter]:
         return ADAPTERS[kind]
     except KeyError:
         raise LookupError(f"No adapter for vendor kind {kind!r}") from None
+
+
+def operation_label(kind: str, operation: str) -> str:
+    """What an operation is called in the admin ("Quote from template"), never its code
+    name; an operation the vendor no longer has keeps its code name."""
+    found = ADAPTERS.get(kind)
+    spec = found.operations.get(operation) if found else None
+    return spec.label if spec else operation

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.template.defaultfilters import pluralize
+
 from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec, FieldType
 from vendors.outcomes import Condition, Outcome
@@ -272,9 +274,9 @@ class SalesByte(VendorAdapter):
             )
         count = len(self.list_quotes()["data"])
         return (
-            f"SalesByte accepted the Quotes API token and listed {count} quote(s). The "
-            "integration uuid is checked by the first lead (no call checks it without "
-            "creating one)."
+            f"SalesByte accepted the Quotes API token and listed {count} "
+            f"quote{pluralize(count)}. The integration uuid is checked by the first lead "
+            "(no call checks it without creating one)."
         )
 
     # --- the Quotes API -----------------------------------------------------------------------

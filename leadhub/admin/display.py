@@ -21,6 +21,13 @@ def status_badge(status: str) -> str:
     return format_html('<span class="lh-status lh-status-{}">{}</span>', status, label)
 
 
+def truncated(text: str) -> str:
+    """Text a list cuts to its column (``.lh-cut``, an ellipsis), whole in its title."""
+    if not text:
+        return ""
+    return format_html('<span class="lh-cut" title="{}">{}</span>', text, text)
+
+
 def safe_link(url: object) -> str | None:
     """A vendor-returned link, only if it is plain http(s)."""
     if not isinstance(url, str):

@@ -49,6 +49,30 @@ STATUS_EXPLANATIONS: dict[str, str] = {
 }
 
 
+# A follow-up (a submission without a destination) is titled by what it is.
+FOLLOW_UP_NOUNS: dict[str, str] = {
+    "add_note": "note",
+    "create_task": "task",
+    "change_status": "status change",
+    "create_deal": "deal",
+    "assign_department": "department assignment",
+}
+
+
+def follow_up_noun(submission: Submission) -> str:
+    operation = submission.connection.adapter_class.operations.get(submission.operation)
+    fallback = operation.label.lower() if operation else submission.operation
+    return FOLLOW_UP_NOUNS.get(submission.operation, fallback)
+
+
+def submission_title(submission: Submission) -> str:
+    """The destination's name; for a follow-up, the vendor and what it is: "Getlead note"."""
+    if submission.destination is not None:
+        return str(submission.destination)
+    vendor = submission.connection.get_kind_display()
+    return f"{vendor} {follow_up_noun(submission)}"
+
+
 def _sentence(text: str) -> str:
     """Ends the text with one full stop: a date like "9:55 p.m." already has its own."""
     return text if text.endswith(".") else f"{text}."
@@ -68,6 +92,8 @@ def submission_explanation(submission: Submission, *, now: datetime | None = Non
             "connection resumes."
         )
     text = STATUS_EXPLANATIONS.get(status, "")
+    if status == S.ACCEPTED and submission.destination_id is None:
+        text = f"{connection.get_kind_display()} took the {follow_up_noun(submission)}."
     due = submission.next_attempt_at
     if status == S.RETRY_WAIT and due is not None:
         if due <= (now or timezone.now()):
@@ -84,6 +110,10 @@ class SubmissionView:
     @property
     def status_badge(self) -> str:
         return status_badge(self.submission.status)
+
+    @property
+    def title(self) -> str:
+        return submission_title(self.submission)
 
     @property
     def explanation(self) -> str:
@@ -110,7 +140,7 @@ class SubmissionView:
         s = self.submission
         return {
             "id": s.pk,
-            "destination": str(s.destination or s.connection),
+            "destination": self.title,
             "status": s.status,
             "status_label": S(s.status).label if s.status in S.values else s.status,
             "pending": s.status in PENDING,

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import (
@@ -22,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.http import parse_etags, quote_etag
 
 from leadhub.admin.changelists import LeadListMixin
+from leadhub.admin.lead_delivery import DeliveryFilter, LeadChangeList, delivery_badges
 from leadhub.admin.lead_entry import (
     SEND_DUPLICATES,
     carried_post_data,
@@ -45,9 +47,10 @@ from leadhub.services.follow_ups import (
     follow_up_choices,
     follow_up_create,
     follow_up_find,
-    follow_up_kinds,
+    follow_up_kinds_for,
     follow_up_lead_values,
     follow_up_staff_specs,
+    not_there_message,
 )
 from leadhub.services.leads import lead_create_and_send
 from leadhub.services.preview import lead_preview
@@ -60,20 +63,26 @@ from vendors.registry import VendorKind
 class FollowUpChoiceForm(forms.Form):
     follow_up = forms.ChoiceField(label="Follow-up")
 
-    def __init__(self, *args: Any, kind: str = "", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kind: str = "", lead: Lead, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         follow_up = self.fields["follow_up"]
         assert isinstance(follow_up, forms.ChoiceField)  # declared above
-        follow_up.choices = [(c.key, c.label) for c in follow_up_choices(kind)]
+        follow_up.choices = [(c.key, c.label) for c in follow_up_choices(kind, lead=lead)]
 
 
 @admin.register(Lead)
 class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
-    list_display = ("__str__", "email", "phone", "company", "owner", "created_at")
+    list_display = ("__str__", "delivery", "email", "phone", "company", "owner", "created_at")
     search_fields = ("first_name", "last_name", "email", "=phone_e164", "company")
     search_help_text = "Search by name, email, company, or a phone number in any format."
     list_select_related = ("owner",)
-    list_filter = ("created_at", SourceKindFilter, UtmSourceFilter, UtmCampaignFilter)
+    list_filter = (
+        DeliveryFilter,
+        "created_at",
+        SourceKindFilter,
+        UtmSourceFilter,
+        UtmCampaignFilter,
+    )
     readonly_fields = ("phone_e164", "owner", "created_at", "erased_at")
     fields = (
         "first_name",
@@ -93,6 +102,13 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
     # The lead page shows the submissions as a live panel (templates/admin/leadhub/lead/).
     inlines = []
     show_full_result_count = False
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return LeadChangeList
+
+    @admin.display(description="Delivery")
+    def delivery(self, obj: Lead) -> str:
+        return delivery_badges(getattr(obj, "delivery_counts", None))
 
     def get_urls(self) -> list[URLPattern]:
         own = [
@@ -209,10 +225,10 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
         )
 
     def change_page(self, request: HttpRequest, object_id: str) -> dict[str, Any]:
-        # The vendors with follow-ups (Getlead) each get a link above the lead.
-        links = [
-            (f"{VendorKind(kind).label} follow-up", f"?kind={kind}") for kind in follow_up_kinds()
-        ]
+        # A link above the lead per vendor with follow-ups (Getlead) that has this lead.
+        lead = self.get_object(request, unquote(object_id))
+        kinds = follow_up_kinds_for(lead) if lead is not None else []
+        links = [(f"{VendorKind(kind).label} follow-up", f"?kind={kind}") for kind in kinds]
         return {"follow_up_links": links, **lead_source_panel(object_id)}
 
     def follow_up_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -228,15 +244,22 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
         lead_url = reverse("admin:leadhub_lead_change", args=[lead.pk])
         context: dict[str, Any] = {"lead": lead, "lead_url": lead_url, "original": lead}
         kind = request.GET.get("kind", "")
-        chooser = FollowUpChoiceForm(request.GET if "follow_up" in request.GET else None, kind=kind)
+        chooser = FollowUpChoiceForm(
+            request.GET if "follow_up" in request.GET else None, kind=kind, lead=lead
+        )
         if not chooser.is_valid():
             label = VendorKind(kind).label if kind in VendorKind.values else "Vendor"
             return self._render(
                 request,
                 "admin/leadhub/lead/follow_up.html",
-                {**context, "chooser": chooser, "title": f"{label} follow-up for {lead}"},
+                {
+                    **context,
+                    "chooser": chooser,
+                    "not_there": not_there_message(label, lead),
+                    "title": f"{label} follow-up for {lead}",
+                },
             )
-        choice = follow_up_find(chooser.cleaned_data["follow_up"])
+        choice = follow_up_find(chooser.cleaned_data["follow_up"], lead=lead)
         if choice is None:
             raise Http404("No such follow-up")
         specs = follow_up_staff_specs(choice.operation)

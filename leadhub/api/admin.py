@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
@@ -113,7 +114,7 @@ class ApiKeyAdmin(ListTitleMixin):
         for key in queryset.filter(revoked_at__isnull=True):
             api_key_revoke(key=key)
             count += 1
-        self.message_user(request, f"{count} key(s) revoked.", messages.SUCCESS)
+        self.message_user(request, f"{count} key{pluralize(count)} revoked.", messages.SUCCESS)
 
 
 class DestinationWithSnippetsAdmin(DestinationAdmin):

@@ -177,6 +177,9 @@ def _apply_verdict(locked: Submission, verdict: OutcomeCheck, later: datetime | 
     elif verdict.outcome is Outcome.ACCEPTED and locked.status == S.QUARANTINED and verdict.final:
         submission_transition(locked, S.ACCEPTED, vendor_message=verdict.message, **fields)
     else:
+        # The line staff read follows the verdict: "Valid", not the send's "(Queued)".
+        if verdict.message:
+            fields["vendor_message"] = verdict.message
         _save(locked, fields)
 
 

@@ -17,12 +17,14 @@ from django.http import (
 )
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import slugify
 
 from leadhub.audit.services import AuditAction, audit_record
 from leadhub.csvfiles import CsvFileError, csv_lines
 from leadhub.imports.forms import MappingForm, UploadForm
 from leadhub.imports.models import ImportJob, ImportRowError
 from leadhub.imports.rows import targets
+from leadhub.imports.samples import import_samples, import_template
 from leadhub.imports.services import (
     import_job_create,
     import_job_start,
@@ -84,6 +86,11 @@ class ImportJobAdmin(ListTitleMixin):
                 name="leadhub_imports_importjob_preview",
             ),
             path(
+                "template/<int:destination_pk>.csv",
+                view(self.template_view),
+                name="leadhub_imports_importjob_template",
+            ),
+            path(
                 "<int:pk>/failed-rows.csv",
                 view(self.failed_rows_view),
                 name="leadhub_imports_importjob_failed_rows",
@@ -131,9 +138,31 @@ class ImportJobAdmin(ListTitleMixin):
                 return HttpResponseRedirect(
                     reverse("admin:leadhub_imports_importjob_map", args=[job.pk])
                 )
+        offered = form.fields["destinations"].queryset  # type: ignore[attr-defined]
+        templates = [
+            (d, reverse("admin:leadhub_imports_importjob_template", args=[d.pk])) for d in offered
+        ]
         return self._render(
-            request, "upload.html", {"form": form, "title": "Import leads from a CSV file"}
+            request,
+            "upload.html",
+            {"form": form, "templates": templates, "title": "Import leads from a CSV file"},
         )
+
+    def template_view(self, request: HttpRequest, destination_pk: int) -> StreamingHttpResponse:
+        """A CSV file this destination's import takes: its columns and one sample row."""
+        if not self._may_import(request):
+            raise PermissionDenied
+        offered = UploadForm().fields["destinations"].queryset  # type: ignore[attr-defined]
+        destination = offered.filter(pk=destination_pk).first()
+        if destination is None:
+            raise Http404("No such destination.")
+        header, row = import_template(destination)
+        response = StreamingHttpResponse(
+            csv_lines(header, [row]), content_type="text/csv; charset=utf-8"
+        )
+        name = slugify(destination.name) or "destination"
+        response["Content-Disposition"] = f'attachment; filename="leads-{name}.csv"'
+        return response
 
     # --- Step 2: which column fills which field.
     def map_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -145,6 +174,7 @@ class ImportJobAdmin(ListTitleMixin):
             request.POST or None,
             targets=all_targets,
             headers=job.headers,
+            samples=import_samples(job),
             initial=mapping_initial(job, all_targets),
         )
         if request.method == "POST" and form.is_valid():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db.models import Count
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 
@@ -36,7 +37,7 @@ def rejections_digest_message(now: datetime) -> Message:
     return Message(
         event=NotificationEvent.REJECTIONS_DIGEST,
         dedup_key=f"digest.rejections:{timezone.localdate(now):%Y-%m-%d}",
-        subject=f"LeadHub: {total} rejection(s) in the last 24 hours",
+        subject=f"LeadHub: {total} rejection{pluralize(total)} in the last 24 hours",
         body="\n".join(["Rejected submissions per destination:", *lines, "", site_url(listing)]),
     )
 

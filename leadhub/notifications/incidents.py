@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -156,7 +157,7 @@ def submission_message(event: str, submission_id: int, now: datetime) -> Message
         subject=f"LeadHub: a submission to {where} {what.split(' and ')[0]}",
         body=(
             f"Submission #{submission.pk} to {where} {what} "
-            f"({submission.attempt_count} attempt(s)).\n"
+            f"({submission.attempt_count} attempt{pluralize(submission.attempt_count)}).\n"
             "Others to the same destination in the next "
             f"{settings.NOTIFICATION_DEDUP_MINUTES} minutes are not told again; "
             f"see them all: {site_url(listing)}\n"

@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -142,8 +143,10 @@ class ErasureAdmin(RecordListMixin):
             return HttpResponseRedirect(f"{back}?{urlencode({'q': q})}")
         self.message_user(
             request,
-            f"Erased: {erasure.leads} lead(s), {erasure.submissions} submission(s), "
-            f"{erasure.attempts} attempt(s), {erasure.import_rows} import row(s). "
+            f"Erased: {erasure.leads} lead{pluralize(erasure.leads)}, "
+            f"{erasure.submissions} submission{pluralize(erasure.submissions)}, "
+            f"{erasure.attempts} attempt{pluralize(erasure.attempts)}, "
+            f"{erasure.import_rows} import row{pluralize(erasure.import_rows)}. "
             "Their status and times are kept; every value of this person's is gone.",
             messages.SUCCESS,
         )

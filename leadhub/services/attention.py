@@ -12,11 +12,12 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from leadhub.figures_cache import figures_cached
-from leadhub.selectors import attention_counts, connections_paused, visible_submissions
+from leadhub.selectors import attention_counts, connections_paused, held_q, visible_submissions
 from leadhub.statuses import SubmissionStatus
 from vendors.drift import destinations_on_unusable_campaigns
 from vendors.models import Connection
@@ -34,9 +35,19 @@ class AttentionItem:
 
 
 @dataclass
+class PausedConnection:
+    """One paused connection, one alert: the leads it holds are said here, never again as
+    stuck or overdue (they wait on purpose until it resumes)."""
+
+    connection: Connection
+    held: int
+    url: str
+
+
+@dataclass
 class Attention:
     items: list[AttentionItem] = field(default_factory=list)
-    paused: list[Connection] = field(default_factory=list)
+    paused: list[PausedConnection] = field(default_factory=list)
 
     @property
     def clear(self) -> bool:
@@ -73,8 +84,31 @@ def needs_attention_summary(*, user: Any, now: datetime | None = None) -> Attent
                 "Overdue for their next step: is the worker cluster running?",
             ),
         ],
-        paused=list(connections_paused().order_by("paused_at")),
+        paused=_paused_connections(user, changelist),
     )
+
+
+def _paused_connections(user: Any, changelist: str) -> list[PausedConnection]:
+    """Every paused connection (it holds everyone's leads) with how many of the leads
+    ``user`` sees it holds: one query for the connections, one for the counts."""
+    paused = list(connections_paused().order_by("paused_at"))
+    if not paused:
+        return []
+    held = dict(
+        visible_submissions(user)
+        .filter(held_q(), connection_id__in=[c.pk for c in paused])
+        .values_list("connection_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [
+        PausedConnection(
+            c,
+            held.get(c.pk, 0),
+            f"{changelist}?attention=paused&connection__id__exact={c.pk}",
+        )
+        for c in paused
+    ]
 
 
 def _destination_items(user: Any) -> list[AttentionItem]:

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from leadhub.delivery.outbox import submission_enqueue
 from leadhub.models import Lead, Submission
 from leadhub.services.leads import contact_values, lead_contact, payload_build
+from leadhub.statuses import DELIVERED
 from vendors.fieldspec import FieldSpec
 from vendors.models import Connection
 from vendors.registry import adapter_class, implemented_kinds
@@ -54,8 +55,23 @@ def follow_up_connections() -> QuerySet[Connection]:
     return Connection.objects.filter(kind__in=follow_up_kinds(), is_active=True)
 
 
-def follow_up_choices(kind: str = "") -> list[FollowUpChoice]:
-    connections = follow_up_connections()
+def follow_up_connections_with(lead: Lead) -> QuerySet[Connection]:
+    """The follow-up connections that have ``lead``: one took a send of it to a destination
+    (Getlead returns no id; it keys its enquiry on the phone, which a follow-up sends)."""
+    taken = Submission.objects.filter(
+        lead=lead, destination__isnull=False, status__in=DELIVERED
+    ).values("connection_id")
+    return follow_up_connections().filter(pk__in=taken)
+
+
+def follow_up_kinds_for(lead: Lead) -> list[str]:
+    """The vendors whose follow-ups the lead's page offers: those that have the lead."""
+    kinds = set(follow_up_connections_with(lead).values_list("kind", flat=True))
+    return [kind for kind in follow_up_kinds() if kind in kinds]
+
+
+def follow_up_choices(kind: str = "", *, lead: Lead | None = None) -> list[FollowUpChoice]:
+    connections = follow_up_connections() if lead is None else follow_up_connections_with(lead)
     if kind:
         connections = connections.filter(kind=kind)
     return [
@@ -66,9 +82,10 @@ def follow_up_choices(kind: str = "") -> list[FollowUpChoice]:
     ]
 
 
-def follow_up_find(key: str) -> FollowUpChoice | None:
-    """The connection and operation named by ``"<connection id>:<operation>"``, if offered."""
-    return next((choice for choice in follow_up_choices() if choice.key == key), None)
+def follow_up_find(key: str, *, lead: Lead | None = None) -> FollowUpChoice | None:
+    """The connection and operation named by ``"<connection id>:<operation>"``, if offered
+    (for ``lead``: only at a connection that has it)."""
+    return next((choice for choice in follow_up_choices(lead=lead) if choice.key == key), None)
 
 
 def follow_up_staff_specs(operation: Operation) -> list[FieldSpec]:
@@ -80,6 +97,14 @@ def follow_up_lead_values(operation: Operation, lead: Lead) -> list[tuple[FieldS
     """The fields the lead itself fills in, with their values (shown, then sent)."""
     mapped = contact_values(lead_contact(lead))
     return [(spec, mapped.get(spec.contact)) for spec in operation.fields if spec.contact]
+
+
+def not_there_message(vendor: str, lead: Lead) -> str:
+    return (
+        f"{vendor} does not have {lead} yet: a follow-up is added to the lead {vendor} "
+        f"holds. Send the lead to a {vendor} destination first; once {vendor} has taken "
+        "it, its follow-ups are offered here."
+    )
 
 
 @transaction.atomic
@@ -95,6 +120,8 @@ def follow_up_create(
     spec = connection.adapter_class.operations.get(operation)
     if spec is None or not spec.follow_up:
         raise FollowUpRefused(f"{connection} has no follow-up called {operation!r}.")
+    if not follow_up_connections_with(lead).filter(pk=connection.pk).exists():
+        raise FollowUpRefused(not_there_message(connection.get_kind_display(), lead))
     missing = [
         field.label
         for field, value in follow_up_lead_values(spec, lead)

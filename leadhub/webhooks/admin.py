@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import pluralize
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
@@ -137,14 +138,20 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
             else " (an endpoint that is off gets it once on)"
         )
         messages.success(
-            request, f"A webhook.test event is on its way to {queryset.count()} endpoint(s){note}."
+            request,
+            f"A webhook.test event is on its way to {queryset.count()} "
+            f"endpoint{pluralize(queryset.count())}{note}.",
         )
 
     @admin.action(description="Turn on again", permissions=["change"])
     def turn_on(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
         for endpoint in queryset:
             webhook_endpoint_enable(endpoint=endpoint)
-        messages.success(request, f"{queryset.count()} endpoint(s) on; waiting deliveries go next.")
+        messages.success(
+            request,
+            f"{queryset.count()} endpoint{pluralize(queryset.count())} on; "
+            "waiting deliveries go next.",
+        )
 
 
 ATTEMPT_FIELDS: tuple[str, ...] = (

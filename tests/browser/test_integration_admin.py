@@ -103,7 +103,7 @@ def test_an_integration_admin_sets_up_every_vendor_without_typing_json(
     page.get_by_label("API key").fill(LEADBYTE_KEY)
     test_button.click()
     expect(verdict).to_have_text(
-        "Works: LeadByte accepted the API key and listed 2 campaign(s). Nothing was saved."
+        "Works: LeadByte accepted the API key and listed 2 campaigns. Nothing was saved."
     )
     assert not Connection.objects.filter(name="LeadByte live").exists()
     shoot(page, "connection-add-tested")

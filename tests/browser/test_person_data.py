@@ -50,7 +50,7 @@ def test_an_admin_finds_and_erases_a_person(
     page.screenshot(path=str(SHOTS / f"person-found-{width}.png"), full_page=True)
     page.get_by_label("I have checked").check()
     page.get_by_role("button", name="Erase this person's data").click()
-    expect(page.get_by_text("Erased: 1 lead(s)")).to_be_visible()
+    expect(page.get_by_text("Erased: 1 lead,")).to_be_visible()
     page.screenshot(path=str(SHOTS / f"person-erased-{width}.png"), full_page=True)
     assert Lead.objects.get().erased_at is not None
     assert console.csp_violations == [] and console.page_errors == []

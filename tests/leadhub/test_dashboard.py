@@ -16,6 +16,7 @@ from tests.factories import (
     ConnectionFactory,
     DestinationFactory,
     LeadSourceFactory,
+    PausedConnectionFactory,
     SubmissionFactory,
     UserFactory,
 )
@@ -190,3 +191,22 @@ def test_no_dashboard_without_permission_to_see_submissions(client) -> None:
     client.force_login(UserFactory(username="nobody"))
     page = client.get(reverse("admin:index")).content.decode()
     assert 'id="lh-dashboard"' not in page
+
+
+def test_a_paused_connection_is_one_alert_with_the_leads_it_holds(admin_client) -> None:
+    """Its waiting leads are neither stuck nor overdue, and the failing-connections table
+    does not repeat it: the banner says it once, with how many leads wait for it."""
+    paused = DestinationFactory(connection=PausedConnectionFactory(name="LeadByte UK"))
+    long_ago = datetime.now(UTC) - timedelta(hours=3)
+    make(paused, S.QUEUED, long_ago, enqueued_at=long_ago)
+    make(paused, S.RETRY_WAIT, long_ago, next_attempt_at=long_ago)
+    page = admin_client.get(reverse("admin:index")).content.decode()
+
+    banner = page.split('id="needs-attention"')[1].split("</table>")[0]
+    assert banner.count("<tr") == 1
+    assert "LeadByte UK" in banner and "2 leads wait for it and go when it resumes." in banner
+    assert "?attention=paused&amp;connection__id__exact=" in banner
+    tiles = page.split('id="lh-attention"')[1].split('id="lh-today"')[0]
+    assert "lh-hot" not in tiles  # not "Stuck in the queue", not "Retries overdue"
+    connections = page.split('id="lh-connections"')[1].split("</div>")[0]
+    assert "LeadByte UK" not in connections

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from leadhub.delivery.push import submission_push
 from leadhub.models import Lead, Submission
@@ -55,6 +56,15 @@ def crmcom_destination_fixing(connection: Connection, fixed: dict[str, str]) -> 
         connection=connection,
         fixed_values={"importance": "IMPORTANCE1", "priority": "1", **fixed},
     )
+
+
+def lead_at(connection: Connection, **lead_fields: Any) -> Lead:
+    """A lead the connection's vendor took (as far as LeadHub knows): follow-ups are offered."""
+    lead = LeadFactory(**lead_fields)
+    SubmissionFactory(
+        lead=lead, destination=DestinationFactory(connection=connection), status=S.ACCEPTED
+    )
+    return lead
 
 
 def follow_up_url(lead: Lead, connection: Connection, operation: str) -> str:
@@ -147,7 +157,7 @@ def _crm_payload() -> dict[str, Any]:
 def test_the_lead_page_offers_a_getlead_follow_up(
     admin_client, getlead_connection: Connection
 ) -> None:
-    lead = LeadFactory()
+    lead = lead_at(getlead_connection)
     page = admin_client.get(reverse("admin:leadhub_lead_change", args=[lead.pk])).content.decode()
     follow_up = reverse("admin:leadhub_lead_follow_up", args=[lead.pk])
     assert f'href="{follow_up}?kind=getlead"' in page
@@ -160,7 +170,7 @@ def test_the_lead_page_offers_a_getlead_follow_up(
 def test_the_follow_up_form_asks_only_what_the_lead_does_not_give(
     admin_client, getlead_connection: Connection
 ) -> None:
-    lead = LeadFactory()
+    lead = lead_at(getlead_connection)
     page = admin_client.get(follow_up_url(lead, getlead_connection, "create_deal")).content
     page = page.decode()
     assert 'name="deal_name"' in page and 'name="deal_amount"' in page
@@ -209,15 +219,21 @@ def test_a_follow_up_from_the_lead_page_reaches_getlead(
     page = admin_client.get(response["Location"]).content.decode()
     label = getlead_destination.connection.adapter_class.operations[operation].label
     assert f"Getlead test · {label}" in page
-    assert follow_up.vendor_message in page
+    assert escape(follow_up.vendor_message) in page
+    # Titled by what it is, and said to be taken as that, not as "the lead".
+    noun = {"add_note": "note", "create_task": "task", "change_status": "status change"}.get(
+        operation, "deal"
+    )
+    assert f"<h3>Getlead {noun}</h3>" in page
+    assert f"Getlead took the {noun}." in page
 
 
 def test_a_follow_up_for_a_lead_getlead_lacks_shows_the_plain_reason(
     admin_client, getlead_connection: Connection
 ) -> None:
-    lead = LeadFactory()
+    lead = lead_at(getlead_connection)  # LeadHub's record says so; Getlead's own does not
     admin_client.post(follow_up_url(lead, getlead_connection, "add_note"), {"note": "Hi"})
-    follow_up = Submission.objects.get(lead=lead)
+    follow_up = Submission.objects.get(lead=lead, destination=None)
     assert follow_up.status == S.REJECTED
     assert follow_up.vendor_message.startswith("Getlead has no lead with this phone number")
     page = admin_client.get(reverse("admin:leadhub_lead_change", args=[lead.pk])).content
@@ -227,24 +243,51 @@ def test_a_follow_up_for_a_lead_getlead_lacks_shows_the_plain_reason(
 def test_a_follow_up_needs_the_lead_phone_and_saves_nothing_without_it(
     admin_client, getlead_connection: Connection
 ) -> None:
-    lead = LeadFactory(phone="", phone_e164="")
+    lead = lead_at(getlead_connection, phone="", phone_e164="")
     response = admin_client.post(
         follow_up_url(lead, getlead_connection, "add_note"), {"note": "Hi"}
     )
     assert response.status_code == 200
     assert "has no valid phone number" in response.content.decode()
-    assert not Submission.objects.exists()
+    assert not Submission.objects.filter(destination=None).exists()
     assert not SandboxRecord.objects.filter(vendor="getlead").exists()
 
 
 def test_a_follow_up_missing_a_required_field_is_shown_inline(
     admin_client, getlead_connection: Connection
 ) -> None:
-    lead = LeadFactory()
+    lead = lead_at(getlead_connection)
     response = admin_client.post(follow_up_url(lead, getlead_connection, "add_note"), {})
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
-    assert not Submission.objects.exists()
+    assert not Submission.objects.filter(destination=None).exists()
+
+
+@pytest.mark.parametrize(
+    "status", [None, S.REJECTED, S.QUEUED], ids=["never-sent", "refused", "on-its-way"]
+)
+def test_no_follow_up_is_offered_on_a_lead_getlead_does_not_have(
+    admin_client, getlead_connection: Connection, status: str | None
+) -> None:
+    lead = LeadFactory()
+    if status:
+        destination = DestinationFactory(connection=getlead_connection)
+        SubmissionFactory(lead=lead, destination=destination, status=status)
+    page = admin_client.get(reverse("admin:leadhub_lead_change", args=[lead.pk])).content
+    assert b"Getlead follow-up" not in page
+    chooser = admin_client.get(
+        reverse("admin:leadhub_lead_follow_up", args=[lead.pk]), {"kind": "getlead"}
+    ).content.decode()
+    assert "Getlead does not have" in chooser and "Add note" not in chooser
+    response = admin_client.post(
+        follow_up_url(lead, getlead_connection, "add_note"), {"note": "Hi"}
+    )
+    assert response.status_code == 200  # refused on the chooser: nothing queued, no rejection
+    assert not Submission.objects.filter(destination=None).exists()
+    with pytest.raises(FollowUpRefused, match="does not have"):
+        follow_up_create(
+            lead=lead, connection=getlead_connection, operation="add_note", values={"note": "Hi"}
+        )
 
 
 def test_an_unknown_follow_up_is_not_found(admin_client, getlead_connection: Connection) -> None:

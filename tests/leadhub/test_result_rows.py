@@ -114,7 +114,7 @@ def test_the_list_page_shows_the_planned_rows(admin_client, varied_rows) -> None
     submission = Submission.objects.filter(lead__first_name__startswith="<script>").get()
     change = reverse("admin:leadhub_submission_change", args=[submission.pk])
     # The link keeps the list's filters, the lead's name is escaped, never run.
-    assert f'<th class="field-id"><a href="{change}?_changelist_filters=o%3D1">' in html
+    assert f'<th class="field-lead nowrap"><a href="{change}?_changelist_filters=o%3D1">' in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>alert(1)" not in html
 

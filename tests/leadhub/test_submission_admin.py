@@ -159,7 +159,7 @@ def test_the_bulk_resend_queues_what_it_may_and_counts_the_rest(
         follow=True,
     )
     said = [str(m) for m in response.context["messages"]]
-    assert said[0] == "1 submission(s) queued again."
+    assert said[0] == "1 submission queued again."
     assert said[1].startswith("1 skipped: only rejected, exhausted or unanswered")
     accepted.refresh_from_db()
     assert accepted.status == S.ACCEPTED

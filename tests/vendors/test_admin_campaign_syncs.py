@@ -63,7 +63,7 @@ def test_the_status_follows_a_sync_from_waiting_to_what_it_found(
     )
     running = status(admin_client, page_url)
     assert running["syncs"][0]["state"] == "running"
-    assert "1 of 2 campaign(s) read from LeadByte." in running["html"]
+    assert "1 of 2 campaigns read from LeadByte." in running["html"]
 
     run_campaign_sync(held_syncs[0])
     done = status(admin_client, page_url)

@@ -26,7 +26,7 @@ live = pytest.mark.django_db(transaction=True)
 def test_leadbyte_check_lists_the_campaigns(leadbyte_connection: Connection) -> None:
     result = connection_test(connection=leadbyte_connection)
     assert result.ok is True
-    assert result.message == "LeadByte accepted the API key and listed 2 campaign(s)."
+    assert result.message == "LeadByte accepted the API key and listed 2 campaigns."
     leadbyte_connection.refresh_from_db()
     assert leadbyte_connection.last_check_ok is True
     assert leadbyte_connection.last_check_at == result.checked_at
@@ -149,8 +149,12 @@ def test_the_admin_action_tests_and_the_list_shows_the_result(
         follow=True,
     )
     page = response.content.decode()
-    assert "LeadByte test works: LeadByte accepted the API key and listed 2 campaign(s)." in page
-    assert '<span class="lh-status lh-status-accepted">OK</span>' in page
+    assert "LeadByte test works: LeadByte accepted the API key and listed 2 campaigns." in page
+    # The list's badge, what the test said in its title.
+    assert (
+        '<span class="lh-status lh-status-accepted" title="LeadByte accepted the API key and '
+        'listed 2 campaigns.">OK</span>'
+    ) in page
     assert LEADBYTE_KEY not in page
 
 

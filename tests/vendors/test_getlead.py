@@ -188,7 +188,9 @@ def test_a_task_without_a_phone_needs_no_lead(adapter: Getlead) -> None:
 def test_a_status_change_updates_the_lead(adapter: Getlead, known_lead: None) -> None:
     result = adapter.submit("change_status", {**follow_up_phone(), "status": "Interested"}).result
     assert result.outcome is Outcome.ACCEPTED
-    assert result.message == "Note Added Successfully."  # the documents' own copy-paste
+    # Getlead's own words are its note endpoint's (its documents' copy-paste), explained.
+    assert result.message.startswith("Getlead changed the lead's status.")
+    assert '"Note Added Successfully."' in result.message
     assert SandboxEnquiry.objects.get().status == "Interested"
 
 

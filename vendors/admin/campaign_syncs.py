@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -55,11 +56,13 @@ def sync_view(sync: CampaignSync) -> SyncView:
     elif total is None:
         progress = "Asking LeadByte for its campaigns…"
     else:
-        progress = f"{sync.campaigns_read} of {total} campaign(s) read from LeadByte."
+        progress = (
+            f"{sync.campaigns_read} of {total} campaign{pluralize(total)} read from LeadByte."
+        )
     view = SyncView(sync=sync, label=label, css=css, progress=progress)
     if sync.state == "done":
         report = sync.report
-        view.progress = f"{total or 0} campaign(s) read from LeadByte."
+        view.progress = f"{total or 0} campaign{pluralize(total or 0)} read from LeadByte."
         view.results = [
             (words, len(report.get(key) or []), ", ".join(report.get(key) or []))
             for key, words in RESULT_ROWS

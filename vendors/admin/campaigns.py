@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import pluralize
 from django.utils.html import format_html, format_html_join
 
 from vendors.admin.common import ChangePageMixin
@@ -88,7 +89,7 @@ class CampaignAdmin(ChangePageMixin):
     @admin.action(description="Acknowledge field changes", permissions=["change"])
     def acknowledge_changes(self, request: HttpRequest, queryset: QuerySet[Campaign]) -> None:
         count = sum(campaign_changes_acknowledge(campaign=c, user=request.user) for c in queryset)
-        self.message_user(request, f"{count} field change(s) acknowledged.")
+        self.message_user(request, f"{count} field change{pluralize(count)} acknowledged.")
 
     def change_page(self, request: HttpRequest, object_id: str) -> dict[str, Any] | HttpResponse:
         campaign = self.get_object(request, unquote(object_id))
@@ -100,7 +101,9 @@ class CampaignAdmin(ChangePageMixin):
         ):
             # The campaign itself is read-only: acknowledging is all this button does.
             count = campaign_changes_acknowledge(campaign=campaign, user=request.user)
-            self.message_user(request, f"{count} field change(s) acknowledged.", messages.SUCCESS)
+            self.message_user(
+                request, f"{count} field change{pluralize(count)} acknowledged.", messages.SUCCESS
+            )
             return HttpResponseRedirect(request.path)
         pk = campaign.pk if campaign else None
         return {"open_changes": open_changes_by_campaign([pk]).get(pk, []) if pk else []}

@@ -12,9 +12,11 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import URLPattern
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
@@ -45,20 +47,27 @@ MAX_SYNCED_AT_ONCE = MAX_SYNCS_SHOWN
 # How a test's answer is told: it worked, it failed, or the vendor has no test (None).
 TEST_LEVEL: dict[bool | None, int] = {True: messages.SUCCESS, False: messages.ERROR}
 TEST_STATE: dict[bool | None, str] = {True: "works", False: "failed"}
+# The last test's badge: its word and its colour.
+CHECK_BADGES: dict[bool | None, tuple[str, str]] = {
+    True: ("OK", "accepted"),
+    False: ("Failed", "rejected"),
+    None: ("No test", "duplicate"),
+}
 
 
 @admin.register(Connection)
 class ConnectionAdmin(CampaignSyncPages, ConnectionTestPages, ChangePageMixin):
+    # Health first, on one line a row at 1366 px: long values are cut, whole in a title.
     list_display = (
         "name",
         "kind",
-        "base_url",
         "is_active",
-        "delivery_state",
+        "delivery",
         "last_success_at",
         "last_error_short",
         "last_sync_at",
-        "last_check",
+        "last_test",
+        "address",
     )
     list_filter = ("kind", "is_active", "pause_reason")
     search_fields = ("name",)
@@ -154,20 +163,37 @@ class ConnectionAdmin(CampaignSyncPages, ConnectionTestPages, ChangePageMixin):
             sets.append(("Health and delivery", {"fields": list(self.readonly_fields)}))
         return sets
 
+    def _pause_text(self, obj: Connection) -> str:
+        since = date_format(timezone.localtime(obj.paused_at), "DATETIME_FORMAT")
+        probe = ""
+        if obj.pause_reason == PauseReason.FAILURES and obj.probe_at:
+            probe = f"; next probe {date_format(timezone.localtime(obj.probe_at), 'TIME_FORMAT')}"
+        return f"since {since}{probe}"
+
     @admin.display(description="Delivery", ordering="paused_at")
     def delivery_state(self, obj: Connection) -> str:
         if not obj.is_paused:
             return format_html('<span class="lh-status lh-status-accepted">{}</span>', "Running")
-        since = timezone.localtime(obj.paused_at).strftime("%Y-%m-%d %H:%M:%S")
-        probe = ""
-        if obj.pause_reason == PauseReason.FAILURES and obj.probe_at:
-            probe = f"; next probe {timezone.localtime(obj.probe_at).strftime('%H:%M:%S')}"
         return format_html(
-            '<span class="lh-status lh-status-exhausted">{}</span> since {}{}',
+            '<span class="lh-status lh-status-exhausted">{}</span> {}',
             obj.get_pause_reason_display(),
-            since,
-            probe,
+            self._pause_text(obj),
         )
+
+    @admin.display(description="Delivery", ordering="paused_at")
+    def delivery(self, obj: Connection) -> str:
+        """The list's short form: the state, why and since when in its title."""
+        if not obj.is_paused:
+            return self.delivery_state(obj)
+        return format_html(
+            '<span class="lh-status lh-status-exhausted" title="{} {}">Paused</span>',
+            obj.get_pause_reason_display(),
+            self._pause_text(obj),
+        )
+
+    @admin.display(description="Address", ordering="base_url")
+    def address(self, obj: Connection) -> str:
+        return format_html('<span class="lh-cut" title="{}">{}</span>', obj.base_url, obj.base_url)
 
     @admin.action(
         description="Pause delivery (leads wait, nothing is sent)", permissions=["change"]
@@ -182,35 +208,52 @@ class ConnectionAdmin(CampaignSyncPages, ConnectionTestPages, ChangePageMixin):
             )
         self.message_user(
             request,
-            f"{queryset.count()} connection(s) paused; their leads wait until you resume them.",
+            f"{queryset.count()} connection{pluralize(queryset.count())} paused; their leads "
+            "wait until you resume them.",
         )
 
     @admin.action(description="Resume delivery (send what waited)", permissions=["change"])
     def resume_delivery(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         released = sum(connection_resume(connection_id=c.pk) for c in queryset)
         self.message_user(
-            request, f"{queryset.count()} connection(s) resumed; {released} lead(s) sent again."
+            request,
+            f"{queryset.count()} connection{pluralize(queryset.count())} resumed; "
+            f"{released} lead{pluralize(released)} sent again.",
         )
 
     @admin.display(description="Last error")
     def last_error_short(self, obj: Connection) -> str:
-        return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
+        if not obj.last_error:
+            return ""
+        return format_html(
+            '<span class="lh-cut" title="{}">{}</span>', obj.last_error, obj.last_error
+        )
 
     @admin.display(description="Last test", ordering="last_check_at")
     def last_check(self, obj: Connection) -> str:
         if obj.last_check_at is None:
             return "Never tested"
-        state, css = {
-            True: ("OK", "accepted"),
-            False: ("Failed", "rejected"),
-            None: ("No test", "duplicate"),
-        }[obj.last_check_ok]
+        state, css = CHECK_BADGES[obj.last_check_ok]
         return format_html(
             '<span class="lh-status lh-status-{}">{}</span> {} ago: {}',
             css,
             state,
             timesince(obj.last_check_at),
             obj.last_check_message,
+        )
+
+    @admin.display(description="Last test", ordering="last_check_at")
+    def last_test(self, obj: Connection) -> str:
+        """The list's short form: what the test said is in the badge's title."""
+        if obj.last_check_at is None:
+            return "Never tested"
+        state, css = CHECK_BADGES[obj.last_check_ok]
+        return format_html(
+            '<span class="lh-status lh-status-{}" title="{}">{}</span> {} ago',
+            css,
+            obj.last_check_message,
+            state,
+            timesince(obj.last_check_at),
         )
 
     @admin.action(description="Test connection", permissions=["change"])

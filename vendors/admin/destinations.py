@@ -32,6 +32,7 @@ from vendors.admin.destination_forms import (
 from vendors.drift import open_changes, open_changes_by_campaign
 from vendors.fixed_values import fixed_field_name, fixed_values_split, typed_specs
 from vendors.models import Campaign, Destination, unusable_campaign_q
+from vendors.registry import operation_label as operation_name
 
 # The campaign states the list filters on (the admin home links to the first).
 INACTIVE = "inactive"
@@ -62,7 +63,7 @@ class DestinationAdmin(ListTitleMixin):
         "name",
         "slug",
         "connection",
-        "operation",
+        "operation_label",
         "campaign",
         "is_active",
         "campaign_drift",
@@ -197,7 +198,11 @@ class DestinationAdmin(ListTitleMixin):
         )
         return sets
 
-    @admin.display(description="Campaign", ordering="campaign_changed")
+    @admin.display(description="Sends", ordering="operation")
+    def operation_label(self, obj: Destination) -> str:
+        return operation_name(obj.connection.kind, obj.operation)
+
+    @admin.display(description="Campaign changes", ordering="campaign_changed")
     def campaign_drift(self, obj: Destination) -> str:
         flags = []
         if obj.campaign is not None and not obj.campaign.usable:

@@ -46,10 +46,12 @@ def test_leadbyte_queue_verdict_valid_is_shown_and_final(
     assert submission.status == S.ACCEPTED
     assert submission.next_check_at > timezone.now()  # booked, not yet due
     assert submission.vendor_outcome == "Queued"
+    assert "(Queued)" in submission.vendor_message
     _due_now(submission)
     submissions_dispatch_due()  # asks LeadByte's queue (tasks run inline in tests)
     submission.refresh_from_db()
     assert submission.vendor_outcome == "Valid"
+    assert submission.vendor_message == "LeadByte's queue says Valid."  # not "(Queued)"
     assert submission.status == S.ACCEPTED
     assert submission.next_check_at is None
     check = submission.attempts.get(kind="outcome_check")

@@ -35,6 +35,6 @@ def test_the_digest_counts_the_last_days_rejections_per_destination(
         assert send_rejections_digest() == 1
         assert rejections_digest_send() == 0  # the same day again: not twice
     assert len(mailoutbox) == 1
-    assert "rejection(s)" in mailoutbox[0].subject
+    assert "4 rejections in the last 24 hours" in mailoutbox[0].subject
     assert "Busy" in mailoutbox[0].body
     assert Notification.objects.get().event == NotificationEvent.REJECTIONS_DIGEST
