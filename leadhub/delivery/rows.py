@@ -91,7 +91,9 @@ def submission_claim(submission_id: int) -> Submission | None:
     locked way.
     """
     now = timezone.now()
-    submission = _claim_rows().filter(pk=submission_id).first()
+    # A slice, not .first(): one row by its key needs no ORDER BY built for it.
+    found = list(_claim_rows().filter(pk=submission_id).order_by()[:1])
+    submission = found[0] if found else None
     if submission is None or submission.status not in CLAIMABLE:
         return None
     connection = submission.connection
