@@ -173,7 +173,8 @@ def idempotent(request: HttpRequest, key: ApiKey, run: Callable[[], Answer]) -> 
                 ) from None
             return _json(first.status_code, first.body, replayed=True)
         status, body = run()
+        response = _json(status, body)
         record.status_code = status
-        record.body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+        record.body = json.loads(response.content)  # as sent: the replay sends the same
         record.save(update_fields=["status_code", "body"])
-    return _json(status, body)
+    return response
