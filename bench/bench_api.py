@@ -17,6 +17,7 @@ Needs PostgreSQL: BENCH_DATABASE_URL, or postgres://postgres@127.0.0.1:5432/lead
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -42,6 +43,14 @@ LEAD = {
     "phone": "07911 123456",
     "destinations": [{"destination": "bench-getlead"}],
 }
+_numbers = itertools.count()
+
+
+def lead_body() -> str:
+    """The bench lead as another person each time (e-mail and phone), as real intake is: the
+    same person again within the duplicate window would be a 409."""
+    n = next(_numbers)  # itertools.count is atomic under the GIL: unique across clients
+    return json.dumps({**LEAD, "email": f"ada{n}@example.com", "phone": f"07911 {n % 10**6:06d}"})
 
 
 def _env() -> dict[str, str]:
@@ -74,9 +83,12 @@ def setup() -> str:
 
     from bench.api_urls import BARE_TABLE
     from leadhub.api.keys import api_key_create
+    from leadhub.models import Lead
     from vendors.models import Connection, Destination
 
     call_command("migrate", verbosity=0)
+    # A fresh start: the leads of a run before would make this run's people duplicates.
+    Lead.objects.all().delete()
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {BARE_TABLE} (id bigserial PRIMARY KEY, body jsonb)"
@@ -143,7 +155,6 @@ def _load(url: str, headers: dict[str, str], total: int) -> dict[str, Any]:
     statuses: dict[int, int] = {}
     lock = threading.Lock()
     per_client = total // CLIENTS
-    body = json.dumps(LEAD)
 
     def client() -> None:
         session = requests.Session()
@@ -151,7 +162,7 @@ def _load(url: str, headers: dict[str, str], total: int) -> dict[str, Any]:
         codes: dict[int, int] = {}
         for _ in range(per_client):
             started = time.perf_counter()
-            response = session.post(url, data=body, headers=headers, timeout=30)
+            response = session.post(url, data=lead_body(), headers=headers, timeout=30)
             mine.append((time.perf_counter() - started) * 1000)
             codes[response.status_code] = codes.get(response.status_code, 0) + 1
         with lock:

@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.proc_stats import cpu_seconds, descendants, peak_rss_mib, percentile
+
 ROOT = Path(__file__).resolve().parent.parent
 LEADS = int(os.environ.get("BENCH_LEADS", "1000"))
 LATENCY_LEADS = int(os.environ.get("BENCH_LATENCY_LEADS", "200"))
@@ -31,7 +33,6 @@ LATENCY_RATE = float(os.environ.get("BENCH_LATENCY_RATE", "5"))  # leads per sec
 BREAKDOWN_LEADS = int(os.environ.get("BENCH_BREAKDOWN_LEADS", "200"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 CLUSTERS = int(os.environ.get("BENCH_CLUSTERS", "1"))
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _ensure_database(url: str) -> None:
@@ -45,54 +46,6 @@ def _ensure_database(url: str) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
-def _cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU the processes have used so far."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICKS
-
-
-def _peak_rss_mib(pids: list[int]) -> float:
-    peak = 0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak = max(peak, int(line.split()[1]))
-        except OSError:
-            continue
-    return peak / 1024
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _django() -> None:
@@ -238,7 +191,7 @@ class _Pipeline:
             time.sleep(0.02)
 
     def pids(self) -> list[int]:
-        return sorted({pid for c in self.clusters for pid in [c.pid, *_descendants(c.pid)]})
+        return sorted({pid for c in self.clusters for pid in [c.pid, *descendants(c.pid)]})
 
     def warm(self) -> None:
         """One lead through each worker first, so the clock starts with the cluster up and the
@@ -263,7 +216,7 @@ def pipeline() -> dict[str, Any]:
     try:
         run.warm()
         pids = run.pids()
-        cpu_before = _cpu_seconds(pids)
+        cpu_before = cpu_seconds(pids)
         started = time.monotonic()
         for start in range(0, LEADS, 50):
             with transaction.atomic():
@@ -271,8 +224,8 @@ def pipeline() -> dict[str, Any]:
                     run.create(n, run.broker)
         run.settle()
         seconds = time.monotonic() - started
-        cpu = _cpu_seconds(run.pids()) - cpu_before
-        peak = _peak_rss_mib(run.pids())
+        cpu = cpu_seconds(run.pids()) - cpu_before
+        peak = peak_rss_mib(run.pids())
         statuses = set(Submission.objects.values_list("status", flat=True))
         sends = Attempt.objects.count()
         http_ms = [float(ms) for ms in Attempt.objects.values_list("duration_ms", flat=True)]

@@ -31,6 +31,7 @@ from urllib3.exceptions import (
 )
 
 from vendors.hosts import UnsafeVendorHost, address_refusal
+from vendors.http_environment import host_environment
 from vendors.outcomes import Condition, Outcome
 from vendors.results import VendorError, VendorResponse
 
@@ -181,6 +182,10 @@ def http_session() -> requests.Session:
     if session is None:
         session = requests.Session()
         session.headers["User-Agent"] = USER_AGENT
+        # The environment's proxy and CA settings are read once per host (vendors.http_environment),
+        # not on every request: requests would walk os.environ each time. A ~/.netrc is
+        # never read: its passwords are not a vendor's credentials.
+        session.trust_env = False
         # No transport-level retries: a POST is never repeated behind the outbox's back.
         adapter = _GuardedAdapter(pool_connections=8, pool_maxsize=16, max_retries=0)
         session.mount("http://", adapter)
@@ -229,6 +234,7 @@ def http_request(
         )
     status_code: int | None = None
     answer_headers: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    proxies, verify = host_environment(url)
     with Deadline(seconds) as watch:
         try:
             with http_session().request(
@@ -241,6 +247,8 @@ def http_request(
                 timeout=timeout,
                 allow_redirects=False,
                 stream=True,
+                proxies=proxies,
+                verify=verify,
             ) as raw:
                 status_code = raw.status_code
                 # Header names are case-insensitive (RFC 9110 §5.1): "retry-after" is

@@ -11,11 +11,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django_redis.cache import RedisCache  # type: ignore[import-untyped]
 
 from leadhub.api.errors import ApiError, error_response
 from leadhub.api.models import ApiKey, IdempotentAnswer
@@ -94,13 +95,7 @@ def rate_limit_check(key: ApiKey) -> None:
         return
     now = time.time()
     slot = int(now // window)
-    name = f"api-rate:{key.prefix}:{slot}"
-    cache.add(name, 0, timeout=window + 1)
-    try:
-        count = cache.incr(name)
-    except ValueError:  # expired between add and incr
-        cache.set(name, 1, timeout=window + 1)
-        count = 1
+    count = _window_count(f"api-rate:{key.prefix}:{slot}", timeout=window + 1)
     if count > limit:
         retry_after = max(1, int((slot + 1) * window - now + 0.999))
         raise ApiError(
@@ -109,6 +104,24 @@ def rate_limit_check(key: ApiKey) -> None:
             f"More than {limit} requests in {window} s with this key; wait {retry_after} s.",
             headers={"Retry-After": str(retry_after)},
         )
+
+
+def _window_count(name: str, *, timeout: int) -> int:
+    """Count one more request in the window ``name``; its count now. On Redis (django-redis)
+    one round trip: SET NX with the expiry, then INCR, pipelined. Other caches: add, incr."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        redis_key = backend.make_key(name)
+        pipe = backend.client.get_client(write=True).pipeline(transaction=False)
+        pipe.set(redis_key, 0, ex=timeout, nx=True)
+        pipe.incr(redis_key)
+        return int(pipe.execute()[1])
+    backend.add(name, 0, timeout=timeout)
+    try:
+        return int(backend.incr(name))
+    except ValueError:  # expired between add and incr
+        backend.set(name, 1, timeout=timeout)
+        return 1
 
 
 Answer = tuple[int, dict[str, Any]]
@@ -160,7 +173,8 @@ def idempotent(request: HttpRequest, key: ApiKey, run: Callable[[], Answer]) -> 
                 ) from None
             return _json(first.status_code, first.body, replayed=True)
         status, body = run()
+        response = _json(status, body)
         record.status_code = status
-        record.body = json.loads(json.dumps(body, cls=DjangoJSONEncoder))
+        record.body = json.loads(response.content)  # as sent: the replay sends the same
         record.save(update_fields=["status_code", "body"])
-    return _json(status, body)
+    return response

@@ -102,11 +102,13 @@ class KeyRefused(Exception):
 def api_key_authenticate(token: str, *, kind: str = KeyKind.SECRET) -> ApiKey:
     """The usable key ``token`` names, its last use noted; KeyRefused otherwise."""
     prefix = token_prefix(token)
-    key = (
-        ApiKey.objects.select_related("owner").filter(prefix=prefix).first()
+    # A slice, not .first(): the prefix is unique, no ORDER BY to build.
+    found = (
+        list(ApiKey.objects.select_related("owner").filter(prefix=prefix).order_by()[:1])
         if prefix and len(token) <= 200
-        else None
+        else []
     )
+    key = found[0] if found else None
     if key is None or not hmac.compare_digest(key.secret_hash, token_hash(token)):
         raise KeyRefused("invalid_api_key", "The API key is not valid.")
     if key.kind != kind:
@@ -126,5 +128,5 @@ def api_key_authenticate(token: str, *, kind: str = KeyKind.SECRET) -> ApiKey:
 
 def key_destinations(key: ApiKey) -> dict[str, Destination]:
     """The destinations a key may use, by slug."""
-    rows = key.destinations.select_related("connection", "campaign")
+    rows = key.destinations.select_related("connection", "campaign").order_by()  # a dict
     return {d.slug: d for d in rows}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI, Query, Router, Schema
@@ -34,7 +35,7 @@ from leadhub.delivery.outbox import submission_resend
 from leadhub.models import Lead, Submission
 from leadhub.privacy.duplicates import duplicates_find
 from leadhub.selectors import visible_rows
-from leadhub.services.leads import CONSENT_FIELDS, CONTACT_FIELDS, lead_create_and_send
+from leadhub.services.leads import CONSENT_FIELDS, CONTACT_FIELDS, lead_create_and_send_rows
 from leadhub.services.preview import lead_preview
 from leadhub.statuses import RESENDABLE, InvalidTransition
 from vendors.models import Destination, unusable_campaign_q
@@ -117,7 +118,11 @@ def _destinations_for(key: ApiKey, payload: LeadIn) -> list[Destination]:
         if slug in slugs[:index]
     ]
     outside = [slug for slug in dict.fromkeys(slugs) if slug not in scope]
-    known = set(Destination.objects.filter(slug__in=outside).values_list("slug", flat=True))
+    known = (
+        set(Destination.objects.filter(slug__in=outside).values_list("slug", flat=True))
+        if outside
+        else set()
+    )
     errors += [
         FieldError(None, slug, "unknown_destination", f"There is no destination {slug!r}.")
         for slug in outside
@@ -191,14 +196,16 @@ def lead_receive(
                 for destination_id, earlier in duplicates.items()
             ],
         )
-    lead = lead_create_and_send(
+    lead, submissions = lead_create_and_send_rows(
         contact=cleaned.contact,
         destinations=destinations,
         destination_values=cleaned.values,
         owner=key.owner,
         source=source,
     )
-    submissions = list(lead.submissions.select_related("destination").order_by("pk"))
+    if settings.Q_CLUSTER.get("sync"):
+        # The worker ran inline as the lead committed (Q_SYNC): answer with what it did.
+        submissions = list(lead.submissions.select_related("destination").order_by("pk"))
     return 201, answers.lead_answer(lead, submissions)
 
 

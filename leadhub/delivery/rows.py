@@ -10,6 +10,7 @@ not sent to: the row waits queued.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -90,7 +91,9 @@ def submission_claim(submission_id: int) -> Submission | None:
     locked way.
     """
     now = timezone.now()
-    submission = _claim_read(Submission.objects.all()).filter(pk=submission_id).first()
+    # A slice, not .first(): one row by its key needs no ORDER BY built for it.
+    found = list(_claim_rows().filter(pk=submission_id).order_by()[:1])
+    submission = found[0] if found else None
     if submission is None or submission.status not in CLAIMABLE:
         return None
     connection = submission.connection
@@ -111,6 +114,13 @@ def submission_claim(submission_id: int) -> Submission | None:
     for name, value in claimed.items():
         setattr(submission, name, value)
     return submission
+
+
+@functools.cache
+def _claim_rows() -> QuerySet[Submission]:
+    """``_claim_read`` of every row, built once per process (never evaluated itself: each
+    claim filters a copy), rather than its subqueries resolved again for every push."""
+    return _claim_read(Submission.objects.all())
 
 
 def _claim_read(rows: QuerySet[Submission]) -> QuerySet[Submission]:
@@ -135,14 +145,19 @@ def _waiting_for_slot(connection_id: int | OuterRef) -> QuerySet[Submission]:
 
 def _claim_update(submission: Submission, now: datetime) -> QuerySet[Submission]:
     """The row, if it is still as it was read, due, and its connection running."""
-    running = Connection.objects.filter(paused_at__isnull=True).values("pk")
     return Submission.objects.filter(
         pk=submission.pk,
         status=submission.status,
         attempt_count=submission.attempt_count,
         updated_at=submission.updated_at,
-        connection_id__in=running,
+        connection_id__in=_running_connections(),
     ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+
+
+@functools.cache
+def _running_connections() -> QuerySet[Connection, Any]:
+    """The connections not paused, as a subquery (built once per process)."""
+    return Connection.objects.filter(paused_at__isnull=True).values("pk")
 
 
 def _claim_fields(submission: Submission, now: datetime) -> dict[str, Any]:
@@ -158,7 +173,7 @@ def _claim_fields(submission: Submission, now: datetime) -> dict[str, Any]:
 
 def _claim_locked(submission_id: int, now: datetime) -> Submission | None:
     with transaction.atomic():
-        rows = locked_rows(_claim_read(Submission.objects.all()), skip_locked=True)
+        rows = locked_rows(_claim_rows(), skip_locked=True)
         submission = rows.filter(pk=submission_id).first()
         if submission is None:
             return None  # gone, or another worker holds it right now

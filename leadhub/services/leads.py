@@ -11,7 +11,7 @@ from django.db import transaction
 from leadhub.attribution.services import SourceDetails, lead_source_record
 from leadhub.delivery.outbox import submission_create
 from leadhub.events import Event, event_announce
-from leadhub.models import Lead, email_normalise
+from leadhub.models import Lead, Submission, email_normalise
 from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec
 from vendors.models import Destination
@@ -116,7 +116,6 @@ def lead_build(*, contact: Mapping[str, Any], owner: Any = None) -> Lead:
     return Lead(**lead_fields(contact), owner=owner)
 
 
-@transaction.atomic
 def lead_create_and_send(
     *,
     contact: Mapping[str, Any],
@@ -127,16 +126,42 @@ def lead_create_and_send(
 ) -> Lead:
     """Save the lead, where it came from, and one queued submission per destination, all
     or nothing."""
+    return lead_create_and_send_rows(
+        contact=contact,
+        destinations=destinations,
+        destination_values=destination_values,
+        owner=owner,
+        source=source,
+    )[0]
+
+
+@transaction.atomic
+def lead_create_and_send_rows(
+    *,
+    contact: Mapping[str, Any],
+    destinations: Sequence[Destination],
+    destination_values: Mapping[int, Mapping[str, Any]],
+    owner: Any = None,
+    source: SourceDetails | None = None,
+) -> tuple[Lead, list[Submission]]:
+    """``lead_create_and_send``, with the submissions as saved, in the destinations' order
+    (the API answers with them; reading them back would cost a query per lead)."""
     lead = lead_build(contact=contact, owner=owner)
     lead.save()
     if source is not None:
         lead_source_record(lead=lead, source=source)
-    for destination in destinations:
-        payload = destination_payload_build(
+    submissions = [
+        submission_create(
+            lead=lead,
             destination=destination,
-            contact=contact,
-            values=destination_values.get(destination.pk, {}),
+            payload=destination_payload_build(
+                destination=destination,
+                contact=contact,
+                values=destination_values.get(destination.pk, {}),
+            ),
+            created_by=owner,
         )
-        submission_create(lead=lead, destination=destination, payload=payload, created_by=owner)
+        for destination in destinations
+    ]
     event_announce(Event.LEAD_CREATED, object_id=lead.pk)
-    return lead
+    return lead, submissions

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
+import redis
 from django.db import connection as db
 from django.test import override_settings
 
@@ -140,3 +143,40 @@ def test_concurrent_retries_make_exactly_one_lead(api, destination) -> None:
     assert Lead.objects.count() == 1
     assert [status for status, _ in answers] == [201] * 8
     assert len({answer["id"] for _, answer in answers}) == 1
+
+
+def _redis_url() -> str | None:
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        return None
+    return url
+
+
+def test_on_redis_the_rate_is_counted_in_one_round_trip_and_expires(
+    api, make_key, api_client, destination
+) -> None:
+    url = _redis_url()
+    if url is None:
+        pytest.skip("needs Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379/13)")
+    caches = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"test-rate-{uuid.uuid4().hex}",
+        }
+    }
+    with override_settings(CACHES=caches, API_RATE_LIMIT=2, API_RATE_WINDOW=60):
+        assert api.get("/destinations").status_code == 200
+        assert api.get("/destinations").status_code == 200
+        limited = api.get("/destinations")
+        assert (limited.status_code, limited.json()["error"]["code"]) == (429, "rate_limited")
+        assert 1 <= int(limited["Retry-After"]) <= 60
+        assert api_client(make_key(destination).token).get("/destinations").status_code == 200
+        client = redis.Redis.from_url(url)
+        counted = list(client.scan_iter(f"{caches['default']['KEY_PREFIX']}*api-rate:*"))
+        assert len(counted) == 2  # one window per key
+        assert all(0 < int(client.ttl(name)) <= 61 for name in counted)
+        assert sorted(int(client.get(name) or 0) for name in counted) == [1, 3]
+        client.delete(*counted)
