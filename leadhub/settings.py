@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "leadhub.audit",
     "leadhub.webhooks",
     "leadhub.api",
+    "leadhub.routing",
     "ninja",  # the API's interactive docs, served from its own static files
     "vendors",
     "sandbox",
