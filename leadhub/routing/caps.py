@@ -8,14 +8,15 @@ rolled-back send takes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
 
 from leadhub.models import Submission
-from leadhub.routing.models import Cap, CapCounter, CapReservation
+from leadhub.routing.models import Cap, CapCounter, CapReservation, RouteStep
 from leadhub.routing.windows import window_bounds, zone
 
 _TAKE = (
@@ -80,13 +81,31 @@ def caps_release(*, submission_id: int) -> int:
     return len(reserved)
 
 
-def usage(caps: Iterable[Cap], now: datetime, time_zone: str) -> dict[int, int]:
-    """Each cap's count in its window holding ``now``, in one query."""
+_USAGE = (
+    "SELECT counter.cap_id, counter.count FROM {counter} counter "
+    "JOIN {cap} cap ON cap.id = counter.cap_id JOIN {step} step ON step.id = cap.step_id "
+    "WHERE step.route_id = %s AND ({windows})"
+)
+
+
+def usage(caps: Sequence[Cap], now: datetime, time_zone: str, *, route_id: int) -> dict[int, int]:
+    """The route's caps' counts in their windows holding ``now``, in one query (``caps``:
+    the route's, for their periods)."""
     tz = zone(time_zone)
-    wanted = {(cap.pk, window_bounds(cap.period, now, tz)[0]) for cap in caps}
-    if not wanted:
+    if not caps:
         return {}
-    rows = CapCounter.objects.filter(
-        cap_id__in={pk for pk, _ in wanted}, window_start__in={start for _, start in wanted}
-    ).values_list("cap_id", "window_start", "count")
-    return {cap_id: count for cap_id, start, count in rows if (cap_id, start) in wanted}
+    periods = sorted({cap.period for cap in caps})
+    adapt = connection.ops.adapt_datetimefield_value
+    starts = [adapt(window_bounds(period, now, tz)[0]) for period in periods]
+    sql = _USAGE.format(
+        counter=connection.ops.quote_name(CapCounter._meta.db_table),
+        cap=connection.ops.quote_name(Cap._meta.db_table),
+        step=connection.ops.quote_name(RouteStep._meta.db_table),
+        windows=" OR ".join(["(cap.period = %s AND counter.window_start = %s)"] * len(periods)),
+    )
+    params: list[Any] = [route_id]
+    for period, start in zip(periods, starts, strict=True):
+        params += [period, start]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {int(cap_id): int(count) for cap_id, count in cursor.fetchall()}

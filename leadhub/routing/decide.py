@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from django.db import connection
+from django.utils.dateparse import parse_datetime
 
 from leadhub.routing import caps as caps_module
 from leadhub.routing.filters import Clause, clauses_check, clauses_compile, lead_values
@@ -26,20 +29,20 @@ from leadhub.routing.windows import (
     window_bounds,
     zone,
 )
-from vendors.models import Destination
 
 
 @dataclass(frozen=True)
 class StepPlan:
     step_id: int
     position: int
-    destination: Destination
+    destination_id: int
+    slug: str
+    name: str
     weight: int
     step_seconds: int | None
     clauses: tuple[Clause, ...]
     hours: Hours
     caps: tuple[Cap, ...]
-    last_chosen_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -51,58 +54,130 @@ class RoutePlan:
     time_zone: str
     tz: ZoneInfo
     steps: tuple[StepPlan, ...]
+    # Read on every decision (they change without the route changing), by step id: why
+    # the destination takes no leads now ('' when it does), and when round robin last
+    # chose it.
+    off: Mapping[int, str] = field(default_factory=dict)
+    last_chosen: Mapping[int, datetime | None] = field(default_factory=dict)
 
 
-# (step id, route updated_at) → compiled clauses and hours; a route's change bumps the key.
-_COMPILED: dict[tuple[int, datetime], tuple[tuple[Clause, ...], Hours]] = {}
+# (route id, updated_at) → the route compiled: its steps' clauses, hours and caps. Any change
+# to the route, a step or a cap bumps updated_at (models), so a stale plan is never read.
+_PLANS: dict[tuple[int, datetime], RoutePlan] = {}
 
 
-def _compiled(step: RouteStep, stamp: datetime) -> tuple[tuple[Clause, ...], Hours]:
-    key = (step.pk, stamp)
-    found = _COMPILED.get(key)
-    if found is None:
-        if len(_COMPILED) > 10_000:
-            _COMPILED.clear()
-        found = (tuple(clauses_compile(step.filters)), schedule_compile(step.schedule))
-        _COMPILED[key] = found
-    return found
-
-
-def route_plan(route: Route | int) -> RoutePlan:
-    """The route as read now (its steps, destinations and caps: three queries)."""
-    route_id = route if isinstance(route, int) else route.pk
-    fresh = Route.objects.get(pk=route_id)
+def _compile(route: Route) -> RoutePlan:
     steps = (
-        RouteStep.objects.filter(route_id=route_id)
-        .select_related("destination__connection", "destination__campaign")
+        RouteStep.objects.filter(route_id=route.pk)
+        .select_related("destination")
         .prefetch_related("caps")
         .order_by("position", "pk")
     )
-    plans = []
-    for step in steps:
-        clauses, hours = _compiled(step, fresh.updated_at)
-        plans.append(
+    return RoutePlan(
+        route_id=route.pk,
+        name=route.name,
+        method=route.method,
+        max_destinations=route.max_destinations,
+        time_zone=route.time_zone,
+        tz=zone(route.time_zone),
+        steps=tuple(
             StepPlan(
                 step_id=step.pk,
                 position=step.position,
-                destination=step.destination,
+                destination_id=step.destination.pk,
+                slug=step.destination.slug,
+                name=step.destination.name,
                 weight=step.weight,
                 step_seconds=step.step_seconds,
-                clauses=clauses,
-                hours=hours,
+                clauses=tuple(clauses_compile(step.filters)),
+                hours=schedule_compile(step.schedule),
                 caps=tuple(step.caps.all()),
-                last_chosen_at=step.last_chosen_at,
             )
-        )
-    return RoutePlan(
-        route_id=fresh.pk,
-        name=fresh.name,
-        method=fresh.method,
-        max_destinations=fresh.max_destinations,
-        time_zone=fresh.time_zone,
-        tz=zone(fresh.time_zone),
-        steps=tuple(plans),
+            for step in steps
+        ),
     )
+
+
+def _off_reason(active: bool, connection_active: bool, campaign: tuple[Any, ...]) -> str:
+    if not active or not connection_active:
+        return "switched off"
+    campaign_id, campaign_active, listed, archived = campaign
+    if campaign_id is None:
+        return ""
+    if archived:
+        return "its campaign takes no leads (archived)"
+    if not listed:
+        return "its campaign takes no leads (no longer listed)"
+    return "" if campaign_active else "its campaign takes no leads (off)"
+
+
+# What changes without the route changing, per step: read on every decision. Its SQL is
+# made by the ORM once and kept (a decision's budget is a couple of milliseconds).
+_NOW_READ = (
+    "pk",
+    "last_chosen_at",
+    "destination__is_active",
+    "destination__connection__is_active",
+    "destination__campaign_id",
+    "destination__campaign__active",
+    "destination__campaign__listed",
+    "destination__campaign__archived",
+)
+_SQL: dict[str, str] = {}
+
+
+def _now_read(route_id: int) -> list[tuple[Any, ...]]:
+    sql = _SQL.get("now_read")
+    if sql is None:
+        query = RouteStep.objects.filter(route_id=0).values_list(*_NOW_READ).query
+        sql = _SQL["now_read"] = query.sql_with_params()[0]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [route_id])
+        rows = cursor.fetchall()
+    return [(row[0], _aware(row[1]), *row[2:]) for row in rows]
+
+
+def _aware(value: Any) -> datetime | None:
+    """A datetime as PostgreSQL gives it; SQLite gives text in UTC."""
+    if value is None or isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(str(value))
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def _stamp(route_id: int) -> datetime:
+    sql = _SQL.get("stamp")
+    if sql is None:
+        query = Route.objects.filter(pk=0).values_list("updated_at").query
+        sql = _SQL["stamp"] = query.sql_with_params()[0]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [route_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Route.DoesNotExist(f"No route {route_id}")
+    stamp = _aware(row[0])
+    assert stamp is not None
+    return stamp
+
+
+def route_plan(route: Route | int) -> RoutePlan:
+    """The route as it is now: compiled once per change, with what changes on its own
+    (destinations switched off, round robin's turns) read fresh: two small queries."""
+    route_id = route if isinstance(route, int) else route.pk
+    stamp = _stamp(route_id)
+    plan = _PLANS.get((route_id, stamp))
+    if plan is None:
+        if len(_PLANS) > 1000:
+            _PLANS.clear()
+        plan = _PLANS[(route_id, stamp)] = _compile(Route.objects.get(pk=route_id))
+    off: dict[int, str] = {}
+    last_chosen: dict[int, datetime | None] = {}
+    for row in _now_read(route_id):
+        off[row[0]] = _off_reason(bool(row[2]), bool(row[3]), row[4:])
+        last_chosen[row[0]] = row[1]
+    return replace(plan, off=off, last_chosen=last_chosen)
 
 
 @dataclass
@@ -125,15 +200,6 @@ def _shown(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
 
 
-def _destination_check(destination: Destination) -> dict[str, Any]:
-    if not destination.is_active or not destination.connection.is_active:
-        return _check("active", False, "switched off")
-    campaign = destination.campaign
-    if campaign is not None and not campaign.usable:
-        return _check("active", False, f"its campaign takes no leads ({campaign.unusable_reason})")
-    return _check("active", True, "taking leads")
-
-
 def route_decide(
     lead: Any,
     route: RoutePlan,
@@ -150,10 +216,13 @@ def route_decide(
     values = lead_values(lead, source=source)
     steps = [s for s in route.steps if s.step_id not in skipped]
     if usage is None:
-        usage = caps_module.usage([c for s in steps for c in s.caps], now, route.time_zone)
+        usage = caps_module.usage(
+            [c for s in steps for c in s.caps], now, route.time_zone, route_id=route.route_id
+        )
     decision = Decision(plan=route, order=[], timeline=[])
     for step in steps:
-        checks = [_destination_check(step.destination)]
+        off = route.off.get(step.step_id, "no longer in the route")
+        checks = [_check("active", not off, off or "taking leads")]
         if checks[-1]["ok"]:
             checks.append(_filters_check(step, values))
         if checks[-1]["ok"]:
@@ -167,8 +236,8 @@ def route_decide(
             {
                 "at": now.isoformat(),
                 "kind": "considered",
-                "destination": step.destination.slug,
-                "name": step.destination.name,
+                "destination": step.slug,
+                "name": step.name,
                 "position": step.position,
                 "eligible": eligible,
                 "checks": checks,
@@ -177,8 +246,10 @@ def route_decide(
         if eligible:
             decision.order.append(step)
         else:
-            decision.reasons.append(f"{step.destination.name}: {checks[-1]['words']}")
-    decision.order = _ordered(decision.order, route.method, rng or random.Random())
+            decision.reasons.append(f"{step.name}: {checks[-1]['words']}")
+    decision.order = _ordered(
+        decision.order, route.method, route.last_chosen, rng or random.Random()
+    )
     return decision
 
 
@@ -239,12 +310,19 @@ def _recheck(decision: Decision, when: datetime | None) -> None:
         decision.recheck_at = when
 
 
-def _ordered(steps: list[StepPlan], method: str, rng: random.Random) -> list[StepPlan]:
+def _ordered(
+    steps: list[StepPlan],
+    method: str,
+    last_chosen: Mapping[int, datetime | None],
+    rng: random.Random,
+) -> list[StepPlan]:
     if method == RouteMethod.ROUND_ROBIN:
         # The one that waited longest first; never chosen counts as longest.
-        return sorted(
-            steps, key=lambda s: (s.last_chosen_at is not None, s.last_chosen_at, s.position)
-        )
+        def waited(step: StepPlan) -> tuple[bool, Any, int]:
+            at = last_chosen.get(step.step_id)
+            return (at is not None, at, step.position)
+
+        return sorted(steps, key=waited)
     if method == RouteMethod.WEIGHTED:
         # Draw one at a time from those left: the weights renormalise as each drops out.
         left, drawn = list(steps), []

@@ -77,11 +77,12 @@ class Clause:
     op: str
     words: str
     test: Callable[[Any], bool]
+    extra_key: str | None = None  # extra.<name>: the name
 
     def value_of(self, lead_values: Mapping[str, Any]) -> Any:
-        if self.field.startswith("extra."):
-            extra = lead_values.get("extra") or {}
-            return extra.get(self.field[6:]) if isinstance(extra, dict) else None
+        if self.extra_key is not None:
+            extra = lead_values.get("extra")
+            return extra.get(self.extra_key) if isinstance(extra, dict) else None
         return lead_values.get(self.field)
 
 
@@ -187,7 +188,8 @@ def clause_compile(clause: Any, number: int) -> Clause:
         wanted = str(_typed(kind, value, where)) if value is not None else ""
         same = op == "eq"
         test = lambda v: (("" if v is None else str(v)) == wanted) is same  # noqa: E731
-    return Clause(field=field, op=op, words=clause_words(clause), test=test)
+    extra_key = field[6:] if field.startswith("extra.") else None
+    return Clause(field=field, op=op, words=clause_words(clause), test=test, extra_key=extra_key)
 
 
 def clauses_compile(clauses: Any) -> list[Clause]:
@@ -217,8 +219,12 @@ class ClauseResult:
 
 def clauses_check(clauses: Sequence[Clause], values: Mapping[str, Any]) -> ClauseResult:
     """The first clause that does not hold, with the lead's value, or ok."""
+    extra = values.get("extra")
+    if not isinstance(extra, dict):
+        extra = {}
     for clause in clauses:
-        actual = clause.value_of(values)
+        key = clause.extra_key
+        actual = values.get(clause.field) if key is None else extra.get(key)
         try:
             held = clause.test(actual)
         except RuntimeClauseError as error:

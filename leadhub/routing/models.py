@@ -76,6 +76,13 @@ class Route(models.Model):
             raise ValidationError({"time_zone": str(error)}) from None
 
 
+def route_touch(route: Any) -> None:
+    """Bump a route's stamp: its compiled plan (cached by it) is made again. ``route``: an
+    id, ids, or a subquery of ids."""
+    ids = route if not isinstance(route, int) else [route]
+    Route.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+
+
 class RouteStep(models.Model):
     """One destination in a route, at its position, with what it takes."""
 
@@ -112,8 +119,13 @@ class RouteStep(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
-        # The route's compiled plan is cached by its stamp: a changed step makes a new one.
-        Route.objects.filter(pk=self.route_id).update(updated_at=timezone.now())
+        route_touch(self.route_id)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        route_id = self.route_id
+        deleted = super().delete(*args, **kwargs)
+        route_touch(route_id)
+        return deleted
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
@@ -146,6 +158,17 @@ class Cap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.limit} {self.get_period_display().lower()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        route_touch(RouteStep.objects.filter(pk=self.step_id).values("route_id"))
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        route = RouteStep.objects.filter(pk=self.step_id).values_list("route_id", flat=True)
+        route_ids = list(route)
+        deleted = super().delete(*args, **kwargs)
+        route_touch(route_ids)
+        return deleted
 
 
 class CapCounter(models.Model):

@@ -22,7 +22,14 @@ from leadhub.models import Lead, Submission
 from leadhub.privacy.duplicates import duplicates_find
 from leadhub.routing.caps import caps_release, caps_take, reservations_record
 from leadhub.routing.decide import Decision, StepPlan, route_decide, route_plan
-from leadhub.routing.models import DecisionState, Route, RouteMethod, RouteStep, RoutingDecision
+from leadhub.routing.models import (
+    DecisionState,
+    Route,
+    RouteMethod,
+    RouteStep,
+    RoutingDecision,
+    route_touch,
+)
 from leadhub.services.leads import (
     destination_payload_build,
     lead_contact,
@@ -42,10 +49,14 @@ def _entry(now: datetime, kind: str, words: str, **more: Any) -> dict[str, Any]:
 
 
 def _send(
-    lead: Lead, step: StepPlan, decision: Decision, now: datetime, created_by: Any
+    lead: Lead,
+    step: StepPlan,
+    destination: Destination,
+    decision: Decision,
+    now: datetime,
+    created_by: Any,
 ) -> Submission | None:
     """Take the step's caps and write its submission, or say in the timeline why not."""
-    destination = step.destination
     counters, full = caps_take(step.caps, now, decision.plan.time_zone)
     if full is not None:
         decision.timeline.append(
@@ -78,25 +89,27 @@ def _send(
     return submission
 
 
-def _without_duplicates(lead: Lead, decision: Decision, now: datetime) -> list[StepPlan]:
+def _without_duplicates(
+    lead: Lead, decision: Decision, destinations: dict[int, Destination], now: datetime
+) -> list[StepPlan]:
     """The eligible steps, less the destinations this person went to recently."""
     if not decision.order:
         return []
-    found = duplicates_find(lead_contact(lead), [s.destination for s in decision.order], now=now)
+    found = duplicates_find(lead_contact(lead), list(destinations.values()), now=now)
     for step in decision.order:
-        earlier = found.get(step.destination.pk)
+        earlier = found.get(step.destination_id)
         if earlier is not None and earlier.lead_id != lead.pk:
             decision.timeline.append(
                 _entry(
                     now,
                     "duplicate",
-                    f"{step.destination.name}: this person was sent there on "
+                    f"{step.name}: this person was sent there on "
                     f"{earlier.created_at:%Y-%m-%d} (lead {earlier.lead_id})",
-                    destination=step.destination.slug,
+                    destination=step.slug,
                 )
             )
-            decision.reasons.append(f"{step.destination.name}: a duplicate")
-    return [s for s in decision.order if s.destination.pk not in found]
+            decision.reasons.append(f"{step.name}: a duplicate")
+    return [s for s in decision.order if s.destination_id not in found]
 
 
 def _route(row: RoutingDecision, lead: Lead, now: datetime, created_by: Any = None) -> None:
@@ -105,11 +118,14 @@ def _route(row: RoutingDecision, lead: Lead, now: datetime, created_by: Any = No
     decision = route_decide(
         lead, plan, now, source=row.source, exclude=row.tried, rng=random.Random()
     )
-    order = _without_duplicates(lead, decision, now)
+    destinations = Destination.objects.select_related("connection", "campaign").in_bulk(
+        [s.destination_id for s in decision.order]
+    )
+    order = _without_duplicates(lead, decision, destinations, now)
     sent: list[Submission] = []
     at_most = plan.max_destinations if plan.method == RouteMethod.ALL else 1
     for step in order:
-        submission = _send(lead, step, decision, now, created_by)
+        submission = _send(lead, step, destinations[step.destination_id], decision, now, created_by)
         if submission is None:
             continue
         sent.append(submission)
@@ -258,7 +274,7 @@ def route_changed(*, route_id: int) -> int:
     """A route or one of its steps changed: bump its stamp; its held leads are looked at
     again by the next sweep, once."""
     now = timezone.now()
-    Route.objects.filter(pk=route_id).update(updated_at=now)
+    route_touch(route_id)
     return RoutingDecision.objects.filter(route_id=route_id, state=DecisionState.HELD).update(
         recheck_at=now
     )

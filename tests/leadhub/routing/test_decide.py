@@ -19,7 +19,7 @@ MONDAY_MORNING = datetime(2026, 3, 30, 9, 0, tzinfo=UTC)
 
 
 def names(decision) -> list[str]:
-    return [s.destination.name for s in decision.order]
+    return [s.name for s in decision.order]
 
 
 def test_a_waterfall_keeps_the_routes_order_and_leaves_out_what_does_not_fit(make_route) -> None:
