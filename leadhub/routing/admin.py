@@ -31,7 +31,7 @@ FILTERS_HELP = (
     '"value": "@example.com"}]. Operators: eq, ne, in, not_in, contains, regex, gt, lt, '
     "empty, not_empty. Fields: first_name, last_name, email, phone, phone_e164, company, "
     "notes, consent_date, consent_url, created_at, source (api, web_form, import, staff) and "
-    "extra.<name>."
+    "extra.NAME (the lead's extra value NAME)."
 )
 SCHEDULE_HELP = (
     'Opening hours by day in the route\'s zone, e.g. {"mon": ["09:00", "17:30"]}; a day left '
