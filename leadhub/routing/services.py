@@ -164,7 +164,13 @@ def _hold(row: RoutingDecision, decision: Decision, now: datetime) -> None:
         else " Looked at again when the route changes, or route it by hand."
     )
     row.timeline = [*row.timeline, _entry(now, "held", f"Held. {row.held_reason}.{when}")]
-    event_announce(Event.LEAD_HELD, object_id=row.lead_id, route_id=row.route_id)
+
+
+def _save(row: RoutingDecision) -> None:
+    """Save the decision; a lead just held is announced once its decision is there to read."""
+    row.save()
+    if row.state == DecisionState.HELD and row.timeline and row.timeline[-1]["kind"] == "held":
+        event_announce(Event.LEAD_HELD, object_id=row.lead_id, route_id=row.route_id)
 
 
 @transaction.atomic
@@ -184,7 +190,7 @@ def route_apply(
         _entry(now, "route", f"Routed by “{route.name}” ({route.get_method_display()})")
     ]
     _route(row, lead, now, created_by)
-    row.save()
+    _save(row)
     return row
 
 
@@ -216,7 +222,7 @@ def routing_submission_ended(*, submission_id: int, status: str) -> None:
     ]
     lead = Lead.objects.get(pk=row.lead_id)
     _route(row, lead, now)
-    row.save()
+    _save(row)
 
 
 def _step_time_up(row: RoutingDecision, now: datetime) -> None:
@@ -266,7 +272,7 @@ def routing_recheck(*, decision_id: int, now: datetime | None = None) -> int:
         return 0
     row.timeline = [*row.timeline, _entry(now, "recheck", "Looked at again")]
     _route(row, Lead.objects.get(pk=row.lead_id), now)
-    row.save()
+    _save(row)
     return 1
 
 

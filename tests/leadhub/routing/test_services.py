@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from leadhub.models import Submission
+from leadhub.notifications.models import Notification
 from leadhub.routing.caps import caps_release
 from leadhub.routing.models import CapCounter, DecisionState, RouteMethod, RouteStep
 from leadhub.routing.services import (
@@ -18,7 +19,7 @@ from leadhub.routing.services import (
     routing_sweep,
 )
 from leadhub.statuses import SubmissionStatus as S
-from tests.factories import CapFactory
+from tests.factories import CapFactory, ChannelFactory
 from tests.leadhub.routing.conftest import person, settle
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +174,18 @@ def test_a_destination_this_person_went_to_recently_is_left_out(make_route) -> N
     decision = route_apply(lead=again, route=route, source="api")
     assert decision.state == DecisionState.HELD
     assert [e["kind"] for e in decision.timeline].count("duplicate") == 2
+
+
+def test_a_held_lead_tells_the_channels_once_per_route_and_window_without_its_values(
+    make_route, monkeypatch
+) -> None:
+    monkeypatch.setattr("leadhub.notifications.incidents.async_task", lambda *a, **k: None)
+    channel = ChannelFactory()
+    route = make_route({"filters": [{"field": "company", "op": "eq", "value": "Acme"}]})
+    first = person(company="Initech")
+    route_apply(lead=first, route=route, source="api")
+    route_apply(lead=person(company="Initech"), route=route, source="api")
+    told = Notification.objects.get(channel=channel, event="lead.held")
+    assert told.occurrences == 2
+    assert route.name in told.subject
+    assert "Initech" not in told.body and first.email not in told.body
