@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from leadhub.api.keys import api_key_create
 from leadhub.api.models import ApiKey, KeyKind
 from leadhub.notifications.models import Channel, ChannelKind, NotificationEvent
+from leadhub.routing.models import Cap, CapPeriod, Route, RouteMethod, RouteStep
 from sandbox.seed import DEMO_CREDENTIALS, seed_all
 from vendors.campaign_sync import campaigns_sync
 from vendors.models import Campaign, Connection, Destination
@@ -286,7 +287,42 @@ def demo_api_keys_ensure(say: Callable[[str], None]) -> None:
             destinations=Destination.objects.filter(is_active=True),
             kind=KeyKind.PUBLISHABLE,
         )
+    route = demo_route_ensure()
+    if route is not None:
+        ApiKey.objects.filter(name="Demo", kind=KeyKind.SECRET, route=None).update(route=route)
     say(
         "API (docs/api.md): make a key with  .venv/bin/python manage.py api_key_create "
         f"--name Demo --owner admin --destinations {','.join(DEMO_API_DESTINATIONS)}"
+        + (f' --route "{DEMO_ROUTE}"' if route is not None else "")
     )
+
+
+# The demo's route (docs/routing.md): LeadByte's example campaign first, in business hours
+# and up to a daily cap; Getlead when LeadByte refuses, is closed or is full.
+DEMO_ROUTE = "Demo waterfall"
+DEMO_ROUTE_STEPS = ("LeadByte · Example Campaign A", "Getlead · Website enquiry")
+DEMO_HOURS = {day: ["09:00", "17:30"] for day in ("mon", "tue", "wed", "thu", "fri")}
+DEMO_DAILY_CAP = 50
+
+
+def demo_route_ensure() -> Route | None:
+    """The demo route, made once when both its destinations exist; an edited one is kept."""
+    found = Route.objects.filter(name=DEMO_ROUTE).first()
+    if found is not None:
+        return found
+    by_name = {d.name: d for d in Destination.objects.filter(name__in=DEMO_ROUTE_STEPS)}
+    if len(by_name) < len(DEMO_ROUTE_STEPS):
+        return None
+    route = Route.objects.create(
+        name=DEMO_ROUTE, method=RouteMethod.WATERFALL, time_zone="Europe/London"
+    )
+    first = RouteStep.objects.create(
+        route=route,
+        destination=by_name[DEMO_ROUTE_STEPS[0]],
+        position=0,
+        schedule=DEMO_HOURS,
+        step_seconds=300,
+    )
+    Cap.objects.create(step=first, period=CapPeriod.DAY, limit=DEMO_DAILY_CAP)
+    RouteStep.objects.create(route=route, destination=by_name[DEMO_ROUTE_STEPS[1]], position=1)
+    return route

@@ -34,6 +34,7 @@ class Event(models.TextChoices):
     CONNECTION_PAUSED = "connection.paused", "Connection paused"
     CONNECTION_RESUMED = "connection.resumed", "Connection resumed"
     CAMPAIGN_DRIFTED = "campaign.drifted", "Campaign fields changed"
+    LEAD_HELD = "lead.held", "Lead held: no destination could take it"
 
 
 # The submission statuses that are events of their own.

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "leadhub.webhooks",
     "leadhub.api",
     "leadhub.attribution",
+    "leadhub.routing",
     "ninja",  # the API's interactive docs, served from its own static files
     "vendors",
     "sandbox",

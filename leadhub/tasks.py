@@ -8,6 +8,7 @@ from __future__ import annotations
 from leadhub.delivery.dispatcher import submissions_dispatch_due
 from leadhub.delivery.outcome_checks import submission_check_outcome
 from leadhub.delivery.push import submission_push, submissions_push_batch
+from leadhub.routing.services import routing_sweep
 from leadhub.webhooks.sweep import webhook_deliveries_dispatch_due
 
 
@@ -26,5 +27,6 @@ def check_submission_outcome(submission_id: int) -> str:
 
 
 def dispatch_due_submissions() -> int:
-    """The dispatcher's minute: due submissions, then due webhook deliveries."""
-    return submissions_dispatch_due() + webhook_deliveries_dispatch_due()
+    """The dispatcher's minute: due submissions, due webhook deliveries, then routing's
+    waterfall steps out of time and held leads due a second look."""
+    return submissions_dispatch_due() + webhook_deliveries_dispatch_due() + routing_sweep()

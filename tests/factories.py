@@ -11,6 +11,7 @@ from django.utils import timezone
 from leadhub.attribution.models import LeadSource, SourceKind
 from leadhub.models import Attempt, Lead, Submission
 from leadhub.notifications.models import Channel, ChannelKind, NotificationEvent
+from leadhub.routing.models import Cap, Route, RouteMethod, RouteStep
 from leadhub.webhooks.models import WebhookEndpoint
 from leadhub.webhooks.signing import secret_generate
 from vendors.field_changes import ChangeKind
@@ -244,3 +245,30 @@ class ContactFactory(ValueFactory[dict[str, str]]):
     phone = "07911 123456"
     company = "Navy"
     notes = "Prefers mornings"
+
+
+class RouteFactory(ModelFactory[Route]):
+    class Meta:
+        model = Route
+
+    name = factory.Sequence(lambda n: f"Route {n}")
+    method = RouteMethod.WATERFALL
+    time_zone = "Europe/London"
+
+
+class RouteStepFactory(ModelFactory[RouteStep]):
+    class Meta:
+        model = RouteStep
+
+    route = factory.SubFactory(RouteFactory)
+    destination = factory.SubFactory(DestinationFactory)
+    position = factory.Sequence(lambda n: n)
+
+
+class CapFactory(ModelFactory[Cap]):
+    class Meta:
+        model = Cap
+
+    step = factory.SubFactory(RouteStepFactory)
+    period = "day"
+    limit = 50

@@ -26,7 +26,7 @@ NEW_TOKEN_ATTR = "_leadhub_new_api_key_token"  # noqa: S105 (an attribute name)
 class ApiKeyForm(forms.ModelForm):
     class Meta:
         model = ApiKey
-        fields = ("name", "kind", "owner", "access", "destinations", "expires_at")
+        fields = ("name", "kind", "owner", "access", "destinations", "route", "expires_at")
         widgets = {"destinations": forms.CheckboxSelectMultiple}
 
 
@@ -45,7 +45,7 @@ class ApiKeyAdmin(ListTitleMixin):
         return ("kind", "owner", *shown) if obj else ()
 
     def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> Any:
-        fields = ["name", "kind", "owner", "access", "destinations", "expires_at"]
+        fields = ["name", "kind", "owner", "access", "destinations", "route", "expires_at"]
         if obj:
             fields = ["prefix_shown", *fields, "created_by", "created_at", "last_used_at"]
             fields.append("revoked_at")

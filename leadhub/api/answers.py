@@ -13,6 +13,8 @@ from django.urls import reverse
 
 from leadhub.attribution.selectors import lead_source_of, source_answer
 from leadhub.models import Attempt, Lead, Submission
+from leadhub.routing.answers import routing_answer
+from leadhub.routing.models import RoutingDecision
 from leadhub.services.preview import DestinationPreview
 from leadhub.statuses import SubmissionStatus
 from vendors.fieldspec import FieldSpec
@@ -74,7 +76,15 @@ def lead_answer(lead: Lead, submissions: list[Submission]) -> dict[str, Any]:
         "admin_url": reverse("admin:leadhub_lead_change", args=[lead.pk]),
         "source": source_answer(source) if source else None,
         "submissions": [submission_answer(s) for s in submissions],
+        "routing": routing_answer(_decision(lead)),
     }
+
+
+def _decision(lead: Lead) -> RoutingDecision | None:
+    try:
+        return lead.routing_decision
+    except RoutingDecision.DoesNotExist:
+        return None
 
 
 def field_spec_answer(spec: FieldSpec) -> dict[str, Any]:

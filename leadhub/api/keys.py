@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from leadhub.api.models import ApiKey, KeyAccess, KeyKind
+from leadhub.routing.models import Route
 from vendors.models import Destination
 
 TOKEN_PREFIXES = {KeyKind.SECRET: "lh_live_", KeyKind.PUBLISHABLE: "lh_pub_"}
@@ -61,6 +62,7 @@ def api_key_create(
     kind: str = KeyKind.SECRET,
     expires_at: datetime | None = None,
     created_by: Any = None,
+    route: Route | None = None,
 ) -> NewKey:
     """A new key and its token (shown once; only its hash is kept for a secret key)."""
     start = TOKEN_PREFIXES[KeyKind(kind)]
@@ -78,6 +80,7 @@ def api_key_create(
         access=KeyAccess.WRITE if kind == KeyKind.PUBLISHABLE else access,
         expires_at=expires_at,
         created_by=created_by,
+        route=route,
     )
     key.save()
     key.destinations.set(list(destinations))

@@ -44,6 +44,14 @@ class ApiKey(models.Model):
         related_name="api_keys",
         help_text="The destinations the key may send leads to and read.",
     )
+    route = models.ForeignKey(
+        "leadhub_routing.Route",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="api_keys",
+        help_text="Where a lead sent with no destinations goes (API and web form).",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -60,7 +60,10 @@ class LeadIn(Strict):
     consent_date: str | None = Field(None, max_length=40)
     consent_url: str | None = Field(None, max_length=500)
     consent_wording: str | None = Field(None, max_length=5000)
-    destinations: list[DestinationValuesIn] = Field(min_length=1, max_length=MAX_DESTINATIONS)
+    # Empty or left out: the key's route chooses (docs/routing.md).
+    destinations: list[DestinationValuesIn] = Field(
+        default_factory=list, max_length=MAX_DESTINATIONS
+    )
     # Send even if this person went to a destination within the duplicate window (409).
     allow_duplicate: bool = False
     source: SourceIn | None = None
@@ -136,6 +139,15 @@ class SourceOut(Schema):
     user_agent: str
 
 
+class RoutingOut(Schema):
+    route: str
+    source: str
+    state: str
+    state_label: str
+    held_reason: str
+    timeline: list[dict[str, Any]]
+
+
 class LeadOut(Schema):
     id: int
     first_name: str
@@ -150,6 +162,7 @@ class LeadOut(Schema):
     admin_url: str
     source: SourceOut | None = None
     submissions: list[SubmissionOut]
+    routing: RoutingOut | None = None
 
 
 class FieldSpecOut(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, JsonResponse
 from ninja import NinjaAPI, Query, Router, Schema
 from ninja.openapi.docs import Swagger
@@ -16,7 +16,7 @@ from leadhub.api.errors import ApiError, error_body, errors_install
 from leadhub.api.guard import Answer, idempotent, rate_limit_check
 from leadhub.api.intake import FieldError, destinations_usable, lead_check
 from leadhub.api.keys import api_key_authenticate, key_destinations
-from leadhub.api.models import ApiKey
+from leadhub.api.models import ApiKey, KeyKind
 from leadhub.api.schemas import (
     DestinationPage,
     DryRunOut,
@@ -34,6 +34,7 @@ from leadhub.attribution.visitor import request_ip, request_user_agent
 from leadhub.delivery.outbox import submission_resend
 from leadhub.models import Lead, Submission
 from leadhub.privacy.duplicates import duplicates_find
+from leadhub.routing.services import lead_create_and_route
 from leadhub.selectors import visible_rows
 from leadhub.services.leads import CONSENT_FIELDS, CONTACT_FIELDS, lead_create_and_send_rows
 from leadhub.services.preview import lead_preview
@@ -79,13 +80,22 @@ def _writer(request: HttpRequest) -> ApiKey:
 
 
 def _leads(key: ApiKey) -> QuerySet[Lead]:
-    """The leads a key may read: its owner may see them, and one went to its destinations."""
-    scoped = Lead.objects.filter(submissions__destination__api_keys=key).distinct()
-    return visible_rows(key.owner, scoped).select_related(*SOURCE_RELATED)
+    """The leads a key may read: its owner may see them, and one went to its destinations
+    or its route took it."""
+    routed = Lead.objects.filter(routing_decision__route__api_keys=key).values("pk")
+    sent = Lead.objects.filter(submissions__destination__api_keys=key).values("pk")
+    scoped = Lead.objects.filter(Q(pk__in=sent) | Q(pk__in=routed)).select_related(
+        "routing_decision__route", *SOURCE_RELATED
+    )
+    return visible_rows(key.owner, scoped)
 
 
 def _submissions(key: ApiKey) -> QuerySet[Submission]:
-    scoped = Submission.objects.filter(destination__api_keys=key).select_related("destination")
+    routed = Submission.objects.filter(lead__routing_decision__route__api_keys=key).values("pk")
+    sent = Submission.objects.filter(destination__api_keys=key).values("pk")
+    scoped = Submission.objects.filter(Q(pk__in=sent) | Q(pk__in=routed)).select_related(
+        "destination"
+    )
     return visible_rows(key.owner, scoped)
 
 
@@ -161,6 +171,8 @@ def lead_receive(
     key: ApiKey, payload: LeadIn, *, dry_run: bool, source: SourceDetails | None = None
 ) -> Answer:
     """Check a lead as the admin's form does; save and queue it, or preview it."""
+    if not payload.destinations:
+        return _lead_routed(key, payload, dry_run=dry_run, source=source)
     destinations = _destinations_for(key, payload)
     unusable = destinations_usable(destinations)
     contact = {name: getattr(payload, name) or "" for name in (*CONTACT_FIELDS, *CONSENT_FIELDS)}
@@ -206,6 +218,37 @@ def lead_receive(
     if settings.Q_CLUSTER.get("sync"):
         # The worker ran inline as the lead committed (Q_SYNC): answer with what it did.
         submissions = list(lead.submissions.select_related("destination").order_by("pk"))
+    return 201, answers.lead_answer(lead, submissions)
+
+
+def _lead_routed(
+    key: ApiKey, payload: LeadIn, *, dry_run: bool, source: SourceDetails | None
+) -> Answer:
+    """A lead naming no destinations: the key's route chooses (docs/routing.md)."""
+    route = key.route
+    if route is None or not route.is_active:
+        raise ApiError(
+            422,
+            "no_destinations",
+            "Name the destinations: this key has no route to choose them.",
+        )
+    contact = {name: getattr(payload, name) or "" for name in (*CONTACT_FIELDS, *CONSENT_FIELDS)}
+    intake = lead_check(contact, [], {})
+    if intake.lead is None:
+        return 422, error_body(
+            "invalid_lead",
+            "The lead has errors; see errors.",
+            errors=[e.as_dict() for e in intake.errors],
+        )
+    if dry_run:
+        return 200, {"dry_run": True, "previews": []}
+    if source is None:
+        kind = SourceKind.WEB_FORM if key.kind == KeyKind.PUBLISHABLE else SourceKind.API
+        source = SourceDetails(kind=kind, api_key_id=key.pk)
+    lead, _ = lead_create_and_route(
+        contact=intake.lead.contact, route=route, source=source, owner=key.owner
+    )
+    submissions = list(lead.submissions.select_related("destination").order_by("pk"))
     return 201, answers.lead_answer(lead, submissions)
 
 

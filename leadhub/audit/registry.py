@@ -36,9 +36,41 @@ AUDITED: dict[str, dict[str, Any]] = {
     },
     # API keys: who made, scoped or revoked one (never its hash or publishable token).
     "leadhub_api.ApiKey": {
-        "include_fields": ["name", "kind", "prefix", "owner", "access", "expires_at", "revoked_at"],
+        "include_fields": [
+            "name",
+            "kind",
+            "prefix",
+            "owner",
+            "access",
+            "route",
+            "expires_at",
+            "revoked_at",
+        ],
         "m2m_fields": {"destinations"},
     },
+    # Routes: who changed where leads with no destinations go (docs/routing.md).
+    "leadhub_routing.Route": {
+        "include_fields": [
+            "name",
+            "method",
+            "max_destinations",
+            "time_zone",
+            "for_staff",
+            "is_active",
+        ],
+    },
+    "leadhub_routing.RouteStep": {
+        "include_fields": [
+            "route",
+            "destination",
+            "position",
+            "weight",
+            "step_seconds",
+            "filters",
+            "schedule",
+        ],
+    },
+    "leadhub_routing.Cap": {"include_fields": ["step", "period", "limit"]},
     # Webhook endpoints: the address and events; a new signing secret is "key replaced".
     "leadhub_webhooks.WebhookEndpoint": {
         "include_fields": ["name", "url", "events", "is_active", "disabled_at", "disabled_reason"],

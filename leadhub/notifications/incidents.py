@@ -25,6 +25,7 @@ from django_q.tasks import async_task
 from leadhub.events import Event
 from leadhub.models import Submission
 from leadhub.notifications.models import Channel, Notification, NotificationEvent, OpenIncident
+from leadhub.routing.models import RoutingDecision
 from vendors.field_changes import ChangeKind, describe
 from vendors.models import CampaignChange, Connection
 
@@ -192,6 +193,27 @@ def campaign_drift_message(change_id: int) -> Message | None:
     )
 
 
+def lead_held_message(lead_id: int, now: datetime) -> Message | None:
+    """One per route per window: the held list shows them all. No reason in the message:
+    it may quote the lead's own values."""
+    decision = RoutingDecision.objects.select_related("route").filter(lead_id=lead_id).first()
+    if decision is None:
+        return None
+    route = decision.route
+    listing = reverse("admin:leadhub_routing_routingdecision_changelist") + "?state__exact=held"
+    return Message(
+        event=Event.LEAD_HELD,
+        dedup_key=f"lead.held:{route.pk}:{window_start(now):%Y%m%d%H%M}",
+        subject=f"LeadHub: route {route.name} is holding leads no destination could take",
+        body=(
+            f"Lead #{lead_id} is held by route {route.name}; it is looked at again when a cap "
+            "resets, hours open or the route changes, or route it by hand.\n"
+            f"Held leads: {site_url(listing)}\n"
+            f"{site_url(reverse('admin:leadhub_lead_change', args=[lead_id]))}"
+        ),
+    )
+
+
 def event_message(event: str, object_id: int, now: datetime | None = None) -> Message | None:
     """The message an event of ``leadhub.events`` makes, or None when it tells nobody."""
     now = now or timezone.now()
@@ -203,6 +225,8 @@ def event_message(event: str, object_id: int, now: datetime | None = None) -> Me
         return submission_message(event, object_id, now)
     if event == Event.CAMPAIGN_DRIFTED:
         return campaign_drift_message(object_id)
+    if event == Event.LEAD_HELD:
+        return lead_held_message(object_id, now)
     return None
 
 

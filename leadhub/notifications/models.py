@@ -21,6 +21,7 @@ class NotificationEvent(models.TextChoices):
     SUBMISSION_EXHAUSTED = Event.SUBMISSION_EXHAUSTED.value, "Submission gave up after retries"
     SUBMISSION_UNCERTAIN = Event.SUBMISSION_UNCERTAIN.value, "Submission needs review"
     CAMPAIGN_DRIFTED = Event.CAMPAIGN_DRIFTED.value, "Campaign has new required fields"
+    LEAD_HELD = Event.LEAD_HELD.value, "Lead held by a route (no destination could take it)"
     REJECTIONS_DIGEST = "digest.rejections", "Daily digest of rejections per destination"
 
 

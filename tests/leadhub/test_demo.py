@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.contrib.auth import get_user_model
 
 from leadhub.api.models import ApiKey, KeyKind
-from leadhub.demo import demo_api_keys_ensure, demo_connections_ensure, demo_destinations_ensure
+from leadhub.demo import (
+    DEMO_ROUTE,
+    demo_api_keys_ensure,
+    demo_connections_ensure,
+    demo_destinations_ensure,
+)
+from leadhub.routing.models import DecisionState, Route, RoutingDecision
+from leadhub.routing.services import route_apply
 from leadhub.services.leads import lead_create_and_send
 from leadhub.statuses import SubmissionStatus
 from tests.factories import DestinationFactory
@@ -58,3 +67,29 @@ def test_the_demo_makes_a_web_form_key_and_says_how_to_make_an_api_key(db) -> No
     assert "getlead-website-enquiry" in {d.slug for d in key.destinations.all()}
     assert "manage.py api_key_create --name Demo --owner admin" in said[0]
     assert not ApiKey.objects.filter(kind=KeyKind.SECRET).exists()
+
+
+def test_the_demo_route_tries_leadbyte_then_getlead(live_server) -> None:
+    get_user_model().objects.create_superuser("admin", "admin@example.com", "pw-admin-123456")
+    demo_connections_ensure(live_server.url)
+    said: list[str] = []
+    demo_destinations_ensure(said.append)
+    demo_api_keys_ensure(said.append)
+    assert f'--route "{DEMO_ROUTE}"' in said[-1]
+    route = Route.objects.get(name=DEMO_ROUTE)
+    lead = lead_create_and_send(
+        contact={"first_name": "Ada", "last_name": "Lovelace", "phone": "07911 123456"},
+        destinations=[],
+        destination_values={},
+    )
+    monday_morning = datetime(2026, 3, 30, 9, 0, tzinfo=UTC)  # 10:00 in London
+    route_apply(lead=lead, route=route, source="api", now=monday_morning)
+    sent = {s.destination.name: s.status for s in lead.submissions.all()}
+    decision = RoutingDecision.objects.get(lead=lead)
+    # The example campaign wants fields a routed lead does not carry: LeadByte refuses, and
+    # the waterfall falls through to Getlead, which takes it.
+    assert sent == {
+        "LeadByte · Example Campaign A": SubmissionStatus.REJECTED,
+        "Getlead · Website enquiry": SubmissionStatus.ACCEPTED,
+    }, decision.timeline
+    assert decision.state == DecisionState.ACCEPTED

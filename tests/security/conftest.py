@@ -12,6 +12,7 @@ from django_q.models import OrmQ, Schedule, Task
 
 from leadhub.models import Attempt, Submission
 from leadhub.notifications.models import Channel, ChannelKind, Notification
+from leadhub.routing.models import Cap, Route, RouteStep, RoutingDecision
 from leadhub.webhooks.models import WebhookAttempt, WebhookDelivery
 from tests.factories import (
     ConnectionFactory,
@@ -132,5 +133,12 @@ def world(db) -> World:
     )
     WebhookAttempt.objects.create(
         delivery=delivery, number=1, started_at=timezone.now(), status_code=500
+    )
+    # A route over the destination, and the routing of the first sales user's lead.
+    route = Route.objects.create(name="Matrix route")
+    step = RouteStep.objects.create(route=route, destination=destination)
+    Cap.objects.create(step=step, period="day", limit=10)
+    RoutingDecision.objects.create(
+        lead=leads["sales"], route=route, source="api", state="routed", timeline=[]
     )
     return World(users, connection, leads, submissions)

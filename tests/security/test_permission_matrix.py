@@ -59,6 +59,11 @@ RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "leadhub_webhooks.webhookdelivery": READ,
         # Only integration admins make and revoke API keys (never delete them).
         "leadhub_api.apikey": frozenset({"changelist", "add", "change", "history"}),
+        # Routes are theirs to build; a lead's routing is a record, routed by hand from its
+        # list (docs/routing.md).
+        "leadhub_routing.route": ALL,
+        "leadhub_routing.routestep": ALL,
+        "leadhub_routing.routingdecision": frozenset({"changelist", "change", "history"}),
     },
 }
 RIGHTS["other_sales"] = RIGHTS["sales"]
@@ -74,6 +79,8 @@ NOBODY = frozenset(
         ("leadhub_notifications.notification", "delete"),
         ("leadhub_webhooks.webhookdelivery", "delete"),
         ("leadhub_api.apikey", "delete"),
+        ("leadhub_routing.routingdecision", "add"),
+        ("leadhub_routing.routingdecision", "delete"),
     }
 )
 

@@ -124,7 +124,7 @@ def test_every_error_at_once_in_the_admin_forms_words(api, admin_client, both) -
     ("body", "status", "code"),
     [
         ({"first_name": 5, "destinations": [{"destination": "x"}]}, 422, "invalid_request"),
-        ({"first_name": "A", "destinations": []}, 422, "invalid_request"),
+        ({"first_name": "A", "destinations": []}, 422, "no_destinations"),
         (
             {"first_name": "A", "surprise": 1, "destinations": [{"destination": "x"}]},
             422,

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from leadhub.api.keys import api_key_create
 from leadhub.api.models import KeyAccess, KeyKind
+from leadhub.routing.models import Route
 from vendors.models import Destination
 
 
@@ -31,6 +32,11 @@ class Command(BaseCommand):
         parser.add_argument("--access", choices=list(KeyAccess.values), default=KeyAccess.WRITE)
         parser.add_argument("--kind", choices=list(KeyKind.values), default=KeyKind.SECRET)
         parser.add_argument("--expires-in-days", type=int, default=None)
+        parser.add_argument(
+            "--route",
+            default="",
+            help="the route's name: leads sent with no destinations follow it",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         owner = get_user_model().objects.filter(username=options["owner"]).first()
@@ -46,6 +52,11 @@ class Command(BaseCommand):
                 raise CommandError(f"No destination with the slug: {', '.join(missing)}.")
         if not destinations:
             raise CommandError("Name at least one destination.")
+        route = None
+        if options["route"]:
+            route = Route.objects.filter(name=options["route"]).first()
+            if route is None:
+                raise CommandError(f"No route named {options['route']!r}.")
         days = options["expires_in_days"]
         new = api_key_create(
             name=options["name"],
@@ -54,6 +65,7 @@ class Command(BaseCommand):
             access=options["access"],
             kind=options["kind"],
             expires_at=timezone.now() + timedelta(days=days) if days else None,
+            route=route,
         )
         self.stderr.write(
             f"Created {new.key}: {new.key.get_access_display().lower()} for "

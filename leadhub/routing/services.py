@@ -1,0 +1,323 @@
+"""The one writer of a lead's ``RoutingDecision``: route a lead, fall through a waterfall,
+hold what nothing can take and release it, route by hand.
+
+Everything runs in the caller's transaction (the lead's, or the one that settled a
+submission): a cap's place, the submission and the decision commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from leadhub.attribution.services import SourceDetails
+from leadhub.delivery.outbox import submission_create
+from leadhub.delivery.rows import submission_transition
+from leadhub.events import Event, event_announce
+from leadhub.models import Lead, Submission
+from leadhub.privacy.duplicates import duplicates_find
+from leadhub.routing.caps import caps_release, caps_take, reservations_record
+from leadhub.routing.decide import Decision, StepPlan, route_decide, route_plan
+from leadhub.routing.models import (
+    DecisionState,
+    Route,
+    RouteMethod,
+    RouteStep,
+    RoutingDecision,
+    route_touch,
+)
+from leadhub.services.leads import (
+    destination_payload_build,
+    lead_contact,
+    lead_create_and_send,
+)
+from leadhub.statuses import SubmissionStatus as S
+from vendors.models import Destination
+
+# A waterfall moves on from a send that ended this way.
+FALL_THROUGH = frozenset({S.REJECTED, S.DUPLICATE, S.EXHAUSTED, S.CANCELLED})
+# Gone without reaching the vendor: cancelled when its step time runs out.
+NOT_SENT_YET = frozenset({S.QUEUED, S.RETRY_WAIT})
+
+
+def _entry(now: datetime, kind: str, words: str, **more: Any) -> dict[str, Any]:
+    return {"at": now.isoformat(), "kind": kind, "words": words, **more}
+
+
+def _send(
+    lead: Lead,
+    step: StepPlan,
+    destination: Destination,
+    decision: Decision,
+    now: datetime,
+    created_by: Any,
+) -> Submission | None:
+    """Take the step's caps and write its submission, or say in the timeline why not."""
+    counters, full = caps_take(step.caps, now, decision.plan.time_zone)
+    if full is not None:
+        decision.timeline.append(
+            _entry(
+                now,
+                "cap_full",
+                f"{destination.name}: its {full.period} cap of {full.limit} filled up "
+                "before the lead could take a place",
+                destination=destination.slug,
+            )
+        )
+        return None
+    payload = destination_payload_build(
+        destination=destination, contact=lead_contact(lead), values={}
+    )
+    submission = submission_create(
+        lead=lead, destination=destination, payload=payload, created_by=created_by
+    )
+    reservations_record(submission, counters)
+    RouteStep.objects.filter(pk=step.step_id).update(last_chosen_at=now)
+    decision.timeline.append(
+        _entry(
+            now,
+            "sent",
+            f"Sent to {destination.name}",
+            destination=destination.slug,
+            submission=submission.pk,
+        )
+    )
+    return submission
+
+
+def _without_duplicates(
+    lead: Lead, decision: Decision, destinations: dict[int, Destination], now: datetime
+) -> list[StepPlan]:
+    """The eligible steps, less the destinations this person went to recently."""
+    if not decision.order:
+        return []
+    found = duplicates_find(lead_contact(lead), list(destinations.values()), now=now)
+    for step in decision.order:
+        earlier = found.get(step.destination_id)
+        if earlier is not None and earlier.lead_id != lead.pk:
+            decision.timeline.append(
+                _entry(
+                    now,
+                    "duplicate",
+                    f"{step.name}: this person was sent there on "
+                    f"{earlier.created_at:%Y-%m-%d} (lead {earlier.lead_id})",
+                    destination=step.slug,
+                )
+            )
+            decision.reasons.append(f"{step.name}: a duplicate")
+    return [s for s in decision.order if s.destination_id not in found]
+
+
+def _route(row: RoutingDecision, lead: Lead, now: datetime, created_by: Any = None) -> None:
+    """Decide and send as the route's method says; hold when nothing took the lead."""
+    plan = route_plan(row.route_id)
+    decision = route_decide(
+        lead, plan, now, source=row.source, exclude=row.tried, rng=random.Random()
+    )
+    destinations = Destination.objects.select_related("connection", "campaign").in_bulk(
+        [s.destination_id for s in decision.order]
+    )
+    order = _without_duplicates(lead, decision, destinations, now)
+    sent: list[Submission] = []
+    at_most = plan.max_destinations if plan.method == RouteMethod.ALL else 1
+    for step in order:
+        submission = _send(lead, step, destinations[step.destination_id], decision, now, created_by)
+        if submission is None:
+            continue
+        sent.append(submission)
+        row.tried = [*row.tried, step.step_id]
+        if at_most is not None and len(sent) >= at_most:
+            break
+    row.timeline = [*row.timeline, *decision.timeline]
+    if not sent:
+        _hold(row, decision, now)
+        return
+    row.held_reason, row.recheck_at = "", None
+    if plan.method == RouteMethod.WATERFALL:
+        step = next(s for s in order if s.step_id == row.tried[-1])
+        row.state, row.current = DecisionState.WAITING, sent[0]
+        row.step_deadline = (
+            now + timedelta(seconds=step.step_seconds) if step.step_seconds else None
+        )
+    else:
+        row.state, row.current, row.step_deadline = DecisionState.ROUTED, None, None
+
+
+def _hold(row: RoutingDecision, decision: Decision, now: datetime) -> None:
+    waterfall_tried = bool(row.tried) and decision.plan.method == RouteMethod.WATERFALL
+    reason = "; ".join(decision.reasons) or "the route has no destination"
+    row.state = DecisionState.HELD
+    row.current, row.step_deadline = None, None
+    row.held_reason = (
+        f"Every destination was tried or could not take it: {reason}"
+        if waterfall_tried
+        else f"No destination could take it: {reason}"
+    )
+    row.recheck_at = decision.recheck_at
+    when = (
+        f" Looked at again {decision.recheck_at.astimezone(decision.plan.tz):%a %d %b %H:%M}."
+        if decision.recheck_at
+        else " Looked at again when the route changes, or route it by hand."
+    )
+    row.timeline = [*row.timeline, _entry(now, "held", f"Held. {row.held_reason}.{when}")]
+
+
+def _save(row: RoutingDecision) -> None:
+    """Save the decision; a lead just held is announced once its decision is there to read."""
+    row.save()
+    if row.state == DecisionState.HELD and row.timeline and row.timeline[-1]["kind"] == "held":
+        event_announce(Event.LEAD_HELD, object_id=row.lead_id, route_id=row.route_id)
+
+
+@transaction.atomic
+def route_apply(
+    *,
+    lead: Lead,
+    route: Route,
+    source: str,
+    now: datetime | None = None,
+    created_by: Any = None,
+) -> RoutingDecision:
+    """Route a new lead by ``route``: its decision saved with the timeline, what it chose
+    sent (caps taken in this transaction), or held with the reason."""
+    now = now or timezone.now()
+    row = RoutingDecision(lead=lead, route=route, source=source, state=DecisionState.ROUTED)
+    row.timeline = [
+        _entry(now, "route", f"Routed by “{route.name}” ({route.get_method_display()})")
+    ]
+    _route(row, lead, now, created_by)
+    _save(row)
+    return row
+
+
+def _locked(**where: Any) -> RoutingDecision | None:
+    return RoutingDecision.objects.select_for_update().filter(**where).first()
+
+
+def routing_submission_ended(*, submission_id: int, status: str) -> None:
+    """A routed send ended: give its caps back if it failed; a waterfall moves on, or ends
+    when it was accepted. Called in the transaction that settled the submission."""
+    if status in FALL_THROUGH:
+        caps_release(submission_id=submission_id)
+    row = _locked(current_id=submission_id, state=DecisionState.WAITING)
+    if row is None:
+        return
+    now = timezone.now()
+    destination = Destination.objects.filter(submissions=submission_id).first()
+    name = destination.name if destination else "The destination"
+    if status == S.ACCEPTED:
+        row.state, row.step_deadline = DecisionState.ACCEPTED, None
+        row.timeline = [*row.timeline, _entry(now, "accepted", f"{name} accepted the lead")]
+        row.save()
+        return
+    if status not in FALL_THROUGH:
+        return
+    row.timeline = [
+        *row.timeline,
+        _entry(now, "fell_through", f"{name}: {S(status).label.lower()}; trying the next"),
+    ]
+    lead = Lead.objects.get(pk=row.lead_id)
+    _route(row, lead, now)
+    _save(row)
+
+
+def _step_time_up(row: RoutingDecision, now: datetime) -> None:
+    """No answer within the step's time: cancel the send if it has not gone yet, and move
+    on; one already at the vendor is waited for (it may still be accepted)."""
+    if row.current_id is None:
+        return
+    submission = Submission.objects.select_for_update().filter(pk=row.current_id).first()
+    if submission is None or submission.status not in NOT_SENT_YET:
+        return
+    submission_transition(submission, S.CANCELLED, completed_at=now)
+    routing_submission_ended(submission_id=submission.pk, status=S.CANCELLED)
+
+
+def routing_sweep(now: datetime | None = None, *, limit: int = 200) -> int:
+    """The minute's work: waterfall steps out of time or ended without an event (a
+    duplicate), and held leads whose recheck time came (once each: the recheck time moves
+    to the next event, or is cleared)."""
+    now = now or timezone.now()
+    done = 0
+    waiting = RoutingDecision.objects.filter(state=DecisionState.WAITING).filter(
+        current__status__in=sorted(FALL_THROUGH)
+    )
+    late = RoutingDecision.objects.filter(state=DecisionState.WAITING, step_deadline__lte=now)
+    for current_id, status in waiting.values_list("current_id", "current__status")[:limit]:
+        with transaction.atomic():
+            routing_submission_ended(submission_id=current_id, status=status)
+        done += 1
+    for pk in late.values_list("pk", flat=True)[:limit]:
+        with transaction.atomic():
+            row = _locked(pk=pk, state=DecisionState.WAITING, step_deadline__lte=now)
+            if row is not None:
+                _step_time_up(row, now)
+        done += 1
+    held = RoutingDecision.objects.filter(state=DecisionState.HELD, recheck_at__lte=now)
+    for pk in held.values_list("pk", flat=True)[:limit]:
+        done += routing_recheck(decision_id=pk, now=now)
+    return done
+
+
+@transaction.atomic
+def routing_recheck(*, decision_id: int, now: datetime | None = None) -> int:
+    """Look at a held lead again; 1 if it was looked at."""
+    now = now or timezone.now()
+    row = _locked(pk=decision_id, state=DecisionState.HELD)
+    if row is None:
+        return 0
+    row.timeline = [*row.timeline, _entry(now, "recheck", "Looked at again")]
+    _route(row, Lead.objects.get(pk=row.lead_id), now)
+    _save(row)
+    return 1
+
+
+def route_changed(*, route_id: int) -> int:
+    """A route or one of its steps changed: bump its stamp; its held leads are looked at
+    again by the next sweep, once."""
+    now = timezone.now()
+    route_touch(route_id)
+    return RoutingDecision.objects.filter(route_id=route_id, state=DecisionState.HELD).update(
+        recheck_at=now
+    )
+
+
+@transaction.atomic
+def route_by_hand(
+    *, decision_id: int, destinations: Sequence[Destination], user: Any
+) -> RoutingDecision | None:
+    """Staff send a held lead to destinations they pick (caps are not taken)."""
+    row = _locked(pk=decision_id, state=DecisionState.HELD)
+    if row is None or not destinations:
+        return None
+    now = timezone.now()
+    lead = Lead.objects.get(pk=row.lead_id)
+    for destination in destinations:
+        payload = destination_payload_build(
+            destination=destination, contact=lead_contact(lead), values={}
+        )
+        submission_create(lead=lead, destination=destination, payload=payload, created_by=user)
+    names = ", ".join(d.name for d in destinations)
+    row.timeline = [*row.timeline, _entry(now, "by_hand", f"Sent by hand by {user} to {names}")]
+    row.state, row.recheck_at, row.held_reason = DecisionState.ROUTED, None, ""
+    row.save()
+    return row
+
+
+@transaction.atomic
+def lead_create_and_route(
+    *, contact: dict[str, Any], route: Route, source: SourceDetails, owner: Any = None
+) -> tuple[Lead, RoutingDecision]:
+    """A lead with no destinations named: saved with where it came from, then routed, in
+    one transaction."""
+    from_contact = lead_create_and_send(
+        contact=contact, destinations=[], destination_values={}, owner=owner, source=source
+    )
+    return from_contact, route_apply(
+        lead=from_contact, route=route, source=source.kind, created_by=owner
+    )

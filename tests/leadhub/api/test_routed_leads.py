@@ -1,0 +1,59 @@
+"""The API with routing: a lead naming no destinations follows the key's route, and the
+lead's routing timeline is in its answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from leadhub.api.models import ApiKey
+from leadhub.routing.models import RouteMethod, RouteStep
+from tests.factories import RouteFactory
+from tests.leadhub.conftest import CONTACT
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def routed(make_key, api_client, leadbyte_destination, getlead_destination):
+    route = RouteFactory(name="Website leads", method=RouteMethod.WATERFALL)
+    RouteStep.objects.create(
+        route=route,
+        destination=leadbyte_destination,
+        position=0,
+        filters=[{"field": "email", "op": "contains", "value": "@corp.example"}],
+    )
+    RouteStep.objects.create(route=route, destination=getlead_destination, position=1)
+    key = make_key(leadbyte_destination)
+    ApiKey.objects.filter(prefix=key.key.prefix).update(route=route)
+    return api_client(key.token)
+
+
+def test_a_lead_without_destinations_follows_the_keys_route(routed) -> None:
+    answer = routed.post("/leads", {**CONTACT}, **{"Idempotency-Key": "one"})
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert [s["destination"] for s in body["submissions"]] == ["getlead-website"]
+    routing = body["routing"]
+    assert routing["route"] == "Website leads" and routing["source"] == "api"
+    considered = [e for e in routing["timeline"] if e["kind"] == "considered"]
+    assert considered[0]["eligible"] is False
+    assert considered[0]["checks"][-1]["clause"] == "email contains '@corp.example'"
+    assert considered[0]["checks"][-1]["actual"] == CONTACT["email"]
+    assert considered[1]["eligible"] is True
+    again = routed.get(f"/leads/{body['id']}")
+    assert again.status_code == 200
+    assert again.json()["routing"]["timeline"][: len(routing["timeline"])] == routing["timeline"]
+    assert again.json()["submissions"][0]["status"] == "accepted"
+
+
+def test_a_key_without_a_route_needs_destinations(make_key, api_client, getlead_destination):
+    api = api_client(make_key(getlead_destination).token)
+    answer = api.post("/leads", {**CONTACT})
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "no_destinations"
+
+
+def test_a_routed_lead_with_contact_errors_is_refused_and_nothing_saved(routed) -> None:
+    answer = routed.post("/leads", {"first_name": "", "email": "not-an-email"})
+    assert answer.status_code == 422
+    assert {e["field"] for e in answer.json()["error"]["errors"]} >= {"first_name", "email"}

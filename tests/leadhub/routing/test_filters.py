@@ -1,0 +1,98 @@
+"""Filter clauses: every operator, and a clause that cannot be used refused with its name."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from leadhub.routing.filters import ClauseError, clauses_check, clauses_compile
+
+LEAD = {
+    "first_name": "Ada",
+    "email": "ada@example.com",
+    "company": "",
+    "consent_date": date(2026, 5, 1),
+    "source": "api",
+    "extra": {"loan": "25000", "age": 41},
+}
+
+
+def holds(field: str, op: str, value: Any = None, lead: dict[str, Any] = LEAD) -> bool:
+    clauses = clauses_compile([{"field": field, "op": op, "value": value}])
+    return clauses_check(clauses, lead).ok
+
+
+@pytest.mark.parametrize(
+    ("field", "op", "value", "expected"),
+    [
+        ("first_name", "eq", "Ada", True),
+        ("first_name", "eq", "Grace", False),
+        ("first_name", "ne", "Grace", True),
+        ("first_name", "ne", "Ada", False),
+        ("source", "in", ["api", "web_form"], True),
+        ("source", "in", ["import"], False),
+        ("source", "not_in", ["import"], True),
+        ("source", "not_in", ["api"], False),
+        ("email", "contains", "EXAMPLE.com", True),
+        ("email", "contains", "gmail", False),
+        ("email", "regex", r"@example\.(com|org)$", True),
+        ("email", "regex", r"^grace", False),
+        ("consent_date", "gt", "2026-04-30", True),
+        ("consent_date", "gt", "2026-05-01", False),
+        ("consent_date", "lt", "2026-05-02", True),
+        ("consent_date", "lt", "2026-01-01", False),
+        ("extra.loan", "gt", 20000, True),
+        ("extra.age", "lt", 40, False),
+        ("company", "empty", None, True),
+        ("email", "empty", None, False),
+        ("email", "not_empty", None, True),
+        ("company", "not_empty", None, False),
+        ("extra.missing", "empty", None, True),
+    ],
+)
+def test_each_operator(field: str, op: str, value: Any, expected: bool) -> None:
+    assert holds(field, op, value) is expected
+
+
+@pytest.mark.parametrize(
+    ("clause", "named"),
+    [
+        ({"field": "shoe_size", "op": "eq", "value": "9"}, "no lead field 'shoe_size'"),
+        ({"field": "email", "op": "like", "value": "x"}, "no operator 'like'"),
+        ({"field": "email", "op": "gt", "value": 3}, "email is text"),
+        ({"field": "consent_date", "op": "gt", "value": "soon"}, "'soon' is not a date"),
+        ({"field": "email", "op": "regex", "value": "(unclosed"}, "pattern is not valid"),
+        ({"field": "source", "op": "in", "value": "api"}, "give a list"),
+        ({"field": "consent_date", "op": "regex", "value": "2026"}, "matches text only"),
+    ],
+)
+def test_a_clause_that_cannot_be_used_is_refused_with_its_number_and_words(
+    clause: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(ClauseError) as refused:
+        clauses_compile([{"field": "email", "op": "not_empty"}, clause])
+    assert str(refused.value).startswith("Clause 2 (")
+    assert named in str(refused.value)
+
+
+def test_the_first_failing_clause_is_given_with_the_leads_value() -> None:
+    clauses = clauses_compile(
+        [
+            {"field": "email", "op": "not_empty"},
+            {"field": "email", "op": "contains", "value": "@corp.com"},
+            {"field": "first_name", "op": "eq", "value": "Nobody"},
+        ]
+    )
+    result = clauses_check(clauses, LEAD)
+    assert not result.ok and result.failed is not None
+    assert result.failed.words == "email contains '@corp.com'"
+    assert result.actual == "ada@example.com"
+
+
+def test_an_extra_value_that_cannot_be_compared_fails_with_the_reason() -> None:
+    clauses = clauses_compile([{"field": "extra.loan", "op": "gt", "value": 5}])
+    result = clauses_check(clauses, {**LEAD, "extra": {"loan": "lots"}})
+    assert not result.ok
+    assert "'lots' is not a number" in result.error
