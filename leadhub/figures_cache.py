@@ -16,9 +16,17 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.cache import cache
 
+from leadhub.selectors import sees_everything
+
 T = TypeVar("T")
 
 _MISSING = object()
+
+
+def figures_key(name: str, user: Any) -> str:
+    """The cache key of ``name`` for ``user``. Whether they see everyone's leads is part of
+    it: a right taken away shows at once, not when the figures expire."""
+    return f"leadhub:figures:{name}:{user.pk}:{int(sees_everything(user))}"
 
 
 def figures_cached(name: str, user: Any, compute: Callable[[], T]) -> T:
@@ -27,7 +35,7 @@ def figures_cached(name: str, user: Any, compute: Callable[[], T]) -> T:
     pk = getattr(user, "pk", None)
     if seconds <= 0 or pk is None:
         return compute()
-    key = f"leadhub:figures:{name}:{pk}"
+    key = figures_key(name, user)
     found = cache.get(key, _MISSING)
     if found is _MISSING:
         found = compute()

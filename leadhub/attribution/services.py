@@ -106,7 +106,10 @@ def lead_sources_anonymise(*, lead_ids: Sequence[int], scrub: Callable[[str], st
         source.ip_address = None
         source.user_agent = ""
         for name in SCRUBBED_FIELDS:
-            setattr(source, name, scrub(getattr(source, name)))
+            # "[erased]" can be longer than what it replaces: cut to the column again, or
+            # a value already at its limit would refuse the whole erasure.
+            limit = LeadSource._meta.get_field(name).max_length
+            setattr(source, name, scrub(getattr(source, name))[:limit])
     LeadSource.objects.bulk_update(
         sources, ["ip_address", "user_agent", *SCRUBBED_FIELDS], batch_size=500
     )

@@ -11,9 +11,11 @@ from leadhub.attribution.models import USER_AGENT_MAX
 
 
 def ip_address_clean(value: str | None) -> str | None:
-    """An IPv4 or IPv6 address as stored, or None for anything that is not one."""
+    """An IPv4 or IPv6 address as stored, or None for anything that is not one. An IPv6
+    zone (``fe80::1%eth0``) names the sender's own network interface, says nothing of the
+    person and would not fit the column: dropped."""
     try:
-        return str(ipaddress.ip_address((value or "").strip()))
+        return str(ipaddress.ip_address((value or "").strip().partition("%")[0]))
     except ValueError:
         return None
 

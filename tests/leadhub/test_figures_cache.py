@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leadhub.dashboard import dashboard_context
-from leadhub.figures_cache import figures_cached
+from leadhub.figures_cache import figures_cached, figures_key
 from leadhub.services.attention import needs_attention_summary
 from leadhub.statuses import SubmissionStatus
 from tests.factories import ConnectionFactory, LeadFactory, SubmissionFactory, UserFactory
@@ -76,7 +76,7 @@ def test_what_goes_into_the_cache_holds_no_credentials() -> None:
     client.force_login(user)
     assert client.get(reverse("admin:index")).status_code == 200
     for name in ("attention", "recent_attention", "submission_counts"):
-        kept = cache.get(f"leadhub:figures:{name}:{user.pk}")
+        kept = cache.get(figures_key(name, user))
         assert kept is not None, name
         assert b"secret-key-that-must-not-leak" not in pickle.dumps(kept)
 
@@ -87,3 +87,10 @@ def test_the_dashboard_as_of_a_given_moment_is_never_kept() -> None:
     needs_attention_summary(user=user, now=timezone.now())
     for name in ("attention", "recent_attention", "submission_counts"):
         assert cache.get(f"leadhub:figures:{name}:{user.pk}") is None, name
+
+
+def test_a_right_taken_away_shows_at_once() -> None:
+    ada = UserFactory(username="ada", is_superuser=True)
+    assert figures_cached("n", ada, lambda: "everyone's") == "everyone's"
+    ada.is_superuser = False
+    assert figures_cached("n", ada, lambda: "her own") == "her own"

@@ -50,6 +50,20 @@ def test_an_erasure_forgets_the_address_and_scrubs_the_pages_but_keeps_the_campa
     assert other.ip_address == "203.0.113.9"  # someone else's: untouched
 
 
+def test_an_erasure_of_a_page_already_at_its_longest_still_fits() -> None:
+    # A short name is replaced by the longer "[erased]": the page grows past its column.
+    page = "https://shop.example/?e=ada@example.com" + "&n=Ada" * 400
+    source = LeadSourceFactory(
+        lead=LeadFactory(email="ada@example.com", first_name="Ada"),
+        landing_page=page[:2000],
+        sub1=("Ada " * 70)[:255],
+    )
+    person_erase(query=PersonQuery.parse("ada@example.com"), user=None)
+    source.refresh_from_db()
+    assert "ada@example.com" not in source.landing_page and "Ada" not in source.sub1
+    assert len(source.landing_page) <= 2000 and len(source.sub1) <= 255
+
+
 def test_the_prune_forgets_old_addresses_and_keeps_the_rest(settings) -> None:
     settings.RETAIN_SOURCE_ADDRESSES_DAYS = 180
     now = timezone.now()

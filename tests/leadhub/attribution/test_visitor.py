@@ -52,3 +52,9 @@ def test_campaign_details_are_trimmed_cut_and_unknown_names_left_out() -> None:
     assert len(cleaned["landing_page"]) == 2000
     assert cleaned["sub2"] == "ab"  # PostgreSQL refuses NUL in text
     assert set(cleaned) == {"utm_source", "landing_page", "sub1", "sub2"}
+
+
+def test_an_ipv6_zone_is_dropped_so_the_address_fits_its_column() -> None:
+    assert ip_address_clean("fe80::1%eth0") == "fe80::1"
+    assert ip_address_clean("fe80::1%" + "x" * 300) == "fe80::1"
+    assert ip_address_clean("%eth0") is None
