@@ -96,6 +96,9 @@ def lead_sources_insert(*, lead_ids: Sequence[int], source: SourceDetails) -> No
 # of them when the person is erased. The UTM parameters and click ids name campaigns and
 # ads, not people: kept, so the reports by source stay true.
 SCRUBBED_FIELDS = (*SUB_ID_FIELDS, *PAGE_FIELDS)
+SCRUBBED_LIMITS = {
+    name: getattr(LeadSource._meta.get_field(name), "max_length", 0) for name in SCRUBBED_FIELDS
+}
 
 
 def lead_sources_anonymise(*, lead_ids: Sequence[int], scrub: Callable[[str], str]) -> int:
@@ -108,8 +111,7 @@ def lead_sources_anonymise(*, lead_ids: Sequence[int], scrub: Callable[[str], st
         for name in SCRUBBED_FIELDS:
             # "[erased]" can be longer than what it replaces: cut to the column again, or
             # a value already at its limit would refuse the whole erasure.
-            limit = LeadSource._meta.get_field(name).max_length
-            setattr(source, name, scrub(getattr(source, name))[:limit])
+            setattr(source, name, scrub(getattr(source, name))[: SCRUBBED_LIMITS[name]])
     LeadSource.objects.bulk_update(
         sources, ["ip_address", "user_agent", *SCRUBBED_FIELDS], batch_size=500
     )
