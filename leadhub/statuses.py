@@ -58,13 +58,14 @@ PENDING = frozenset({S.QUEUED, S.SENDING, S.RETRY_WAIT})
 WAITING = frozenset({S.QUEUED, S.RETRY_WAIT})
 # What a person may send again by hand.
 RESENDABLE = frozenset({S.REJECTED, S.EXHAUSTED, S.UNCERTAIN})
-# Taken by a vendor that may still say otherwise later (LeadByte's queue); a duplicate is
-# followed only when it was LeadHub's own earlier send (delivery.outcome_checks decides).
-REPORTED_LATER = frozenset({S.ACCEPTED, S.QUARANTINED, S.DUPLICATE})
-# Delivery gave up or cannot tell: a person must look.
-NEEDS_ATTENTION = frozenset({S.EXHAUSTED, S.UNCERTAIN})
 # The vendor has the lead (a duplicate: it had it already).
 DELIVERED = frozenset({S.ACCEPTED, S.QUARANTINED, S.DUPLICATE})
+# Taken by a vendor that may still say otherwise later (LeadByte's queue): any delivered
+# send; a duplicate is followed only when it was LeadHub's own earlier send
+# (delivery.outcome_checks decides).
+REPORTED_LATER = DELIVERED
+# Delivery gave up or cannot tell: a person must look.
+NEEDS_ATTENTION = frozenset({S.EXHAUSTED, S.UNCERTAIN})
 # A lead's delivery, read from its submissions, worst first: the lead list's column and
 # filter. key, how the list says it, the statuses, the badge's look (.lh-status-<look>).
 LEAD_DELIVERY: tuple[tuple[str, str, frozenset[str], str], ...] = (
