@@ -133,8 +133,11 @@ def take(page: Any, base: str, password: str, workdir: Path) -> None:
     page.locator("#id_email").fill("ada@example.com")
     page.locator("#id_phone").fill("07911 123456")
     page.locator('[name$="__data13"]').fill("Volvo")
-    page.locator('[name$="__gender"]').select_option("F")
+    page.locator('[name$="__gender"]').select_option(label="Female")
     page.locator('[name$="__dob"]').fill("1990-12-31")
+    # The form from its top, where the contact fields and the required marks begin.
+    page.locator("#id_first_name").focus()
+    page.evaluate("window.scrollTo(0, 0)")
     shot("lead-form")
     page.get_by_role("button", name="Preview").click()
     page.wait_for_selector("text=Confirm and send")
@@ -198,7 +201,7 @@ def main() -> None:
                     executable_path=CHROMIUM,
                     args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
                 )
-                page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+                page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT}, locale="en-GB")
                 page.set_default_timeout(30_000)
                 print(f"Screenshots at {WIDTH} px from the demo on {base}:")
                 take(page, base, password, workdir)
