@@ -17,6 +17,10 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from leadhub import csp_policy
+from leadhub.logging_config import logging_config
+from leadhub.task_queue_config import q_cluster_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -209,44 +213,19 @@ VENDOR_MAX_IN_FLIGHT = env.int("VENDOR_MAX_IN_FLIGHT", default=max(1, Q_WORKERS 
 # above then applies to it for a while. A connection answering quickly has none, so one
 # vendor alone gets every worker (leadhub/delivery/bulkhead.py).
 VENDOR_SLOW_AFTER = env.float("VENDOR_SLOW_AFTER", default=2.0)
-Q_CLUSTER = {
-    "name": env.str("Q_CLUSTER_NAME", default="leadhub"),
-    "workers": Q_WORKERS,
-    "timeout": Q_TIMEOUT,
-    # retry: the ORM broker hands out again a task not acknowledged after this long. Its
-    # clock starts at dequeue and includes the wait in the cluster's own queue, so it sits
-    # well above timeout (x3); only a cluster that died leaves a task unacknowledged.
-    "retry": Q_TIMEOUT * 3,
-    # A failed task is acknowledged, never redelivered every `retry` seconds: retries with
-    # backoff are the outbox's own (SUBMISSION_RETRY_DELAYS), the same under both brokers.
-    "ack_failures": True,
-    # Finite, so a task that kills its worker every time stops after three deliveries
-    # (the default 0 would loop forever); the dispatcher still sees the row.
-    "max_attempts": 3,
-    # Few tasks wait prefetched inside a cluster that might die (they would wait `retry`).
-    "queue_limit": env.int("Q_QUEUE_LIMIT", default=Q_WORKERS * 4),
-    # ORM broker: tasks taken per poll; each one is still locked individually.
-    "bulk": env.int("Q_BULK", default=Q_WORKERS * 2),
-    # Successes are not saved (-1); failures always are. The submission and its attempts
-    # are the record of every send; saving each success again, and pruning the log under a
-    # lock of every saved row, cost the monitor three commits per task (docs/benchmarks.md).
-    "save_limit": env.int("Q_SAVE_LIMIT", default=-1),
-    # After downtime, run a missed schedule once, not once per missed interval.
-    "catch_up": False,
-    "poll": env.float("Q_POLL", default=0.2),
-    "label": "Background tasks",
-}
 Q_BROKER = env.str("Q_BROKER", default="redis" if REDIS_URL else "orm")
-if Q_BROKER == "redis":
-    if not REDIS_URL:
-        raise ImproperlyConfigured("Q_BROKER=redis needs REDIS_URL")
-    Q_CLUSTER["redis"] = REDIS_URL
-elif Q_BROKER == "orm":
-    Q_CLUSTER["orm"] = "default"
-else:
-    raise ImproperlyConfigured(f"Q_BROKER must be orm or redis, not {Q_BROKER!r}")
-if env.bool("Q_SYNC", default=False):
-    Q_CLUSTER["sync"] = True
+Q_CLUSTER = q_cluster_config(
+    name=env.str("Q_CLUSTER_NAME", default="leadhub"),
+    workers=Q_WORKERS,
+    timeout=Q_TIMEOUT,
+    queue_limit=env.int("Q_QUEUE_LIMIT", default=Q_WORKERS * 4),
+    bulk=env.int("Q_BULK", default=Q_WORKERS * 2),
+    save_limit=env.int("Q_SAVE_LIMIT", default=-1),
+    poll=env.float("Q_POLL", default=0.2),
+    broker=Q_BROKER,
+    redis_url=REDIS_URL,
+    sync=env.bool("Q_SYNC", default=False),
+)
 
 # --- Secrets at rest ------------------------------------------------------------------
 # Fernet keys, newest first. Locally one is derived from SECRET_KEY when none is given.
@@ -319,23 +298,8 @@ AXES_SENSITIVE_PARAMETERS = ["password"]
 # lockout parameters (username and address), not the browser's user agent.
 AXES_VERBOSE = False
 
-# --- Content-Security-Policy (django-csp) ----------------------------------------------
-# Strict: everything from this origin, nothing inline. The admin and LeadHub's templates
-# carry no inline script or style, so nothing needs a nonce.
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
-        "font-src": ["'self'"],
-        "connect-src": ["'self'"],
-        "object-src": ["'none'"],
-        "base-uri": ["'self'"],
-        "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
-    },
-}
+# --- Content-Security-Policy (django-csp; strict, leadhub/csp_policy.py) --------------
+CONTENT_SECURITY_POLICY = csp_policy.CONTENT_SECURITY_POLICY
 
 LANGUAGE_CODE = "en-gb"
 # One date format everywhere (leadhub/formats/en_GB/formats.py).
@@ -359,51 +323,11 @@ STORAGES = {
     },
 }
 
-# --- Logging --------------------------------------------------------------------------
-# Every handler masks secrets (credential values, sensitive query parameters, auth
-# headers) before a record is written, including django.server's access log.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "redact_secrets": {"()": "leadhub.log_redaction.RedactingFilter"},
-        "axes_bookkeeping": {"()": "leadhub.log_quiet.AxesBookkeepingFilter"},
-        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
-    },
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "django.server": {
-            "()": "django.utils.log.ServerFormatter",
-            "format": "[{server_time}] {message}",
-            "style": "{",
-        },
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact_secrets"],
-        },
-        "django.server": {
-            "class": "logging.StreamHandler",
-            "formatter": "django.server",
-            "filters": ["redact_secrets"],
-        },
-        "mail_admins": {
-            "level": "ERROR",
-            "filters": ["require_debug_false", "redact_secrets"],
-            "class": "django.utils.log.AdminEmailHandler",
-        },
-    },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django": {"handlers": ["mail_admins"], "level": "INFO"},
-        # django-q2 logs as "django-q": at INFO its scheduler says so every minute.
-        "django-q": {"level": env.str("Q_LOG_LEVEL", default="WARNING")},
-        "axes.handlers.database": {"filters": ["axes_bookkeeping"]},
-        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
-    },
-}
+# --- Logging (leadhub/logging_config.py: every handler masks secrets) ------------------
+LOGGING = logging_config(
+    level=env.str("LOG_LEVEL", default="INFO"),
+    tasks_level=env.str("Q_LOG_LEVEL", default="WARNING"),
+)
 # Error reports (DEBUG pages, mails to ADMINS) mask credentials in settings, POST data
 # and traceback variables.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "leadhub.security.RedactingExceptionReporterFilter"
