@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from leadhub.attribution.services import SourceDetails
@@ -199,12 +199,29 @@ def _locked(**where: Any) -> RoutingDecision | None:
     return RoutingDecision.objects.select_for_update().filter(**where).first()
 
 
-def routing_submission_ended(*, submission_id: int, status: str) -> None:
-    """A routed send ended: give its caps back if it failed; a waterfall moves on, or ends
-    when it was accepted. Called in the transaction that settled the submission."""
+def _submission_locked(submission_id: int, *, skip_locked: bool = False) -> Submission | None:
+    """The submission row, locked for this transaction (None: gone, or busy when
+    ``skip_locked``); its status is read under the lock."""
+    skip = skip_locked and connection.features.has_select_for_update_skip_locked
+    rows = Submission.objects.select_for_update(skip_locked=skip).filter(pk=submission_id)
+    return rows.first()
+
+
+def routing_submission_ended(*, submission_id: int) -> None:
+    """A routed send ended: a waterfall moves on, or ends when it was accepted; a failed
+    send gives its caps back. Called in the transaction that settled the submission.
+
+    Every path locks in one order, the submission, then its decision, then cap counters:
+    the worker settling a send holds the submission when this runs, and the sweep takes the
+    submission first too, so the two never wait on each other (no deadlock to roll back
+    halfway and send the lead twice). The status is read under the lock, never passed in."""
+    submission = _submission_locked(submission_id)
+    if submission is None:
+        return
+    status = submission.status
+    row = _locked(current_id=submission_id, state=DecisionState.WAITING)
     if status in FALL_THROUGH:
         caps_release(submission_id=submission_id)
-    row = _locked(current_id=submission_id, state=DecisionState.WAITING)
     if row is None:
         return
     now = timezone.now()
@@ -226,37 +243,53 @@ def routing_submission_ended(*, submission_id: int, status: str) -> None:
     _save(row)
 
 
-def _step_time_up(row: RoutingDecision, now: datetime) -> None:
+def _submission_ended_sweep(submission_id: int) -> None:
+    """A send that ended without an event (a duplicate): its submission first, skipped
+    while a worker holds it (that worker's own event does the work)."""
+    if _submission_locked(submission_id, skip_locked=True) is not None:
+        routing_submission_ended(submission_id=submission_id)
+
+
+def _step_time_up(decision_id: int, submission_id: int, now: datetime) -> None:
     """No answer within the step's time: cancel the send if it has not gone yet, and move
-    on; one already at the vendor is waited for (it may still be accepted)."""
-    if row.current_id is None:
-        return
-    submission = Submission.objects.select_for_update().filter(pk=row.current_id).first()
+    on; one already at the vendor is waited for (it may still be accepted). The submission
+    is locked before the decision, as a worker settling it does; one a worker holds is
+    left for the next sweep."""
+    submission = _submission_locked(submission_id, skip_locked=True)
     if submission is None or submission.status not in NOT_SENT_YET:
         return
+    row = _locked(
+        pk=decision_id,
+        current_id=submission_id,
+        state=DecisionState.WAITING,
+        step_deadline__lte=now,
+    )
+    if row is None:
+        return
     submission_transition(submission, S.CANCELLED, completed_at=now)
-    routing_submission_ended(submission_id=submission.pk, status=S.CANCELLED)
+    routing_submission_ended(submission_id=submission.pk)
 
 
 def routing_sweep(now: datetime | None = None, *, limit: int = 200) -> int:
     """The minute's work: waterfall steps out of time or ended without an event (a
     duplicate), and held leads whose recheck time came (once each: the recheck time moves
-    to the next event, or is cleared)."""
+    to the next event, or is cleared). Only ids are read here; each is looked at again
+    under its locks."""
     now = now or timezone.now()
     done = 0
     waiting = RoutingDecision.objects.filter(state=DecisionState.WAITING).filter(
         current__status__in=sorted(FALL_THROUGH)
     )
-    late = RoutingDecision.objects.filter(state=DecisionState.WAITING, step_deadline__lte=now)
-    for current_id, status in waiting.values_list("current_id", "current__status")[:limit]:
+    late = RoutingDecision.objects.filter(
+        state=DecisionState.WAITING, step_deadline__lte=now, current__isnull=False
+    )
+    for current_id in waiting.values_list("current_id", flat=True)[:limit]:
         with transaction.atomic():
-            routing_submission_ended(submission_id=current_id, status=status)
+            _submission_ended_sweep(current_id)
         done += 1
-    for pk in late.values_list("pk", flat=True)[:limit]:
+    for pk, current_id in late.values_list("pk", "current_id")[:limit]:
         with transaction.atomic():
-            row = _locked(pk=pk, state=DecisionState.WAITING, step_deadline__lte=now)
-            if row is not None:
-                _step_time_up(row, now)
+            _step_time_up(pk, current_id, now)
         done += 1
     held = RoutingDecision.objects.filter(state=DecisionState.HELD, recheck_at__lte=now)
     for pk in held.values_list("pk", flat=True)[:limit]:
