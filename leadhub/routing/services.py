@@ -167,10 +167,12 @@ def _hold(row: RoutingDecision, decision: Decision, now: datetime) -> None:
     row.timeline = [*row.timeline, _entry(now, "held", f"Held. {row.held_reason}.{when}")]
 
 
-def _save(row: RoutingDecision) -> None:
-    """Save the decision; a lead just held is announced once its decision is there to read."""
+def _save(row: RoutingDecision, *, was: str | None) -> None:
+    """Save the decision; a lead that has just come to be held (``was``: its state before,
+    None for a new one) is announced once its decision is there to read. Still held after
+    a recheck or a route edit is no news: webhooks and channels hear it once."""
     row.save()
-    if row.state == DecisionState.HELD and row.timeline and row.timeline[-1]["kind"] == "held":
+    if row.state == DecisionState.HELD and was != DecisionState.HELD:
         event_announce(Event.LEAD_HELD, object_id=row.lead_id, route_id=row.route_id)
 
 
@@ -191,7 +193,7 @@ def route_apply(
         _entry(now, "route", f"Routed by “{route.name}” ({route.get_method_display()})")
     ]
     _route(row, lead, now, created_by)
-    _save(row)
+    _save(row, was=None)
     return row
 
 
@@ -240,7 +242,7 @@ def routing_submission_ended(*, submission_id: int) -> None:
     ]
     lead = Lead.objects.get(pk=row.lead_id)
     _route(row, lead, now)
-    _save(row)
+    _save(row, was=DecisionState.WAITING)
 
 
 def _submission_ended_sweep(submission_id: int) -> None:
@@ -306,7 +308,7 @@ def routing_recheck(*, decision_id: int, now: datetime | None = None) -> int:
         return 0
     row.timeline = [*row.timeline, _entry(now, "recheck", "Looked at again")]
     _route(row, Lead.objects.get(pk=row.lead_id), now)
-    _save(row)
+    _save(row, was=DecisionState.HELD)
     return 1
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from leadhub.events import Event, event_happened
 from leadhub.models import Submission
 from leadhub.notifications.models import Notification
 from leadhub.routing.caps import caps_release
@@ -189,3 +190,25 @@ def test_a_held_lead_tells_the_channels_once_per_route_and_window_without_its_va
     assert told.occurrences == 2
     assert route.name in told.subject
     assert "Initech" not in told.body and first.email not in told.body
+
+
+def test_a_held_lead_is_announced_once_not_on_each_recheck_or_route_edit(make_route) -> None:
+    told: list[int] = []
+
+    def heard(*, event: str, object_id: int, **_: object) -> None:
+        if event == Event.LEAD_HELD:
+            told.append(object_id)
+
+    event_happened.connect(heard, dispatch_uid="test-held-once")
+    try:
+        route = make_route({"filters": [{"field": "company", "op": "eq", "value": "Acme"}]})
+        lead = person(company="Initech")
+        decision = route_apply(lead=lead, route=route, source="api")
+        for _ in range(2):
+            route_changed(route_id=route.pk)
+            assert routing_sweep() == 1  # looked at again, still held
+        decision.refresh_from_db()
+        assert decision.state == DecisionState.HELD
+    finally:
+        event_happened.disconnect(dispatch_uid="test-held-once")
+    assert told == [lead.pk]
