@@ -79,10 +79,16 @@ def _writer(request: HttpRequest) -> ApiKey:
     return key
 
 
+def _routed_here(key: ApiKey) -> Q:
+    """A lead routed by the key's route that this key itself took in (its source row says
+    which key): a route shared by several keys does not let each read the others' leads."""
+    return Q(routing_decision__route__api_keys=key, source__api_key=key)
+
+
 def _leads(key: ApiKey) -> QuerySet[Lead]:
     """The leads a key may read: its owner may see them, and one went to its destinations
-    or its route took it."""
-    routed = Lead.objects.filter(routing_decision__route__api_keys=key).values("pk")
+    or the key took it in and its route routed it."""
+    routed = Lead.objects.filter(_routed_here(key)).values("pk")
     sent = Lead.objects.filter(submissions__destination__api_keys=key).values("pk")
     scoped = Lead.objects.filter(Q(pk__in=sent) | Q(pk__in=routed)).select_related(
         "routing_decision__route", *SOURCE_RELATED
@@ -91,7 +97,9 @@ def _leads(key: ApiKey) -> QuerySet[Lead]:
 
 
 def _submissions(key: ApiKey) -> QuerySet[Submission]:
-    routed = Submission.objects.filter(lead__routing_decision__route__api_keys=key).values("pk")
+    routed = Submission.objects.filter(
+        lead__in=Lead.objects.filter(_routed_here(key)).values("pk")
+    ).values("pk")
     sent = Submission.objects.filter(destination__api_keys=key).values("pk")
     scoped = Submission.objects.filter(Q(pk__in=sent) | Q(pk__in=routed)).select_related(
         "destination"

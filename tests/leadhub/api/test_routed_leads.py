@@ -57,3 +57,17 @@ def test_a_routed_lead_with_contact_errors_is_refused_and_nothing_saved(routed) 
     answer = routed.post("/leads", {"first_name": "", "email": "not-an-email"})
     assert answer.status_code == 422
     assert {e["field"] for e in answer.json()["error"]["errors"]} >= {"first_name", "email"}
+
+
+def test_a_key_reads_only_the_routed_leads_it_took_in(
+    routed, make_key, api_client, leadbyte_destination
+) -> None:
+    mine = routed.post("/leads", {**CONTACT}).json()
+    route = ApiKey.objects.exclude(route=None).get().route
+    other = make_key(leadbyte_destination)
+    ApiKey.objects.filter(prefix=other.key.prefix).update(route=route)
+    theirs = api_client(other.token)
+    assert theirs.get(f"/leads/{mine['id']}").status_code == 404
+    assert theirs.get("/leads").json()["items"] == []
+    assert theirs.get("/submissions").json()["items"] == []
+    assert routed.get(f"/leads/{mine['id']}").status_code == 200
