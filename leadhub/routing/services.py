@@ -20,7 +20,7 @@ from leadhub.delivery.outbox import submission_create
 from leadhub.delivery.rows import submission_transition
 from leadhub.events import Event, event_announce
 from leadhub.models import Lead, Submission
-from leadhub.privacy.duplicates import duplicates_find
+from leadhub.privacy.duplicates import Duplicate, duplicates_find
 from leadhub.routing.caps import caps_release, caps_take, reservations_record
 from leadhub.routing.decide import Decision, StepPlan, route_decide, route_plan
 from leadhub.routing.models import (
@@ -45,7 +45,7 @@ FALL_THROUGH = frozenset({S.REJECTED, S.DUPLICATE, S.EXHAUSTED, S.CANCELLED})
 NOT_SENT_YET = frozenset({S.QUEUED, S.RETRY_WAIT})
 
 
-def _entry(now: datetime, kind: str, words: str, **more: Any) -> dict[str, Any]:
+def timeline_entry(now: datetime, kind: str, words: str, **more: Any) -> dict[str, Any]:
     return {"at": now.isoformat(), "kind": kind, "words": words, **more}
 
 
@@ -61,7 +61,7 @@ def _send(
     counters, full = caps_take(step.caps, now, decision.plan.time_zone)
     if full is not None:
         decision.timeline.append(
-            _entry(
+            timeline_entry(
                 now,
                 "cap_full",
                 f"{destination.name}: its {full.period} cap of {full.limit} filled up "
@@ -79,7 +79,7 @@ def _send(
     reservations_record(submission, counters)
     RouteStep.objects.filter(pk=step.step_id).update(last_chosen_at=now)
     decision.timeline.append(
-        _entry(
+        timeline_entry(
             now,
             "sent",
             f"Sent to {destination.name}",
@@ -90,18 +90,18 @@ def _send(
     return submission
 
 
-def _without_duplicates(
+def _duplicates(
     lead: Lead, decision: Decision, destinations: dict[int, Destination], now: datetime
-) -> list[StepPlan]:
-    """The eligible steps, less the destinations this person went to recently."""
+) -> dict[int, Duplicate]:
+    """The eligible destinations this person went to recently, each said in the timeline."""
     if not decision.order:
-        return []
+        return {}
     found = duplicates_find(lead_contact(lead), list(destinations.values()), now=now)
     for step in decision.order:
         earlier = found.get(step.destination_id)
         if earlier is not None and earlier.lead_id != lead.pk:
             decision.timeline.append(
-                _entry(
+                timeline_entry(
                     now,
                     "duplicate",
                     f"{step.name}: this person was sent there on "
@@ -110,19 +110,33 @@ def _without_duplicates(
                 )
             )
             decision.reasons.append(f"{step.name}: a duplicate")
-    return [s for s in decision.order if s.destination_id not in found]
+    return found
 
 
-def _route(row: RoutingDecision, lead: Lead, now: datetime, created_by: Any = None) -> None:
-    """Decide and send as the route's method says; hold when nothing took the lead."""
-    plan = route_plan(row.route_id)
+def route_steps(
+    lead: Lead, route_id: int, source: str, now: datetime, tried: list[int], guard: bool
+) -> tuple[Decision, dict[int, Destination], list[StepPlan], dict[int, Duplicate]]:
+    """The route's decision for the lead: the steps to try in order, less the destinations
+    this person went to recently unless the duplicate guard is off (``guard``)."""
     decision = route_decide(
-        lead, plan, now, source=row.source, exclude=row.tried, rng=random.Random()
+        lead, route_plan(route_id), now, source=source, exclude=tried, rng=random.Random()
     )
     destinations = Destination.objects.select_related("connection", "campaign").in_bulk(
         [s.destination_id for s in decision.order]
     )
-    order = _without_duplicates(lead, decision, destinations, now)
+    found = _duplicates(lead, decision, destinations, now) if guard else {}
+    order = [s for s in decision.order if s.destination_id not in found]
+    return decision, destinations, order, found
+
+
+def _route(
+    row: RoutingDecision, lead: Lead, now: datetime, created_by: Any = None, guard: bool = True
+) -> None:
+    """Decide and send as the route's method says; hold when nothing took the lead."""
+    decision, destinations, order, _ = route_steps(
+        lead, row.route_id, row.source, now, row.tried, guard
+    )
+    plan = decision.plan
     sent: list[Submission] = []
     at_most = plan.max_destinations if plan.method == RouteMethod.ALL else 1
     for step in order:
@@ -164,7 +178,7 @@ def _hold(row: RoutingDecision, decision: Decision, now: datetime) -> None:
         if decision.recheck_at
         else " Looked at again when the route changes, or route it by hand."
     )
-    row.timeline = [*row.timeline, _entry(now, "held", f"Held. {row.held_reason}.{when}")]
+    row.timeline = [*row.timeline, timeline_entry(now, "held", f"Held. {row.held_reason}.{when}")]
 
 
 def _save(row: RoutingDecision, *, was: str | None) -> None:
@@ -184,15 +198,17 @@ def route_apply(
     source: str,
     now: datetime | None = None,
     created_by: Any = None,
+    allow_duplicate: bool = False,
 ) -> RoutingDecision:
     """Route a new lead by ``route``: its decision saved with the timeline, what it chose
-    sent (caps taken in this transaction), or held with the reason."""
+    sent (caps taken in this transaction), or held with the reason. ``allow_duplicate``:
+    the sender asked to send even where this person went recently."""
     now = now or timezone.now()
     row = RoutingDecision(lead=lead, route=route, source=source, state=DecisionState.ROUTED)
     row.timeline = [
-        _entry(now, "route", f"Routed by “{route.name}” ({route.get_method_display()})")
+        timeline_entry(now, "route", f"Routed by “{route.name}” ({route.get_method_display()})")
     ]
-    _route(row, lead, now, created_by)
+    _route(row, lead, now, created_by, guard=not allow_duplicate)
     _save(row, was=None)
     return row
 
@@ -231,14 +247,14 @@ def routing_submission_ended(*, submission_id: int) -> None:
     name = destination.name if destination else "The destination"
     if status == S.ACCEPTED:
         row.state, row.step_deadline = DecisionState.ACCEPTED, None
-        row.timeline = [*row.timeline, _entry(now, "accepted", f"{name} accepted the lead")]
+        row.timeline = [*row.timeline, timeline_entry(now, "accepted", f"{name} accepted the lead")]
         row.save()
         return
     if status not in FALL_THROUGH:
         return
     row.timeline = [
         *row.timeline,
-        _entry(now, "fell_through", f"{name}: {S(status).label.lower()}; trying the next"),
+        timeline_entry(now, "fell_through", f"{name}: {S(status).label.lower()}; trying the next"),
     ]
     lead = Lead.objects.get(pk=row.lead_id)
     _route(row, lead, now)
@@ -306,7 +322,7 @@ def routing_recheck(*, decision_id: int, now: datetime | None = None) -> int:
     row = _locked(pk=decision_id, state=DecisionState.HELD)
     if row is None:
         return 0
-    row.timeline = [*row.timeline, _entry(now, "recheck", "Looked at again")]
+    row.timeline = [*row.timeline, timeline_entry(now, "recheck", "Looked at again")]
     _route(row, Lead.objects.get(pk=row.lead_id), now)
     _save(row, was=DecisionState.HELD)
     return 1
@@ -338,7 +354,10 @@ def route_by_hand(
         )
         submission_create(lead=lead, destination=destination, payload=payload, created_by=user)
     names = ", ".join(d.name for d in destinations)
-    row.timeline = [*row.timeline, _entry(now, "by_hand", f"Sent by hand by {user} to {names}")]
+    row.timeline = [
+        *row.timeline,
+        timeline_entry(now, "by_hand", f"Sent by hand by {user} to {names}"),
+    ]
     row.state, row.recheck_at, row.held_reason = DecisionState.ROUTED, None, ""
     row.save()
     return row
@@ -346,7 +365,12 @@ def route_by_hand(
 
 @transaction.atomic
 def lead_create_and_route(
-    *, contact: dict[str, Any], route: Route, source: SourceDetails, owner: Any = None
+    *,
+    contact: dict[str, Any],
+    route: Route,
+    source: SourceDetails,
+    owner: Any = None,
+    allow_duplicate: bool = False,
 ) -> tuple[Lead, RoutingDecision]:
     """A lead with no destinations named: saved with where it came from, then routed, in
     one transaction."""
@@ -354,5 +378,9 @@ def lead_create_and_route(
         contact=contact, destinations=[], destination_values={}, owner=owner, source=source
     )
     return from_contact, route_apply(
-        lead=from_contact, route=route, source=source.kind, created_by=owner
+        lead=from_contact,
+        route=route,
+        source=source.kind,
+        created_by=owner,
+        allow_duplicate=allow_duplicate,
     )
