@@ -21,7 +21,7 @@ from leadhub.delivery.rows import submission_transition
 from leadhub.events import Event, event_announce
 from leadhub.models import Lead, Submission
 from leadhub.privacy.duplicates import Duplicate, duplicates_find
-from leadhub.routing.caps import caps_release, caps_take, reservations_record
+from leadhub.routing.caps import caps_release, caps_take, caps_take_again, reservations_record
 from leadhub.routing.decide import Decision, StepPlan, route_decide, route_plan
 from leadhub.routing.models import (
     DecisionState,
@@ -238,11 +238,13 @@ def routing_submission_ended(*, submission_id: int) -> None:
         return
     status = submission.status
     row = _locked(current_id=submission_id, state=DecisionState.WAITING)
+    now = timezone.now()
     if status in FALL_THROUGH:
         caps_release(submission_id=submission_id)
+    elif status == S.ACCEPTED:
+        caps_take_again(submission, now)  # a resend accepted after its places went back
     if row is None:
         return
-    now = timezone.now()
     destination = Destination.objects.filter(submissions=submission_id).first()
     name = destination.name if destination else "The destination"
     if status == S.ACCEPTED:

@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from leadhub.delivery.outbox import submission_resend
 from leadhub.events import Event, event_happened
 from leadhub.models import Submission
 from leadhub.notifications.models import Notification
-from leadhub.routing.caps import caps_release
+from leadhub.routing.caps import caps_release, caps_take_again
 from leadhub.routing.models import CapCounter, DecisionState, RouteMethod, RouteStep
 from leadhub.routing.services import (
     route_apply,
@@ -124,6 +125,20 @@ def test_a_cap_counts_and_a_failed_send_gives_its_place_back(make_route) -> None
     assert CapCounter.objects.get(cap=cap).count == 0
     assert caps_release(submission_id=first.submissions.get().pk) == 0  # once only
     assert CapCounter.objects.get(cap=cap).count == 0
+
+
+def test_a_failed_send_resent_and_accepted_takes_its_cap_place_again_once(make_route) -> None:
+    route = make_route({}, name="R")
+    cap = CapFactory(step=RouteStep.objects.get(route=route), period="day", limit=2)
+    lead = person()
+    route_apply(lead=lead, route=route, source="api")
+    settle(lead.submissions.get(), S.REJECTED)
+    assert CapCounter.objects.get(cap=cap).count == 0
+    resent = submission_resend(submission=lead.submissions.get())
+    settle(resent, S.ACCEPTED)
+    assert CapCounter.objects.get(cap=cap).count == 1
+    caps_take_again(resent, timezone.now())  # it holds its place: never counted twice
+    assert CapCounter.objects.get(cap=cap).count == 1
 
 
 def test_a_lead_nothing_can_take_is_held_with_the_reason_and_released_once(make_route) -> None:
