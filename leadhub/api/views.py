@@ -259,15 +259,20 @@ def _lead_routed(
         kind = SourceKind.WEB_FORM if key.kind == KeyKind.PUBLISHABLE else SourceKind.API
         source = SourceDetails(kind=kind, api_key_id=key.pk)
     contact = intake.lead.contact
-    would = route_preview(
-        contact=contact, route=route, source=source.kind, allow_duplicate=payload.allow_duplicate
-    )
-    if dry_run:
-        chosen = [d.slug for d in would.chosen]
-        routing = {"route": route.name, "chosen": chosen, "timeline": would.timeline}
-        return 200, {"dry_run": True, "previews": [], "routing": routing}
-    if would.duplicates and not would.chosen:
-        return 409, _duplicate_body(would.duplicates)
+    if dry_run or not payload.allow_duplicate:
+        # Decided once more without saving: the dry run's answer, or the duplicate guard.
+        would = route_preview(
+            contact=contact,
+            route=route,
+            source=source.kind,
+            allow_duplicate=payload.allow_duplicate,
+        )
+        if dry_run:
+            chosen = [d.slug for d in would.chosen]
+            routing = {"route": route.name, "chosen": chosen, "timeline": would.timeline}
+            return 200, {"dry_run": True, "previews": [], "routing": routing}
+        if would.duplicates and not would.chosen:
+            return 409, _duplicate_body(would.duplicates)
     lead, _ = lead_create_and_route(
         contact=contact,
         route=route,
