@@ -194,9 +194,18 @@ class PreviewOut(Schema):
     error: str
 
 
+class RoutingPreviewOut(Schema):
+    """What the key's route would do with a lead naming no destinations (nothing saved)."""
+
+    route: str
+    chosen: list[str]
+    timeline: list[dict[str, Any]]
+
+
 class DryRunOut(Schema):
     dry_run: bool
     previews: list[PreviewOut]
+    routing: RoutingPreviewOut | None = None
 
 
 class Page(Schema):

@@ -33,7 +33,8 @@ from leadhub.attribution.services import SourceDetails
 from leadhub.attribution.visitor import request_ip, request_user_agent
 from leadhub.delivery.outbox import submission_resend
 from leadhub.models import Lead, Submission
-from leadhub.privacy.duplicates import duplicates_find
+from leadhub.privacy.duplicates import Duplicate, duplicates_find
+from leadhub.routing.preview import route_preview
 from leadhub.routing.services import lead_create_and_route
 from leadhub.selectors import visible_rows
 from leadhub.services.leads import CONSENT_FIELDS, CONTACT_FIELDS, lead_create_and_send_rows
@@ -79,10 +80,16 @@ def _writer(request: HttpRequest) -> ApiKey:
     return key
 
 
+def _routed_here(key: ApiKey) -> Q:
+    """A lead routed by the key's route that this key itself took in (its source row says
+    which key): a route shared by several keys does not let each read the others' leads."""
+    return Q(routing_decision__route__api_keys=key, source__api_key=key)
+
+
 def _leads(key: ApiKey) -> QuerySet[Lead]:
     """The leads a key may read: its owner may see them, and one went to its destinations
-    or its route took it."""
-    routed = Lead.objects.filter(routing_decision__route__api_keys=key).values("pk")
+    or the key took it in and its route routed it."""
+    routed = Lead.objects.filter(_routed_here(key)).values("pk")
     sent = Lead.objects.filter(submissions__destination__api_keys=key).values("pk")
     scoped = Lead.objects.filter(Q(pk__in=sent) | Q(pk__in=routed)).select_related(
         "routing_decision__route", *SOURCE_RELATED
@@ -91,7 +98,9 @@ def _leads(key: ApiKey) -> QuerySet[Lead]:
 
 
 def _submissions(key: ApiKey) -> QuerySet[Submission]:
-    routed = Submission.objects.filter(lead__routing_decision__route__api_keys=key).values("pk")
+    routed = Submission.objects.filter(
+        lead__in=Lead.objects.filter(_routed_here(key)).values("pk")
+    ).values("pk")
     sent = Submission.objects.filter(destination__api_keys=key).values("pk")
     scoped = Submission.objects.filter(Q(pk__in=sent) | Q(pk__in=routed)).select_related(
         "destination"
@@ -167,6 +176,25 @@ def api_source(request: HttpRequest, key: ApiKey, payload: LeadIn) -> SourceDeta
     )
 
 
+def _duplicate_body(found: list[tuple[Destination, Duplicate]]) -> dict[str, Any]:
+    """The 409 for a person sent to these destinations recently (``allow_duplicate``)."""
+    return error_body(
+        "duplicate_lead",
+        "This person was sent to these destinations recently; send again with "
+        '"allow_duplicate": true to send anyway.',
+        errors=[
+            {
+                "field": earlier.matched_on,
+                "destination": destination.slug,
+                "code": "duplicate",
+                "message": f"Sent on {earlier.created_at:%Y-%m-%d} as lead "
+                f"{earlier.lead_id} (/api/v1/leads/{earlier.lead_id}).",
+            }
+            for destination, earlier in found
+        ],
+    )
+
+
 def lead_receive(
     key: ApiKey, payload: LeadIn, *, dry_run: bool, source: SourceDetails | None = None
 ) -> Answer:
@@ -193,21 +221,8 @@ def lead_receive(
         return 200, {"dry_run": True, "previews": [answers.preview_answer(p) for p in previews]}
     duplicates = {} if payload.allow_duplicate else duplicates_find(cleaned.contact, destinations)
     if duplicates:
-        return 409, error_body(
-            "duplicate_lead",
-            "This person was sent to these destinations recently; send again with "
-            '"allow_duplicate": true to send anyway.',
-            errors=[
-                {
-                    "field": earlier.matched_on,
-                    "destination": next(d.slug for d in destinations if d.pk == destination_id),
-                    "code": "duplicate",
-                    "message": f"Sent on {earlier.created_at:%Y-%m-%d} as lead "
-                    f"{earlier.lead_id} (/api/v1/leads/{earlier.lead_id}).",
-                }
-                for destination_id, earlier in duplicates.items()
-            ],
-        )
+        by_pk = {d.pk: d for d in destinations}
+        return 409, _duplicate_body([(by_pk[pk], earlier) for pk, earlier in duplicates.items()])
     lead, submissions = lead_create_and_send_rows(
         contact=cleaned.contact,
         destinations=destinations,
@@ -240,13 +255,30 @@ def _lead_routed(
             "The lead has errors; see errors.",
             errors=[e.as_dict() for e in intake.errors],
         )
-    if dry_run:
-        return 200, {"dry_run": True, "previews": []}
     if source is None:
         kind = SourceKind.WEB_FORM if key.kind == KeyKind.PUBLISHABLE else SourceKind.API
         source = SourceDetails(kind=kind, api_key_id=key.pk)
+    contact = intake.lead.contact
+    if dry_run or not payload.allow_duplicate:
+        # Decided once more without saving: the dry run's answer, or the duplicate guard.
+        would = route_preview(
+            contact=contact,
+            route=route,
+            source=source.kind,
+            allow_duplicate=payload.allow_duplicate,
+        )
+        if dry_run:
+            chosen = [d.slug for d in would.chosen]
+            routing = {"route": route.name, "chosen": chosen, "timeline": would.timeline}
+            return 200, {"dry_run": True, "previews": [], "routing": routing}
+        if would.duplicates and not would.chosen:
+            return 409, _duplicate_body(would.duplicates)
     lead, _ = lead_create_and_route(
-        contact=intake.lead.contact, route=route, source=source, owner=key.owner
+        contact=contact,
+        route=route,
+        source=source,
+        owner=key.owner,
+        allow_duplicate=payload.allow_duplicate,
     )
     submissions = list(lead.submissions.select_related("destination").order_by("pk"))
     return 201, answers.lead_answer(lead, submissions)

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from leadhub.models import Submission
-from leadhub.routing.models import Cap, CapCounter, CapReservation, RouteStep
+from leadhub.routing.models import Cap, CapCounter, CapReservation, RouteStep, RoutingDecision
 from leadhub.routing.windows import window_bounds, zone
 
 _TAKE = (
@@ -79,6 +79,28 @@ def caps_release(*, submission_id: int) -> int:
     if deleted:
         CapCounter.objects.filter(pk__in=reserved, count__gt=0).update(count=F("count") - 1)
     return len(reserved)
+
+
+def caps_take_again(submission: Submission, now: datetime) -> Cap | None:
+    """A routed send whose places were given back (it failed) was accepted after all (a
+    staff resend): it takes a place in its step's caps again, in the window holding ``now``,
+    through the same conditional upsert; once (a send holding places takes none). Sends by
+    hand never took places and take none. The cap that was full (not counted), or None."""
+    decision = RoutingDecision.objects.select_related("route").filter(lead=submission.lead_id)
+    row = decision.first()  # a lead not routed: this one query
+    if row is None or not any(
+        entry.get("kind") == "sent" and entry.get("submission") == submission.pk
+        for entry in row.timeline or []
+    ):
+        return None
+    if CapReservation.objects.filter(submission=submission).exists():
+        return None
+    caps = Cap.objects.filter(
+        step__route_id=row.route_id, step__destination__submissions=submission.pk
+    )
+    counters, full = caps_take(list(caps), now, row.route.time_zone)
+    reservations_record(submission, counters)
+    return full
 
 
 _USAGE = (

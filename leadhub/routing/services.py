@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from leadhub.attribution.services import SourceDetails
@@ -20,8 +20,8 @@ from leadhub.delivery.outbox import submission_create
 from leadhub.delivery.rows import submission_transition
 from leadhub.events import Event, event_announce
 from leadhub.models import Lead, Submission
-from leadhub.privacy.duplicates import duplicates_find
-from leadhub.routing.caps import caps_release, caps_take, reservations_record
+from leadhub.privacy.duplicates import Duplicate, duplicates_find
+from leadhub.routing.caps import caps_release, caps_take, caps_take_again, reservations_record
 from leadhub.routing.decide import Decision, StepPlan, route_decide, route_plan
 from leadhub.routing.models import (
     DecisionState,
@@ -45,7 +45,7 @@ FALL_THROUGH = frozenset({S.REJECTED, S.DUPLICATE, S.EXHAUSTED, S.CANCELLED})
 NOT_SENT_YET = frozenset({S.QUEUED, S.RETRY_WAIT})
 
 
-def _entry(now: datetime, kind: str, words: str, **more: Any) -> dict[str, Any]:
+def timeline_entry(now: datetime, kind: str, words: str, **more: Any) -> dict[str, Any]:
     return {"at": now.isoformat(), "kind": kind, "words": words, **more}
 
 
@@ -61,7 +61,7 @@ def _send(
     counters, full = caps_take(step.caps, now, decision.plan.time_zone)
     if full is not None:
         decision.timeline.append(
-            _entry(
+            timeline_entry(
                 now,
                 "cap_full",
                 f"{destination.name}: its {full.period} cap of {full.limit} filled up "
@@ -79,7 +79,7 @@ def _send(
     reservations_record(submission, counters)
     RouteStep.objects.filter(pk=step.step_id).update(last_chosen_at=now)
     decision.timeline.append(
-        _entry(
+        timeline_entry(
             now,
             "sent",
             f"Sent to {destination.name}",
@@ -90,18 +90,18 @@ def _send(
     return submission
 
 
-def _without_duplicates(
+def _duplicates(
     lead: Lead, decision: Decision, destinations: dict[int, Destination], now: datetime
-) -> list[StepPlan]:
-    """The eligible steps, less the destinations this person went to recently."""
+) -> dict[int, Duplicate]:
+    """The eligible destinations this person went to recently, each said in the timeline."""
     if not decision.order:
-        return []
+        return {}
     found = duplicates_find(lead_contact(lead), list(destinations.values()), now=now)
     for step in decision.order:
         earlier = found.get(step.destination_id)
         if earlier is not None and earlier.lead_id != lead.pk:
             decision.timeline.append(
-                _entry(
+                timeline_entry(
                     now,
                     "duplicate",
                     f"{step.name}: this person was sent there on "
@@ -110,19 +110,33 @@ def _without_duplicates(
                 )
             )
             decision.reasons.append(f"{step.name}: a duplicate")
-    return [s for s in decision.order if s.destination_id not in found]
+    return found
 
 
-def _route(row: RoutingDecision, lead: Lead, now: datetime, created_by: Any = None) -> None:
-    """Decide and send as the route's method says; hold when nothing took the lead."""
-    plan = route_plan(row.route_id)
+def route_steps(
+    lead: Lead, route_id: int, source: str, now: datetime, tried: list[int], guard: bool
+) -> tuple[Decision, dict[int, Destination], list[StepPlan], dict[int, Duplicate]]:
+    """The route's decision for the lead: the steps to try in order, less the destinations
+    this person went to recently unless the duplicate guard is off (``guard``)."""
     decision = route_decide(
-        lead, plan, now, source=row.source, exclude=row.tried, rng=random.Random()
+        lead, route_plan(route_id), now, source=source, exclude=tried, rng=random.Random()
     )
     destinations = Destination.objects.select_related("connection", "campaign").in_bulk(
         [s.destination_id for s in decision.order]
     )
-    order = _without_duplicates(lead, decision, destinations, now)
+    found = _duplicates(lead, decision, destinations, now) if guard else {}
+    order = [s for s in decision.order if s.destination_id not in found]
+    return decision, destinations, order, found
+
+
+def _route(
+    row: RoutingDecision, lead: Lead, now: datetime, created_by: Any = None, guard: bool = True
+) -> None:
+    """Decide and send as the route's method says; hold when nothing took the lead."""
+    decision, destinations, order, _ = route_steps(
+        lead, row.route_id, row.source, now, row.tried, guard
+    )
+    plan = decision.plan
     sent: list[Submission] = []
     at_most = plan.max_destinations if plan.method == RouteMethod.ALL else 1
     for step in order:
@@ -164,13 +178,15 @@ def _hold(row: RoutingDecision, decision: Decision, now: datetime) -> None:
         if decision.recheck_at
         else " Looked at again when the route changes, or route it by hand."
     )
-    row.timeline = [*row.timeline, _entry(now, "held", f"Held. {row.held_reason}.{when}")]
+    row.timeline = [*row.timeline, timeline_entry(now, "held", f"Held. {row.held_reason}.{when}")]
 
 
-def _save(row: RoutingDecision) -> None:
-    """Save the decision; a lead just held is announced once its decision is there to read."""
+def _save(row: RoutingDecision, *, was: str | None) -> None:
+    """Save the decision; a lead that has just come to be held (``was``: its state before,
+    None for a new one) is announced once its decision is there to read. Still held after
+    a recheck or a route edit is no news: webhooks and channels hear it once."""
     row.save()
-    if row.state == DecisionState.HELD and row.timeline and row.timeline[-1]["kind"] == "held":
+    if row.state == DecisionState.HELD and was != DecisionState.HELD:
         event_announce(Event.LEAD_HELD, object_id=row.lead_id, route_id=row.route_id)
 
 
@@ -182,16 +198,18 @@ def route_apply(
     source: str,
     now: datetime | None = None,
     created_by: Any = None,
+    allow_duplicate: bool = False,
 ) -> RoutingDecision:
     """Route a new lead by ``route``: its decision saved with the timeline, what it chose
-    sent (caps taken in this transaction), or held with the reason."""
+    sent (caps taken in this transaction), or held with the reason. ``allow_duplicate``:
+    the sender asked to send even where this person went recently."""
     now = now or timezone.now()
     row = RoutingDecision(lead=lead, route=route, source=source, state=DecisionState.ROUTED)
     row.timeline = [
-        _entry(now, "route", f"Routed by “{route.name}” ({route.get_method_display()})")
+        timeline_entry(now, "route", f"Routed by “{route.name}” ({route.get_method_display()})")
     ]
-    _route(row, lead, now, created_by)
-    _save(row)
+    _route(row, lead, now, created_by, guard=not allow_duplicate)
+    _save(row, was=None)
     return row
 
 
@@ -199,64 +217,99 @@ def _locked(**where: Any) -> RoutingDecision | None:
     return RoutingDecision.objects.select_for_update().filter(**where).first()
 
 
-def routing_submission_ended(*, submission_id: int, status: str) -> None:
-    """A routed send ended: give its caps back if it failed; a waterfall moves on, or ends
-    when it was accepted. Called in the transaction that settled the submission."""
+def _submission_locked(submission_id: int, *, skip_locked: bool = False) -> Submission | None:
+    """The submission row, locked for this transaction (None: gone, or busy when
+    ``skip_locked``); its status is read under the lock."""
+    skip = skip_locked and connection.features.has_select_for_update_skip_locked
+    rows = Submission.objects.select_for_update(skip_locked=skip).filter(pk=submission_id)
+    return rows.first()
+
+
+def routing_submission_ended(*, submission_id: int) -> None:
+    """A routed send ended: a waterfall moves on, or ends when it was accepted; a failed
+    send gives its caps back. Called in the transaction that settled the submission.
+
+    Every path locks in one order, the submission, then its decision, then cap counters:
+    the worker settling a send holds the submission when this runs, and the sweep takes the
+    submission first too, so the two never wait on each other (no deadlock to roll back
+    halfway and send the lead twice). The status is read under the lock, never passed in."""
+    submission = _submission_locked(submission_id)
+    if submission is None:
+        return
+    status = submission.status
+    row = _locked(current_id=submission_id, state=DecisionState.WAITING)
+    now = timezone.now()
     if status in FALL_THROUGH:
         caps_release(submission_id=submission_id)
-    row = _locked(current_id=submission_id, state=DecisionState.WAITING)
+    elif status == S.ACCEPTED:
+        caps_take_again(submission, now)  # a resend accepted after its places went back
     if row is None:
         return
-    now = timezone.now()
     destination = Destination.objects.filter(submissions=submission_id).first()
     name = destination.name if destination else "The destination"
     if status == S.ACCEPTED:
         row.state, row.step_deadline = DecisionState.ACCEPTED, None
-        row.timeline = [*row.timeline, _entry(now, "accepted", f"{name} accepted the lead")]
+        row.timeline = [*row.timeline, timeline_entry(now, "accepted", f"{name} accepted the lead")]
         row.save()
         return
     if status not in FALL_THROUGH:
         return
     row.timeline = [
         *row.timeline,
-        _entry(now, "fell_through", f"{name}: {S(status).label.lower()}; trying the next"),
+        timeline_entry(now, "fell_through", f"{name}: {S(status).label.lower()}; trying the next"),
     ]
     lead = Lead.objects.get(pk=row.lead_id)
     _route(row, lead, now)
-    _save(row)
+    _save(row, was=DecisionState.WAITING)
 
 
-def _step_time_up(row: RoutingDecision, now: datetime) -> None:
+def _submission_ended_sweep(submission_id: int) -> None:
+    """A send that ended without an event (a duplicate): its submission first, skipped
+    while a worker holds it (that worker's own event does the work)."""
+    if _submission_locked(submission_id, skip_locked=True) is not None:
+        routing_submission_ended(submission_id=submission_id)
+
+
+def _step_time_up(decision_id: int, submission_id: int, now: datetime) -> None:
     """No answer within the step's time: cancel the send if it has not gone yet, and move
-    on; one already at the vendor is waited for (it may still be accepted)."""
-    if row.current_id is None:
-        return
-    submission = Submission.objects.select_for_update().filter(pk=row.current_id).first()
+    on; one already at the vendor is waited for (it may still be accepted). The submission
+    is locked before the decision, as a worker settling it does; one a worker holds is
+    left for the next sweep."""
+    submission = _submission_locked(submission_id, skip_locked=True)
     if submission is None or submission.status not in NOT_SENT_YET:
         return
+    row = _locked(
+        pk=decision_id,
+        current_id=submission_id,
+        state=DecisionState.WAITING,
+        step_deadline__lte=now,
+    )
+    if row is None:
+        return
     submission_transition(submission, S.CANCELLED, completed_at=now)
-    routing_submission_ended(submission_id=submission.pk, status=S.CANCELLED)
+    routing_submission_ended(submission_id=submission.pk)
 
 
 def routing_sweep(now: datetime | None = None, *, limit: int = 200) -> int:
     """The minute's work: waterfall steps out of time or ended without an event (a
     duplicate), and held leads whose recheck time came (once each: the recheck time moves
-    to the next event, or is cleared)."""
+    to the next event, or is cleared). Only ids are read here; each is looked at again
+    under its locks."""
     now = now or timezone.now()
     done = 0
     waiting = RoutingDecision.objects.filter(state=DecisionState.WAITING).filter(
         current__status__in=sorted(FALL_THROUGH)
     )
-    late = RoutingDecision.objects.filter(state=DecisionState.WAITING, step_deadline__lte=now)
-    for current_id, status in waiting.values_list("current_id", "current__status")[:limit]:
+    late = RoutingDecision.objects.filter(
+        state=DecisionState.WAITING, step_deadline__lte=now, current__isnull=False
+    )
+    for current_id in waiting.values_list("current_id", flat=True)[:limit]:
         with transaction.atomic():
-            routing_submission_ended(submission_id=current_id, status=status)
+            _submission_ended_sweep(current_id)
         done += 1
-    for pk in late.values_list("pk", flat=True)[:limit]:
+    for pk, current_id in late.values_list("pk", "current_id")[:limit]:
         with transaction.atomic():
-            row = _locked(pk=pk, state=DecisionState.WAITING, step_deadline__lte=now)
-            if row is not None:
-                _step_time_up(row, now)
+            _step_time_up(pk, current_id, now)
         done += 1
     held = RoutingDecision.objects.filter(state=DecisionState.HELD, recheck_at__lte=now)
     for pk in held.values_list("pk", flat=True)[:limit]:
@@ -271,9 +324,9 @@ def routing_recheck(*, decision_id: int, now: datetime | None = None) -> int:
     row = _locked(pk=decision_id, state=DecisionState.HELD)
     if row is None:
         return 0
-    row.timeline = [*row.timeline, _entry(now, "recheck", "Looked at again")]
+    row.timeline = [*row.timeline, timeline_entry(now, "recheck", "Looked at again")]
     _route(row, Lead.objects.get(pk=row.lead_id), now)
-    _save(row)
+    _save(row, was=DecisionState.HELD)
     return 1
 
 
@@ -303,7 +356,10 @@ def route_by_hand(
         )
         submission_create(lead=lead, destination=destination, payload=payload, created_by=user)
     names = ", ".join(d.name for d in destinations)
-    row.timeline = [*row.timeline, _entry(now, "by_hand", f"Sent by hand by {user} to {names}")]
+    row.timeline = [
+        *row.timeline,
+        timeline_entry(now, "by_hand", f"Sent by hand by {user} to {names}"),
+    ]
     row.state, row.recheck_at, row.held_reason = DecisionState.ROUTED, None, ""
     row.save()
     return row
@@ -311,7 +367,12 @@ def route_by_hand(
 
 @transaction.atomic
 def lead_create_and_route(
-    *, contact: dict[str, Any], route: Route, source: SourceDetails, owner: Any = None
+    *,
+    contact: dict[str, Any],
+    route: Route,
+    source: SourceDetails,
+    owner: Any = None,
+    allow_duplicate: bool = False,
 ) -> tuple[Lead, RoutingDecision]:
     """A lead with no destinations named: saved with where it came from, then routed, in
     one transaction."""
@@ -319,5 +380,9 @@ def lead_create_and_route(
         contact=contact, destinations=[], destination_values={}, owner=owner, source=source
     )
     return from_contact, route_apply(
-        lead=from_contact, route=route, source=source.kind, created_by=owner
+        lead=from_contact,
+        route=route,
+        source=source.kind,
+        created_by=owner,
+        allow_duplicate=allow_duplicate,
     )

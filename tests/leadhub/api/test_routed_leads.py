@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from leadhub.api.models import ApiKey
-from leadhub.routing.models import RouteMethod, RouteStep
+from leadhub.models import Lead, Submission
+from leadhub.routing.models import RouteMethod, RouteStep, RoutingDecision
 from tests.factories import RouteFactory
 from tests.leadhub.conftest import CONTACT
 
@@ -57,3 +58,41 @@ def test_a_routed_lead_with_contact_errors_is_refused_and_nothing_saved(routed) 
     answer = routed.post("/leads", {"first_name": "", "email": "not-an-email"})
     assert answer.status_code == 422
     assert {e["field"] for e in answer.json()["error"]["errors"]} >= {"first_name", "email"}
+
+
+def test_a_key_reads_only_the_routed_leads_it_took_in(
+    routed, make_key, api_client, leadbyte_destination
+) -> None:
+    mine = routed.post("/leads", {**CONTACT}).json()
+    route = ApiKey.objects.exclude(route=None).get().route
+    other = make_key(leadbyte_destination)
+    ApiKey.objects.filter(prefix=other.key.prefix).update(route=route)
+    theirs = api_client(other.token)
+    assert theirs.get(f"/leads/{mine['id']}").status_code == 404
+    assert theirs.get("/leads").json()["items"] == []
+    assert theirs.get("/submissions").json()["items"] == []
+    assert routed.get(f"/leads/{mine['id']}").status_code == 200
+
+
+def test_a_dry_run_says_where_the_route_would_send_and_saves_nothing(routed) -> None:
+    answer = routed.post("/leads?dry_run=true", {**CONTACT})
+    assert answer.status_code == 200, answer.content
+    routing = answer.json()["routing"]
+    assert routing["route"] == "Website leads" and routing["chosen"] == ["getlead-website"]
+    kinds = [e["kind"] for e in routing["timeline"]]
+    assert kinds == ["route", "considered", "considered", "would_send"]
+    assert not Lead.objects.exists() and not Submission.objects.exists()
+    assert not RoutingDecision.objects.exists()
+
+
+def test_a_routed_lead_meets_the_duplicate_guard_unless_allowed(routed) -> None:
+    assert routed.post("/leads", {**CONTACT}).status_code == 201
+    again = routed.post("/leads", {**CONTACT})
+    assert again.status_code == 409, again.content
+    error = again.json()["error"]
+    assert error["code"] == "duplicate_lead"
+    assert [e["destination"] for e in error["errors"]] == ["getlead-website"]
+    assert Lead.objects.count() == 1
+    allowed = routed.post("/leads", {**CONTACT, "allow_duplicate": True})
+    assert allowed.status_code == 201, allowed.content
+    assert [s["destination"] for s in allowed.json()["submissions"]] == ["getlead-website"]

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from leadhub.delivery.outbox import submission_resend
+from leadhub.events import Event, event_happened
 from leadhub.models import Submission
 from leadhub.notifications.models import Notification
-from leadhub.routing.caps import caps_release
+from leadhub.routing.caps import caps_release, caps_take_again
 from leadhub.routing.models import CapCounter, DecisionState, RouteMethod, RouteStep
 from leadhub.routing.services import (
     route_apply,
@@ -125,6 +127,20 @@ def test_a_cap_counts_and_a_failed_send_gives_its_place_back(make_route) -> None
     assert CapCounter.objects.get(cap=cap).count == 0
 
 
+def test_a_failed_send_resent_and_accepted_takes_its_cap_place_again_once(make_route) -> None:
+    route = make_route({}, name="R")
+    cap = CapFactory(step=RouteStep.objects.get(route=route), period="day", limit=2)
+    lead = person()
+    route_apply(lead=lead, route=route, source="api")
+    settle(lead.submissions.get(), S.REJECTED)
+    assert CapCounter.objects.get(cap=cap).count == 0
+    resent = submission_resend(submission=lead.submissions.get())
+    settle(resent, S.ACCEPTED)
+    assert CapCounter.objects.get(cap=cap).count == 1
+    caps_take_again(resent, timezone.now())  # it holds its place: never counted twice
+    assert CapCounter.objects.get(cap=cap).count == 1
+
+
 def test_a_lead_nothing_can_take_is_held_with_the_reason_and_released_once(make_route) -> None:
     route = make_route({}, name="H")
     CapFactory(step=RouteStep.objects.get(route=route), period="day", limit=1)
@@ -189,3 +205,25 @@ def test_a_held_lead_tells_the_channels_once_per_route_and_window_without_its_va
     assert told.occurrences == 2
     assert route.name in told.subject
     assert "Initech" not in told.body and first.email not in told.body
+
+
+def test_a_held_lead_is_announced_once_not_on_each_recheck_or_route_edit(make_route) -> None:
+    told: list[int] = []
+
+    def heard(*, event: str, object_id: int, **_: object) -> None:
+        if event == Event.LEAD_HELD:
+            told.append(object_id)
+
+    event_happened.connect(heard, dispatch_uid="test-held-once")
+    try:
+        route = make_route({"filters": [{"field": "company", "op": "eq", "value": "Acme"}]})
+        lead = person(company="Initech")
+        decision = route_apply(lead=lead, route=route, source="api")
+        for _ in range(2):
+            route_changed(route_id=route.pk)
+            assert routing_sweep() == 1  # looked at again, still held
+        decision.refresh_from_db()
+        assert decision.state == DecisionState.HELD
+    finally:
+        event_happened.disconnect(dispatch_uid="test-held-once")
+    assert told == [lead.pk]

@@ -39,7 +39,7 @@ def test_a_waterfall_never_sends_to_two_once_one_accepted(make_route, size, answ
         if answer == "replay":  # an event delivered again, for the latest send whatever it is
             latest = Submission.objects.filter(lead=lead).order_by("pk").last()
             if latest is not None:
-                routing_submission_ended(submission_id=latest.pk, status=latest.status)
+                routing_submission_ended(submission_id=latest.pk)
         elif answer == "no_answer":
             routing_sweep(now)
         elif current is not None:
