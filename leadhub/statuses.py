@@ -64,6 +64,9 @@ DELIVERED = frozenset({S.ACCEPTED, S.QUARANTINED, S.DUPLICATE})
 # send; a duplicate is followed only when it was LeadHub's own earlier send
 # (delivery.outcome_checks decides).
 REPORTED_LATER = DELIVERED
+# The send ended without the vendor taking the lead for this send (a duplicate: it had it
+# from someone else): a routing waterfall moves on to the next destination.
+NOT_TAKEN = frozenset({S.REJECTED, S.DUPLICATE, S.EXHAUSTED, S.CANCELLED})
 # Delivery gave up or cannot tell: a person must look.
 NEEDS_ATTENTION = frozenset({S.EXHAUSTED, S.UNCERTAIN})
 # A lead's delivery, read from its submissions, worst first: the lead list's column and

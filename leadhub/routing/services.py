@@ -36,11 +36,10 @@ from leadhub.services.leads import (
     lead_contact,
     lead_create_and_send,
 )
+from leadhub.statuses import NOT_TAKEN
 from leadhub.statuses import SubmissionStatus as S
 from vendors.models import Destination
 
-# A waterfall moves on from a send that ended this way.
-FALL_THROUGH = frozenset({S.REJECTED, S.DUPLICATE, S.EXHAUSTED, S.CANCELLED})
 # Gone without reaching the vendor: cancelled when its step time runs out.
 NOT_SENT_YET = frozenset({S.QUEUED, S.RETRY_WAIT})
 
@@ -239,7 +238,7 @@ def routing_submission_ended(*, submission_id: int) -> None:
     status = submission.status
     row = _locked(current_id=submission_id, state=DecisionState.WAITING)
     now = timezone.now()
-    if status in FALL_THROUGH:
+    if status in NOT_TAKEN:
         caps_release(submission_id=submission_id)
     elif status == S.ACCEPTED:
         caps_take_again(submission, now)  # a resend accepted after its places went back
@@ -252,7 +251,7 @@ def routing_submission_ended(*, submission_id: int) -> None:
         row.timeline = [*row.timeline, timeline_entry(now, "accepted", f"{name} accepted the lead")]
         row.save()
         return
-    if status not in FALL_THROUGH:
+    if status not in NOT_TAKEN:
         return
     row.timeline = [
         *row.timeline,
@@ -298,7 +297,7 @@ def routing_sweep(now: datetime | None = None, *, limit: int = 200) -> int:
     now = now or timezone.now()
     done = 0
     waiting = RoutingDecision.objects.filter(state=DecisionState.WAITING).filter(
-        current__status__in=sorted(FALL_THROUGH)
+        current__status__in=sorted(NOT_TAKEN)
     )
     late = RoutingDecision.objects.filter(
         state=DecisionState.WAITING, step_deadline__lte=now, current__isnull=False
