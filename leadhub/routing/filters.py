@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 
@@ -101,11 +102,18 @@ def _typed(kind: str, value: Any, where: str) -> Any:
         parsed = parse_datetime(str(value)) or parse_date(str(value))
         if parsed is None:
             raise ClauseError(f"{where}: {value!r} is not a date and time.")
-        return parsed
+        # A time without a zone is the site's (TIME_ZONE): leads' times carry one.
+        return _aware(parsed)
     if kind == FieldKind.TEXT:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise ClauseError(f"{where}: {value!r} is not text.")
         return str(value)
+    return value
+
+
+def _aware(value: Any) -> Any:
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        return timezone.make_aware(value)
     return value
 
 
@@ -120,6 +128,8 @@ def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
             raise RuntimeClauseError(f"{left!r} is not a date")
         if isinstance(right, datetime) and not isinstance(left, datetime):
             return left, right.date()
+        if isinstance(left, datetime) and isinstance(right, datetime):
+            return _aware(left), _aware(right)
         return left, right
     try:
         return float(left), float(right)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -186,3 +186,13 @@ def test_a_group_that_cannot_be_used_is_refused_by_number(filters: Any, named: s
     with pytest.raises(ClauseError) as refused:
         clauses_compile(filters)
     assert named in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("2026-05-01", True), ("2026-05-02 09:00", False), ("2026-05-01T08:00+00:00", True)],
+)
+def test_created_at_compares_with_a_time_given_without_a_zone(value: str, expected: bool) -> None:
+    lead = {**LEAD, "created_at": datetime(2026, 5, 1, 12, 0, tzinfo=UTC)}
+    assert holds("created_at", "gt", value, lead=lead) is expected
+    assert holds("extra.seen", "lt", value, lead={**lead, "extra": {"seen": "2026-04-01"}})
