@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from leadhub.routing.models import Route, RouteStep
@@ -109,3 +111,11 @@ def test_a_get_goes_back_to_the_route_and_others_may_not_try(
     back = admin_client.get(try_url(route))
     assert back.status_code == 302 and back.url.endswith(f"/route/{route.pk}/change/")
     assert client.post(try_url(route), posted(route)).status_code == 302  # to the login
+
+
+def test_someone_who_may_only_view_the_route_may_not_try_it(client, make_route) -> None:
+    route = make_route({}, name="R")
+    viewer = get_user_model().objects.create_user("viewer", password="x", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_route"))
+    client.force_login(viewer)
+    assert client.post(try_url(route), posted(route)).status_code == 403
