@@ -133,6 +133,30 @@ def test_an_admin_builds_an_or_filter_tries_it_on_past_leads_and_saves_it(
     assert console.page_errors == []
 
 
+def test_a_step_added_on_the_page_gets_the_filter_form_too(
+    page: Page, console, live_server, superuser
+) -> None:
+    route = RouteFactory(name="Website leads")
+    RouteStep.objects.create(route=route, destination=held_destination("Acme"), position=0)
+    held_destination("Initech")
+    log_in(page, live_server.url, "root", f"/admin/leadhub_routing/route/{route.pk}/change/")
+    page.get_by_role("button", name="Add another Route step").click()
+    added = page.locator("#steps-1")
+    added.locator("select[name='steps-1-destination']").select_option(label="Initech")
+    added.locator("input[name='steps-1-position']").fill("1")
+    added.get_by_role("button", name="Add a condition").click()
+    clause = added.locator(".filter-clause").first
+    clause.get_by_label("Field", exact=True).select_option("source")
+    clause.get_by_label("Operator").select_option(label="is one of")
+    clause.get_by_label("Value", exact=True).fill("api, web_form")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    step = RouteStep.objects.get(route=route, position=1)
+    assert step.filters == [{"field": "source", "op": "in", "value": ["api", "web_form"]}]
+    assert console.csp_violations == []
+    assert console.page_errors == []
+
+
 def test_the_lead_page_says_why_each_destination_was_or_was_not_chosen(
     page: Page, console, live_server, superuser
 ) -> None:
