@@ -150,6 +150,8 @@ def clause_compile(clause: Any, number: int) -> Clause:
     field, op, value = clause.get("field"), clause.get("op"), clause.get("value")
     if not isinstance(field, str) or not (field in FIELDS or field.startswith("extra.")):
         raise ClauseError(f"{where}: there is no lead field {field!r}.")
+    if field == "extra.":
+        raise ClauseError(f"{where}: name the extra value (extra.NAME).")
     if op not in OPERATORS:
         raise ClauseError(f"{where}: there is no operator {op!r}.")
     kind = FIELDS.get(field, FieldKind.ANY)

@@ -66,6 +66,7 @@ def test_each_operator(field: str, op: str, value: Any, expected: bool) -> None:
         ({"field": "email", "op": "regex", "value": "(unclosed"}, "pattern is not valid"),
         ({"field": "source", "op": "in", "value": "api"}, "give a list"),
         ({"field": "consent_date", "op": "regex", "value": "2026"}, "matches text only"),
+        ({"field": "extra.", "op": "eq", "value": "9"}, "name the extra value"),
     ],
 )
 def test_a_clause_that_cannot_be_used_is_refused_with_its_number_and_words(
