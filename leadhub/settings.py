@@ -241,6 +241,10 @@ STORED_BODY_LIMIT = env.int("STORED_BODY_LIMIT", default=20_000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=10000)
 
+# --- Routing (docs/routing.md) ----------------------------------------------------------
+# How many of the latest leads "Try on recent leads" runs an edited route against.
+ROUTING_TRIAL_LEADS = env.int("ROUTING_TRIAL_LEADS", default=1000)
+
 # --- Personal data: retention and duplicates (docs/data-protection.md) -------------------
 # How long each kind of personal data is kept, in days; 0 keeps it forever. Attempts keep
 # their status, outcome and timing after their bodies go; submissions their status and

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from leadhub.routing.admin_trial import RouteTrialMixin
 from leadhub.routing.answers import timeline_lines
 from leadhub.routing.models import (
     Cap,
@@ -23,15 +24,15 @@ from leadhub.routing.models import (
     RoutingDecision,
 )
 from leadhub.routing.services import route_by_hand, route_changed, routing_recheck
+from leadhub.routing.widgets import FilterEditor
 from vendors.admin.common import ListTitleMixin
 from vendors.models import Destination
 
 FILTERS_HELP = (
-    'A list of clauses that must all hold, e.g. [{"field": "email", "op": "contains", '
-    '"value": "@example.com"}]. Operators: eq, ne, in, not_in, contains, regex, gt, lt, '
-    "empty, not_empty. Fields: first_name, last_name, email, phone, phone_e164, company, "
-    "notes, consent_date, consent_url, created_at, source (api, web_form, import, staff) and "
-    "extra.NAME (the lead's extra value NAME)."
+    "Conditions a lead must meet to go to this destination: a field, how it compares and "
+    "a value, in groups that match all (AND) or any (OR) of their conditions. “is one "
+    "of” takes values separated by commas; “is greater/less than” compares dates "
+    "(YYYY-MM-DD) and numbers (extra values); “matches” takes a regular expression."
 )
 SCHEDULE_HELP = (
     'Opening hours by day in the route\'s zone, e.g. {"mon": ["09:00", "17:30"]}; a day left '
@@ -52,15 +53,13 @@ class StepsFormSet(forms.BaseInlineFormSet):
             raise ValidationError("A weighted route needs a weight above 0 somewhere.")
 
 
-class RouteStepInline(admin.StackedInline):
-    model = RouteStep
-    formset = StepsFormSet
-    extra = 0
-    fields = ("position", "destination", "weight", "step_seconds", "filters", "schedule")
-    show_change_link = True  # its caps are on the step's own page
+class FiltersAsForm:
+    """The filters edited as rows of conditions (widgets.FilterEditor), with their help."""
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "filters":
+            kwargs["widget"] = FilterEditor
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
         if db_field.name == "filters" and field is not None:
             field.help_text = FILTERS_HELP
         if db_field.name == "schedule" and field is not None:
@@ -68,8 +67,16 @@ class RouteStepInline(admin.StackedInline):
         return field
 
 
+class RouteStepInline(FiltersAsForm, admin.StackedInline):
+    model = RouteStep
+    formset = StepsFormSet
+    extra = 0
+    fields = ("position", "destination", "weight", "step_seconds", "filters", "schedule")
+    show_change_link = True  # its caps are on the step's own page
+
+
 @admin.register(Route)
-class RouteAdmin(ListTitleMixin):
+class RouteAdmin(RouteTrialMixin, ListTitleMixin):
     list_display = ("name", "method", "time_zone", "is_active", "step_count")
     list_filter = ("method", "is_active")
     search_fields = ("name",)
@@ -95,7 +102,7 @@ class CapInline(admin.TabularInline):
 
 
 @admin.register(RouteStep)
-class RouteStepAdmin(ListTitleMixin):
+class RouteStepAdmin(FiltersAsForm, ListTitleMixin):
     list_display = ("__str__", "weight", "step_seconds")
     list_select_related = ("route", "destination")
     fields = ("route", "position", "destination", "weight", "step_seconds", "filters", "schedule")

@@ -19,7 +19,13 @@ from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from leadhub.routing import caps as caps_module
-from leadhub.routing.filters import Clause, clauses_check, clauses_compile, lead_values
+from leadhub.routing.filters import (
+    Node,
+    clauses_check,
+    clauses_compile,
+    clauses_count,
+    lead_values,
+)
 from leadhub.routing.models import Cap, Route, RouteMethod, RouteStep
 from leadhub.routing.windows import (
     Hours,
@@ -40,7 +46,7 @@ class StepPlan:
     name: str
     weight: int
     step_seconds: int | None
-    clauses: tuple[Clause, ...]
+    clauses: tuple[Node, ...]  # all must hold; a group holds all or any of its own
     hours: Hours
     caps: tuple[Cap, ...]
 
@@ -98,7 +104,7 @@ def _compile(route: Route) -> RoutePlan:
     )
 
 
-def _off_reason(active: bool, connection_active: bool, campaign: tuple[Any, ...]) -> str:
+def destination_off_reason(active: bool, connection_active: bool, campaign: tuple[Any, ...]) -> str:
     if not active or not connection_active:
         return "switched off"
     campaign_id, campaign_active, listed, archived = campaign
@@ -175,7 +181,7 @@ def route_plan(route: Route | int) -> RoutePlan:
     off: dict[int, str] = {}
     last_chosen: dict[int, datetime | None] = {}
     for row in _now_read(route_id):
-        off[row[0]] = _off_reason(bool(row[2]), bool(row[3]), row[4:])
+        off[row[0]] = destination_off_reason(bool(row[2]), bool(row[3]), row[4:])
         last_chosen[row[0]] = row[1]
     return replace(plan, off=off, last_chosen=last_chosen)
 
@@ -258,7 +264,8 @@ def _filters_check(step: StepPlan, values: Mapping[str, Any]) -> dict[str, Any]:
         return _check("filters", True, "no filters")
     result = clauses_check(step.clauses, values)
     if result.ok:
-        return _check("filters", True, f"all {len(step.clauses)} filters hold")
+        count = clauses_count(step.clauses)
+        return _check("filters", True, f"its filters hold ({count} clause{'s' * (count > 1)})")
     assert result.failed is not None
     actual = _shown(result.actual)
     words = f"filter “{result.failed.words}” does not hold: the lead's {result.failed.field} "

@@ -2,9 +2,13 @@
 saved (unknown field, wrong type, invalid regex: refused with the clause named) and compiled
 once, so a decision only compares values.
 
-A clause is ``{"field": "email", "op": "contains", "value": "@example.com"}``; a step's
-clauses must all hold. ``extra.<name>`` reads the lead's extra values (untyped: a clause that
-cannot compare what it finds fails at run time and the step is skipped, saying why).
+A clause is ``{"field": "email", "op": "contains", "value": "@example.com"}``. A step's
+filters are a list of clauses and groups that must all hold (how they were always stored),
+or one group; a group is ``{"all": [...]}`` (AND) or ``{"any": [...]}`` (OR) of clauses and
+further groups. Clauses are numbered in reading order, nested ones included, so a flat list
+names its clauses as before. ``extra.<name>`` reads the lead's extra values (untyped: a
+clause that cannot compare what it finds fails at run time and the step is skipped, saying
+why).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 
@@ -97,11 +102,18 @@ def _typed(kind: str, value: Any, where: str) -> Any:
         parsed = parse_datetime(str(value)) or parse_date(str(value))
         if parsed is None:
             raise ClauseError(f"{where}: {value!r} is not a date and time.")
-        return parsed
+        # A time without a zone is the site's (TIME_ZONE): leads' times carry one.
+        return _aware(parsed)
     if kind == FieldKind.TEXT:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise ClauseError(f"{where}: {value!r} is not text.")
         return str(value)
+    return value
+
+
+def _aware(value: Any) -> Any:
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        return timezone.make_aware(value)
     return value
 
 
@@ -116,6 +128,8 @@ def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
             raise RuntimeClauseError(f"{left!r} is not a date")
         if isinstance(right, datetime) and not isinstance(left, datetime):
             return left, right.date()
+        if isinstance(left, datetime) and isinstance(right, datetime):
+            return _aware(left), _aware(right)
         return left, right
     try:
         return float(left), float(right)
@@ -136,6 +150,8 @@ def clause_compile(clause: Any, number: int) -> Clause:
     field, op, value = clause.get("field"), clause.get("op"), clause.get("value")
     if not isinstance(field, str) or not (field in FIELDS or field.startswith("extra.")):
         raise ClauseError(f"{where}: there is no lead field {field!r}.")
+    if field == "extra.":
+        raise ClauseError(f"{where}: name the extra value (extra.NAME).")
     if op not in OPERATORS:
         raise ClauseError(f"{where}: there is no operator {op!r}.")
     kind = FIELDS.get(field, FieldKind.ANY)
@@ -192,13 +208,66 @@ def clause_compile(clause: Any, number: int) -> Clause:
     return Clause(field=field, op=op, words=clause_words(clause), test=test, extra_key=extra_key)
 
 
-def clauses_compile(clauses: Any) -> list[Clause]:
-    """Every clause of a step, compiled; ClauseError for the first that cannot be used."""
-    if clauses in (None, ""):
+GROUP_KEYS = {"all": "all of", "any": "any of"}
+MAX_DEPTH = 6
+
+
+@dataclass(frozen=True)
+class Group:
+    """Clauses and groups of which all (AND) or any (OR) must hold."""
+
+    match: str  # "all" or "any"
+    items: tuple[Clause | Group, ...]
+
+    @property
+    def words(self) -> str:
+        joined = f" {'and' if self.match == 'all' else 'or'} ".join(
+            f"({i.words})" if isinstance(i, Group) else i.words for i in self.items
+        )
+        return joined
+
+
+Node = Clause | Group
+
+
+def _group_compile(items: Any, match: str, counter: list[int], depth: int) -> Group:
+    """``counter``: clauses and groups numbered so far, in reading order."""
+    if depth:
+        counter[1] += 1
+    where = f"Group {counter[1]} ({GROUP_KEYS.get(match, match)})" if depth else "Filters"
+    if depth > MAX_DEPTH:
+        raise ClauseError(f"{where}: groups nest at most {MAX_DEPTH} deep.")
+    if not isinstance(items, list):
+        raise ClauseError(f"{where}: give a list of clauses.")
+    if not items and depth > 0:
+        raise ClauseError(f"{where}: an empty group; add a clause or remove it.")
+    nodes: list[Node] = []
+    for item in items:
+        if isinstance(item, Mapping) and "field" not in item and len(item) == 1:
+            ((key, inner),) = item.items()
+            if key not in GROUP_KEYS:
+                raise ClauseError(f"{where}: {key!r} is not a group (all or any).")
+            nodes.append(_group_compile(inner, str(key), counter, depth + 1))
+            continue
+        counter[0] += 1
+        nodes.append(clause_compile(item, counter[0]))
+    return Group(match=match, items=tuple(nodes))
+
+
+def clauses_compile(clauses: Any) -> list[Node]:
+    """A step's filters, compiled: the clauses and groups that must all hold (a stored list;
+    a stored group is one item). ClauseError for the first clause that cannot be used."""
+    if clauses in (None, "", {}):
         return []
+    if isinstance(clauses, Mapping):
+        clauses = [clauses]
     if not isinstance(clauses, list):
         raise ClauseError("Filters: give a list of clauses.")
-    return [clause_compile(c, n) for n, c in enumerate(clauses, start=1)]
+    return list(_group_compile(clauses, "all", [0, 0], 0).items)
+
+
+def clauses_count(nodes: Sequence[Node]) -> int:
+    return sum(clauses_count(n.items) if isinstance(n, Group) else 1 for n in nodes)
 
 
 def lead_values(lead: Any, *, source: str) -> dict[str, Any]:
@@ -217,18 +286,45 @@ class ClauseResult:
     error: str = ""
 
 
-def clauses_check(clauses: Sequence[Clause], values: Mapping[str, Any]) -> ClauseResult:
-    """The first clause that does not hold, with the lead's value, or ok."""
+def _clause_check(
+    clause: Clause, values: Mapping[str, Any], extra: Mapping[str, Any]
+) -> ClauseResult:
+    key = clause.extra_key
+    actual = values.get(clause.field) if key is None else extra.get(key)
+    try:
+        held = clause.test(actual)
+    except RuntimeClauseError as error:
+        return ClauseResult(False, clause, actual, str(error))
+    return _HELD if held else ClauseResult(False, clause, actual)
+
+
+_HELD = ClauseResult(True)
+
+
+def _nodes_check(
+    nodes: Sequence[Node], match: str, values: Mapping[str, Any], extra: Mapping[str, Any]
+) -> ClauseResult:
+    first_failure: ClauseResult | None = None
+    for node in nodes:
+        if isinstance(node, Group):
+            result = _nodes_check(node.items, node.match, values, extra)
+        else:
+            result = _clause_check(node, values, extra)
+        if match == "all" and not result.ok:
+            return result
+        if match == "any":
+            if result.ok:
+                return result
+            # None held: say the first that failed, or one that could not be checked.
+            if first_failure is None or (result.error and not first_failure.error):
+                first_failure = result
+    return first_failure or _HELD
+
+
+def clauses_check(clauses: Sequence[Node], values: Mapping[str, Any]) -> ClauseResult:
+    """The first clause that does not hold, with the lead's value, or ok. In an OR group
+    that fails, the first of its clauses (one that could not be checked before others)."""
     extra = values.get("extra")
     if not isinstance(extra, dict):
         extra = {}
-    for clause in clauses:
-        key = clause.extra_key
-        actual = values.get(clause.field) if key is None else extra.get(key)
-        try:
-            held = clause.test(actual)
-        except RuntimeClauseError as error:
-            return ClauseResult(False, clause, actual, str(error))
-        if not held:
-            return ClauseResult(False, clause, actual)
-    return ClauseResult(True)
+    return _nodes_check(clauses, "all", values, extra)

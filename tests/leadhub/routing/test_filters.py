@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -66,6 +66,7 @@ def test_each_operator(field: str, op: str, value: Any, expected: bool) -> None:
         ({"field": "email", "op": "regex", "value": "(unclosed"}, "pattern is not valid"),
         ({"field": "source", "op": "in", "value": "api"}, "give a list"),
         ({"field": "consent_date", "op": "regex", "value": "2026"}, "matches text only"),
+        ({"field": "extra.", "op": "eq", "value": "9"}, "name the extra value"),
     ],
 )
 def test_a_clause_that_cannot_be_used_is_refused_with_its_number_and_words(
@@ -96,3 +97,103 @@ def test_an_extra_value_that_cannot_be_compared_fails_with_the_reason() -> None:
     result = clauses_check(clauses, {**LEAD, "extra": {"loan": "lots"}})
     assert not result.ok
     assert "'lots' is not a number" in result.error
+
+
+# AND/OR groups: a stored list is AND (as before); {"all": [...]} and {"any": [...]} nest.
+ADA = {"field": "first_name", "op": "eq", "value": "Ada"}  # holds
+GRACE = {"field": "first_name", "op": "eq", "value": "Grace"}  # does not
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "other"),
+    [
+        ("eq", "Ada", "Grace"),
+        ("ne", "Grace", "Ada"),
+        ("in", ["Ada", "Bo"], ["Grace"]),
+        ("not_in", ["Grace"], ["Ada"]),
+        ("contains", "ad", "gr"),
+        ("regex", "^A", "^G"),
+        ("empty", None, None),
+        ("not_empty", None, None),
+    ],
+)
+def test_each_operator_inside_or_and_and_groups(op: str, value: Any, other: Any) -> None:
+    field = "company" if op == "empty" else "first_name"
+    held = {"field": field, "op": op, "value": value}
+    failed = (
+        {"field": "email", "op": "empty"}
+        if op in ("empty", "not_empty")
+        else {"field": field, "op": op, "value": other}
+    )
+    check = lambda filters: clauses_check(clauses_compile(filters), LEAD).ok  # noqa: E731
+    assert check({"any": [failed, held]}) is True
+    assert check({"any": [failed, failed]}) is False
+    assert check({"all": [held, held]}) is True
+    assert check({"all": [held, failed]}) is False
+    assert check([held, {"any": [failed, {"all": [held, held]}]}]) is True
+    assert check([held, {"any": [failed, {"all": [held, failed]}]}]) is False
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "other"),
+    [("gt", "2026-04-30", "2026-05-01"), ("lt", "2026-05-02", "2026-01-01")],
+)
+def test_ordered_operators_inside_groups(op: str, value: str, other: str) -> None:
+    held = {"field": "consent_date", "op": op, "value": value}
+    failed = {"field": "consent_date", "op": op, "value": other}
+    check = lambda filters: clauses_check(clauses_compile(filters), LEAD).ok  # noqa: E731
+    assert check({"any": [failed, held]}) is True
+    assert check({"all": [held, failed]}) is False
+    assert check([{"any": [failed, {"all": [held]}]}]) is True
+
+
+def test_a_stored_and_only_list_reads_as_it_always_did() -> None:
+    assert clauses_check(clauses_compile([ADA, ADA]), LEAD).ok
+    assert not clauses_check(clauses_compile([ADA, GRACE]), LEAD).ok
+    assert clauses_compile([]) == [] and clauses_compile({}) == []
+
+
+def test_a_failing_or_group_names_its_first_clause_with_the_leads_value() -> None:
+    result = clauses_check(clauses_compile([ADA, {"any": [GRACE, GRACE]}]), LEAD)
+    assert not result.ok and result.failed is not None
+    assert result.failed.words == "first_name equals 'Grace'"
+    assert result.actual == "Ada"
+
+
+def test_an_or_group_holds_when_a_later_clause_does_though_an_earlier_cannot_compare() -> None:
+    broken = {"field": "extra.loan", "op": "gt", "value": 5}
+    lead = {**LEAD, "extra": {"loan": "lots"}}
+    assert clauses_check(clauses_compile({"any": [broken, ADA]}), lead).ok
+    result = clauses_check(clauses_compile({"any": [broken, GRACE]}), lead)
+    assert not result.ok and "'lots' is not a number" in result.error
+
+
+def test_nested_clauses_are_numbered_in_reading_order_when_refused() -> None:
+    bad = {"field": "email", "op": "regex", "value": "(unclosed"}
+    with pytest.raises(ClauseError) as refused:
+        clauses_compile([ADA, {"any": [GRACE, {"all": [ADA, bad]}]}])
+    assert str(refused.value).startswith("Clause 4 (email matches '(unclosed')")
+
+
+@pytest.mark.parametrize(
+    ("filters", "named"),
+    [
+        ([ADA, {"any": []}], "Group 1 (any of): an empty group"),
+        ([{"either": [ADA]}], "'either' is not a group"),
+        ([{"any": "Ada"}], "Group 1 (any of): give a list"),
+    ],
+)
+def test_a_group_that_cannot_be_used_is_refused_by_number(filters: Any, named: str) -> None:
+    with pytest.raises(ClauseError) as refused:
+        clauses_compile(filters)
+    assert named in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("2026-05-01", True), ("2026-05-02 09:00", False), ("2026-05-01T08:00+00:00", True)],
+)
+def test_created_at_compares_with_a_time_given_without_a_zone(value: str, expected: bool) -> None:
+    lead = {**LEAD, "created_at": datetime(2026, 5, 1, 12, 0, tzinfo=UTC)}
+    assert holds("created_at", "gt", value, lead=lead) is expected
+    assert holds("extra.seen", "lt", value, lead={**lead, "extra": {"seen": "2026-04-01"}})
