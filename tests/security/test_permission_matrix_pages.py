@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, resolve, reverse
 
 from leadhub.imports.models import ImportJob
 from leadhub.notifications.models import Channel
+from leadhub.routing.models import Route
 from leadhub.webhooks.models import WebhookEndpoint
 from tests.security.conftest import ROLES, World
 from tests.security.test_permission_matrix import DENIED, check_page
@@ -138,6 +139,11 @@ PAGES: dict[str, Page] = {
     "import: rows left out": Page(
         lambda w: reverse("admin:leadhub_imports_importjob_failed_rows", args=[import_job(w).pk]),
         OWNER,
+    ),
+    "route: try the edits on recent leads": Page(
+        lambda w: reverse("admin:leadhub_routing_route_try", args=[Route.objects.get().pk]),
+        ADMINS,
+        "post",
     ),
     "personal data app index": Page(
         lambda w: reverse("admin:app_list", args=["leadhub_privacy"]), ADMINS
