@@ -151,11 +151,26 @@ def test_an_integration_admin_sets_up_every_vendor_without_typing_json(
                 page.get_by_label("DOB:").fill("1990-12-31")
                 page.get_by_label("Gender:").select_option("F")
                 shoot(page, "destination-add-leadbyte")
+            if choice == "salesbyte:create_quote":
+                # A quote's alternatives, row by row in typed fields, not JSON.
+                page.get_by_role("heading", name="Alternatives").click()
+                page.get_by_label("1. Title:").fill("Standard")
+                page.get_by_label("1. Bundle id:").fill("7")
+                page.get_by_label("2. Title:").fill("Premium")
+                page.get_by_label("2. SKUs:").fill("123, 4343")
+                shoot(page, "destination-add-quote")
             page.get_by_role("button", name="Save", exact=True).click()
             expect(page.locator(".messagelist")).to_contain_text("was added successfully")
             destination = Destination.objects.get(name=name)
             assert destination.connection == connection
             assert destination.operation == operation.name
+            if choice == "salesbyte:create_quote":
+                assert destination.fixed_values == {
+                    "alternatives": [
+                        {"title": "Standard", "bundle_id": 7},
+                        {"title": "Premium", "skus": "123, 4343"},
+                    ]
+                }
             if kind == "leadbyte":
                 assert destination.fixed_values == {
                     "sid": "one two",
