@@ -230,6 +230,27 @@ def test_an_own_send_found_later_rejected_by_leadbyte_takes_the_late_rejection(
     assert "LeadByte's queue says Invalid. The phone number failed" in submission.vendor_message
 
 
+def test_an_own_send_found_without_a_queue_ref_is_named_but_not_followed(
+    leadbyte_destination: Destination, push_to_leadbyte: PushToLeadByte
+) -> None:
+    submission = _resent_after_a_lost_answer(push_to_leadbyte, leadbyte_destination, PAYLOAD)
+    first = SandboxRecord.objects.get(vendor="leadbyte", endpoint="leads", accepted=True)
+    # LeadByte's article shows a found lead with "queue_ref": null.
+    SandboxRecord.objects.filter(pk=first.pk).update(reference="")
+    submission_check_outcome(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == S.DUPLICATE and submission.vendor_reference == ""
+    assert submission.vendor_message.startswith(
+        "LeadByte already had this lead from LeadHub's own earlier send"
+    )
+    assert f"LeadByte holds it as lead {first.pk}, received " in submission.vendor_message
+    assert "its later outcome cannot be followed here" in submission.vendor_message
+    assert submission.response_data["earlier_send"]["lead_id"] == str(first.pk)
+    assert submission.next_check_at is None  # nothing more to ask
+    checks = submission.attempts.filter(kind="outcome_check")
+    assert [check.request["url"].rsplit("/", 2)[-2:] for check in checks] == [["leads", "search"]]
+
+
 def test_an_own_send_not_found_is_looked_for_again_then_given_up(
     settings, leadbyte_destination: Destination, push_to_leadbyte: PushToLeadByte
 ) -> None:
