@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms
 
+from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec, FieldType
 from vendors.fixed_values import (
     FIXED_PREFIX,
@@ -119,14 +120,23 @@ class RowsTyped:
     values: dict[str, list[dict[str, Any]]]
     fields: frozenset[str]
     first: dict[str, str]
+    # What the vendor says of the rows as typed, by form field (SalesByte: "Give a bundle
+    # id or SKUs, not both"): a fixed row it refuses would fail every lead.
+    problems: dict[str, list[str]]
 
     @classmethod
     def of(
-        cls, specs: Iterable[FieldSpec], cleaned: Mapping[str, Any], errors: Mapping[str, Any]
+        cls,
+        specs: Iterable[FieldSpec],
+        cleaned: Mapping[str, Any],
+        errors: Mapping[str, Any],
+        vendor: type[VendorAdapter],
+        operation: str,
     ) -> RowsTyped:
         values: dict[str, list[dict[str, Any]]] = {}
         fields: set[str] = set()
         first: dict[str, str] = {}
+        problems: dict[str, list[str]] = {}
         for spec in rows_specs(specs):
             names = [name for row in row_field_names(spec) for name in row]
             fields.update(names)
@@ -134,4 +144,31 @@ class RowsTyped:
             rows = None if errors.keys() & set(names) else rows_value(spec, cleaned)
             if rows is not None:
                 values[spec.name] = rows
-        return cls(values, frozenset(fields), first)
+                problems.update(_vendor_row_problems(vendor, operation, spec, rows, cleaned))
+        return cls(values, frozenset(fields), first, problems)
+
+
+def _vendor_row_problems(
+    vendor: type[VendorAdapter],
+    operation: str,
+    spec: FieldSpec,
+    rows: list[dict[str, Any]],
+    cleaned: Mapping[str, Any],
+) -> dict[str, list[str]]:
+    """The vendor's own checks of the rows (``<rows>.<n>.<field>`` keys), each on the form
+    field it names: the n-th row typed, blank rows skipped."""
+    typed_rows = [
+        index
+        for index in range(row_count(spec))
+        if any(cleaned.get(name) not in (None, "") for name in row_field_names(spec)[index])
+    ]
+    by_name = {row_spec.name: row_spec for row_spec in spec.row_fields}
+    found: dict[str, list[str]] = {}
+    for key, messages in vendor.validate_payload(operation, {spec.name: rows}).items():
+        _, number, name = [*key.split("."), "", ""][:3]
+        if not key.startswith(f"{spec.name}.") or not number.isdigit() or name not in by_name:
+            continue
+        if int(number) < len(typed_rows):
+            field = row_field_name(spec, typed_rows[int(number)], by_name[name])
+            found.setdefault(field, []).extend(messages)
+    return found

@@ -427,6 +427,25 @@ def test_a_wrong_type_in_a_quote_alternative_is_an_inline_error_on_its_field(
     assert not Destination.objects.exists()
 
 
+def test_an_alternative_salesbyte_would_refuse_is_an_error_on_its_own_row(admin_client) -> None:
+    connection = ConnectionFactory(kind="salesbyte")
+    data = {
+        "name": "Quotes",
+        "connection": connection.pk,
+        "fixed_values": "{}",
+        "fixed__alternatives__0__title": "Fine",
+        "fixed__alternatives__0__bundle_id": "7",
+        # The second row left blank; the third gives both a bundle and SKUs.
+        "fixed__alternatives__2__title": "Both",
+        "fixed__alternatives__2__bundle_id": "8",
+        "fixed__alternatives__2__skus": "1, 2",
+    }
+    response = admin_client.post(add_url(connection, "create_quote"), data)
+    errors = response.context["adminform"].form.errors
+    assert errors == {"fixed__alternatives__2__bundle_id": ["Give a bundle id or SKUs, not both."]}
+    assert not Destination.objects.exists()
+
+
 def test_a_value_typed_and_given_as_json_is_refused(admin_client) -> None:
     connection = ConnectionFactory(kind="getlead")
     data = {

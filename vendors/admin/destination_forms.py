@@ -249,10 +249,9 @@ class DestinationForm(forms.ModelForm):
         only that vendor's connections, and the stored values in their typed fields."""
         choice = operation_choice(target.kind, target.operation.name)
         self.initial["operation"] = self.fields["operation"].initial = choice
-        self.fields["operation"].disabled = True
-        self.fields[
-            "operation"
-        ].help_text = (
+        settled = self.fields["operation"]
+        settled.disabled = True
+        settled.help_text = (
             "Settled when the destination was added: add another destination to change it."
         )
         connection = self.fields["connection"]
@@ -331,7 +330,10 @@ class DestinationForm(forms.ModelForm):
     ) -> dict[str, Any]:
         """The typed fields, the fields left out and the JSON, as one dict, each value
         checked against the vendor field it fixes; each problem shown where it was typed."""
-        rows = RowsTyped.of(self.target_specs, self.cleaned_data, self.errors)
+        operation = self.cleaned_data["operation"]
+        rows = RowsTyped.of(self.target_specs, self.cleaned_data, self.errors, vendor, operation)
+        for where, messages in rows.problems.items():
+            self.add_error(where, messages)
         typed: dict[str, Any] = dict(rows.values)
         for name in self.fields:
             if name.startswith(FIXED_PREFIX) and name not in (*self.errors, *rows.fields):
