@@ -256,6 +256,8 @@ RETAIN_LEADS_DAYS = env.int("RETAIN_LEADS_DAYS", default=730)
 # The IP address and browser a lead came with (docs/attribution.md): wanted for checking
 # fraud in the first months, then forgotten while the lead and its campaign stay.
 RETAIN_SOURCE_ADDRESSES_DAYS = env.int("RETAIN_SOURCE_ADDRESSES_DAYS", default=180)
+# Who started each LeadByte campaign sync and what it found (each connection's newest kept).
+RETAIN_CAMPAIGN_SYNCS_DAYS = env.int("RETAIN_CAMPAIGN_SYNCS_DAYS", default=90)
 # Rows changed per transaction by the nightly prune, and the most batches per kind per run.
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 RETENTION_MAX_BATCHES = env.int("RETENTION_MAX_BATCHES", default=200)

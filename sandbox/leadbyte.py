@@ -12,9 +12,11 @@ Rules (shared/vendor-apis.md, "Simulator rules (LeadByte)"):
   the same in Live Buyer Responses' nested shape): the scripted late rejection that
   exercises the client's polling;
 - ``leads/search`` takes ``{key, searches:[{campaignId, email|phone}]}`` and answers each
-  search with the leads the campaign took, newest first: ``leadId`` and ``received`` as
-  LeadByte documents, plus (ASSUME: the article shows "…" beside them) the ``queueId`` the
-  lead was queued under, which lets a client follow a lead whose create answer it lost.
+  search with the leads the campaign took, newest first, in the shape LeadByte's "Search
+  leads via REST API" article shows: the contact fields, ``queue_ref``, ``leadId``,
+  ``campaignId`` and ``received``. The article's example has ``queue_ref: null`` (a lead
+  not sent through the REST queue); ASSUME a lead the REST API queued carries its queueId
+  there, which lets a client follow a lead whose create answer it lost.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
@@ -204,16 +206,45 @@ def _search_one(search: dict[str, Any]) -> dict[str, Any]:
         vendor=VENDOR, endpoint="leads", accepted=True, payload__campid=campaign.reference
     ).order_by("-id")
     results = [
-        {
-            "leadId": record.pk,
-            "received": record.received_at.isoformat(),
-            "queueId": record.reference,
-        }
+        search_result(record, campaign)
         for record in taken
         if (email and str(record.payload.get("email") or "").strip().lower() == email)
         or (phone and _phone_key(record.payload.get("phone1")) == phone)
     ]
     return {"results": results, "matches": len(results)}
+
+
+# The lead's own fields a search result carries, as the article's example shows them.
+SEARCH_RESULT_FIELDS = (
+    "c1",
+    "c2",
+    "c3",
+    "title",
+    "firstname",
+    "lastname",
+    "email",
+    "phone1",
+    "phone2",
+    "phone3",
+)
+
+
+def search_result(record: SandboxRecord, campaign: SandboxCampaign) -> dict[str, Any]:
+    """One lead as a search answers it: its fields, ``queue_ref`` (the queueId it was
+    queued under), ``leadId``, the campaign's numeric id and when it was received."""
+    lead = {name: str(record.payload.get(name) or "") for name in SEARCH_RESULT_FIELDS}
+    return {
+        **lead,
+        "sub_supplier_id": "0",
+        "queue_ref": record.reference or None,
+        "leadId": record.pk,
+        "campaignId": _int_or_text(campaign.vendor_id),
+        "received": record.received_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def _int_or_text(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
 
 
 def _phone_key(value: Any) -> str:

@@ -19,6 +19,7 @@ from vendors.models import (
     Campaign,
     CampaignChange,
     CampaignField,
+    CampaignSync,
     Connection,
     Destination,
     PauseReason,
@@ -86,6 +87,20 @@ class ConnectionFactory(ModelFactory[Connection]):
     name = factory.Sequence(lambda n: f"Connection {n}")
     base_url = "https://account.leadbyte.co.uk/"
     credentials = factory.Dict({"api_key": "test-leadbyte-key-123456"})
+
+
+class CampaignSyncFactory(ModelFactory[CampaignSync]):
+    """A campaign sync that ran and found nothing new."""
+
+    class Meta:
+        model = CampaignSync
+
+    connection = factory.SubFactory(ConnectionFactory)
+    requested_at = factory.LazyFunction(timezone.now)
+    started_at = factory.SelfAttribute("requested_at")
+    finished_at = factory.SelfAttribute("requested_at")
+    campaigns_total = 0
+    report = factory.Dict({"added": [], "changed": [], "gone": []})
 
 
 class ChannelFactory(ModelFactory[Channel]):

@@ -1,8 +1,8 @@
 """The LeadByte campaign cache: campaigns and their fields, refreshed from LeadByte.
 
 A sync an admin starts runs in the background as a ``CampaignSync`` row: this module is
-its one writer (requested, how many campaigns read, what the sync found), and the admin's
-sync page polls it.
+its one writer (requested, how many campaigns read, what the sync found, and deleted once
+past retention: ``campaign_syncs_prune``), and the admin's sync page polls it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -218,3 +219,20 @@ def campaign_sync_run(*, sync_id: int) -> CampaignSync:
         rows.update(finished_at=timezone.now(), report=report.as_dict())
     sync.refresh_from_db()
     return sync
+
+
+def campaign_syncs_due(cutoff: datetime) -> QuerySet[CampaignSync]:
+    """The syncs requested before ``cutoff`` that may go: all but each connection's newest,
+    whose result its sync page and the connection's page still show."""
+    newest = (
+        CampaignSync.objects.filter(connection=OuterRef("connection"))
+        .order_by("-requested_at", "-id")
+        .values("pk")[:1]
+    )
+    return CampaignSync.objects.filter(requested_at__lt=cutoff).exclude(pk=Subquery(newest))
+
+
+def campaign_syncs_prune(*, ids: Iterable[int], cutoff: datetime) -> int:
+    """Delete those of ``ids`` still due at ``cutoff``; how many went."""
+    _, deleted = campaign_syncs_due(cutoff).filter(pk__in=list(ids)).delete()
+    return deleted.get(CampaignSync._meta.label, 0)

@@ -294,9 +294,11 @@ def _first_item(body: Mapping[str, Any], key: str, needs: str, missing: str) -> 
 
 
 def earlier_send_in(body: Mapping[str, Any]) -> EarlierSend | None:
-    """The newest lead a lead-search answer found: its leadId and when it was received, and
-    its queueId where the answer carries one (the documented shape shows only the first
-    two; without a queueId the lead is found but its queue cannot be followed)."""
+    """The newest lead a lead-search answer found: its leadId, when it was received, and
+    the queueId it was queued under where the answer gives one. LeadByte's article shows
+    that as ``queue_ref`` (``null`` in its example, a lead not sent through the REST queue);
+    ``queueId`` is read too. Without either the lead is found but its queue cannot be
+    followed."""
     searches = body.get("searches")
     found = [
         result
@@ -311,8 +313,17 @@ def earlier_send_in(body: Mapping[str, Any]) -> EarlierSend | None:
     return EarlierSend(
         vendor_id=str(newest["leadId"]),
         received=str(newest.get("received") or ""),
-        reference=str(newest.get("queueId") or ""),
+        reference=_queue_ref(newest),
     )
+
+
+def _queue_ref(result: Mapping[str, Any]) -> str:
+    """A search result's queueId: a non-empty text or number, never ``null`` made "None"."""
+    for key in ("queue_ref", "queueId"):
+        value = result.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+    return ""
 
 
 def _iso_date(text: str) -> date | None:

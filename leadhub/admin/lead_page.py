@@ -7,6 +7,7 @@ pending, so the two can never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
 from leadhub.admin.display import link_buttons, status_badge
+from leadhub.delivery.outcome_checks import answer_lost_in, earlier_answer_lost
 from leadhub.models import Attempt, Lead, Submission
 from leadhub.selectors import visible_leads
 from leadhub.statuses import PENDING, WAITING, SubmissionStatus
@@ -35,8 +37,8 @@ STATUS_EXPLANATIONS: dict[str, str] = {
     S.ACCEPTED: "The vendor took the lead.",
     S.QUARANTINED: "The vendor took the lead and holds it for its own review.",
     S.DUPLICATE: (
-        "The vendor already had this lead, so it was not added again; the message below "
-        "says whether it came from LeadHub's own earlier send."
+        "The vendor already had this lead (sent before, by another lead or supplier), so it "
+        "was not added again."
     ),
     S.REJECTED: "The vendor refused the lead; the reason is below.",
     S.RETRY_WAIT: "The vendor could not take it just now; it will be tried again by itself.",
@@ -47,6 +49,13 @@ STATUS_EXPLANATIONS: dict[str, str] = {
     ),
     S.CANCELLED: "The person's data was erased before this was sent; it was never sent.",
 }
+
+
+# A duplicate of LeadHub's own earlier send, whose answer was lost: never someone else's.
+OWN_DUPLICATE_EXPLANATION = (
+    "LeadHub's own earlier send reached the vendor but its answer was lost, so the resend "
+    "was refused as a duplicate; the message below says what became of that earlier send."
+)
 
 
 # A follow-up (a submission without a destination) is titled by what it is.
@@ -78,11 +87,17 @@ def _sentence(text: str) -> str:
     return text if text.endswith(".") else f"{text}."
 
 
-def submission_explanation(submission: Submission, *, now: datetime | None = None) -> str:
+def submission_explanation(
+    submission: Submission,
+    *,
+    now: datetime | None = None,
+    attempts: Iterable[Attempt] | None = None,
+) -> str:
     """What the status means and what happens next, in plain words.
 
     A waiting submission whose connection is paused is held, not late: it says so rather
-    than showing a time the paused connection will not keep.
+    than showing a time the paused connection will not keep. A duplicate says whether it
+    was LeadHub's own earlier send (read from ``attempts`` when the page has them).
     """
     status = submission.status
     connection = submission.connection
@@ -92,6 +107,9 @@ def submission_explanation(submission: Submission, *, now: datetime | None = Non
             "connection resumes."
         )
     text = STATUS_EXPLANATIONS.get(status, "")
+    if status == S.DUPLICATE:
+        own = earlier_answer_lost(submission) if attempts is None else answer_lost_in(attempts)
+        text = OWN_DUPLICATE_EXPLANATION if own else text
     if status == S.ACCEPTED and submission.destination_id is None:
         text = f"{connection.get_kind_display()} took the {follow_up_noun(submission)}."
     due = submission.next_attempt_at
@@ -117,7 +135,7 @@ class SubmissionView:
 
     @property
     def explanation(self) -> str:
-        return submission_explanation(self.submission)
+        return submission_explanation(self.submission, attempts=self.attempts)
 
     @property
     def links(self) -> str:
@@ -172,6 +190,8 @@ def lead_submissions(lead: Lead) -> list[SubmissionView]:
         "status_code",
         "outcome",
         "message",
+        "kind",
+        "condition",
     ).order_by("number", "id")
     submissions = (
         lead.submissions.select_related("destination", "connection", "campaign")

@@ -14,6 +14,7 @@ send's outcome (accepted, quarantined or rejected).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,6 +61,15 @@ def earlier_answer_lost(submission: Submission) -> bool:
     """Whether an earlier send of this submission may have reached the vendor unanswered."""
     sends = Q(kind=AttemptKind.SEND, condition__in=LOST_ANSWERS)
     return submission.attempts.filter(sends | Q(kind=AttemptKind.LOST)).exists()
+
+
+def answer_lost_in(attempts: Iterable[Attempt]) -> bool:
+    """``earlier_answer_lost`` for attempts already read (a page's prefetched list)."""
+    return any(
+        attempt.kind == AttemptKind.LOST
+        or (attempt.kind == AttemptKind.SEND and attempt.condition in LOST_ANSWERS)
+        for attempt in attempts
+    )
 
 
 def outcome_check_start(

@@ -44,6 +44,7 @@ class RetentionRunAdmin(RecordListMixin):
         "payloads",
         "source_addresses",
         "leads",
+        "campaign_syncs",
     )
     list_title = "Retention: policy and runs"
     readonly_fields = (*list_display, "policy", "more_to_do")

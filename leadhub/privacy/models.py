@@ -18,6 +18,7 @@ class RetentionRun(models.Model):
     payloads = models.PositiveIntegerField("accepted payloads emptied", default=0)
     leads = models.PositiveIntegerField("leads anonymised", default=0)
     source_addresses = models.PositiveIntegerField("lead IP addresses forgotten", default=0)
+    campaign_syncs = models.PositiveIntegerField("campaign syncs deleted", default=0)
     # True when a kind hit RETENTION_MAX_BATCHES: the next run goes on where this one stopped.
     more_to_do = models.BooleanField(default=False)
 

@@ -11,7 +11,10 @@ Three kinds, each with its own setting (days; 0 keeps it forever):
 - leads (RETAIN_LEADS_DAYS): anonymised in place as an erasure does it (erasure.py), with
   their submissions and attempts. Not deleted: their submissions stay, so every count the
   dashboard and the lists show for any period stays what it was. A lead with a submission
-  still pending is left for the next run.
+  still pending is left for the next run;
+- campaign syncs (RETAIN_CAMPAIGN_SYNCS_DAYS): who started a LeadByte campaign sync and
+  what it found, deleted (vendors.campaign_sync, their one writer), each connection's
+  newest kept.
 
 Each batch is one short transaction over at most RETENTION_BATCH_SIZE rows picked by key,
 so no table is locked for long and sends go on meanwhile; a run stops after
@@ -37,6 +40,7 @@ from leadhub.privacy.erasure import Scrubber, leads_anonymise
 from leadhub.privacy.models import RetentionRun
 from leadhub.privacy.person import person_values
 from leadhub.statuses import PENDING, SubmissionStatus
+from vendors.campaign_sync import campaign_syncs_due, campaign_syncs_prune
 
 S = SubmissionStatus
 
@@ -70,6 +74,11 @@ def retention_policy() -> list[RetentionRule]:
             settings.RETAIN_SOURCE_ADDRESSES_DAYS,
         ),
         RetentionRule("leads", "Leads (anonymised in place)", settings.RETAIN_LEADS_DAYS),
+        RetentionRule(
+            "campaign_syncs",
+            "Campaign syncs: who started each and what it found (each connection's newest kept)",
+            settings.RETAIN_CAMPAIGN_SYNCS_DAYS,
+        ),
     ]
 
 
@@ -152,6 +161,13 @@ def _anonymise_leads(cutoff: datetime) -> Callable[[list[int]], int]:
     return prune
 
 
+def _delete_campaign_syncs(cutoff: datetime) -> Callable[[list[int]], int]:
+    def prune(ids: list[int]) -> int:
+        return campaign_syncs_prune(ids=ids, cutoff=cutoff)
+
+    return prune
+
+
 def retention_prune(*, now: datetime | None = None) -> RetentionRun:
     """Apply the policy once and record what it did (counts only)."""
     now = now or timezone.now()
@@ -163,6 +179,7 @@ def retention_prune(*, now: datetime | None = None) -> RetentionRun:
         "payloads": (payloads_due, _empty_payloads),
         "source_addresses": (source_addresses_due, _forget_source_addresses),
         "leads": (leads_due, _anonymise_leads),
+        "campaign_syncs": (campaign_syncs_due, _delete_campaign_syncs),
     }
     more = False
     for rule in retention_policy():
@@ -184,5 +201,6 @@ def retention_prune(*, now: datetime | None = None) -> RetentionRun:
         payloads=run.payloads,
         leads=run.leads,
         source_addresses=run.source_addresses,
+        campaign_syncs=run.campaign_syncs,
     )
     return run

@@ -9,5 +9,6 @@ def prune_past_retention() -> str:
     run = retention_prune()
     return (
         f"{run.attempt_bodies} attempt bodies, {run.payloads} payloads, "
-        f"{run.source_addresses} lead addresses, {run.leads} leads"
+        f"{run.source_addresses} lead addresses, {run.leads} leads, "
+        f"{run.campaign_syncs} campaign syncs"
     )

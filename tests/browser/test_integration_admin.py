@@ -1,8 +1,9 @@
 """An integration admin sets up a vendor from nothing: adds a LeadByte connection and tests
-the typed key before saving it, syncs its campaigns and watches the result arrive without a
-reload, then creates a destination for every operation of every vendor by filling typed
-fields, never JSON. Screenshots of the two forms at a desk's and a phone's width go to
-LEADHUB_SHOTS (default /tmp/shots-<user>)."""
+the typed key before saving it (and a CRM.COM account's login, never saved), syncs its
+campaigns and watches the result arrive without a reload, then creates a destination for
+every operation of every vendor by filling typed fields, never JSON (a quote's alternatives
+row by row). Screenshots of the forms at a desk's and a phone's width go to LEADHUB_SHOTS
+(default /tmp/shots-<user>)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 from tests.browser.test_lead_flow import PASSWORD, log_in
-from tests.conftest import LEADBYTE_KEY
+from tests.conftest import CRMCOM_CREDENTIALS, LEADBYTE_KEY
 from vendors.admin.destination_forms import operation_choices
 from vendors.models import Connection, Destination
 from vendors.registry import adapter_class
@@ -112,6 +113,31 @@ def test_an_integration_admin_sets_up_every_vendor_without_typing_json(
     leadbyte = Connection.objects.get(name="LeadByte live")
     assert leadbyte.credentials == {"api_key": LEADBYTE_KEY}
 
+    # Another vendor's account, tried from its add form and never saved: CRM.COM's
+    # username, password and organisation are checked by logging in.
+    page.goto(f"{base}/admin/vendors/connection/add/")
+    page.get_by_role("link", name="CRM.COM").click()
+    page.locator("#id_name").fill("CRM.COM second account")
+    page.locator("#id_base_url").fill(crmcom_connection.base_url)
+    page.get_by_label("Username").fill(CRMCOM_CREDENTIALS["username"])
+    page.get_by_label("Password").fill("a-password-typed-wrong")
+    page.get_by_label("Organisation").fill(CRMCOM_CREDENTIALS["organisation"])
+    page.get_by_role("button", name="Test connection").click()
+    crm_verdict = page.get_by_role("status")
+    expect(crm_verdict).to_contain_text("Failed: CRM.COM refused the login")
+    expect(crm_verdict).to_contain_text("Nothing was saved.")
+    page.get_by_label("Password").fill(CRMCOM_CREDENTIALS["password"])
+    page.get_by_role("button", name="Test connection").click()
+    expect(crm_verdict).to_have_text(
+        "Works: CRM.COM accepted the username, password and organisation and issued a "
+        "token. Nothing was saved."
+    )
+    shown = page.content()
+    for typed in ("a-password-typed-wrong", CRMCOM_CREDENTIALS["password"]):
+        assert typed not in shown.replace(f'value="{typed}"', "")
+    assert not Connection.objects.filter(name="CRM.COM second account").exists()
+    page.goto(f"{base}/admin/vendors/connection/")
+
     # Its campaigns, synced in the background; the result arrives on the same page.
     page.get_by_role("row", name=leadbyte.name).get_by_role("checkbox").check()
     page.locator('select[name="action"]').select_option("sync_campaigns")
@@ -151,11 +177,26 @@ def test_an_integration_admin_sets_up_every_vendor_without_typing_json(
                 page.get_by_label("DOB:").fill("1990-12-31")
                 page.get_by_label("Gender:").select_option("F")
                 shoot(page, "destination-add-leadbyte")
+            if choice == "salesbyte:create_quote":
+                # A quote's alternatives, row by row in typed fields, not JSON.
+                page.get_by_role("heading", name="Alternatives").click()
+                page.get_by_label("1. Title:").fill("Standard")
+                page.get_by_label("1. Bundle id:").fill("7")
+                page.get_by_label("2. Title:").fill("Premium")
+                page.get_by_label("2. SKUs:").fill("123, 4343")
+                shoot(page, "destination-add-quote")
             page.get_by_role("button", name="Save", exact=True).click()
             expect(page.locator(".messagelist")).to_contain_text("was added successfully")
             destination = Destination.objects.get(name=name)
             assert destination.connection == connection
             assert destination.operation == operation.name
+            if choice == "salesbyte:create_quote":
+                assert destination.fixed_values == {
+                    "alternatives": [
+                        {"title": "Standard", "bundle_id": 7},
+                        {"title": "Premium", "skus": "123, 4343"},
+                    ]
+                }
             if kind == "leadbyte":
                 assert destination.fixed_values == {
                     "sid": "one two",

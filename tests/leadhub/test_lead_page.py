@@ -14,6 +14,7 @@ from django.utils import timezone
 from leadhub.models import Attempt, Submission
 from leadhub.statuses import SubmissionStatus
 from tests.factories import (
+    AttemptFactory,
     DestinationFactory,
     LeadFactory,
     PausedConnectionFactory,
@@ -92,6 +93,32 @@ def test_nothing_pending_means_no_polling(admin_client) -> None:
         reverse("admin:leadhub_lead_change", args=[submission.lead.pk])
     ).content.decode()
     assert 'data-pending="0"' in page
+
+
+def test_a_duplicate_says_whether_it_was_leadhubs_own_earlier_send(admin_client) -> None:
+    theirs = SubmissionFactory(status=S.DUPLICATE)
+    AttemptFactory(submission=theirs, kind="send", condition="duplicate", outcome="duplicate")
+    own = SubmissionFactory(status=S.DUPLICATE)
+    AttemptFactory(submission=own, kind="send", condition="no_answer", outcome="transient")
+    AttemptFactory(submission=own, kind="send", condition="duplicate", outcome="duplicate")
+    lost = SubmissionFactory(status=S.DUPLICATE)
+    AttemptFactory(submission=lost, kind="lost", status_code=None)
+    pages = {
+        name: admin_client.get(
+            reverse("admin:leadhub_lead_change", args=[submission.lead.pk])
+        ).content.decode()
+        for name, submission in (("theirs", theirs), ("own", own), ("lost", lost))
+    }
+    assert "sent before, by another lead or supplier" in pages["theirs"]
+    assert "LeadHub&#x27;s own earlier send" not in pages["theirs"]
+    for name in ("own", "lost"):
+        assert "LeadHub&#x27;s own earlier send reached the vendor" in pages[name], name
+        assert "another lead or supplier" not in pages[name]
+    # The submission's own page says the same, read from its attempts.
+    own_page = admin_client.get(
+        reverse("admin:leadhub_submission_change", args=[own.pk])
+    ).content.decode()
+    assert "LeadHub&#x27;s own earlier send reached the vendor" in own_page
 
 
 def test_the_status_endpoint_needs_permission_to_see_the_lead(client, lead_with_work) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 
@@ -39,7 +41,11 @@ def test_the_search_finds_a_taken_lead_by_email_or_phone_within_its_campaign(
     assert answer["status"] == "Success" and answer["totalMatches"] == 2
     assert [s["matches"] for s in answer["searches"]] == [1, 1, 0, 0]
     found = answer["searches"][0]["results"][0]
-    assert found["queueId"] == queue_id and found["leadId"] and found["received"]
+    # The shape of LeadByte's article, its queue_ref the queueId the lead was queued under.
+    assert found["queue_ref"] == queue_id and isinstance(found["leadId"], int)
+    assert found["campaignId"] == int(EXAMPLE_CAMPAIGN["id"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", found["received"])
+    assert found["email"] == LEAD["email"] and found["sub_supplier_id"] == "0"
 
 
 def test_the_search_refuses_a_wrong_key_and_a_shapeless_body(sandbox: str) -> None:

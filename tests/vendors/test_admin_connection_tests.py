@@ -3,6 +3,10 @@ against the sandbox over HTTP, and nothing typed comes back."""
 
 from __future__ import annotations
 
+import io
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -66,11 +70,43 @@ def test_typed_credentials_pass_before_anything_is_saved(
     assert stored.last_check_at is None  # and nothing recorded on a stored one
 
 
+# Every vendor's wrong credential, LeadByte's key with the others.
+TYPED_WRONG = [
+    ("leadbyte_connection", "api_key", "lb-typed-wrong-key-0042", "LeadByte refused the API key"),
+    *WRONG_CREDENTIALS,
+]
+
+
+@contextmanager
+def written_logs() -> Iterator[io.StringIO]:
+    """What the configured log handlers write meanwhile, every logger at DEBUG (the
+    HTTP library's request lines included)."""
+    root = logging.getLogger()
+    handlers = [h for h in root.handlers if isinstance(h, logging.StreamHandler)]
+    handlers = [h for h in handlers if not type(h).__module__.startswith("_pytest")]
+    assert handlers
+    buffer = io.StringIO()
+    streams = [h.setStream(buffer) for h in handlers]
+    levels = [(h, h.level) for h in handlers]
+    level = root.level
+    root.setLevel(logging.DEBUG)
+    for handler in handlers:
+        handler.setLevel(logging.DEBUG)
+    try:
+        yield buffer
+    finally:
+        root.setLevel(level)
+        for handler, stream in zip(handlers, streams, strict=True):
+            handler.setStream(stream)
+        for handler, old in levels:
+            handler.setLevel(old)
+
+
 @live
 @pytest.mark.parametrize(
     ("fixture", "field", "wrong", "says"),
-    WRONG_CREDENTIALS,
-    ids=[row[0].removesuffix("_connection") for row in WRONG_CREDENTIALS],
+    TYPED_WRONG,
+    ids=[row[0].removesuffix("_connection") for row in TYPED_WRONG],
 )
 def test_typed_wrong_credentials_fail_in_the_vendors_words_without_echoing_them(
     admin_client: Client,
@@ -81,9 +117,19 @@ def test_typed_wrong_credentials_fail_in_the_vendors_words_without_echoing_them(
     says: str,
 ) -> None:
     stored: Connection = request.getfixturevalue(fixture)
-    answer = post_test(admin_client, test_new(stored.kind), typed_form(stored, **{field: wrong}))
+    form = typed_form(stored, **{field: wrong})
+    with written_logs() as logs:
+        answer = post_test(admin_client, test_new(stored.kind), form)
+        right = post_test(admin_client, test_new(stored.kind), typed_form(stored))
     assert answer["ok"] is False and answer["level"] == "error"
     assert answer["message"].startswith("Failed: ") and says in answer["message"]
+    assert right["ok"] is True
+    # Neither the wrong credential nor the right ones reach a log line.
+    written = logs.getvalue()
+    assert "connection check: failed" in written and "connection check: ok" in written
+    for value in (wrong, *(v for v in stored.credentials.values() if len(v) > 3)):
+        assert value not in written, f"{value!r} was logged"
+    assert Connection.objects.count() == 1
 
 
 @pytest.mark.django_db

@@ -331,7 +331,12 @@ def test_the_json_escape_hatch_is_checked_like_the_fields(
     [
         ("crmcom", "create_lead", {"category_identifier": {"alternative_code": "RES"}}),
         ("getlead", "create_lead", {"campaign_ref": "Spring", "budget": 5000}),
-        ("salesbyte", "create_quote", {"alternatives": [{"title": "Standard", "bundle_id": 7}]}),
+        # More alternatives than the typed rows offer.
+        (
+            "salesbyte",
+            "create_quote",
+            {"alternatives": [{"title": f"Option {n}", "bundle_id": n} for n in range(1, 5)]},
+        ),
         (
             "salesbyte",
             "create_quote",
@@ -358,6 +363,87 @@ def test_what_only_json_can_say_is_kept_under_advanced(
     change = reverse("admin:vendors_destination_change", args=[destination.pk])
     form = admin_client.get(change).context["adminform"].form
     assert exactly(json.loads(form["fixed_values"].value())) == exactly(extra)
+
+
+def test_quote_alternatives_are_typed_in_rows_of_fields_and_come_back_in_them(
+    admin_client,
+) -> None:
+    connection = ConnectionFactory(kind="salesbyte")
+    url = add_url(connection, "create_quote")
+    page = admin_client.get(url)
+    form = page.context["adminform"].form
+    assert form.fields["fixed__alternatives__0__bundle_id"].label == "1. Bundle id"
+    assert form.fields["fixed__alternatives__2__skus"].label == "3. SKUs"
+    assert 'class="fieldset-heading">Alternatives</h2>' in page.content.decode()
+    data = {
+        "name": "Quotes with options",
+        "connection": connection.pk,
+        "fixed_values": "{}",
+        **typed_values({"quote_profile_id": 3}),
+        "fixed__alternatives__0__title": "Standard",
+        "fixed__alternatives__0__bundle_id": "7",
+        # The second row left blank: left out; the third typed.
+        "fixed__alternatives__2__title": "Premium",
+        "fixed__alternatives__2__skus": "123, 4343",
+        "fixed__alternatives__2__sort_order": "2",
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    destination = Destination.objects.get()
+    alternatives = [
+        {"title": "Standard", "bundle_id": 7},
+        {"title": "Premium", "skus": "123, 4343", "sort_order": 2},
+    ]
+    assert destination.fixed_values["alternatives"] == alternatives
+
+    # Re-opened, the rows are back in their fields, none under Advanced; saved as shown,
+    # nothing changes.
+    change = reverse("admin:vendors_destination_change", args=[destination.pk])
+    form = admin_client.get(change).context["adminform"].form
+    assert json.loads(form["fixed_values"].value()) == {}
+    assert form["fixed__alternatives__1__title"].value() == "Premium"
+    assert form["fixed__alternatives__1__sort_order"].value() == "2"
+    response = admin_client.post(change, form_data(form))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    destination.refresh_from_db()
+    assert destination.fixed_values["alternatives"] == alternatives
+
+
+def test_a_wrong_type_in_a_quote_alternative_is_an_inline_error_on_its_field(
+    admin_client,
+) -> None:
+    connection = ConnectionFactory(kind="salesbyte")
+    data = {
+        "name": "Quotes",
+        "connection": connection.pk,
+        "fixed_values": "{}",
+        "fixed__alternatives__1__bundle_id": "seven",
+        "fixed__alternatives__1__sort_order": "-1",
+    }
+    response = admin_client.post(add_url(connection, "create_quote"), data)
+    errors = response.context["adminform"].form.errors
+    assert errors["fixed__alternatives__1__bundle_id"] == ["Enter a whole number."]
+    assert "greater than or equal to 0" in errors["fixed__alternatives__1__sort_order"][0]
+    assert not Destination.objects.exists()
+
+
+def test_an_alternative_salesbyte_would_refuse_is_an_error_on_its_own_row(admin_client) -> None:
+    connection = ConnectionFactory(kind="salesbyte")
+    data = {
+        "name": "Quotes",
+        "connection": connection.pk,
+        "fixed_values": "{}",
+        "fixed__alternatives__0__title": "Fine",
+        "fixed__alternatives__0__bundle_id": "7",
+        # The second row left blank; the third gives both a bundle and SKUs.
+        "fixed__alternatives__2__title": "Both",
+        "fixed__alternatives__2__bundle_id": "8",
+        "fixed__alternatives__2__skus": "1, 2",
+    }
+    response = admin_client.post(add_url(connection, "create_quote"), data)
+    errors = response.context["adminform"].form.errors
+    assert errors == {"fixed__alternatives__2__bundle_id": ["Give a bundle id or SKUs, not both."]}
+    assert not Destination.objects.exists()
 
 
 def test_a_value_typed_and_given_as_json_is_refused(admin_client) -> None:

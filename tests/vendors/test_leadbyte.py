@@ -203,6 +203,54 @@ def test_a_search_answer_without_a_queue_id_finds_the_lead_but_nothing_to_follow
     assert earlier_send_in({"status": "Success", "searches": "none"}) is None
 
 
+# The answer LeadByte's "Search leads via REST API" article shows, word for word: the
+# lead it found has ``queue_ref: null``.
+ARTICLE_ANSWER = {
+    "status": "Success",
+    "message": "",
+    "warnings": [],
+    "totalMatches": 1,
+    "searches": [
+        {
+            "campaignId": 565,
+            "email": "example@email.com",
+            "results": [
+                {
+                    "c1": "",
+                    "c2": "",
+                    "c3": "",
+                    "sub_supplier_id": "0",
+                    "title": "",
+                    "firstname": "",
+                    "lastname": "",
+                    "email": "example@email.com",
+                    "phone1": "0650111111",
+                    "phone2": "",
+                    "phone3": "",
+                    "queue_ref": None,
+                    "leadId": 499791,
+                    "campaignId": 565,
+                    "received": "2022-03-15T10:30:46Z",
+                }
+            ],
+            "matches": 1,
+        }
+    ],
+}
+
+
+def test_the_queue_ref_of_a_search_result_is_the_queue_id_to_follow() -> None:
+    assert earlier_send_in(ARTICLE_ANSWER) == EarlierSend("499791", "2022-03-15T10:30:46Z", "")
+    result = ARTICLE_ANSWER["searches"][0]["results"][0]  # type: ignore[index]
+    queued = {**result, "queue_ref": "ac1e0092-3656328b-60b032e0-d708-7e561a98"}
+    body = {**ARTICLE_ANSWER, "searches": [{"campaignId": 565, "results": [queued]}]}
+    found = earlier_send_in(body)
+    assert found is not None and found.reference == queued["queue_ref"]
+    for odd in (False, True, {"id": 1}, ["x"], "  "):  # an untrusted answer: no reference
+        shaped = {**ARTICLE_ANSWER, "searches": [{"results": [{**result, "queue_ref": odd}]}]}
+        assert earlier_send_in(shaped) == EarlierSend("499791", "2022-03-15T10:30:46Z", "")
+
+
 def test_a_refused_key_on_the_lead_search_is_a_vendor_error(sandbox: str) -> None:
     connection = ConnectionFactory(
         kind="leadbyte", base_url=f"{sandbox}leadbyte/", credentials={"api_key": "wrong"}

@@ -13,12 +13,12 @@ from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from vendors.base import VendorAdapter
 from vendors.field_labels import plain_label
 from vendors.fieldspec import FieldSpec
+from vendors.fixed_rows import RowsTyped, fixed_values_shown, row_form_fields, rows_specs
 from vendors.fixed_values import (
     FIXED_PREFIX,
     fixed_field_name,
     fixed_form_field,
     fixed_value_problems,
-    fixed_values_split,
     stored_value,
     typed_specs,
 )
@@ -249,10 +249,9 @@ class DestinationForm(forms.ModelForm):
         only that vendor's connections, and the stored values in their typed fields."""
         choice = operation_choice(target.kind, target.operation.name)
         self.initial["operation"] = self.fields["operation"].initial = choice
-        self.fields["operation"].disabled = True
-        self.fields[
-            "operation"
-        ].help_text = (
+        settled = self.fields["operation"]
+        settled.disabled = True
+        settled.help_text = (
             "Settled when the destination was added: add another destination to change it."
         )
         connection = self.fields["connection"]
@@ -269,9 +268,8 @@ class DestinationForm(forms.ModelForm):
             campaign.help_text = "Picking another campaign shows its fields before you save."
             if target.campaign is not None:  # the campaign whose fields the form shows
                 self.initial["campaign"] = target.campaign.pk
-        typed, left_out, rest = fixed_values_split(self.target_specs, self.instance.fixed_values)
-        for name, value in typed.items():
-            self.initial[fixed_field_name(name)] = value
+        typed, left_out, rest = fixed_values_shown(self.target_specs, self.instance.fixed_values)
+        self.initial.update(typed)
         if LEFT_OUT in self.fields:
             self.initial[LEFT_OUT] = left_out
         self.initial["fixed_values"] = rest
@@ -332,17 +330,28 @@ class DestinationForm(forms.ModelForm):
     ) -> dict[str, Any]:
         """The typed fields, the fields left out and the JSON, as one dict, each value
         checked against the vendor field it fixes; each problem shown where it was typed."""
-        typed: dict[str, Any] = {}
+        operation = self.cleaned_data["operation"]
+        rows = RowsTyped.of(self.target_specs, self.cleaned_data, self.errors, vendor, operation)
+        for where, messages in rows.problems.items():
+            self.add_error(where, messages)
+        typed: dict[str, Any] = dict(rows.values)
         for name in self.fields:
-            if name.startswith(FIXED_PREFIX) and name not in self.errors:
+            if name.startswith(FIXED_PREFIX) and name not in (*self.errors, *rows.fields):
                 spec_name = name.removeprefix(FIXED_PREFIX)
                 value = stored_value(self._spec(spec_name), self.cleaned_data.get(name))
                 if value is not None:
                     typed[spec_name] = value
         left_out = {name: None for name in self.cleaned_data.get(LEFT_OUT) or ()}
         labels = {spec.name: spec.label for spec in specs}
+
+        def field_of(name: str) -> str | None:
+            """Where a problem with ``name`` typed above is shown."""
+            if name in rows.first:
+                return rows.first[name]
+            return fixed_field_name(name) if fixed_field_name(name) in self.fields else None
+
         for name in typed.keys() & left_out.keys():
-            self.add_error(fixed_field_name(name), "Fixed and left out at once: pick one.")
+            self.add_error(field_of(name), "Fixed and left out at once: pick one.")
         for name in sorted(extra.keys() & (typed.keys() | left_out.keys())):
             self.add_error(
                 "fixed_values",
@@ -355,8 +364,10 @@ class DestinationForm(forms.ModelForm):
                 self.add_error("fixed_values", f"{label} ({name}): {problem}")
             elif name in left_out:
                 self.add_error(LEFT_OUT, f"{label}: {problem}")
-            elif fixed_field_name(name) in self.fields:
-                self.add_error(fixed_field_name(name), problem)
+            elif name in rows.first:
+                self.add_error(rows.first[name], f"{label}: {problem}")
+            elif (field := field_of(name)) is not None:
+                self.add_error(field, problem)
             else:
                 self.add_error(None, f"{label} ({name}): {problem}")
         return merged
@@ -372,6 +383,8 @@ def destination_form_class(target: DestinationTarget) -> type[DestinationForm]:
     attrs: dict[str, Any] = {"target": target, "target_specs": tuple(specs)}
     for spec in typed_specs(specs):
         attrs[fixed_field_name(spec.name)] = fixed_form_field(spec)
+    for spec in rows_specs(specs):
+        attrs.update(row_form_fields(spec))
     for spec in specs:
         attrs[label_field_name(spec.name)] = label_form_field(spec)
     optional = [(spec.name, spec.label) for spec in specs if not spec.required]

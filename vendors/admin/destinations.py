@@ -30,7 +30,8 @@ from vendors.admin.destination_forms import (
     label_field_name,
 )
 from vendors.drift import open_changes, open_changes_by_campaign
-from vendors.fixed_values import fixed_field_name, fixed_values_split, typed_specs
+from vendors.fixed_rows import fixed_values_shown, row_field_names, rows_specs
+from vendors.fixed_values import fixed_field_name, typed_specs
 from vendors.models import Campaign, Destination, unusable_campaign_q
 from vendors.registry import operation_label as operation_name
 
@@ -150,7 +151,7 @@ class DestinationAdmin(ListTitleMixin):
         own = [fixed_field_name(s.name) for s in typed_specs(specs) if not s.contact]
         contact = [fixed_field_name(s.name) for s in typed_specs(specs) if s.contact]
         stored = obj.fixed_values if obj else {}
-        _, left_out, rest = fixed_values_split(specs, stored)
+        typed, left_out, rest = fixed_values_shown(specs, stored)
         whose = f"campaign {target.campaign}" if target.campaign else "this operation"
         if obj is not None and target.campaign is not None and target.campaign != obj.campaign:
             whose += f" (saving moves the destination there from {obj.campaign})"
@@ -166,6 +167,20 @@ class DestinationAdmin(ListTitleMixin):
                 },
             ),
         ]
+        for spec in rows_specs(specs):
+            rows = row_field_names(spec)
+            sets.append(
+                (
+                    spec.label,
+                    {
+                        "fields": rows,
+                        "classes": [] if typed.keys() & set(rows[0]) else ["collapse"],
+                        "description": " ".join(
+                            p for p in (spec.help, "One row each; blank rows are left out.") if p
+                        ),
+                    },
+                )
+            )
         if contact:
             sets.append(
                 (

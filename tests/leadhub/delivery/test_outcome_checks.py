@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from leadhub.delivery.dispatcher import submissions_dispatch_due
@@ -24,6 +27,9 @@ from vendors.results import VendorResult
 pytestmark = pytest.mark.django_db(transaction=True)
 
 S = SubmissionStatus
+
+# How late the sandbox's "slow" answer comes; the client gives up at half of it.
+LATE_ANSWER_SECONDS = 0.6
 
 TAKEN = VendorResult(
     outcome=Outcome.ACCEPTED,
@@ -150,12 +156,23 @@ def test_no_check_is_booked_without_a_reference_delays_or_a_vendor_that_reports_
 
 
 def _resent_after_a_lost_answer(
-    push_to_leadbyte: PushToLeadByte, destination: Destination, payload: dict[str, str]
+    push_to_leadbyte: PushToLeadByte,
+    destination: Destination,
+    payload: dict[str, str],
+    fault: str = "truncated",
 ) -> Submission:
-    """LeadByte takes the lead and the answer is cut short; LeadHub sends it again (safe at
-    a vendor that refuses what it has) and LeadByte answers -2."""
-    sandbox_fault_set(destination.connection, "truncated", 1, method="POST")
+    """LeadByte takes the lead and its answer is lost (cut short, or too late); LeadHub
+    sends it again (safe at a vendor that refuses what it has) and LeadByte answers -2."""
+    sandbox_fault_set(
+        destination.connection,
+        fault,
+        1,
+        method="POST",
+        delay_seconds=LATE_ANSWER_SECONDS if fault == "slow" else None,
+    )
     submission = push_to_leadbyte(payload)
+    if fault == "slow":
+        time.sleep(LATE_ANSWER_SECONDS)  # the late answer is written before the resend
     assert submission.status == S.RETRY_WAIT
     Submission.objects.filter(pk=submission.pk).update(next_attempt_at=timezone.now())
     submission_push(submission_id=submission.pk)
@@ -163,10 +180,19 @@ def _resent_after_a_lost_answer(
     return submission
 
 
+@pytest.mark.parametrize("fault", ["truncated", "slow"])
 def test_a_duplicate_of_leadhubs_own_unanswered_send_is_found_and_followed(
-    leadbyte_destination: Destination, push_to_leadbyte: PushToLeadByte
+    settings,
+    admin_client: Client,
+    leadbyte_destination: Destination,
+    push_to_leadbyte: PushToLeadByte,
+    fault: str,
 ) -> None:
-    submission = _resent_after_a_lost_answer(push_to_leadbyte, leadbyte_destination, PAYLOAD)
+    settings.VENDOR_READ_TIMEOUT = LATE_ANSWER_SECONDS / 2
+    submission = _resent_after_a_lost_answer(push_to_leadbyte, leadbyte_destination, PAYLOAD, fault)
+    lost = submission.attempts.filter(kind="send").order_by("number").first()
+    assert lost is not None
+    assert lost.condition == {"slow": "no_answer", "truncated": "unreadable_answer"}[fault]
     assert submission.status == S.DUPLICATE and submission.vendor_reference == ""
     assert submission.vendor_message == (
         "LeadByte already had this lead from LeadHub's own earlier send, whose answer was "
@@ -186,6 +212,10 @@ def test_a_duplicate_of_leadhubs_own_unanswered_send_is_found_and_followed(
     search, queue = submission.attempts.filter(kind="outcome_check").order_by("number")
     assert search.request["url"].endswith("/leads/search") and "/apiqueue/" in queue.request["url"]
     assert "duplicate" not in submission.get_status_display().lower()
+    page = admin_client.get(
+        reverse("admin:leadhub_lead_change", args=[submission.lead_id])
+    ).content.decode()
+    assert f"Followed as {first.reference}" in page and "another lead or supplier" not in page
 
 
 def test_an_own_send_found_later_rejected_by_leadbyte_takes_the_late_rejection(
@@ -198,6 +228,27 @@ def test_an_own_send_found_later_rejected_by_leadbyte_takes_the_late_rejection(
     assert submission.status == S.REJECTED and submission.vendor_code == "-8"
     assert submission.vendor_message.startswith("LeadHub's own earlier send reached LeadByte")
     assert "LeadByte's queue says Invalid. The phone number failed" in submission.vendor_message
+
+
+def test_an_own_send_found_without_a_queue_ref_is_named_but_not_followed(
+    leadbyte_destination: Destination, push_to_leadbyte: PushToLeadByte
+) -> None:
+    submission = _resent_after_a_lost_answer(push_to_leadbyte, leadbyte_destination, PAYLOAD)
+    first = SandboxRecord.objects.get(vendor="leadbyte", endpoint="leads", accepted=True)
+    # LeadByte's article shows a found lead with "queue_ref": null.
+    SandboxRecord.objects.filter(pk=first.pk).update(reference="")
+    submission_check_outcome(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == S.DUPLICATE and submission.vendor_reference == ""
+    assert submission.vendor_message.startswith(
+        "LeadByte already had this lead from LeadHub's own earlier send"
+    )
+    assert f"LeadByte holds it as lead {first.pk}, received " in submission.vendor_message
+    assert "its later outcome cannot be followed here" in submission.vendor_message
+    assert submission.response_data["earlier_send"]["lead_id"] == str(first.pk)
+    assert submission.next_check_at is None  # nothing more to ask
+    checks = submission.attempts.filter(kind="outcome_check")
+    assert [check.request["url"].rsplit("/", 2)[-2:] for check in checks] == [["leads", "search"]]
 
 
 def test_an_own_send_not_found_is_looked_for_again_then_given_up(

@@ -15,7 +15,14 @@ from leadhub.models import Attempt, Lead, Submission
 from leadhub.privacy.models import RetentionRun
 from leadhub.privacy.retention import retention_prune
 from leadhub.statuses import SubmissionStatus
-from tests.factories import AttemptFactory, LeadFactory, SubmissionFactory
+from tests.factories import (
+    AttemptFactory,
+    CampaignSyncFactory,
+    ConnectionFactory,
+    LeadFactory,
+    SubmissionFactory,
+)
+from vendors.models import CampaignSync
 
 pytestmark = pytest.mark.django_db
 S = SubmissionStatus
@@ -102,6 +109,27 @@ def test_a_capped_run_says_more_is_left(history, settings) -> None:
     assert RetentionRun.objects.count() == 2
 
 
+def test_old_campaign_syncs_go_but_each_connections_newest_stays(settings) -> None:
+    settings.RETENTION_BATCH_SIZE = 1
+    now = timezone.now()
+    busy, quiet = ConnectionFactory(), ConnectionFactory()
+    for days in (200, 100, 95):
+        CampaignSyncFactory(connection=busy, requested_at=now - days * DAY)
+    newest = CampaignSyncFactory(connection=busy, requested_at=now - 3 * DAY)
+    # Past its time, but the quiet connection's newest: its page still shows it.
+    only = CampaignSyncFactory(connection=quiet, requested_at=now - 400 * DAY)
+    kept = [newest, only]
+
+    run = retention_prune()
+
+    assert run.campaign_syncs == 3 and not run.more_to_do
+    assert set(CampaignSync.objects.values_list("pk", flat=True)) == {s.pk for s in kept}
+    assert retention_prune().campaign_syncs == 0
+    settings.RETAIN_CAMPAIGN_SYNCS_DAYS = 0  # kept forever
+    CampaignSyncFactory(connection=quiet, requested_at=now - 1 * DAY)
+    assert retention_prune().campaign_syncs == 0 and CampaignSync.objects.count() == 3
+
+
 def test_the_prune_is_scheduled_daily() -> None:
     # Made by the migration leadhub_privacy/0002 (this test runs before any flush).
     schedule = Schedule.objects.get(func="leadhub.privacy.tasks.prune_past_retention")
@@ -115,3 +143,4 @@ def test_the_admin_shows_the_policy_and_the_last_run(admin_client, history) -> N
     page = admin_client.get(url).content.decode()
     assert "30 days" in page and "730 days" in page
     assert "1 attempt bodies and 2 payloads emptied, 1 leads anonymised" in page
+    assert "0 campaign syncs deleted" in page and "Campaign syncs: who started each" in page
