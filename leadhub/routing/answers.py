@@ -11,7 +11,7 @@ def routing_answer(decision: RoutingDecision | None) -> dict[str, Any] | None:
     if decision is None:
         return None
     return {
-        "route": decision.route.name,
+        "route": decision.route.name if decision.route else "",
         "source": decision.source,
         "state": decision.state,
         "state_label": decision.get_state_display(),

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from leadhub.attribution.services import SourceDetails
+from leadhub.attribution.models import SourceKind
 from leadhub.delivery.outbox import submission_create
 from leadhub.delivery.rows import submission_transition
 from leadhub.events import Event, event_announce
@@ -31,11 +31,8 @@ from leadhub.routing.models import (
     RoutingDecision,
     route_touch,
 )
-from leadhub.services.leads import (
-    destination_payload_build,
-    lead_contact,
-    lead_create_and_send,
-)
+from leadhub.routing.readiness import destination_missing, missing_words
+from leadhub.services.leads import destination_payload_build, lead_contact
 from leadhub.statuses import NOT_TAKEN
 from leadhub.statuses import SubmissionStatus as S
 from vendors.models import Destination
@@ -124,14 +121,38 @@ def route_steps(
         [s.destination_id for s in decision.order]
     )
     found = _duplicates(lead, decision, destinations, now) if guard else {}
-    order = [s for s in decision.order if s.destination_id not in found]
+    unready = _unready(lead, decision, destinations, now, skip=found)
+    order = [s for s in decision.order if s.destination_id not in {*found, *unready}]
     return decision, destinations, order, found
+
+
+def _unready(
+    lead: Lead, decision: Decision, destinations: dict[int, Destination], now: datetime, skip: Any
+) -> set[int]:
+    """The eligible destinations whose required fields the lead lacks, each said in the
+    timeline (readiness.py): left out before anything is sent, never refused later."""
+    unready: set[int] = set()
+    contact = lead_contact(lead)
+    for step in decision.order:
+        if step.destination_id in skip:
+            continue
+        missing = destination_missing(destinations[step.destination_id], contact)
+        if missing:
+            unready.add(step.destination_id)
+            words = missing_words(step.name, missing)
+            decision.timeline.append(
+                timeline_entry(now, "missing_fields", words, destination=step.slug, missing=missing)
+            )
+            decision.reasons.append(f"{step.name}: lacks required fields")
+    return unready
 
 
 def _route(
     row: RoutingDecision, lead: Lead, now: datetime, created_by: Any = None, guard: bool = True
 ) -> None:
     """Decide and send as the route's method says; hold when nothing took the lead."""
+    if row.route_id is None:
+        return  # picked by hand: no route to follow
     decision, destinations, order, _ = route_steps(
         lead, row.route_id, row.source, now, row.tried, guard
     )
@@ -339,6 +360,19 @@ def route_changed(*, route_id: int) -> int:
     )
 
 
+def hand_picks_record(*, lead: Lead, destinations: Sequence[Destination], user: Any) -> None:
+    """Staff ticked the destinations themselves: the lead's decision says who picked which,
+    as a routed lead's says why (no route; nothing to hold or fall through)."""
+    names = ", ".join(d.name for d in destinations)
+    RoutingDecision.objects.create(
+        lead=lead,
+        route=None,
+        source=SourceKind.STAFF,
+        state=DecisionState.ROUTED,
+        timeline=[timeline_entry(timezone.now(), "by_hand", f"Picked by hand by {user}: {names}")],
+    )
+
+
 @transaction.atomic
 def route_by_hand(
     *, decision_id: int, destinations: Sequence[Destination], user: Any
@@ -362,26 +396,3 @@ def route_by_hand(
     row.state, row.recheck_at, row.held_reason = DecisionState.ROUTED, None, ""
     row.save()
     return row
-
-
-@transaction.atomic
-def lead_create_and_route(
-    *,
-    contact: dict[str, Any],
-    route: Route,
-    source: SourceDetails,
-    owner: Any = None,
-    allow_duplicate: bool = False,
-) -> tuple[Lead, RoutingDecision]:
-    """A lead with no destinations named: saved with where it came from, then routed, in
-    one transaction."""
-    from_contact = lead_create_and_send(
-        contact=contact, destinations=[], destination_values={}, owner=owner, source=source
-    )
-    return from_contact, route_apply(
-        lead=from_contact,
-        route=route,
-        source=source.kind,
-        created_by=owner,
-        allow_duplicate=allow_duplicate,
-    )
