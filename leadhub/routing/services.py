@@ -117,7 +117,9 @@ def route_steps(
     decision = route_decide(
         lead, route_plan(route_id), now, source=source, exclude=tried, rng=random.Random()
     )
-    destinations = Destination.objects.select_related("connection", "campaign").in_bulk(
+    # Campaign fields prefetched: the required-fields check reads every one's (readiness).
+    chosen = Destination.objects.select_related("connection", "campaign")
+    destinations = chosen.prefetch_related("campaign__fields").in_bulk(
         [s.destination_id for s in decision.order]
     )
     found = _duplicates(lead, decision, destinations, now) if guard else {}

@@ -4,6 +4,8 @@ a destination it cannot satisfy is left out with the reason, never refused later
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from leadhub.models import Lead
 from leadhub.routing.models import DecisionState, RouteMethod
@@ -67,3 +69,16 @@ def test_the_dry_run_says_the_same_and_saves_nothing(make_route) -> None:
     assert [d.name for d in would.chosen] == ["DRY 1"]
     assert "missing_fields" in [e["kind"] for e in would.timeline]
     assert Lead.objects.count() == before
+
+
+def test_the_check_reads_every_campaigns_fields_in_one_query(make_route) -> None:
+    def queries(size: int) -> int:
+        route = make_route(
+            *({"destination": wants_loan_amount(f"L{size}-{n}")} for n in range(size))
+        )
+        contact = {"first_name": "Ada", "email": "ada@example.com"}
+        with CaptureQueriesContext(connection) as done:
+            route_preview(contact=contact, route=route, source="api")
+        return len(done.captured_queries)
+
+    assert queries(6) == queries(2)
