@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from leadhub.services.leads import destination_payload_build
+from leadhub.services.leads import payload_build
 from vendors.models import Destination
 
 
@@ -19,8 +19,17 @@ def destination_missing(destination: Destination, contact: Mapping[str, Any]) ->
     """What ``destination`` requires that a lead with ``contact`` would not carry, in plain
     words (empty: it is ready to be sent). The same checks as the lead entry form: each
     required vendor field, then the vendor's own rules across fields (one of two)."""
-    payload = destination_payload_build(destination=destination, contact=contact, values={})
-    specs = destination.field_specs()
+    specs = destination.field_specs()  # once: labelling them costs more than the rest
+    connection = destination.connection
+    payload = payload_build(
+        vendor=connection.adapter_class,
+        settings=connection.settings,
+        specs=specs,
+        contact=contact,
+        values={},
+        fixed_values=destination.fixed_values,
+        payload=connection.adapter_class.base_payload(destination),
+    )
     labels = {spec.name: spec.label for spec in specs}
     missing = [
         spec.label for spec in specs if spec.required and payload.get(spec.name) in (None, "", [])

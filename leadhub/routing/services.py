@@ -123,30 +123,28 @@ def route_steps(
         [s.destination_id for s in decision.order]
     )
     found = _duplicates(lead, decision, destinations, now) if guard else {}
-    unready = _unready(lead, decision, destinations, now, skip=found)
-    order = [s for s in decision.order if s.destination_id not in {*found, *unready}]
+    order = [s for s in decision.order if s.destination_id not in found]
     return decision, destinations, order, found
 
 
-def _unready(
-    lead: Lead, decision: Decision, destinations: dict[int, Destination], now: datetime, skip: Any
-) -> set[int]:
-    """The eligible destinations whose required fields the lead lacks, each said in the
-    timeline (readiness.py): left out before anything is sent, never refused later."""
-    unready: set[int] = set()
-    contact = lead_contact(lead)
-    for step in decision.order:
-        if step.destination_id in skip:
-            continue
-        missing = destination_missing(destinations[step.destination_id], contact)
-        if missing:
-            unready.add(step.destination_id)
-            words = missing_words(step.name, missing)
-            decision.timeline.append(
-                timeline_entry(now, "missing_fields", words, destination=step.slug, missing=missing)
-            )
-            decision.reasons.append(f"{step.name}: lacks required fields")
-    return unready
+def step_ready(
+    contact: dict[str, Any],
+    step: StepPlan,
+    destination: Destination,
+    decision: Decision,
+    now: datetime,
+) -> bool:
+    """Whether the lead carries what the step's destination requires (readiness.py); if
+    not, the timeline says what is missing and the route goes on. Checked just before a
+    send, so a waterfall reads only the destinations it reaches."""
+    missing = destination_missing(destination, contact)
+    if missing:
+        words = missing_words(step.name, missing)
+        decision.timeline.append(
+            timeline_entry(now, "missing_fields", words, destination=step.slug, missing=missing)
+        )
+        decision.reasons.append(f"{step.name}: lacks required fields")
+    return not missing
 
 
 def _route(
@@ -161,7 +159,10 @@ def _route(
     plan = decision.plan
     sent: list[Submission] = []
     at_most = plan.max_destinations if plan.method == RouteMethod.ALL else 1
+    contact = lead_contact(lead)
     for step in order:
+        if not step_ready(contact, step, destinations[step.destination_id], decision, now):
+            continue
         submission = _send(lead, step, destinations[step.destination_id], decision, now, created_by)
         if submission is None:
             continue
