@@ -4,7 +4,10 @@ daily cap each): the median CPU time of one decision, target ≤ 2 ms.
 "Decision" is what the API does per lead before sending: the route read (its steps,
 destinations and caps: three queries, the clauses compiled once per route change), every
 clause of every step checked, schedules, and the caps' usage read in one query. Beside it,
-the same decision on a route already read (the checks alone), measured in the same run.
+the same decision on a route already read (the checks alone), and the worst case of the
+required-fields check made before each send (``step_ready``): the destinations read and
+every one of the 50 checked, as a "send to all" route does (a waterfall checks only those
+it reaches), measured in the same run.
 
     make bench BENCH=bench_routing   # BENCH_DATABASE_URL overrides the database
 """
@@ -51,7 +54,10 @@ def route_ensure() -> int:
     route = Route.objects.create(name=ROUTE, method=RouteMethod.WATERFALL)
     for n in range(STEPS):
         destination = Destination.objects.create(
-            name=f"Bench routing {n}", connection=connection, operation="create_lead"
+            name=f"Bench routing {n}",
+            connection=connection,
+            operation="create_lead",
+            fixed_values={"source": "Bench"},  # every required field filled: all 50 ready
         )
         step = RouteStep.objects.create(
             route=route, destination=destination, position=n, filters=FILTERS
@@ -75,6 +81,8 @@ def main() -> str:
 
     from leadhub.models import Lead
     from leadhub.routing.decide import route_decide, route_plan
+    from leadhub.routing.services import route_steps, step_ready
+    from leadhub.services.leads import lead_contact
 
     route_id = route_ensure()
     lead = Lead(
@@ -96,9 +104,35 @@ def main() -> str:
     whole()  # warm: the clauses compiled once, as after any route change
     full = cpu_ms(whole)
     checks = cpu_ms(lambda: route_decide(lead, plan, now, source="api", usage={}))
+
+    contact = lead_contact(lead)
+
+    def ready() -> object:
+        decision, destinations, order, _ = route_steps(lead, route_id, "api", now, [], False)
+        ready = [
+            s
+            for s in order
+            if step_ready(contact, s, destinations[s.destination_id], decision, now)
+        ]
+        assert len(ready) == STEPS  # every required field filled: none left out
+        return ready
+
+    steps = cpu_ms(ready)
+
+    def first() -> object:
+        decision, destinations, order, _ = route_steps(lead, route_id, "api", now, [], False)
+        step = order[0]
+        assert step_ready(contact, step, destinations[step.destination_id], decision, now)
+        return step
+
+    waterfall = cpu_ms(first)
+    read = cpu_ms(lambda: route_steps(lead, route_id, "api", now, [], False))
     rows = [
         ("decision: route read + checks + caps' usage", full),
         ("checks alone (route already read)", checks),
+        ("decision + the 50 destinations read (route_steps, no field check)", read),
+        ("decision + the first destination's required fields (a waterfall's send)", waterfall),
+        ("decision + all 50 destinations' required fields checked", steps),
     ]
     for label, samples in rows:
         print(

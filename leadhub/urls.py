@@ -9,7 +9,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from leadhub.api.views import api
-from leadhub.api.web_forms import web_form_receive
+from leadhub.api.web_forms import web_form_receive, web_form_receive_routed
 
 
 class FaviconView(RedirectView):
@@ -33,6 +33,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     # Before the API's own routes: posted as an HTML form, not JSON.
+    path("api/v1/forms", web_form_receive_routed, name="api_web_form_routed"),
     path("api/v1/forms/<slug:slug>", web_form_receive, name="api_web_form"),
     path("api/v1/", api.urls),
     path("favicon.ico", FaviconView.as_view()),

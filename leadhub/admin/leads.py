@@ -42,6 +42,11 @@ from leadhub.forms.lead_entry import (
 )
 from leadhub.models import Lead
 from leadhub.privacy.duplicates import duplicates_find
+from leadhub.routing.answers import entries_lines
+from leadhub.routing.intake import lead_create_and_route
+from leadhub.routing.models import DecisionState, Route
+from leadhub.routing.preview import route_preview
+from leadhub.routing.services import hand_picks_record
 from leadhub.services.follow_ups import (
     FollowUpRefused,
     follow_up_choices,
@@ -163,6 +168,8 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
                     "title": "Send a lead: choose destinations",
                 },
             )
+        if chooser.cleaned_data.get("route"):
+            return self._add_routed(request, chooser.cleaned_data["route"])
         destinations: list[Destination] = list(chooser.cleaned_data["destinations"])
         form_class = lead_entry_form_class(destinations)
         form = form_class(request.POST or None)
@@ -205,6 +212,7 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
                     # Staff's own address and browser say nothing about the person: not kept.
                     source=SourceDetails(kind=SourceKind.STAFF, user_id=request.user.pk),
                 )
+                hand_picks_record(lead=lead, destinations=destinations, user=request.user)
                 self.log_addition(request, lead, [{"added": {}}])
             self.message_user(
                 request,
@@ -220,6 +228,53 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
                 "destinations": destinations,
                 "drift": drift,
                 "title": "Send a lead",
+                "media": self.media + form.media,
+            },
+        )
+
+    def _add_routed(self, request: HttpRequest, route: Route) -> HttpResponse:
+        """Staff's "Route automatically": the contact details only, a preview of where the
+        route would send the lead now, then the lead saved and routed (docs/routing.md)."""
+        form = lead_entry_form_class([])(request.POST or None)
+        if request.method == "POST" and form.is_valid() and not request.POST.get("edit"):
+            if not request.POST.get("confirm"):
+                would = route_preview(
+                    contact=form.contact_data(), route=route, source=SourceKind.STAFF
+                )
+                return self._render(
+                    request,
+                    "admin/leadhub/lead/preview_routed.html",
+                    {
+                        "route": route,
+                        "chosen": [d.name for d in would.chosen],
+                        "lines": entries_lines(would.timeline),
+                        "carried": carried_post_data(request),
+                        "title": "Send a lead: check before sending",
+                    },
+                )
+            with transaction.atomic():
+                lead, decision = lead_create_and_route(
+                    contact=form.contact_data(),
+                    route=route,
+                    source=SourceDetails(kind=SourceKind.STAFF, user_id=request.user.pk),
+                    owner=request.user,
+                )
+                self.log_addition(request, lead, [{"added": {}}])
+            held = decision.state == DecisionState.HELD
+            self.message_user(
+                request,
+                f"{lead} saved and {'held: ' + decision.held_reason if held else 'routed'} "
+                f"by “{route}”; its page says why.",
+                messages.WARNING if held else messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:leadhub_lead_change", args=[lead.pk]))
+        return self._render(
+            request,
+            "admin/leadhub/lead/enter_lead.html",
+            {
+                "form": form,
+                "destinations": [],
+                "title": f"Send a lead: route automatically by “{route}”",
                 "media": self.media + form.media,
             },
         )

@@ -22,8 +22,9 @@ from leadhub.api.errors import ApiError, error_response
 from leadhub.api.models import ApiKey, IdempotentAnswer
 
 API_PREFIX = "/api/v1/"
-# Posted as an HTML form (the web-to-lead endpoint), not JSON.
-FORM_PREFIX = "/api/v1/forms/"
+# Posted as an HTML form (the web-to-lead endpoints, to its route or to a destination under
+# it), not JSON.
+FORM_PATH = "/api/v1/forms"
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 IDEMPOTENCY_KEY_MAX = 255
 
@@ -61,7 +62,7 @@ class ApiGuardMiddleware:
             content_type = request.content_type or ""
             wanted = (
                 {"application/x-www-form-urlencoded", "multipart/form-data"}
-                if request.path.startswith(FORM_PREFIX)
+                if request.path == FORM_PATH or request.path.startswith(f"{FORM_PATH}/")
                 else {"application/json"}
             )
             if content_type not in wanted:

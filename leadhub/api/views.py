@@ -34,8 +34,8 @@ from leadhub.attribution.visitor import request_ip, request_user_agent
 from leadhub.delivery.outbox import submission_resend
 from leadhub.models import Lead, Submission
 from leadhub.privacy.duplicates import Duplicate, duplicates_find
+from leadhub.routing.intake import lead_create_and_route
 from leadhub.routing.preview import route_preview
-from leadhub.routing.services import lead_create_and_route
 from leadhub.selectors import visible_rows
 from leadhub.services.leads import CONSENT_FIELDS, CONTACT_FIELDS, lead_create_and_send_rows
 from leadhub.services.preview import lead_preview

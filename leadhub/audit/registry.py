@@ -56,6 +56,7 @@ AUDITED: dict[str, dict[str, Any]] = {
             "max_destinations",
             "time_zone",
             "for_staff",
+            "for_imports",
             "is_active",
         ],
     },

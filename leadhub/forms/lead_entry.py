@@ -14,6 +14,7 @@ from django import forms
 from django.utils.datastructures import MultiValueDict
 
 from leadhub.forms.rows import RowsFormSet, rows_formset_class
+from leadhub.routing.models import Route
 from leadhub.services.leads import contact_values, destination_payload_build, payload_build
 from vendors.base import VendorAdapter
 from vendors.fieldspec import FieldSpec, FieldType
@@ -346,11 +347,20 @@ CHOSEN_MARK = "chosen"
 
 
 class DestinationChoiceForm(forms.Form):
+    """Tick the destinations, or (where a route is offered to staff) route automatically."""
+
     destinations = forms.ModelMultipleChoiceField(
         queryset=Destination.objects.none(),
         widget=forms.CheckboxSelectMultiple,
+        required=False,
         help_text="The lead is sent to each destination you tick.",
-        error_messages={"required": "Choose at least one destination."},
+    )
+    route = forms.ModelChoiceField(
+        queryset=Route.objects.none(),
+        required=False,
+        label="Or route automatically",
+        empty_label="No: I tick the destinations",
+        help_text="The route decides where the lead goes, and the lead's page says why.",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -363,3 +373,19 @@ class DestinationChoiceForm(forms.Form):
         field.queryset = offered.exclude(unusable_campaign_q("campaign__")).select_related(
             "connection", "campaign"
         )
+        routes = self.fields["route"]
+        assert isinstance(routes, forms.ModelChoiceField)
+        routes.queryset = Route.objects.filter(for_staff=True, is_active=True)
+        if not routes.queryset.exists():
+            del self.fields["route"]  # nothing to offer: the page stays as it was
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        ticked, route = cleaned.get("destinations"), cleaned.get("route")
+        if ticked and route:
+            raise forms.ValidationError(
+                "Tick destinations or route automatically, not both.", code="both"
+            )
+        if not ticked and not route and not self.errors:
+            self.add_error("destinations", "Choose at least one destination.")
+        return cleaned

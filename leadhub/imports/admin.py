@@ -131,6 +131,7 @@ class ImportJobAdmin(ListTitleMixin):
                     upload=form.cleaned_data["file"],
                     destinations=list(form.cleaned_data["destinations"]),
                     user=request.user,
+                    route=form.cleaned_data.get("route"),
                 )
             except CsvFileError as err:
                 form.add_error("file", str(err))

@@ -9,6 +9,7 @@ from django import forms
 
 from leadhub.forms.lead_entry import DestinationChoiceForm
 from leadhub.imports.rows import Target
+from leadhub.routing.models import Route
 
 
 def column_label(header: str, samples: Mapping[str, Sequence[str]]) -> str:
@@ -23,6 +24,22 @@ class UploadForm(DestinationChoiceForm):
         help_text="The first row names the columns. Comma, semicolon or tab separated; "
         "UTF-8 or Windows/Latin-1 text, as spreadsheets save it.",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The routes offered are those whose sources include imports, not staff's.
+        routes = Route.objects.filter(for_imports=True, is_active=True)
+        if routes.exists():
+            self.fields["route"] = forms.ModelChoiceField(
+                queryset=routes,
+                required=False,
+                label="Or route each row",
+                empty_label="No: I tick the destinations",
+                help_text="Each row is routed as an API lead is; rows no destination can "
+                "take are held, with the reason, on Routing → Routed leads.",
+            )
+        else:
+            self.fields.pop("route", None)
 
 
 class MappingForm(forms.Form):

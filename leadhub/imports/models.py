@@ -34,6 +34,10 @@ class ImportJob(models.Model):
     delimiter = models.CharField(max_length=1)
     headers = models.JSONField(default=list)
     destinations = models.ManyToManyField(Destination, related_name="+")
+    # No destinations ticked: each row is routed by this route, as an API lead is.
+    route = models.ForeignKey(
+        "leadhub_routing.Route", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # {"contact": {lead field: header}, "destinations": {"<pk>": {vendor field: header}}}
     mapping = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.MAPPING)

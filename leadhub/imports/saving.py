@@ -24,6 +24,7 @@ from leadhub.csvfiles import MAX_COLUMNS
 from leadhub.delivery.outbox import submission_build
 from leadhub.imports.models import ImportJob, ImportRowError
 from leadhub.models import Lead, Submission
+from leadhub.routing.intake import lead_create_and_route
 from leadhub.services.leads import LEAD_FIELDS
 from vendors.models import Destination
 
@@ -81,6 +82,28 @@ def rows_save(
             continue
         ids.extend(s.pk for s in submissions)
     return ids
+
+
+def rows_route(job: ImportJob, rows: Sequence[ReadyRow], failed: list[ImportRowError]) -> list[int]:
+    """An import with a route and no destinations: each row saved and routed as an API lead
+    is (its decision and timeline kept; held when no destination can take it), each in its
+    own savepoint. Its submissions are queued by routing itself, so none are returned."""
+    route = job.route
+    if route is None:
+        return []
+    for row in rows:
+        try:
+            with transaction.atomic():
+                lead_create_and_route(
+                    contact=dict(zip(LEAD_FIELDS, row.lead, strict=True)),
+                    route=route,
+                    source=_origin(job),
+                    owner=job.created_by,
+                    allow_duplicate=job.send_duplicates,
+                )
+        except DatabaseError as err:
+            failed.append(row_error(job, row.line, row.cells, [f"Row: not saved ({err})"]))
+    return []
 
 
 def _origin(job: ImportJob) -> SourceDetails:

@@ -29,8 +29,9 @@ from leadhub.csvfiles import CsvFileError, inspect, numbered_rows, reader
 from leadhub.delivery.outbox import submissions_enqueue_batches
 from leadhub.imports.models import ImportJob, ImportMapping, ImportRowError
 from leadhub.imports.rows import RowChecker, Target, destinations_for_import, guess_mapping
-from leadhub.imports.saving import ReadyRow, row_error, rows_save
+from leadhub.imports.saving import ReadyRow, row_error, rows_route, rows_save
 from leadhub.privacy.duplicates import duplicate_reasons
+from leadhub.routing.models import Route
 from leadhub.services.leads import LEAD_FIELDS, lead_fields
 from vendors.models import Destination
 
@@ -42,9 +43,14 @@ S = ImportJob.Status
 
 
 def import_job_create(
-    *, upload: UploadedFile, destinations: Sequence[Destination], user: Any
+    *,
+    upload: UploadedFile,
+    destinations: Sequence[Destination],
+    user: Any,
+    route: Route | None = None,
 ) -> ImportJob:
-    """Check the uploaded file is a readable CSV table and keep it; raises CsvFileError."""
+    """Check the uploaded file is a readable CSV table and keep it; raises CsvFileError.
+    With a ``route`` (and no destinations), each row is routed by it."""
     limit = settings.IMPORT_MAX_BYTES
     if upload.size is not None and upload.size > limit:
         raise CsvFileError(
@@ -63,6 +69,7 @@ def import_job_create(
             delimiter=layout.delimiter,
             headers=layout.headers,
             total_rows=layout.rows,
+            route=route,
         )
         job.destinations.set(destinations)
     return job
@@ -193,6 +200,8 @@ def _import_rows(job: ImportJob, time_budget: float | None) -> bool:
     if unusable or len(destinations) != job.destinations.count():
         names = ", ".join(str(d) for d in unusable) or "a destination was deleted"
         raise CsvFileError(f"not every destination can take leads now ({names})")
+    if job.route_id is not None and not Route.objects.filter(pk=job.route_id, is_active=True):
+        raise CsvFileError("its route is switched off")
     checker = RowChecker(destinations, job.headers, job.mapping)
     rows = reader(_source(job), job.encoding, job.delimiter)
     next(rows)
@@ -277,7 +286,10 @@ def _import_chunk(
         current = locked.get(pk=job.pk)
         if current.status != S.RUNNING or current.processed_rows != offset:
             return False
-        submission_ids = rows_save(job, destinations, chunk.valid, failed)
+        if job.route_id is not None:
+            submission_ids = rows_route(job, chunk.valid, failed)
+        else:
+            submission_ids = rows_save(job, destinations, chunk.valid, failed)
         ImportRowError.objects.bulk_create(failed)
         imported = chunk.rows - len(failed)  # every row is either imported or failed
         ImportJob.objects.filter(pk=job.pk).update(

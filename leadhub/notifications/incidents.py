@@ -197,8 +197,8 @@ def lead_held_message(lead_id: int, now: datetime) -> Message | None:
     """One per route per window: the held list shows them all. No reason in the message:
     it may quote the lead's own values."""
     decision = RoutingDecision.objects.select_related("route").filter(lead_id=lead_id).first()
-    if decision is None:
-        return None
+    if decision is None or decision.route is None:
+        return None  # only a route holds a lead
     route = decision.route
     listing = reverse("admin:leadhub_routing_routingdecision_changelist") + "?state__exact=held"
     return Message(

@@ -80,8 +80,15 @@ class RouteAdmin(RouteTrialMixin, ListTitleMixin):
     list_display = ("name", "method", "time_zone", "is_active", "step_count")
     list_filter = ("method", "is_active")
     search_fields = ("name",)
-    # for_staff is stored but nothing offers it yet (docs/routing.md, "Not yet").
-    fields = ("name", "method", "max_destinations", "time_zone", "is_active")
+    fields = (
+        "name",
+        "method",
+        "max_destinations",
+        "time_zone",
+        "for_staff",
+        "for_imports",
+        "is_active",
+    )
     inlines = [RouteStepInline]
 
     @admin.display(description="destinations")

@@ -11,7 +11,7 @@ def routing_answer(decision: RoutingDecision | None) -> dict[str, Any] | None:
     if decision is None:
         return None
     return {
-        "route": decision.route.name,
+        "route": decision.route.name if decision.route else "",
         "source": decision.source,
         "state": decision.state,
         "state_label": decision.get_state_display(),
@@ -22,8 +22,13 @@ def routing_answer(decision: RoutingDecision | None) -> dict[str, Any] | None:
 
 def timeline_lines(decision: RoutingDecision) -> list[str]:
     """Each step of the timeline as a sentence: a destination considered and each check."""
+    return entries_lines(decision.entries())
+
+
+def entries_lines(entries: list[dict[str, Any]]) -> list[str]:
+    """Timeline entries as sentences (a decision's, or one that would be: the preview's)."""
     lines = []
-    for entry in decision.entries():
+    for entry in entries:
         if entry.get("kind") != "considered":
             lines.append(str(entry.get("words", "")))
             continue

@@ -88,15 +88,19 @@ def caps_take_again(submission: Submission, now: datetime) -> Cap | None:
     hand never took places and take none. The cap that was full (not counted), or None."""
     decision = RoutingDecision.objects.select_related("route").filter(lead=submission.lead_id)
     row = decision.first()  # a lead not routed: this one query
-    if row is None or not any(
-        entry.get("kind") == "sent" and entry.get("submission") == submission.pk
-        for entry in row.timeline or []
+    if (
+        row is None
+        or row.route is None
+        or not any(
+            entry.get("kind") == "sent" and entry.get("submission") == submission.pk
+            for entry in row.timeline or []
+        )
     ):
         return None
     if CapReservation.objects.filter(submission=submission).exists():
         return None
     caps = Cap.objects.filter(
-        step__route_id=row.route_id, step__destination__submissions=submission.pk
+        step__route_id=row.route.pk, step__destination__submissions=submission.pk
     )
     counters, full = caps_take(list(caps), now, row.route.time_zone)
     reservations_record(submission, counters)

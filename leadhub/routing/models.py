@@ -50,10 +50,18 @@ class Route(models.Model):
         help_text="The zone caps' hours, days, weeks and months and the schedules are read in "
         "(for example Europe/London).",
     )
+    # Which sources use it besides API and web-form keys (a key names its route itself).
     for_staff = models.BooleanField(
-        "route staff's leads",
+        "staff's “Route automatically”",
         default=False,
-        help_text="Offer this route to sales staff as “route automatically”.",
+        help_text="Offered on the lead form as “Route automatically”, instead of ticking "
+        "destinations.",
+    )
+    for_imports = models.BooleanField(
+        "imports",
+        default=False,
+        help_text="Offered on the import form: an import with no destinations ticked routes "
+        "each row by it.",
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -212,7 +220,10 @@ class RoutingDecision(models.Model):
     """Where a lead was routed and why; its timeline is what staff and the API read."""
 
     lead = models.OneToOneField(Lead, on_delete=models.CASCADE, related_name="routing_decision")
-    route = models.ForeignKey(Route, on_delete=models.PROTECT, related_name="decisions")
+    # None: staff picked the destinations by hand (the timeline says who).
+    route = models.ForeignKey(
+        Route, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions"
+    )
     source = models.CharField(max_length=20, choices=SourceKind.choices)
     state = models.CharField(max_length=20, choices=DecisionState.choices)
     held_reason = models.TextField(blank=True)

@@ -11,7 +11,8 @@ from django.utils import timezone
 from leadhub.models import Lead
 from leadhub.privacy.duplicates import Duplicate
 from leadhub.routing.models import Route, RouteMethod
-from leadhub.routing.services import route_steps, timeline_entry
+from leadhub.routing.services import route_steps, step_ready, timeline_entry
+from leadhub.services.leads import lead_contact
 from vendors.models import Destination
 from vendors.phones import parse_phone
 
@@ -39,7 +40,14 @@ def route_preview(
         lead, route.pk, source, now, [], not allow_duplicate
     )
     at_most = decision.plan.max_destinations if decision.plan.method == RouteMethod.ALL else 1
-    chosen = [destinations[s.destination_id] for s in order][:at_most]
+    contact = lead_contact(lead)
+    chosen: list[Destination] = []
+    for step in order:  # as routing goes: each one checked until enough are ready
+        if at_most is not None and len(chosen) >= at_most:
+            break
+        destination = destinations[step.destination_id]
+        if step_ready(contact, step, destination, decision, now):
+            chosen.append(destination)
     timeline = [
         timeline_entry(now, "route", f"Routed by “{route.name}” ({route.get_method_display()})"),
         *decision.timeline,

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from leadhub.attribution.services import SourceDetails
+from leadhub.attribution.models import SourceKind
 from leadhub.delivery.outbox import submission_create
 from leadhub.delivery.rows import submission_transition
 from leadhub.events import Event, event_announce
@@ -31,11 +31,8 @@ from leadhub.routing.models import (
     RoutingDecision,
     route_touch,
 )
-from leadhub.services.leads import (
-    destination_payload_build,
-    lead_contact,
-    lead_create_and_send,
-)
+from leadhub.routing.readiness import destination_missing, missing_words
+from leadhub.services.leads import destination_payload_build, lead_contact
 from leadhub.statuses import NOT_TAKEN
 from leadhub.statuses import SubmissionStatus as S
 from vendors.models import Destination
@@ -120,7 +117,9 @@ def route_steps(
     decision = route_decide(
         lead, route_plan(route_id), now, source=source, exclude=tried, rng=random.Random()
     )
-    destinations = Destination.objects.select_related("connection", "campaign").in_bulk(
+    # Campaign fields prefetched: the required-fields check reads every one's (readiness).
+    chosen = Destination.objects.select_related("connection", "campaign")
+    destinations = chosen.prefetch_related("campaign__fields").in_bulk(
         [s.destination_id for s in decision.order]
     )
     found = _duplicates(lead, decision, destinations, now) if guard else {}
@@ -128,17 +127,42 @@ def route_steps(
     return decision, destinations, order, found
 
 
+def step_ready(
+    contact: dict[str, Any],
+    step: StepPlan,
+    destination: Destination,
+    decision: Decision,
+    now: datetime,
+) -> bool:
+    """Whether the lead carries what the step's destination requires (readiness.py); if
+    not, the timeline says what is missing and the route goes on. Checked just before a
+    send, so a waterfall reads only the destinations it reaches."""
+    missing = destination_missing(destination, contact)
+    if missing:
+        words = missing_words(step.name, missing)
+        decision.timeline.append(
+            timeline_entry(now, "missing_fields", words, destination=step.slug, missing=missing)
+        )
+        decision.reasons.append(f"{step.name}: lacks required fields")
+    return not missing
+
+
 def _route(
     row: RoutingDecision, lead: Lead, now: datetime, created_by: Any = None, guard: bool = True
 ) -> None:
     """Decide and send as the route's method says; hold when nothing took the lead."""
+    if row.route_id is None:
+        return  # picked by hand: no route to follow
     decision, destinations, order, _ = route_steps(
         lead, row.route_id, row.source, now, row.tried, guard
     )
     plan = decision.plan
     sent: list[Submission] = []
     at_most = plan.max_destinations if plan.method == RouteMethod.ALL else 1
+    contact = lead_contact(lead)
     for step in order:
+        if not step_ready(contact, step, destinations[step.destination_id], decision, now):
+            continue
         submission = _send(lead, step, destinations[step.destination_id], decision, now, created_by)
         if submission is None:
             continue
@@ -339,6 +363,19 @@ def route_changed(*, route_id: int) -> int:
     )
 
 
+def hand_picks_record(*, lead: Lead, destinations: Sequence[Destination], user: Any) -> None:
+    """Staff ticked the destinations themselves: the lead's decision says who picked which,
+    as a routed lead's says why (no route; nothing to hold or fall through)."""
+    names = ", ".join(d.name for d in destinations)
+    RoutingDecision.objects.create(
+        lead=lead,
+        route=None,
+        source=SourceKind.STAFF,
+        state=DecisionState.ROUTED,
+        timeline=[timeline_entry(timezone.now(), "by_hand", f"Picked by hand by {user}: {names}")],
+    )
+
+
 @transaction.atomic
 def route_by_hand(
     *, decision_id: int, destinations: Sequence[Destination], user: Any
@@ -362,26 +399,3 @@ def route_by_hand(
     row.state, row.recheck_at, row.held_reason = DecisionState.ROUTED, None, ""
     row.save()
     return row
-
-
-@transaction.atomic
-def lead_create_and_route(
-    *,
-    contact: dict[str, Any],
-    route: Route,
-    source: SourceDetails,
-    owner: Any = None,
-    allow_duplicate: bool = False,
-) -> tuple[Lead, RoutingDecision]:
-    """A lead with no destinations named: saved with where it came from, then routed, in
-    one transaction."""
-    from_contact = lead_create_and_send(
-        contact=contact, destinations=[], destination_values={}, owner=owner, source=source
-    )
-    return from_contact, route_apply(
-        lead=from_contact,
-        route=route,
-        source=source.kind,
-        created_by=owner,
-        allow_duplicate=allow_duplicate,
-    )

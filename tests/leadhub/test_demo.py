@@ -86,10 +86,9 @@ def test_the_demo_route_tries_leadbyte_then_getlead(live_server) -> None:
     route_apply(lead=lead, route=route, source="api", now=monday_morning)
     sent = {s.destination.name: s.status for s in lead.submissions.all()}
     decision = RoutingDecision.objects.get(lead=lead)
-    # The example campaign wants fields a routed lead does not carry: LeadByte refuses, and
-    # the waterfall falls through to Getlead, which takes it.
-    assert sent == {
-        "LeadByte · Example Campaign A": SubmissionStatus.REJECTED,
-        "Getlead · Website enquiry": SubmissionStatus.ACCEPTED,
-    }, decision.timeline
+    # The example campaign wants fields a routed lead does not carry: LeadByte is left out
+    # before anything is sent, saying which, and the waterfall goes on to Getlead.
+    assert sent == {"Getlead · Website enquiry": SubmissionStatus.ACCEPTED}, decision.timeline
     assert decision.state == DecisionState.ACCEPTED
+    skipped = next(e for e in decision.timeline if e["kind"] == "missing_fields")
+    assert skipped["words"].startswith("LeadByte · Example Campaign A: the lead lacks")

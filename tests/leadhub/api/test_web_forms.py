@@ -9,11 +9,19 @@ import shlex
 import pytest
 from django.test import Client
 
-from leadhub.api.models import KeyKind
+from leadhub.api.models import ApiKey, KeyKind
 from leadhub.models import Lead, Submission
-from tests.factories import DestinationFactory
+from leadhub.routing.models import RouteMethod, RouteStep, RoutingDecision
+from tests.factories import DestinationFactory, RouteFactory
 
 pytestmark = pytest.mark.django_db
+
+ROUTED_PERSON = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "email": "ada@example.com",
+    "phone": "07911 123456",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -123,3 +131,49 @@ def test_openapi_and_docs_are_served_from_this_machine(client: Client) -> None:
     for source in sources:
         assert client.get(source).status_code == 200, source
     assert "<script>" not in docs  # nothing inline for the CSP to refuse
+
+
+@pytest.fixture
+def routed_form(make_key, destination, getlead_destination):
+    """A publishable key whose route is a waterfall: the example campaign, then Getlead."""
+    route = RouteFactory(name="Website form", method=RouteMethod.WATERFALL)
+    RouteStep.objects.create(route=route, destination=destination, position=0)
+    RouteStep.objects.create(route=route, destination=getlead_destination, position=1)
+    key = make_key(destination, kind=KeyKind.PUBLISHABLE)
+    ApiKey.objects.filter(prefix=key.key.prefix).update(route=route)
+    return key
+
+
+def test_a_form_tied_to_its_keys_route_follows_it(routed_form) -> None:
+    posted = Client().post(
+        "/api/v1/forms",
+        {"key": routed_form.token, **ROUTED_PERSON, "utm_source": "news"},
+        headers={"Accept": "text/html"},
+    )
+    assert posted.status_code == 201, posted.content
+    assert b"Thank you, Ada" in posted.content
+    lead = Lead.objects.get()
+    decision = RoutingDecision.objects.get(lead=lead)
+    assert decision.route.name == "Website form" and decision.source == "web_form"
+    assert lead.source.kind == "web_form" and lead.source.utm_source == "news"
+    # The example campaign wants fields a form's contact details do not fill: left out
+    # before sending, with the reason, and Getlead takes it.
+    assert [s.destination.slug for s in lead.submissions.all()] == ["getlead-website"], [
+        e.get("words", e.get("checks")) for e in decision.timeline
+    ]
+    kinds = [e["kind"] for e in decision.timeline]
+    assert "missing_fields" in kinds and kinds[-1] == "sent"
+
+
+def test_a_routed_form_refuses_bad_input_and_a_key_without_a_route(
+    routed_form, make_key, destination
+) -> None:
+    client = Client()
+    invalid = client.post("/api/v1/forms", {"key": routed_form.token, "email": "nope"})
+    assert invalid.status_code == 422
+    assert invalid.json()["error"]["code"] == "invalid_lead"
+    plain = make_key(destination, kind=KeyKind.PUBLISHABLE)
+    no_route = client.post("/api/v1/forms", {"key": plain.token, **ROUTED_PERSON})
+    assert no_route.status_code == 422
+    assert no_route.json()["error"]["code"] == "no_destinations"
+    assert not Lead.objects.exists()

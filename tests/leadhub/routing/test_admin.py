@@ -8,8 +8,9 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-def test_the_route_form_does_not_offer_the_staff_flag_nothing_reads_yet(admin_client) -> None:
+def test_the_route_form_offers_the_sources_that_use_it(admin_client) -> None:
     page = admin_client.get(reverse("admin:leadhub_routing_route_add"))
     assert page.status_code == 200
     assert b'name="name"' in page.content
-    assert b"for_staff" not in page.content
+    assert b'name="for_staff"' in page.content
+    assert b'name="for_imports"' in page.content
