@@ -22,11 +22,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db.models import Exists
+from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db.models import Exists, QuerySet
+from django.db.models.functions import Now
+from django.db.models.sql.compiler import SQLCompiler
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
@@ -48,6 +53,63 @@ from leadhub.selectors import USER_ACCESS_FIELDS, lead_readable, user_access_col
 DB_SESSIONS = "django.contrib.sessions.backends.db"
 
 
+# Stand-ins the query is compiled around once per process, replaced by each poll's values:
+# ids no row has, yet inside a 32-bit key's range (Django turns a lookup outside it into an
+# empty result without SQL).
+LEAD_MARK, USER_MARK, SESSION_MARK = -2_000_000_011, -2_000_000_013, "\x00leadhub-poll\x00"
+
+
+def poll_rows(lead_id: int, user_id: int, session_key: str) -> QuerySet[Lead]:
+    """The one query: the lead's owner, the session alive, the user's access
+    (``USER_ACCESS_FIELDS``) and the panel's version (``VERSION_FIELDS``)."""
+    alive = Session.objects.filter(session_key=session_key, expire_date__gt=Now())
+    return (
+        Lead.objects.filter(pk=lead_id)
+        .annotate(
+            **version_aggregates(), **user_access_columns(user_id), session_alive=Exists(alive)
+        )
+        .values_list("owner_id", "session_alive", *USER_ACCESS_FIELDS, *VERSION_FIELDS)
+    )
+
+
+@dataclass(frozen=True)
+class CompiledPoll:
+    """``poll_rows`` as SQL, compiled once: building and compiling its subqueries cost the
+    ORM several times what running it does."""
+
+    sql: str
+    params: tuple[Any, ...]
+    compiler: SQLCompiler
+    names: tuple[str, ...]  # the columns in the order the database returns them
+
+    def row(self, lead_id: int, user_id: int, session_key: str) -> dict[str, Any] | None:
+        marks = {LEAD_MARK: lead_id, USER_MARK: user_id, SESSION_MARK: session_key}
+        params: list[Any] = [
+            marks.get(p, p) if isinstance(p, int | str) else p for p in self.params
+        ]
+        with connections[self.compiler.using or DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        if not rows:
+            return None
+        compiler = self.compiler
+        fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+        converters = compiler.get_converters(fields)
+        if converters:
+            rows = list(compiler.apply_converters(rows, converters))
+        return dict(zip(self.names, rows[0], strict=True))
+
+
+@lru_cache(maxsize=4)
+def compiled_poll(alias: str) -> CompiledPoll:
+    query = poll_rows(LEAD_MARK, USER_MARK, SESSION_MARK).query
+    compiler = query.get_compiler(using=alias)
+    sql, params = compiler.as_sql()
+    # Each selected column by its alias: the values_list() names, in the SELECT's order.
+    names = tuple(str(alias) for _, _, alias in compiler.select[0 : compiler.col_count])
+    return CompiledPoll(sql, tuple(params), compiler, names)
+
+
 def poll_unchanged(lead_id: int, session_key: str, header: str) -> str | None:
     """The ETag to answer 304 with, if ``header`` still holds for this session; else None."""
     claim = poll_claim(header)
@@ -55,24 +117,14 @@ def poll_unchanged(lead_id: int, session_key: str, header: str) -> str | None:
         return None
     user_id, etag = claim
     now = timezone.now()
-    alive = Session.objects.filter(session_key=session_key, expire_date__gt=now)
-    row = (
-        Lead.objects.filter(pk=lead_id)
-        .annotate(
-            **version_aggregates(), **user_access_columns(user_id), session_alive=Exists(alive)
-        )
-        .values_list("owner_id", "session_alive", *USER_ACCESS_FIELDS, *VERSION_FIELDS)
-        .first()
-    )
-    if row is None:
+    row = compiled_poll(router.db_for_read(Lead)).row(lead_id, user_id, session_key)
+    if row is None or not row["session_alive"]:
         return None
-    owner_id, session_alive = row[0], row[1]
-    access = row[2 : 2 + len(USER_ACCESS_FIELDS)]
-    if not session_alive or not lead_readable(user_id, owner_id, access):
+    access = [row[name] for name in USER_ACCESS_FIELDS]
+    if not lead_readable(user_id, row["owner_id"], access):
         return None
-    version = version_of(lead_id, row[2 + len(USER_ACCESS_FIELDS) :], now=now)
-    password = access[0]
-    current = poll_etag(version, user_id, password, session_key)
+    version = version_of(lead_id, [row[name] for name in VERSION_FIELDS], now=now)
+    current = poll_etag(version, user_id, row["staff_password"], session_key)
     return quote_etag(current) if constant_time_compare(etag, current) else None
 
 
@@ -94,7 +146,8 @@ class StatusPollMiddleware:
         if header and request.method == "GET" and settings.SESSION_ENGINE == DB_SESSIONS:
             matched = _poll_path(get_script_prefix()).match(request.path)
             session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-            if matched and session_key:
+            # Django's keys are letters and digits; anything else is left to Django.
+            if matched and session_key and session_key.isascii() and session_key.isalnum():
                 etag = poll_unchanged(int(matched[1]), session_key, header)
                 if etag is not None:
                     return _not_modified(etag)

@@ -8,11 +8,15 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 
-from leadhub.admin.lead_page import poll_claim
+from leadhub.admin.lead_page import VERSION_FIELDS, poll_claim
+from leadhub.selectors import USER_ACCESS_FIELDS
+from leadhub.status_poll import compiled_poll, poll_rows
 from leadhub.statuses import SubmissionStatus
 from tests.factories import LeadFactory, SubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+ORDER = ("owner_id", "session_alive", *USER_ACCESS_FIELDS, *VERSION_FIELDS)
 
 
 @pytest.fixture
@@ -109,3 +113,22 @@ def test_a_manager_who_sees_everything_gets_the_304_on_a_sellers_lead(lead) -> N
 @pytest.mark.parametrize("header", ["*", '"1-2-3"', '"x:1:short"', '"a:b:c", "d:e:f"', "junk"])
 def test_an_etag_not_ours_is_read_as_none(header: str) -> None:
     assert poll_claim(header) is None
+
+
+def test_the_compiled_query_reads_what_the_orm_reads(seller, lead) -> None:
+    client = logged_in(seller)
+    poll(client, lead)
+    key = client.cookies["sessionid"].value
+    compiled = compiled_poll("default").row(lead.pk, seller.pk, key)
+    assert compiled is not None
+    (orm,) = poll_rows(lead.pk, seller.pk, key)
+    assert tuple(compiled[name] for name in ORDER) == orm
+    assert compiled["session_alive"] and compiled["may_view"]
+    assert compiled_poll("default").row(lead.pk + 1000, seller.pk, key) is None
+
+
+def test_a_cookie_that_is_no_session_key_is_left_to_django(seller, lead) -> None:
+    client = logged_in(seller)
+    etag = poll(client, lead)["ETag"]
+    client.cookies["sessionid"] = "bad\x01key"
+    assert poll(client, lead, etag).status_code == 302
