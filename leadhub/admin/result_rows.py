@@ -178,7 +178,12 @@ def _value_shower(value_of: Callable[[Any], Any], attr: Any, default_empty: str)
     boolean = getattr(attr, "boolean", False)
 
     def show(result: Any) -> tuple[Any, bool]:
-        value = _blank_to_empty(value_of(result))
+        value = value_of(result)
+        if (type(value) is SafeString or type(value) is str) and value.strip():
+            return value, False  # text or markup a method drew: display_for_value's str()
+        if value is None and not boolean:
+            return empty, False
+        value = _blank_to_empty(value)
         if type(value) is int and not boolean and not settings.USE_THOUSAND_SEPARATOR:
             return str(value), False
         shown = display_for_value(value, empty, boolean)
