@@ -76,6 +76,17 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
     search_fields = ("first_name", "last_name", "email", "=phone_e164", "company")
     search_help_text = "Search by name, email, company, or a phone number in any format."
     list_select_related = ("owner",)
+    # The columns the list shows (the owner by its username).
+    list_only = (
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "company",
+        "created_at",
+        "owner",
+        "owner__username",
+    )
     list_filter = (
         DeliveryFilter,
         "created_at",
