@@ -18,7 +18,9 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import Count, Model, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Count, Exists, Model, Q, QuerySet, Subquery
 
 from leadhub.delivery.dispatcher import RETRY_LOST_AFTER
 from leadhub.models import Lead, Submission
@@ -48,6 +50,39 @@ def visible_rows(user: Any, rows: QuerySet[M]) -> QuerySet[M]:
     if not user.is_authenticated:
         return rows.none()
     return rows.filter(**{OWNER_PATHS[rows.model]: user})
+
+
+def user_access_columns(user_id: int) -> dict[str, Any]:
+    """What decides whether the user with ``user_id`` may read a lead, as expressions to
+    annotate onto the lead's own query, so that the answer costs no query of its own:
+    ``staff_password`` (None unless the user is active staff: the admin's own gate),
+    ``superuser``, ``may_view`` (``leadhub.view_lead`` or ``change_lead``, directly or
+    through a group) and ``sees_all`` (``VIEW_ALL``). ``lead_readable`` reads them."""
+    staff = get_user_model().objects.filter(pk=user_id, is_active=True, is_staff=True)
+    held = Permission.objects.filter(
+        Q(user=user_id) | Q(group__user=user_id), content_type__app_label="leadhub"
+    )
+    return {
+        "staff_password": Subquery(staff.values("password")[:1]),
+        "superuser": Exists(staff.filter(is_superuser=True)),
+        "may_view": Exists(held.filter(codename__in=("view_lead", "change_lead"))),
+        "sees_all": Exists(held.filter(codename=VIEW_ALL.split(".")[1])),
+    }
+
+
+USER_ACCESS_FIELDS = ("staff_password", "superuser", "may_view", "sees_all")
+
+
+def lead_readable(user_id: int, owner_id: int | None, access: Any) -> bool:
+    """``user_access_columns`` as read (in ``USER_ACCESS_FIELDS`` order): may the user
+    open the lead owned by ``owner_id`` in the admin? The same rule as ``visible_rows``
+    and the admin's view permission, for a user not loaded."""
+    password, superuser, may_view, sees_all = access
+    if password is None:
+        return False
+    if superuser:
+        return True
+    return bool(may_view) and (bool(sees_all) or owner_id == user_id)
 
 
 def visible_leads(user: Any) -> QuerySet[Lead]:

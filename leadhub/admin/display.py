@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from leadhub.statuses import SubmissionStatus
 
@@ -16,7 +18,10 @@ LINK_LABELS = {
 }
 
 
-def status_badge(status: str) -> str:
+@lru_cache(maxsize=64)
+def status_badge(status: str) -> SafeString:
+    """A status as a badge; a list shows the same dozen badges on every row, so each is
+    drawn once per process (the labels are fixed, never translated per request)."""
     label = SubmissionStatus(status).label if status in SubmissionStatus.values else status
     return format_html('<span class="lh-status lh-status-{}">{}</span>', status, label)
 
@@ -25,7 +30,8 @@ def truncated(text: str) -> str:
     """Text a list cuts to its column (``.lh-cut``, an ellipsis), whole in its title."""
     if not text:
         return ""
-    return format_html('<span class="lh-cut" title="{}">{}</span>', text, text)
+    # Escaped once for both places (a cell on every row of a list).
+    return format_html('<span class="lh-cut" title="{0}">{0}</span>', text)
 
 
 def safe_link(url: object) -> str | None:

@@ -9,6 +9,7 @@ submissions' lead index.
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
 from django.contrib import admin
@@ -50,11 +51,20 @@ def lead_delivery_counts(lead_ids: list[int]) -> dict[int, dict[str, int]]:
 def delivery_badges(counts: dict[str, int] | None) -> str:
     """ "2 delivered", "1 rejected": a badge per group the lead has, worst first."""
     if not counts:
-        return format_html('<span class="lh-quiet">{}</span>', "not sent")
+        return NOT_SENT
+    return _badges(tuple(counts.get(key, 0) for key in ORDER))
+
+
+NOT_SENT = format_html('<span class="lh-quiet">{}</span>', "not sent")
+
+
+@lru_cache(maxsize=512)
+def _badges(counts: tuple[int, ...]) -> str:
+    """The badges of one combination of counts: a list page's rows repeat a handful."""
     return format_html_join(
         " ",
         '<span class="lh-status lh-status-{}">{} {}</span>',
-        ((SHOWN[key][1], counts[key], SHOWN[key][0]) for key in ORDER if counts.get(key)),
+        ((SHOWN[key][1], n, SHOWN[key][0]) for key, n in zip(ORDER, counts, strict=True) if n),
     )
 
 

@@ -17,7 +17,9 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format
+from django.utils.http import parse_etags
 from django.utils.timezone import localtime
 
 from leadhub.admin.display import link_buttons, status_badge
@@ -29,6 +31,8 @@ from leadhub.statuses import PENDING, WAITING, SubmissionStatus
 S = SubmissionStatus
 
 PANEL_TEMPLATE = "admin/leadhub/lead/submissions_panel.html"
+# The status poll's ETags are signed with this (leadhub/status_poll.py says why).
+POLL_SALT = "leadhub.status_poll"
 
 # What each status means for the person looking at the lead.
 STATUS_EXPLANATIONS: dict[str, str] = {
@@ -202,6 +206,26 @@ def lead_submissions(lead: Lead) -> list[SubmissionView]:
     return [SubmissionView(s, list(s.attempts.all())) for s in submissions]
 
 
+def version_aggregates() -> dict[str, Any]:
+    """The aggregates of a lead's row its panel's version is made of (``version_of``)."""
+    return {
+        "count": Count("submissions", distinct=True),
+        "changed": Max("submissions__updated_at"),
+        "attempt": Max("submissions__attempts__id"),
+        "paused": Max("submissions__connection__paused_at"),
+        "due": Min("submissions__next_attempt_at"),
+    }
+
+
+VERSION_FIELDS = ("count", "changed", "attempt", "paused", "due")
+
+
+def version_of(lead_id: int, row: Any, *, now: datetime | None = None) -> str:
+    """The version from ``VERSION_FIELDS`` read off a row annotated with
+    ``version_aggregates``, in that order."""
+    return _version(lead_id, *row, now=now)
+
+
 def lead_status_version(user: Any, lead_id: str, *, now: datetime | None = None) -> str | None:
     """A version of what the lead's panel shows, in one query: it changes whenever a
     submission is added or changes (every status write stamps ``updated_at``), an attempt
@@ -213,19 +237,13 @@ def lead_status_version(user: Any, lead_id: str, *, now: datetime | None = None)
     row = (
         visible_leads(user)
         .filter(pk=int(lead_id))
-        .annotate(
-            count=Count("submissions", distinct=True),
-            changed=Max("submissions__updated_at"),
-            attempt=Max("submissions__attempts__id"),
-            paused=Max("submissions__connection__paused_at"),
-            due=Min("submissions__next_attempt_at"),
-        )
-        .values_list("count", "changed", "attempt", "paused", "due")
+        .annotate(**version_aggregates())
+        .values_list(*VERSION_FIELDS)
         .first()
     )
     if row is None:
         return None
-    return _version(int(lead_id), *row, now=now)
+    return version_of(int(lead_id), row, now=now)
 
 
 def panel_version(lead: Lead, views: list[SubmissionView], *, now: datetime | None = None) -> str:
@@ -258,6 +276,29 @@ def _version(
     stamp = changed.timestamp() if changed else 0
     held = paused.timestamp() if paused else 0
     return f"{lead_id}-{count}-{stamp}-{attempt or 0}-{held}-{int(overdue)}"
+
+
+def poll_etag(version: str, user_id: int, password: str, session_key: str | None) -> str:
+    """The status poll's ETag, unquoted: the version, whose it is, what vouches for both."""
+    return f"{version}:{user_id}:{_signature(version, user_id, password, session_key)}"
+
+
+def _signature(version: str, user_id: int, password: str, session_key: str | None) -> str:
+    message = f"{version}|{user_id}|{session_key or ''}|{password}"
+    return salted_hmac(POLL_SALT, message, algorithm="sha256").hexdigest()[:32]
+
+
+def poll_claim(header: str) -> tuple[int, str] | None:
+    """The (user id, whole ETag) an If-None-Match names, or None if it is not ours."""
+    etags = parse_etags(header)  # each with its quotes
+    if len(etags) != 1 or not etags[0].startswith('"'):
+        return None
+    etag = etags[0].strip('"')
+    version, _, rest = etag.partition(":")
+    user_id, _, signature = rest.partition(":")
+    if not version or not user_id.isdigit() or len(signature) != 32:
+        return None
+    return int(user_id), etag
 
 
 def any_pending(views: list[SubmissionView]) -> bool:

@@ -29,7 +29,7 @@ from leadhub.admin.lead_entry import (
     carried_post_data,
     destination_drift_warnings,
 )
-from leadhub.admin.lead_page import lead_status_payload, lead_status_version
+from leadhub.admin.lead_page import lead_status_payload, lead_status_version, poll_etag
 from leadhub.admin.scoping import OwnedByUserAdminMixin
 from leadhub.admin.source_filters import SourceKindFilter, UtmCampaignFilter, UtmSourceFilter
 from leadhub.attribution.models import LeadSource, SourceKind
@@ -81,6 +81,17 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
     search_fields = ("first_name", "last_name", "email", "=phone_e164", "company")
     search_help_text = "Search by name, email, company, or a phone number in any format."
     list_select_related = ("owner",)
+    # The columns the list shows (the owner by its username).
+    list_only = (
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "company",
+        "created_at",
+        "owner",
+        "owner__username",
+    )
     list_filter = (
         DeliveryFilter,
         "created_at",
@@ -133,21 +144,31 @@ class LeadAdmin(OwnedByUserAdminMixin, LeadListMixin, ChangePageMixin):
     def status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The lead's submissions as JSON, polled by the lead page while work is pending.
 
-        The answer carries an ETag, the panel's version; the page sends it back, and while
-        nothing changed the answer is a 304 worked out in one query, without rendering.
+        The answer carries an ETag, the panel's version signed for this session and user
+        (``poll_etag``); the page sends it back, and while nothing changed the answer is a
+        304: from ``leadhub.status_poll``'s middleware in one query, or from here when the
+        middleware could not tell.
         """
         known = parse_etags(request.headers.get("If-None-Match", ""))
         if known and self.has_view_or_change_permission(request):
             version = lead_status_version(request.user, unquote(object_id))
-            if version and quote_etag(version) in known:
-                return HttpResponseNotModified(headers={"ETag": quote_etag(version)})
+            etag = quote_etag(self._poll_etag(request, version)) if version else None
+            if etag in known:
+                return HttpResponseNotModified(headers={"ETag": etag})
         lead = self.get_object(request, unquote(object_id))
         if lead is None:
             return JsonResponse({"error": "No such lead."}, status=404)
         if not self.has_view_or_change_permission(request, lead):
             return JsonResponse({"error": "You may not see this lead."}, status=403)
         payload = lead_status_payload(lead, request)
-        return JsonResponse(payload, headers={"ETag": quote_etag(payload["version"])})
+        etag = quote_etag(self._poll_etag(request, payload["version"]))
+        return JsonResponse(payload, headers={"ETag": etag})
+
+    def _poll_etag(self, request: HttpRequest, version: str) -> str:
+        """The status poll's ETag for this request's user and session, unquoted."""
+        user = request.user
+        key = request.session.session_key
+        return poll_etag(version, user.pk or 0, user.password, key)  # type: ignore[union-attr]
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None

@@ -105,6 +105,25 @@ class SubmissionAdmin(
         "created_at",
     )
     list_select_related = ("lead", "destination", "connection")
+    # The columns the list shows: the lead by its name, the destination by its own, the
+    # connection for "held: paused".
+    list_only = (
+        "status",
+        "vendor_outcome",
+        "vendor_reference",
+        "attempt_count",
+        "next_attempt_at",
+        "created_at",
+        "lead",
+        "lead__first_name",
+        "lead__last_name",
+        "destination",
+        "destination__name",
+        "connection",
+        "connection__name",
+        "connection__kind",
+        "connection__paused_at",
+    )
     date_hierarchy = None
     show_full_result_count = False
     list_per_page = 50

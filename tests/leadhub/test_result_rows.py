@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
 from datetime import timedelta
 
 import pytest
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_list import items_for_result
+from django.contrib.admin.utils import display_for_value
 from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from leadhub.admin import result_rows
-from leadhub.admin.result_rows import cells
+from leadhub.admin.result_rows import cells, shown_datetime
 from leadhub.models import Lead, Submission
 from leadhub.statuses import SubmissionStatus
 from tests.factories import (
@@ -136,3 +138,17 @@ def test_every_registered_list_renders_with_the_plan_or_falls_back(
         assert response.status_code == 200, url
         cl = response.context["cl"]
         assert planned_rows(cl) == djangos_rows(cl), model_admin
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "Asia/Kolkata", "America/St_Johns"])
+def test_a_date_and_time_is_shown_as_django_shows_it_in_any_zone(zone: str) -> None:
+    moments = [
+        datetime.datetime(2026, 3, 29, 0, 59, 59, 999, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 3, 29, 1, 0, 1, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 10, 25, 1, 30, 30, tzinfo=datetime.UTC),
+        datetime.datetime(1890, 1, 1, 12, 0, 45, tzinfo=datetime.UTC),
+    ]
+    with timezone.override(zone):
+        for moment in moments:
+            assert shown_datetime(moment) == display_for_value(moment, "-")
+            assert shown_datetime(moment) == shown_datetime(moment + datetime.timedelta(0))
