@@ -296,7 +296,10 @@ def poll_claim(header: str) -> tuple[int, str] | None:
     etag = etags[0].strip('"')
     version, _, rest = etag.partition(":")
     user_id, _, signature = rest.partition(":")
-    if not version or not user_id.isdigit() or len(signature) != 32:
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if not version or not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 18:
+        return None
+    if len(signature) != 32:
         return None
     return int(user_id), etag
 

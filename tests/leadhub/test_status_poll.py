@@ -16,7 +16,7 @@ from tests.factories import LeadFactory, SubmissionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-ORDER = ("owner_id", "session_alive", *USER_ACCESS_FIELDS, *VERSION_FIELDS)
+ORDER = ("owner_id", *USER_ACCESS_FIELDS, *VERSION_FIELDS)
 
 
 @pytest.fixture
@@ -110,7 +110,19 @@ def test_a_manager_who_sees_everything_gets_the_304_on_a_sellers_lead(lead) -> N
     assert poll(client, lead, etag).status_code == 304
 
 
-@pytest.mark.parametrize("header", ["*", '"1-2-3"', '"x:1:short"', '"a:b:c", "d:e:f"', "junk"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "*",
+        '"1-2-3"',
+        '"x:1:short"',
+        '"a:b:c", "d:e:f"',
+        "junk",
+        # Digits Python's isdigit() takes and int() refuses, and an id no key column holds.
+        f'"7-0-x:\u00b2:{"a" * 32}"',
+        f'"7-0-x:{"9" * 40}:{"a" * 32}"',
+    ],
+)
 def test_an_etag_not_ours_is_read_as_none(header: str) -> None:
     assert poll_claim(header) is None
 
@@ -123,8 +135,10 @@ def test_the_compiled_query_reads_what_the_orm_reads(seller, lead) -> None:
     assert compiled is not None
     (orm,) = poll_rows(lead.pk, seller.pk, key)
     assert tuple(compiled[name] for name in ORDER) == orm
-    assert compiled["session_alive"] and compiled["may_view"]
+    assert compiled["may_view"]
     assert compiled_poll("default").row(lead.pk + 1000, seller.pk, key) is None
+    # A session that is gone finds no row, so nothing is aggregated for it.
+    assert compiled_poll("default").row(lead.pk, seller.pk, "0" * 32) is None
 
 
 def test_a_cookie_that_is_no_session_key_is_left_to_django(seller, lead) -> None:
@@ -132,3 +146,11 @@ def test_a_cookie_that_is_no_session_key_is_left_to_django(seller, lead) -> None
     etag = poll(client, lead)["ETag"]
     client.cookies["sessionid"] = "bad\x01key"
     assert poll(client, lead, etag).status_code == 302
+
+
+@pytest.mark.parametrize("lead_id", ["9" * 40, "\u0663"])
+def test_a_poll_for_an_id_no_key_holds_is_left_to_django(seller, lead_id: str) -> None:
+    client = logged_in(seller)
+    url = reverse("admin:leadhub_lead_status", args=[1]).replace("/1/", f"/{lead_id}/")
+    response = client.get(url, HTTP_IF_NONE_MATCH=f'"7-0-x:{seller.pk}:{"a" * 32}"')
+    assert response.status_code == 404
