@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection as db_connection
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, is_hypothesis_test
 from hypothesis import settings as hypothesis_settings
 
 from sandbox.models import SandboxCredential
@@ -33,6 +33,19 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
 )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """CI gives fuzz targets their 2,000 examples in the PostgreSQL run, which leaves out
+    db_agnostic tests: a fuzz target marked so would never get them."""
+    for item in items:
+        function = getattr(item, "function", None)
+        fuzzed = function is not None and is_hypothesis_test(function)
+        if fuzzed and item.get_closest_marker("db_agnostic"):
+            raise pytest.UsageError(
+                f"{item.nodeid} is a fuzz target: it cannot be db_agnostic "
+                "(CI fuzzes with 2,000 examples on PostgreSQL only)"
+            )
 
 
 @pytest.fixture

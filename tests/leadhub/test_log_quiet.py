@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+# What is logged, not what is stored: the same on every database.
+pytestmark = pytest.mark.db_agnostic
+
 ROOT = Path(__file__).resolve().parents[2]
 LOGIN = reverse("admin:login")
 

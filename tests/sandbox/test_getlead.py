@@ -9,7 +9,9 @@ from sandbox.models import SandboxEnquiry, SandboxRecord
 from tests.conftest import GETLEAD_TOKEN
 from vendors.models import Connection
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# A vendor's API over real HTTP: the database holds only the sandbox's side, so one
+# engine is enough (CI: SQLite).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.db_agnostic]
 
 
 def test_the_sandbox_merges_query_form_and_json_the_body_winning(

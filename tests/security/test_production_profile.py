@@ -7,6 +7,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from tests.test_settings_profiles import PRODUCTION, manage
 
+# Production settings in children, DATABASE_URL and REDIS_URL dropped.
+pytestmark = pytest.mark.db_agnostic
+
 PROBE = """
 from django.test import Client
 from django.urls import Resolver404, resolve

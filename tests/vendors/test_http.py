@@ -35,6 +35,9 @@ from vendors.http import (
 from vendors.outcomes import Condition, Outcome
 from vendors.results import VendorError
 
+# The transport to a vendor: sockets and deadlines, the same on every database.
+pytestmark = pytest.mark.db_agnostic
+
 # --- a scripted server ------------------------------------------------------------------
 
 

@@ -10,6 +10,9 @@ from phonenumbers import PhoneNumber, PhoneNumberType
 
 from vendors import phone_types
 
+# phonenumbers' tables against our blocks: no database at all.
+pytestmark = pytest.mark.db_agnostic
+
 # Countries with one region, several regions behind one code (+1, +44, +7), and a leading
 # zero kept in the national number (+39).
 COUNTRY_CODES = (44, 1, 7, 39, 46, 49, 33, 61, 353, 91, 34, 31, 47, 358, 41, 48, 27, 86, 81, 55)
