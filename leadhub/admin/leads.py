@@ -35,6 +35,7 @@ from leadhub.admin.source_filters import SourceKindFilter, UtmCampaignFilter, Ut
 from leadhub.attribution.models import LeadSource, SourceKind
 from leadhub.attribution.selectors import SOURCE_JOINS, source_rows, source_summary
 from leadhub.attribution.services import SourceDetails
+from leadhub.forms.follow_up import FollowUpChoiceForm
 from leadhub.forms.lead_entry import (
     CHOSEN_MARK,
     DestinationChoiceForm,
@@ -49,7 +50,6 @@ from leadhub.routing.preview import route_preview
 from leadhub.routing.services import hand_picks_record
 from leadhub.services.follow_ups import (
     FollowUpRefused,
-    follow_up_choices,
     follow_up_create,
     follow_up_find,
     follow_up_kinds_for,
@@ -63,16 +63,6 @@ from vendors.admin.common import ChangePageMixin
 from vendors.form_fields import form_fields
 from vendors.models import Destination
 from vendors.registry import VendorKind
-
-
-class FollowUpChoiceForm(forms.Form):
-    follow_up = forms.ChoiceField(label="Follow-up")
-
-    def __init__(self, *args: Any, kind: str = "", lead: Lead, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        follow_up = self.fields["follow_up"]
-        assert isinstance(follow_up, forms.ChoiceField)  # declared above
-        follow_up.choices = [(c.key, c.label) for c in follow_up_choices(kind, lead=lead)]
 
 
 @admin.register(Lead)
