@@ -10,6 +10,7 @@ from django.db import connection as db_connection
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from leadhub.api.key_cache import keys_forget
 from sandbox.models import SandboxCredential
 from sandbox.seed import EXAMPLE_CAMPAIGN, seed_all, seed_crmcom, seed_getlead, seed_salesbyte
 from tests.factories import ConnectionFactory, DestinationFactory
@@ -33,6 +34,12 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
 )
+
+
+@pytest.fixture(autouse=True)
+def api_keys_forgotten() -> None:
+    """Each test reads its API keys afresh: a rolled-back test's keys fire no signal."""
+    keys_forget()
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from leadhub.api.key_cache import generation, key_entry_for, key_entry_get, key_entry_put
 from leadhub.api.models import ApiKey, KeyAccess, KeyKind
 from leadhub.routing.models import Route
 from vendors.models import Destination
@@ -103,15 +104,11 @@ class KeyRefused(Exception):
 
 
 def api_key_authenticate(token: str, *, kind: str = KeyKind.SECRET) -> ApiKey:
-    """The usable key ``token`` names, its last use noted; KeyRefused otherwise."""
-    prefix = token_prefix(token)
-    # A slice, not .first(): the prefix is unique, no ORDER BY to build.
-    found = (
-        list(ApiKey.objects.select_related("owner").filter(prefix=prefix).order_by()[:1])
-        if prefix and len(token) <= 200
-        else []
-    )
-    key = found[0] if found else None
+    """The usable key ``token`` names, its last use noted; KeyRefused otherwise. The key is
+    read at most every API_KEY_CACHE_SECONDS per process (leadhub/api/key_cache.py); its
+    hash, revocation, expiry and owner are checked on every request."""
+    prefix = token_prefix(token) if len(token) <= 200 else None
+    key = _key_read(prefix) if prefix else None
     if key is None or not hmac.compare_digest(key.secret_hash, token_hash(token)):
         raise KeyRefused("invalid_api_key", "The API key is not valid.")
     if key.kind != kind:
@@ -124,12 +121,34 @@ def api_key_authenticate(token: str, *, kind: str = KeyKind.SECRET) -> ApiKey:
     if not key.owner.is_active:
         raise KeyRefused("api_key_owner_inactive", "The API key's owner is no longer active.")
     if key.last_used_at is None or key.last_used_at < now - LAST_USED_RESOLUTION:
+        # A queryset update: no post_save, so the cached key is not forgotten for it.
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
     return key
 
 
+def _key_read(prefix: str) -> ApiKey | None:
+    entry = key_entry_get(prefix)
+    if entry is not None:
+        return entry.key
+    read_in = generation()
+    # A slice, not .first(): the prefix is unique, no ORDER BY to build.
+    found = list(ApiKey.objects.select_related("owner").filter(prefix=prefix).order_by()[:1])
+    return key_entry_put(found[0], read_in=read_in).key if found else None
+
+
 def key_destinations(key: ApiKey) -> dict[str, Destination]:
-    """The destinations a key may use, by slug."""
+    """The destinations a key may use, by slug; kept with the key when it came from the
+    cache (their field specs frozen), read afresh otherwise."""
+    entry = key_entry_for(key)
+    if entry is not None and entry.destinations is not None:
+        return entry.destinations
+    read_in = generation()
     rows = key.destinations.select_related("connection", "campaign").order_by()  # a dict
-    return {d.slug: d for d in rows}
+    found = {d.slug: d for d in rows}
+    if entry is not None:
+        for destination in found.values():
+            destination.field_specs_freeze()
+        if read_in == generation():
+            entry.destinations = found
+    return found
