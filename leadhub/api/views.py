@@ -229,10 +229,12 @@ def lead_receive(
         destination_values=cleaned.values,
         owner=key.owner,
         source=source,
+        payloads=cleaned.payloads,
     )
     if settings.Q_CLUSTER.get("sync"):
         # The worker ran inline as the lead committed (Q_SYNC): answer with what it did.
         submissions = list(lead.submissions.select_related("destination").order_by("pk"))
+    answers.lead_known(lead, key=key, routed=False)
     return 201, answers.lead_answer(lead, submissions)
 
 

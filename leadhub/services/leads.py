@@ -143,18 +143,23 @@ def lead_create_and_send_rows(
     destination_values: Mapping[int, Mapping[str, Any]],
     owner: Any = None,
     source: SourceDetails | None = None,
+    payloads: Mapping[int, dict[str, Any]] | None = None,
 ) -> tuple[Lead, list[Submission]]:
     """``lead_create_and_send``, with the submissions as saved, in the destinations' order
-    (the API answers with them; reading them back would cost a query per lead)."""
+    (the API answers with them; reading them back would cost a query per lead).
+    ``payloads``: each destination's payload by its pk, as the lead's check built it from
+    the same values (``CleanedLead.payloads``); built here otherwise."""
     lead = lead_build(contact=contact, owner=owner)
     lead.save()
     if source is not None:
         lead_source_record(lead=lead, source=source)
+    built = payloads or {}
     submissions = [
         submission_create(
             lead=lead,
             destination=destination,
-            payload=destination_payload_build(
+            payload=built.get(destination.pk)
+            or destination_payload_build(
                 destination=destination,
                 contact=contact,
                 values=destination_values.get(destination.pk, {}),
