@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from leadhub.api.intake import LeadChecker
 from leadhub.api.models import ApiKey
 from leadhub.routing.models import Route
 from vendors.models import Campaign, Connection, Destination
@@ -38,6 +39,9 @@ class KeyEntry:
     key: ApiKey
     read_at: float
     destinations: dict[str, Destination] | None = None
+    # The lead checks of these destinations, by (thread, destinations' slugs): a cleaner
+    # holds the row it cleans, so each thread has its own.
+    checkers: dict[tuple[int, tuple[str, ...]], LeadChecker] = field(default_factory=dict)
 
 
 _entries: dict[str, KeyEntry] = {}

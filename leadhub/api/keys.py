@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from leadhub.api.intake import LeadChecker, lead_checker
 from leadhub.api.key_cache import generation, key_entry_for, key_entry_get, key_entry_put
 from leadhub.api.models import ApiKey, KeyAccess, KeyKind
 from leadhub.routing.models import Route
@@ -28,6 +30,8 @@ TOKEN_PREFIXES = {KeyKind.SECRET: "lh_live_", KeyKind.PUBLISHABLE: "lh_pub_"}
 PREFIX_ID_LENGTH = 8
 # last_used_at is written at most this often per key: not one UPDATE per lead.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+# Lead checks kept per cached key (threads x combinations of destinations).
+CHECKERS_KEPT = 64
 
 
 @dataclass(frozen=True)
@@ -152,3 +156,20 @@ def key_destinations(key: ApiKey) -> dict[str, Destination]:
         if read_in == generation():
             entry.destinations = found
     return found
+
+
+def key_checker(key: ApiKey, destinations: Sequence[Destination]) -> LeadChecker:
+    """The lead entry form and cleaner of ``destinations`` (the key's, from
+    ``key_destinations``), kept with the key for this thread when it came from the cache."""
+    entry = key_entry_for(key)
+    if entry is None or any(
+        entry.destinations is None or entry.destinations.get(d.slug) is not d for d in destinations
+    ):
+        return lead_checker(destinations)
+    name = (threading.get_ident(), tuple(d.slug for d in destinations))
+    checker = entry.checkers.get(name)
+    if checker is None:
+        if len(entry.checkers) >= CHECKERS_KEPT:  # many combinations named: start again
+            entry.checkers.clear()
+        checker = entry.checkers[name] = lead_checker(destinations)
+    return checker

@@ -3,13 +3,16 @@ made in this process bites at once, one made elsewhere (no signal here) within t
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from leadhub.api import key_cache
-from leadhub.api.keys import api_key_revoke
+from leadhub.api.intake import LeadChecker
+from leadhub.api.keys import api_key_authenticate, api_key_revoke, key_checker, key_destinations
 from leadhub.api.models import ApiKey
 from tests.factories import DestinationFactory
 from vendors.models import Destination
@@ -80,3 +83,15 @@ def test_nothing_is_kept_when_the_bound_is_zero(
     api = api_client(make_key(destination).token)
     assert _reads_of(api, "leadhub_api_apikey") == 1
     assert _reads_of(api, "leadhub_api_apikey") == 1
+
+
+def test_a_thread_keeps_its_own_lead_check(make_key, destination) -> None:
+    from_cache = api_key_authenticate(make_key(destination).token)
+    chosen = list(key_destinations(from_cache).values())
+    mine = key_checker(from_cache, chosen)
+    assert key_checker(from_cache, chosen) is mine
+    theirs: list[LeadChecker] = []
+    worker = threading.Thread(target=lambda: theirs.append(key_checker(from_cache, chosen)))
+    worker.start()
+    worker.join()
+    assert theirs[0] is not mine and theirs[0].cleaner is not mine.cleaner
