@@ -10,7 +10,7 @@ each on the lead's indexed email_normalised and phone_e164 columns.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +21,7 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from leadhub.compiled_query import CompiledQuery
 from leadhub.models import Submission, email_normalise
 from vendors.models import Destination
 from vendors.phones import parse_phone
@@ -65,13 +66,20 @@ def duplicates_find(
 ) -> dict[int, Duplicate]:
     """Destination pk → the latest earlier submission of this person to it, for the
     destinations that had one within ``window`` (default: DUPLICATE_WINDOW_DAYS). Asked on
-    every lead the API takes in: its SQL is built once per shape (``_FindStatement``)."""
+    every lead the API takes in: its SQL is built once per shape (``_find_statement``)."""
     email, phone = contact_keys(contact)
     if not (email or phone) or not destinations or (window is not None and window <= timedelta()):
         return {}
     since = (now or timezone.now()) - (window if window is not None else default_window())
     statement = _find_statement(db_connection.alias, bool(email), bool(phone), len(destinations))
-    rows = statement.run([d.pk for d in destinations], since, email, phone)
+    rows = statement.run(
+        {
+            "since": _CREATED_AT.get_db_prep_value(since, db_connection),
+            "email": email,
+            "phone": phone,
+            **dict(enumerate(d.pk for d in destinations)),
+        }
+    )
     found: dict[int, Duplicate] = {}
     for destination_id, lead_id, pk, created_at, lead_email in rows:
         if destination_id not in found:
@@ -100,58 +108,18 @@ def _find_rows(
 # Stand-ins the statement is compiled with, told apart in its parameters afterwards.
 _EMAIL, _PHONE = "\0email", "\0phone"
 _SINCE = datetime(1999, 12, 31, 23, 59, 58, 123456, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class _FindStatement:
-    """_find_rows compiled once: its SQL, where each parameter comes from, and the
-    converters of its created_at (a string on SQLite)."""
-
-    sql: str
-    sources: tuple[str | int, ...]  # "since", "email", "phone", or a destination's index
-    created_at: Any
-
-    def run(
-        self, destination_ids: list[int], since: datetime, email: str, phone: str
-    ) -> list[tuple[Any, ...]]:
-        given: dict[str | int, Any] = {
-            "since": _CREATED_AT.get_db_prep_value(since, db_connection),
-            "email": email,
-            "phone": phone,
-            **dict(enumerate(destination_ids)),
-        }
-        converters = [
-            *db_connection.ops.get_db_converters(self.created_at),
-            *self.created_at.get_db_converters(db_connection),
-        ]
-        with db_connection.cursor() as cursor:
-            cursor.execute(self.sql, [given[source] for source in self.sources])
-            rows = cursor.fetchall()
-        if not converters:
-            return [tuple(row) for row in rows]
-        converted = []
-        for destination_id, lead_id, pk, created_at, lead_email in rows:
-            for converter in converters:
-                created_at = converter(created_at, self.created_at, db_connection)
-            converted.append((destination_id, lead_id, pk, created_at, lead_email))
-        return converted
-
-
 _CREATED_AT = Submission._meta.get_field("created_at")
 
 
 @functools.cache
-def _find_statement(alias: str, email: bool, phone: bool, count: int) -> _FindStatement:
+def _find_statement(alias: str, email: bool, phone: bool, count: int) -> CompiledQuery:
+    """_find_rows compiled once per shape of lead (which keys, how many destinations)."""
     stand_ins = [-(10**9) - n for n in range(count)]
     rows = _find_rows(stand_ins, _SINCE, _EMAIL if email else "", _PHONE if phone else "")
-    compiler = rows.query.get_compiler(using=alias)
-    sql, params = compiler.as_sql()
     since = _CREATED_AT.get_db_prep_value(_SINCE, connections[alias])
-    named: dict[Any, str | int] = {_EMAIL: "email", _PHONE: "phone", since: "since"}
+    named: dict[Any, Hashable] = {_EMAIL: "email", _PHONE: "phone", since: "since"}
     named.update({stand_in: n for n, stand_in in enumerate(stand_ins)})
-    sources = tuple(named[param] for param in params)
-    created_at = next(column for column, _, alias_ in compiler.select if alias_ == "created_at")
-    return _FindStatement(sql=sql, sources=sources, created_at=created_at)
+    return CompiledQuery.of(rows, named, alias)
 
 
 def duplicates_find_many(
