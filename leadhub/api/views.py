@@ -284,6 +284,7 @@ def _lead_routed(
         allow_duplicate=payload.allow_duplicate,
     )
     submissions = list(lead.submissions.select_related("destination").order_by("pk"))
+    answers.lead_known(lead, key=key, routed=True)
     return 201, answers.lead_answer(lead, submissions)
 
 
