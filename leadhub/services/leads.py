@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from leadhub.attribution.services import SourceDetails, lead_source_record
-from leadhub.delivery.outbox import submission_create
+from leadhub.delivery.outbox import submissions_create
 from leadhub.events import Event, event_announce
 from leadhub.models import Lead, Submission, email_normalise
 from vendors.base import VendorAdapter
@@ -154,19 +154,21 @@ def lead_create_and_send_rows(
     if source is not None:
         lead_source_record(lead=lead, source=source)
     built = payloads or {}
-    submissions = [
-        submission_create(
-            lead=lead,
-            destination=destination,
-            payload=built.get(destination.pk)
-            or destination_payload_build(
-                destination=destination,
-                contact=contact,
-                values=destination_values.get(destination.pk, {}),
-            ),
-            created_by=owner,
-        )
-        for destination in destinations
-    ]
+    submissions = submissions_create(
+        lead=lead,
+        payloads=[
+            (
+                destination,
+                built.get(destination.pk)
+                or destination_payload_build(
+                    destination=destination,
+                    contact=contact,
+                    values=destination_values.get(destination.pk, {}),
+                ),
+            )
+            for destination in destinations
+        ],
+        created_by=owner,
+    )
     event_announce(Event.LEAD_CREATED, object_id=lead.pk)
     return lead, submissions
