@@ -272,6 +272,9 @@ DUPLICATE_WINDOW_DAYS = env.int("DUPLICATE_WINDOW_DAYS", default=30)
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
 API_RATE_WINDOW = env.int("API_RATE_WINDOW", default=60)
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=256 * 1024)
+# A process reads a key, its owner and its destinations at most this often (seconds): a
+# revocation or a scope change made in another process bites within it (0: every request).
+API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
 # How many proxies of our own stand in front of LeadHub (a load balancer, nginx). 0: the
 # connecting address is the client's. N: the client's address is the Nth from the right of
 # X-Forwarded-For, which each of our proxies appends to; anything further left was written

@@ -10,6 +10,7 @@ from django.db import connection as db_connection
 from hypothesis import HealthCheck, is_hypothesis_test
 from hypothesis import settings as hypothesis_settings
 
+from leadhub.api.key_cache import keys_forget
 from sandbox.models import SandboxCredential
 from sandbox.seed import EXAMPLE_CAMPAIGN, seed_all, seed_crmcom, seed_getlead, seed_salesbyte
 from tests.factories import ConnectionFactory, DestinationFactory
@@ -46,6 +47,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 f"{item.nodeid} is a fuzz target: it cannot be db_agnostic "
                 "(CI fuzzes with 2,000 examples on PostgreSQL only)"
             )
+
+
+@pytest.fixture(autouse=True)
+def api_keys_forgotten() -> None:
+    """Each test reads its API keys afresh: a rolled-back test's keys fire no signal."""
+    keys_forget()
 
 
 @pytest.fixture

@@ -327,9 +327,17 @@ class Destination(models.Model):
     def field_specs(self) -> list[FieldSpec]:
         """Every vendor field of this destination, fixed ones included, labelled in plain
         words (``field_labels``, else the vendor's humanised)."""
+        frozen: tuple[FieldSpec, ...] | None = self.__dict__.get("_field_specs_frozen")
+        if frozen is not None:
+            return list(frozen)
         return specs_in_plain_words(
             operation_field_specs(self.operation_spec, self.campaign), self.field_labels
         )
+
+    def field_specs_freeze(self) -> None:
+        """Work the specs out once for an instance that is only read from now on (kept
+        across requests: leadhub/api/key_cache.py); never for one that may be edited."""
+        self.__dict__["_field_specs_frozen"] = tuple(self.field_specs())
 
     def staff_field_specs(self) -> list[FieldSpec]:
         """The fields staff fill in: those without a fixed value."""

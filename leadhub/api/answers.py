@@ -11,6 +11,8 @@ from typing import Any
 
 from django.urls import reverse
 
+from leadhub.api.models import ApiKey
+from leadhub.attribution.models import LeadSource
 from leadhub.attribution.selectors import lead_source_of, source_answer
 from leadhub.models import Attempt, Lead, Submission
 from leadhub.routing.answers import routing_answer
@@ -78,6 +80,16 @@ def lead_answer(lead: Lead, submissions: list[Submission]) -> dict[str, Any]:
         "submissions": [submission_answer(s) for s in submissions],
         "routing": routing_answer(_decision(lead)),
     }
+
+
+def lead_known(lead: Lead, *, key: ApiKey, routed: bool) -> None:
+    """Tell a lead just saved what this request knows, so its answer reads nothing back:
+    the key its source names, and (``routed`` False) that no route decided it."""
+    source = lead_source_of(lead)
+    if source is not None and source.api_key_id == key.pk:
+        LeadSource.api_key.field.set_cached_value(source, key)
+    if not routed:
+        Lead.routing_decision.related.set_cached_value(lead, None)
 
 
 def _decision(lead: Lead) -> RoutingDecision | None:

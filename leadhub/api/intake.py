@@ -147,15 +147,32 @@ def _rows_data(prefix: str, spec: FieldSpec, rows: list[dict[str, Any]]) -> dict
     return data
 
 
+@dataclass(frozen=True)
+class LeadChecker:
+    """The lead entry form for some destinations and its cleaner, set up once. The cleaner
+    keeps the row it is cleaning on itself: one thread at a time (``key_checker``)."""
+
+    form_class: type[LeadEntryForm]
+    cleaner: LeadEntryCleaner
+
+
+def lead_checker(destinations: Sequence[Destination]) -> LeadChecker:
+    form_class = lead_entry_form_class(destinations)
+    return LeadChecker(form_class=form_class, cleaner=LeadEntryCleaner(form_class))
+
+
 def lead_check(
     contact: Mapping[str, Any],
     destinations: Sequence[Destination],
     values: Mapping[str, Mapping[str, Any]],
+    checker: LeadChecker | None = None,
 ) -> Intake:
-    """Check a lead the way the admin's form does; the bound form when it is valid."""
-    form_class = lead_entry_form_class(destinations)
+    """Check a lead the way the admin's form does; the bound form when it is valid.
+    ``checker``: the form and cleaner of these destinations, when the caller kept them."""
+    checker = checker or lead_checker(destinations)
+    form_class = checker.form_class
     data, unknown = form_data(contact, destinations, values, form_class)
-    cleaner = LeadEntryCleaner(form_class)
+    cleaner = checker.cleaner
     if cleaner.usable and not unknown:
         # The bulk import's way through the same checks, without a bound form: what it
         # accepts the form accepts, with the same values (tests/leadhub/test_lead_entry_cleaner).

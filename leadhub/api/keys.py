@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from leadhub.api.intake import LeadChecker, lead_checker
+from leadhub.api.key_cache import generation, key_entry_for, key_entry_get, key_entry_put
 from leadhub.api.models import ApiKey, KeyAccess, KeyKind
 from leadhub.routing.models import Route
 from vendors.models import Destination
@@ -27,6 +30,8 @@ TOKEN_PREFIXES = {KeyKind.SECRET: "lh_live_", KeyKind.PUBLISHABLE: "lh_pub_"}
 PREFIX_ID_LENGTH = 8
 # last_used_at is written at most this often per key: not one UPDATE per lead.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
+# Lead checks kept per cached key (threads x combinations of destinations).
+CHECKERS_KEPT = 64
 
 
 @dataclass(frozen=True)
@@ -103,15 +108,11 @@ class KeyRefused(Exception):
 
 
 def api_key_authenticate(token: str, *, kind: str = KeyKind.SECRET) -> ApiKey:
-    """The usable key ``token`` names, its last use noted; KeyRefused otherwise."""
-    prefix = token_prefix(token)
-    # A slice, not .first(): the prefix is unique, no ORDER BY to build.
-    found = (
-        list(ApiKey.objects.select_related("owner").filter(prefix=prefix).order_by()[:1])
-        if prefix and len(token) <= 200
-        else []
-    )
-    key = found[0] if found else None
+    """The usable key ``token`` names, its last use noted; KeyRefused otherwise. The key is
+    read at most every API_KEY_CACHE_SECONDS per process (leadhub/api/key_cache.py); its
+    hash, revocation, expiry and owner are checked on every request."""
+    prefix = token_prefix(token) if len(token) <= 200 else None
+    key = _key_read(prefix) if prefix else None
     if key is None or not hmac.compare_digest(key.secret_hash, token_hash(token)):
         raise KeyRefused("invalid_api_key", "The API key is not valid.")
     if key.kind != kind:
@@ -124,12 +125,51 @@ def api_key_authenticate(token: str, *, kind: str = KeyKind.SECRET) -> ApiKey:
     if not key.owner.is_active:
         raise KeyRefused("api_key_owner_inactive", "The API key's owner is no longer active.")
     if key.last_used_at is None or key.last_used_at < now - LAST_USED_RESOLUTION:
+        # A queryset update: no post_save, so the cached key is not forgotten for it.
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
     return key
 
 
+def _key_read(prefix: str) -> ApiKey | None:
+    entry = key_entry_get(prefix)
+    if entry is not None:
+        return entry.key
+    read_in = generation()
+    # A slice, not .first(): the prefix is unique, no ORDER BY to build.
+    found = list(ApiKey.objects.select_related("owner").filter(prefix=prefix).order_by()[:1])
+    return key_entry_put(found[0], read_in=read_in).key if found else None
+
+
 def key_destinations(key: ApiKey) -> dict[str, Destination]:
-    """The destinations a key may use, by slug."""
+    """The destinations a key may use, by slug; kept with the key when it came from the
+    cache (their field specs frozen), read afresh otherwise."""
+    entry = key_entry_for(key)
+    if entry is not None and entry.destinations is not None:
+        return entry.destinations
+    read_in = generation()
     rows = key.destinations.select_related("connection", "campaign").order_by()  # a dict
-    return {d.slug: d for d in rows}
+    found = {d.slug: d for d in rows}
+    if entry is not None:
+        for destination in found.values():
+            destination.field_specs_freeze()
+        if read_in == generation():
+            entry.destinations = found
+    return found
+
+
+def key_checker(key: ApiKey, destinations: Sequence[Destination]) -> LeadChecker:
+    """The lead entry form and cleaner of ``destinations`` (the key's, from
+    ``key_destinations``), kept with the key for this thread when it came from the cache."""
+    entry = key_entry_for(key)
+    if entry is None or any(
+        entry.destinations is None or entry.destinations.get(d.slug) is not d for d in destinations
+    ):
+        return lead_checker(destinations)
+    name = (threading.get_ident(), tuple(d.slug for d in destinations))
+    checker = entry.checkers.get(name)
+    if checker is None:
+        if len(entry.checkers) >= CHECKERS_KEPT:  # many combinations named: start again
+            entry.checkers.clear()
+        checker = entry.checkers[name] = lead_checker(destinations)
+    return checker

@@ -15,7 +15,7 @@ from leadhub.api import answers
 from leadhub.api.errors import ApiError, error_body, errors_install
 from leadhub.api.guard import Answer, idempotent, rate_limit_check
 from leadhub.api.intake import FieldError, destinations_usable, lead_check
-from leadhub.api.keys import api_key_authenticate, key_destinations
+from leadhub.api.keys import api_key_authenticate, key_checker, key_destinations
 from leadhub.api.models import ApiKey, KeyKind
 from leadhub.api.schemas import (
     DestinationPage,
@@ -205,7 +205,8 @@ def lead_receive(
     unusable = destinations_usable(destinations)
     contact = {name: getattr(payload, name) or "" for name in (*CONTACT_FIELDS, *CONSENT_FIELDS)}
     values = {row.destination: row.fields for row in payload.destinations}
-    intake = lead_check(contact, destinations, values) if not unusable else None
+    checker = key_checker(key, destinations) if not unusable else None
+    intake = lead_check(contact, destinations, values, checker) if checker else None
     if intake is None or intake.lead is None:
         errors = unusable or (intake.errors if intake else [])
         return 422, error_body(
@@ -229,10 +230,12 @@ def lead_receive(
         destination_values=cleaned.values,
         owner=key.owner,
         source=source,
+        payloads=cleaned.payloads,
     )
     if settings.Q_CLUSTER.get("sync"):
         # The worker ran inline as the lead committed (Q_SYNC): answer with what it did.
         submissions = list(lead.submissions.select_related("destination").order_by("pk"))
+    answers.lead_known(lead, key=key, routed=False)
     return 201, answers.lead_answer(lead, submissions)
 
 
@@ -281,6 +284,7 @@ def _lead_routed(
         allow_duplicate=payload.allow_duplicate,
     )
     submissions = list(lead.submissions.select_related("destination").order_by("pk"))
+    answers.lead_known(lead, key=key, routed=True)
     return 201, answers.lead_answer(lead, submissions)
 
 

@@ -62,6 +62,20 @@ def submission_create(
     return submission
 
 
+def submissions_create(
+    *, lead: Lead, payloads: Sequence[tuple[Destination, dict[str, Any]]], created_by: Any = None
+) -> list[Submission]:
+    """``submission_create`` for each (destination, payload) of one lead: the rows in one
+    INSERT, each handed to the worker as its own task (sent side by side)."""
+    rows = Submission.objects.bulk_create(
+        submission_build(lead=lead, destination=d, payload=p, created_by=created_by)
+        for d, p in payloads
+    )
+    if rows:
+        _tasks_on_commit([(PUSH_TASK, row.pk) for row in rows])
+    return rows
+
+
 def submission_enqueue(*, submission_id: int) -> None:
     """Hand the submission's primary key to the worker after the current transaction commits."""
     submissions_enqueue_many([submission_id])

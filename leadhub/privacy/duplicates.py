@@ -9,15 +9,19 @@ each on the lead's indexed email_normalised and phone_e164 columns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import connection as db_connection
+from django.db import connections
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from leadhub.compiled_query import CompiledQuery
 from leadhub.models import Submission, email_normalise
 from vendors.models import Destination
 from vendors.phones import parse_phone
@@ -61,20 +65,20 @@ def duplicates_find(
     now: datetime | None = None,
 ) -> dict[int, Duplicate]:
     """Destination pk → the latest earlier submission of this person to it, for the
-    destinations that had one within ``window`` (default: DUPLICATE_WINDOW_DAYS)."""
+    destinations that had one within ``window`` (default: DUPLICATE_WINDOW_DAYS). Asked on
+    every lead the API takes in: its SQL is built once per shape (``_find_statement``)."""
     email, phone = contact_keys(contact)
     if not (email or phone) or not destinations or (window is not None and window <= timedelta()):
         return {}
-    same = Q()
-    if email:
-        same |= Q(lead__email_normalised=email)
-    if phone:
-        same |= Q(lead__phone_e164=phone)
-    rows = (
-        _recent(destinations, window, now)
-        .filter(same)
-        .order_by("destination_id", "-created_at", "-pk")
-        .values_list("destination_id", "lead_id", "pk", "created_at", "lead__email_normalised")
+    since = (now or timezone.now()) - (window if window is not None else default_window())
+    statement = _find_statement(db_connection.alias, bool(email), bool(phone), len(destinations))
+    rows = statement.run(
+        {
+            "since": _CREATED_AT.get_db_prep_value(since, db_connection),
+            "email": email,
+            "phone": phone,
+            **dict(enumerate(d.pk for d in destinations)),
+        }
     )
     found: dict[int, Duplicate] = {}
     for destination_id, lead_id, pk, created_at, lead_email in rows:
@@ -82,6 +86,40 @@ def duplicates_find(
             matched = "email" if email and lead_email == email else "phone"
             found[destination_id] = Duplicate(destination_id, lead_id, pk, created_at, matched)
     return found
+
+
+def _find_rows(
+    destination_ids: Sequence[int], since: datetime, email: str, phone: str
+) -> QuerySet[Submission, Any]:
+    """duplicates_find's query, as the ORM writes it."""
+    same = Q()
+    if email:
+        same |= Q(lead__email_normalised=email)
+    if phone:
+        same |= Q(lead__phone_e164=phone)
+    return (
+        Submission.objects.filter(destination__in=destination_ids, created_at__gte=since)
+        .filter(same)
+        .order_by("destination_id", "-created_at", "-pk")
+        .values_list("destination_id", "lead_id", "pk", "created_at", "lead__email_normalised")
+    )
+
+
+# Stand-ins the statement is compiled with, told apart in its parameters afterwards.
+_EMAIL, _PHONE = "\0email", "\0phone"
+_SINCE = datetime(1999, 12, 31, 23, 59, 58, 123456, tzinfo=UTC)
+_CREATED_AT = Submission._meta.get_field("created_at")
+
+
+@functools.cache
+def _find_statement(alias: str, email: bool, phone: bool, count: int) -> CompiledQuery:
+    """_find_rows compiled once per shape of lead (which keys, how many destinations)."""
+    stand_ins = [-(10**9) - n for n in range(count)]
+    rows = _find_rows(stand_ins, _SINCE, _EMAIL if email else "", _PHONE if phone else "")
+    since = _CREATED_AT.get_db_prep_value(_SINCE, connections[alias])
+    named: dict[Any, Hashable] = {_EMAIL: "email", _PHONE: "phone", since: "since"}
+    named.update({stand_in: n for n, stand_in in enumerate(stand_ins)})
+    return CompiledQuery.of(rows, named, alias)
 
 
 def duplicates_find_many(

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from leadhub.attribution.services import SourceDetails, lead_source_record
-from leadhub.delivery.outbox import submission_create
+from leadhub.delivery.outbox import submissions_create
 from leadhub.events import Event, event_announce
 from leadhub.models import Lead, Submission, email_normalise
 from vendors.base import VendorAdapter
@@ -143,25 +143,32 @@ def lead_create_and_send_rows(
     destination_values: Mapping[int, Mapping[str, Any]],
     owner: Any = None,
     source: SourceDetails | None = None,
+    payloads: Mapping[int, dict[str, Any]] | None = None,
 ) -> tuple[Lead, list[Submission]]:
     """``lead_create_and_send``, with the submissions as saved, in the destinations' order
-    (the API answers with them; reading them back would cost a query per lead)."""
+    (the API answers with them; reading them back would cost a query per lead).
+    ``payloads``: each destination's payload by its pk, as the lead's check built it from
+    the same values (``CleanedLead.payloads``); built here otherwise."""
     lead = lead_build(contact=contact, owner=owner)
     lead.save()
     if source is not None:
         lead_source_record(lead=lead, source=source)
-    submissions = [
-        submission_create(
-            lead=lead,
-            destination=destination,
-            payload=destination_payload_build(
-                destination=destination,
-                contact=contact,
-                values=destination_values.get(destination.pk, {}),
-            ),
-            created_by=owner,
-        )
-        for destination in destinations
-    ]
+    built = payloads or {}
+    submissions = submissions_create(
+        lead=lead,
+        payloads=[
+            (
+                destination,
+                built.get(destination.pk)
+                or destination_payload_build(
+                    destination=destination,
+                    contact=contact,
+                    values=destination_values.get(destination.pk, {}),
+                ),
+            )
+            for destination in destinations
+        ],
+        created_by=owner,
+    )
     event_announce(Event.LEAD_CREATED, object_id=lead.pk)
     return lead, submissions

@@ -9,14 +9,17 @@ and no HTTP call ever runs under the writer's locks.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection as db_connection
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from leadhub.compiled_query import CompiledQuery
 from leadhub.events import Event, event_happened
 from leadhub.statuses import WebhookStatus
 from leadhub.webhooks.models import TEST_EVENT, WebhookDelivery, WebhookEndpoint
@@ -30,8 +33,15 @@ def endpoints_subscribed(event: str) -> list[int]:
     """The active endpoints told about ``event``, by primary key (few: filtered here, not in
     SQL, because SQLite cannot look inside a JSON list). Read as plain values: this runs in
     the writer's transaction for every event, most often to find none."""
-    rows = WebhookEndpoint.objects.filter(is_active=True).values_list("pk", "events")
+    rows = _endpoints_statement(db_connection.alias).run({})
     return [pk for pk, events in rows if event in events]
+
+
+@functools.cache
+def _endpoints_statement(alias: str) -> CompiledQuery:
+    """The active endpoints' subscriptions: compiled once per process, read on every event."""
+    rows = WebhookEndpoint.objects.filter(is_active=True).values_list("pk", "events")
+    return CompiledQuery.of(rows, {}, alias)
 
 
 @receiver(event_happened, sender=Event)

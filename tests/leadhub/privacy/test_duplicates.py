@@ -13,7 +13,13 @@ from django.utils import timezone
 from leadhub.imports.models import ImportRowError
 from leadhub.imports.services import import_job_run
 from leadhub.models import Lead, Submission
-from leadhub.privacy.duplicates import duplicates_find, duplicates_find_many
+from leadhub.privacy.duplicates import (
+    _find_rows,
+    _find_statement,
+    contact_keys,
+    duplicates_find,
+    duplicates_find_many,
+)
 from tests.factories import DestinationFactory, LeadFactory, SubmissionFactory
 from tests.leadhub.test_imports import GOOD, HEADER, make_job
 
@@ -112,3 +118,37 @@ def test_an_import_leaves_out_duplicates_unless_asked(campaign_destination) -> N
     import_job_run(job_id=again.pk)
     again.refresh_from_db()
     assert (again.imported_rows, again.failed_rows) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    "contact",
+    [
+        {"email": "ada@example.com"},
+        {"phone": "07911 123456"},
+        {"email": "ada@example.com", "phone": "07911 123456"},
+        {"email": "grace@example.com", "phone": "07911 123456"},
+    ],
+)
+def test_the_query_compiled_once_finds_what_the_orm_query_finds(contact) -> None:
+    destinations = [DestinationFactory() for _ in range(3)]
+    now = timezone.now()
+    for n, destination in enumerate(destinations):
+        for days in (1, 3, 45):
+            SubmissionFactory(
+                lead=LeadFactory(email="ada@example.com", phone="07911 123456"),
+                destination=destination,
+                created_at=now - (days + n) * DAY,
+            )
+    for chosen in (destinations[:1], destinations, destinations[1:]):
+        since = now - 30 * DAY
+        email, phone = contact_keys(contact)
+        expected = list(_find_rows([d.pk for d in chosen], since, email, phone))
+        statement = _find_statement(connection.alias, bool(email), bool(phone), len(chosen))
+        given = {
+            "since": Submission._meta.get_field("created_at").get_db_prep_value(since, connection),
+            "email": email,
+            "phone": phone,
+            **dict(enumerate(d.pk for d in chosen)),
+        }
+        assert statement.run(given) == expected
+        assert expected and all(row[3].tzinfo is not None for row in expected)

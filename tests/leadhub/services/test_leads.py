@@ -9,6 +9,7 @@ import pytest
 from django.db import IntegrityError
 from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
+from leadhub.delivery import outbox
 from leadhub.models import Lead, Submission
 from leadhub.services.leads import (
     contact_values,
@@ -151,7 +152,7 @@ def unreachable_destination(name: str) -> Destination:
 
 @pytest.mark.django_db
 def test_a_lead_is_saved_with_one_queued_submission_per_destination(
-    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks, monkeypatch
 ) -> None:
     owner = UserFactory()
     first, second = unreachable_destination("First"), unreachable_destination("Second")
@@ -168,7 +169,11 @@ def test_a_lead_is_saved_with_one_queued_submission_per_destination(
     assert sent[first.pk].payload["data13"] == "Volvo"
     assert sent[second.pk].payload["data13"] == "Saab"
     assert {(s.status, s.created_by) for s in sent.values()} == {(S.QUEUED, owner)}
-    assert len(pushes) == 2  # each push is handed over once the lead commits
+    assert len(pushes) == 1  # handed over once the lead commits: a task per submission
+    handed: list[tuple[object, ...]] = []
+    monkeypatch.setattr(outbox, "async_task", lambda *args, **_: handed.append(args))
+    pushes[0]()
+    assert sorted(pk for _, pk in handed) == sorted(s.pk for s in sent.values())
 
 
 @pytest.mark.django_db(transaction=True)
