@@ -140,6 +140,10 @@ class RoutingDecisionAdmin(ListTitleMixin):
     readonly_fields = fields
     actions = ["look_again", "send_by_hand"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RoutingDecision]:
+        # Hand picks (no route) stay on their lead's timeline: nothing was routed.
+        return super().get_queryset(request).filter(route__isnull=False)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
