@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 
 from leadhub.routing.admin_trial import RouteTrialMixin
 from leadhub.routing.answers import timeline_lines
+from leadhub.routing.by_hand import route_by_hand
 from leadhub.routing.models import (
     Cap,
     DecisionState,
@@ -23,7 +24,7 @@ from leadhub.routing.models import (
     RouteStep,
     RoutingDecision,
 )
-from leadhub.routing.services import route_by_hand, route_changed, routing_recheck
+from leadhub.routing.services import route_changed, routing_recheck
 from leadhub.routing.widgets import FilterEditor
 from vendors.admin.common import ListTitleMixin
 from vendors.models import Destination
