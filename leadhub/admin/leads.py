@@ -44,10 +44,10 @@ from leadhub.forms.lead_entry import (
 from leadhub.models import Lead
 from leadhub.privacy.duplicates import duplicates_find
 from leadhub.routing.answers import entries_lines
+from leadhub.routing.by_hand import hand_picks_record
 from leadhub.routing.intake import lead_create_and_route
 from leadhub.routing.models import DecisionState, Route
 from leadhub.routing.preview import route_preview
-from leadhub.routing.services import hand_picks_record
 from leadhub.services.follow_ups import (
     FollowUpRefused,
     follow_up_create,

@@ -3,7 +3,8 @@
 A row is imported whole or not at all: its lead and one submission per destination are
 written in the chunk's transaction, and a row the database refuses is retried alone in its
 own savepoint. Progress is committed with each chunk, so an import that is stopped resumes
-where it was and never imports a row twice.
+where it was and never imports a row twice. A routed import commits a row at a time (its
+routing locks the route's caps until it commits), its progress moving with each row.
 """
 
 from __future__ import annotations
@@ -280,20 +281,55 @@ def _leave_out_duplicates(
 def _import_chunk(
     job: ImportJob, destinations: Sequence[Destination], chunk: _Chunk, offset: int
 ) -> bool:
-    failed = chunk.failed
+    if job.route_id is not None:
+        return _route_chunk(job, chunk, offset)
+    return _commit_rows(job, destinations, offset, chunk.rows, chunk.valid, chunk.failed)
+
+
+def _route_chunk(job: ImportJob, chunk: _Chunk, offset: int) -> bool:
+    """Routed rows commit one at a time, each with the left-out rows before it: routing a
+    row locks its cap counters and its step until its transaction ends, so a whole chunk in
+    one transaction would keep every API, form and staff lead on the route waiting (and two
+    routed imports could deadlock). Progress moves with each commit, in file order, so a
+    task that stops resumes after the last committed row and routes none twice."""
+    entries: list[ReadyRow | ImportRowError] = sorted(
+        [*chunk.valid, *chunk.failed], key=operator.attrgetter("line")
+    )
+    start = 0
+    for end, entry in enumerate(entries, 1):
+        if isinstance(entry, ReadyRow) or end == len(entries):
+            part = entries[start:end]
+            valid = [e for e in part if isinstance(e, ReadyRow)]
+            failed = [e for e in part if isinstance(e, ImportRowError)]
+            if not _commit_rows(job, [], offset, len(part), valid, failed):
+                return False
+            offset, start = offset + len(part), end
+    return True
+
+
+def _commit_rows(
+    job: ImportJob,
+    destinations: Sequence[Destination],
+    offset: int,
+    rows: int,
+    valid: Sequence[ReadyRow],
+    failed: list[ImportRowError],
+) -> bool:
+    """Save (or route) the next ``rows`` rows of the file, ``valid`` and ``failed`` between
+    them, with the job's progress, in one transaction; False if another task has the job."""
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().only("status", "processed_rows")
         current = locked.get(pk=job.pk)
         if current.status != S.RUNNING or current.processed_rows != offset:
             return False
         if job.route_id is not None:
-            submission_ids = rows_route(job, chunk.valid, failed)
+            submission_ids = rows_route(job, valid, failed)
         else:
-            submission_ids = rows_save(job, destinations, chunk.valid, failed)
+            submission_ids = rows_save(job, destinations, valid, failed)
         ImportRowError.objects.bulk_create(failed)
-        imported = chunk.rows - len(failed)  # every row is either imported or failed
+        imported = rows - len(failed)  # every row is either imported or failed
         ImportJob.objects.filter(pk=job.pk).update(
-            processed_rows=F("processed_rows") + chunk.rows,
+            processed_rows=F("processed_rows") + rows,
             imported_rows=F("imported_rows") + imported,
             failed_rows=F("failed_rows") + len(failed),
         )

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 
 from leadhub.routing.admin_trial import RouteTrialMixin
 from leadhub.routing.answers import timeline_lines
+from leadhub.routing.by_hand import route_by_hand
 from leadhub.routing.models import (
     Cap,
     DecisionState,
@@ -23,7 +24,7 @@ from leadhub.routing.models import (
     RouteStep,
     RoutingDecision,
 )
-from leadhub.routing.services import route_by_hand, route_changed, routing_recheck
+from leadhub.routing.services import route_changed, routing_recheck
 from leadhub.routing.widgets import FilterEditor
 from vendors.admin.common import ListTitleMixin
 from vendors.models import Destination
@@ -139,6 +140,10 @@ class RoutingDecisionAdmin(ListTitleMixin):
     fields = ("lead_link", "route", "source", "state", "held_reason", "recheck_at", "words")
     readonly_fields = fields
     actions = ["look_again", "send_by_hand"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RoutingDecision]:
+        # Hand picks (no route) stay on their lead's timeline: nothing was routed.
+        return super().get_queryset(request).filter(route__isnull=False)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,5 +1,5 @@
-"""The one writer of a lead's ``RoutingDecision``: route a lead, fall through a waterfall,
-hold what nothing can take and release it, route by hand.
+"""The one writer of a routed lead's ``RoutingDecision``: route a lead, fall through a
+waterfall, hold what nothing can take and release it (staff's own picks: by_hand.py).
 
 Everything runs in the caller's transaction (the lead's, or the one that settled a
 submission): a cap's place, the submission and the decision commit together or not at all.
@@ -8,14 +8,12 @@ submission): a cap's place, the submission and the decision commit together or n
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from leadhub.attribution.models import SourceKind
 from leadhub.delivery.outbox import submission_create
 from leadhub.delivery.rows import submission_transition
 from leadhub.events import Event, event_announce
@@ -361,41 +359,3 @@ def route_changed(*, route_id: int) -> int:
     return RoutingDecision.objects.filter(route_id=route_id, state=DecisionState.HELD).update(
         recheck_at=now
     )
-
-
-def hand_picks_record(*, lead: Lead, destinations: Sequence[Destination], user: Any) -> None:
-    """Staff ticked the destinations themselves: the lead's decision says who picked which,
-    as a routed lead's says why (no route; nothing to hold or fall through)."""
-    names = ", ".join(d.name for d in destinations)
-    RoutingDecision.objects.create(
-        lead=lead,
-        route=None,
-        source=SourceKind.STAFF,
-        state=DecisionState.ROUTED,
-        timeline=[timeline_entry(timezone.now(), "by_hand", f"Picked by hand by {user}: {names}")],
-    )
-
-
-@transaction.atomic
-def route_by_hand(
-    *, decision_id: int, destinations: Sequence[Destination], user: Any
-) -> RoutingDecision | None:
-    """Staff send a held lead to destinations they pick (caps are not taken)."""
-    row = _locked(pk=decision_id, state=DecisionState.HELD)
-    if row is None or not destinations:
-        return None
-    now = timezone.now()
-    lead = Lead.objects.get(pk=row.lead_id)
-    for destination in destinations:
-        payload = destination_payload_build(
-            destination=destination, contact=lead_contact(lead), values={}
-        )
-        submission_create(lead=lead, destination=destination, payload=payload, created_by=user)
-    names = ", ".join(d.name for d in destinations)
-    row.timeline = [
-        *row.timeline,
-        timeline_entry(now, "by_hand", f"Sent by hand by {user} to {names}"),
-    ]
-    row.state, row.recheck_at, row.held_reason = DecisionState.ROUTED, None, ""
-    row.save()
-    return row

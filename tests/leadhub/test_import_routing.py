@@ -3,13 +3,20 @@ decided as an API lead is, and a row no destination can take is held with the re
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection as db
 from django.urls import reverse
 
+from leadhub.attribution.models import SourceKind
+from leadhub.attribution.services import SourceDetails
 from leadhub.imports.models import ImportJob
 from leadhub.imports.services import import_job_create, import_job_run, import_mapping_save
 from leadhub.models import Lead
+from leadhub.routing.intake import lead_create_and_route
 from leadhub.routing.models import DecisionState, RoutingDecision
 from tests.factories import CapFactory, RouteFactory, RouteStepFactory
 from tests.leadhub.routing.conftest import held_destination
@@ -103,3 +110,101 @@ def test_a_route_switched_off_stops_the_import_before_any_row(import_route) -> N
     job.refresh_from_db()
     assert "its route is switched off" in job.message
     assert not Lead.objects.exists()
+
+
+def contact_row(n: int) -> list[str]:
+    return [f"Row{n}", f"row{n}@example.org", f"07911 {200000 + n}"]
+
+
+class WorkerKilled(BaseException):
+    """The worker's process ending mid-chunk: nothing in the task catches it."""
+
+
+def test_a_routed_import_stopped_mid_chunk_resumes_after_its_last_committed_row(
+    import_route, settings, monkeypatch
+) -> None:
+    settings.IMPORT_CHUNK_ROWS = 10_000
+    rows = [contact_row(n) for n in range(6)]
+    rows.insert(2, ["Bad", "not-an-email", ""])
+    job = routed_job(import_route, rows)
+    routed: list[int] = []
+
+    def dies_on_the_fifth(**kwargs: Any) -> Any:
+        if len(routed) == 4:
+            raise WorkerKilled
+        routed.append(1)
+        return lead_create_and_route(**kwargs)
+
+    monkeypatch.setattr("leadhub.imports.saving.lead_create_and_route", dies_on_the_fifth)
+    with pytest.raises(WorkerKilled):
+        import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    # Four routed rows and the bad row between them committed, each with its progress.
+    assert (job.processed_rows, job.imported_rows, job.failed_rows) == (5, 4, 1)
+    assert Lead.objects.count() == 4
+    monkeypatch.setattr("leadhub.imports.saving.lead_create_and_route", lead_create_and_route)
+    assert import_job_run(job_id=job.pk) == ImportJob.Status.DONE
+    job.refresh_from_db()
+    assert (job.processed_rows, job.imported_rows, job.failed_rows) == (7, 6, 1)
+    names = sorted(Lead.objects.values_list("first_name", flat=True))
+    assert names == [f"Row{n}" for n in range(6)]
+    assert RoutingDecision.objects.count() == 6
+
+
+needs_postgresql = pytest.mark.skipif(
+    db.vendor != "postgresql", reason="locks held across connections need PostgreSQL"
+)
+
+
+@needs_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_an_api_lead_on_the_route_is_decided_while_a_routed_import_runs(
+    settings, monkeypatch
+) -> None:
+    settings.IMPORT_CHUNK_ROWS = 10_000
+    route = RouteFactory(name="Shared route", for_imports=True)
+    step = RouteStepFactory(route=route, destination=held_destination("Everyone"), position=0)
+    CapFactory(step=step, period="day", limit=100_000)  # every lead takes its counter's lock
+    job = routed_job(route, [contact_row(n) for n in range(200)])
+    failed: list[BaseException] = []
+    routed: list[int] = []
+    under_way = threading.Event()
+
+    def route_and_tell(**kwargs: Any) -> Any:
+        answer = lead_create_and_route(**kwargs)
+        routed.append(1)
+        if len(routed) == 5:
+            under_way.set()  # the import holds the route's counter now, in its transaction
+        return answer
+
+    monkeypatch.setattr("leadhub.imports.saving.lead_create_and_route", route_and_tell)
+
+    def run() -> None:
+        try:
+            import_job_run(job_id=job.pk)
+        except BaseException as error:
+            failed.append(error)
+        finally:
+            db.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        assert under_way.wait(30)
+        with db.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '1s'")
+        lead, decision = lead_create_and_route(
+            contact={"first_name": "Api", "email": "api@example.com", "phone": "07700 900123"},
+            route=route,
+            source=SourceDetails(kind=SourceKind.API),
+        )
+        with db.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+        assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.RUNNING
+        assert len(routed) < 200
+        assert decision.state != DecisionState.HELD
+        assert [s.destination.name for s in lead.submissions.all()] == ["Everyone"]
+    finally:
+        thread.join(120)
+    assert failed == []
+    assert ImportJob.objects.get(pk=job.pk).imported_rows == 200

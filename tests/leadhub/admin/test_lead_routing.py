@@ -3,11 +3,15 @@ routing timeline the same way (leadhub/admin/leads.py)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from leadhub.models import Lead
 from leadhub.routing.models import DecisionState, RoutingDecision
+from leadhub.routing.services import routing_recheck, routing_sweep
 from tests.factories import RouteFactory, RouteStepFactory
 from tests.leadhub.conftest import CONTACT
 from tests.leadhub.routing.conftest import held_destination
@@ -88,3 +92,19 @@ def test_hand_picks_are_kept_on_the_timeline_saying_who_picked(admin_client) -> 
     assert decision.timeline[0]["words"] == "Picked by hand by admin: Picked"
     page = admin_client.get(done["Location"]).content.decode()
     assert "Destinations picked by hand" in page
+
+
+def test_hand_picks_stay_out_of_routed_leads_and_of_every_sweep(admin_client) -> None:
+    destination = held_destination("Picked")
+    url = f"{ADD_URL}?chosen=1&destinations={destination.pk}"
+    admin_client.post(url, {**CONTACT, "confirm": "1"})
+    decision = RoutingDecision.objects.get()
+    listed = admin_client.get(reverse("admin:leadhub_routing_routingdecision_changelist"))
+    assert listed.status_code == 200
+    assert f"Lead #{decision.lead_id}" not in listed.content.decode()
+    later = timezone.now() + timedelta(days=1)
+    assert routing_sweep(later) == 0
+    assert routing_recheck(decision_id=decision.pk, now=later) == 0
+    decision.refresh_from_db()
+    assert decision.state == DecisionState.ROUTED
+    assert [e["kind"] for e in decision.timeline] == ["by_hand"]

@@ -9,13 +9,11 @@ from django.utils import timezone
 
 from leadhub.delivery.outbox import submission_resend
 from leadhub.events import Event, event_happened
-from leadhub.models import Submission
 from leadhub.notifications.models import Notification
 from leadhub.routing.caps import caps_release, caps_take_again
 from leadhub.routing.models import CapCounter, DecisionState, RouteMethod, RouteStep
 from leadhub.routing.services import (
     route_apply,
-    route_by_hand,
     route_changed,
     routing_recheck,
     routing_sweep,
@@ -170,17 +168,6 @@ def test_a_held_lead_is_looked_at_again_when_its_route_changes(make_route) -> No
     assert routing_sweep() == 1
     assert routing_recheck(decision_id=decision.pk) == 0  # no longer held
     assert lead.submissions.count() == 1
-
-
-def test_staff_route_a_held_lead_by_hand(make_route, admin_user) -> None:
-    route = make_route({"filters": [{"field": "company", "op": "eq", "value": "Acme"}]})
-    lead = person(company="Initech")
-    decision = route_apply(lead=lead, route=route, source="api")
-    destination = RouteStep.objects.get(route=route).destination
-    routed = route_by_hand(decision_id=decision.pk, destinations=[destination], user=admin_user)
-    assert routed is not None and routed.state == DecisionState.ROUTED
-    assert Submission.objects.filter(lead=lead, destination=destination).count() == 1
-    assert routed.timeline[-1]["words"] == f"Sent by hand by admin to {destination.name}"
 
 
 def test_a_destination_this_person_went_to_recently_is_left_out(make_route) -> None:
