@@ -37,6 +37,7 @@ from leadhub.routing.decide import (
 from leadhub.routing.filters import FIELDS, clauses_compile
 from leadhub.routing.models import Cap, Route, RouteMethod, RouteStep
 from leadhub.routing.windows import schedule_compile, window_bounds, zone
+from leadhub.selectors import sees_everything, visible_leads
 from vendors.models import Destination
 
 HELD = "held (no destination could take it)"
@@ -87,6 +88,7 @@ class TrialResult:
     held_before: int = 0
     held_after: int = 0
     cpu_seconds: float = 0.0
+    own_leads_only: bool = False  # the viewer sees only their own leads: only those tried
 
 
 def trial_plan(route: Route, steps: Sequence[RouteStep]) -> RoutePlan:
@@ -188,10 +190,13 @@ class _Run:
         return max((n for (pk, _), n in self.counts.items() if pk == cap_id), default=0)
 
 
-def _recent_leads(count: int) -> list[Lead]:
+def _recent_leads(count: int, viewer: Any) -> list[Lead]:
+    """The last ``count`` leads ``viewer`` may see (the lead list's rule): the trial's
+    reasons quote the leads' values."""
     fields = [name for name in FIELDS if name != "source"]
     leads = (
-        Lead.objects.filter(erased_at__isnull=True)
+        visible_leads(viewer)
+        .filter(erased_at__isnull=True)
         .only("pk", "extra", *fields)
         .annotate(source_kind=Coalesce(F("source__kind"), Value("")))
         .order_by("-created_at", "-pk")[:count]
@@ -204,17 +209,17 @@ def _names(steps: Iterable[StepPlan]) -> str:
 
 
 def route_trial_run(
-    *, route: Route, steps: Sequence[RouteStep], leads: int | None = None
+    *, route: Route, steps: Sequence[RouteStep], viewer: Any, leads: int | None = None
 ) -> TrialResult:
     """The edited ``route`` and ``steps`` (unsaved) against the saved route (none for a new
-    one) over the last ``leads`` leads (default ``ROUTING_TRIAL_LEADS``): what would change.
-    Nothing is written."""
+    one) over the last ``leads`` leads ``viewer`` may see (default ``ROUTING_TRIAL_LEADS``):
+    what would change. Nothing is written."""
     started = time.process_time()
     after = _Run(trial_plan(route, steps))
     saved = Route.objects.filter(pk=route.pk).exists() if route.pk else False
     before = _Run(route_plan(route.pk)) if saved else None
-    recent = _recent_leads(leads if leads is not None else trial_lead_count())
-    result = TrialResult(leads=len(recent))
+    recent = _recent_leads(leads if leads is not None else trial_lead_count(), viewer)
+    result = TrialResult(leads=len(recent), own_leads_only=not sees_everything(viewer))
     for lead in recent:
         source = lead.source_kind  # type: ignore[attr-defined]
         new, reasons = after.decide(lead, source)
