@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from leadhub.routing.models import Route, RouteStep
 from leadhub.routing.trial import HELD, route_trial_run
 from tests.factories import CapFactory, LeadFactory, LeadSourceFactory, UserFactory
-from tests.leadhub.routing.conftest import held_destination
+from tests.leadhub.routing.conftest import held_destination, wants_loan_amount
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +153,17 @@ def test_someone_who_sees_only_their_own_leads_tries_the_route_on_those_only(
     everyone = route_trial_run(route=route, viewer=admin_user, steps=edited)
     assert {m.lead_id for m in everyone.moved} == {mine, *others}
     assert not everyone.own_leads_only
+
+
+def test_a_destination_the_lead_lacks_required_fields_for_is_not_counted_as_chosen(
+    make_route, admin_user
+) -> None:
+    route = make_route({}, {}, name="R")
+    (lead,) = leads("ada@example.com")
+    edited = steps_of(route)
+    edited[0].destination = wants_loan_amount("Loans")
+    result = route_trial_run(route=route, viewer=admin_user, steps=edited)
+    (move,) = result.moved
+    assert (move.lead_id, move.before, move.after) == (lead, "R 0", "R 1")
+    assert "Loans: lacks required fields" in move.why
+    assert [(c.name, c.after) for c in result.counts] == [("Loans", 0), ("R 1", 1), ("R 0", 0)]
