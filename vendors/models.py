@@ -326,10 +326,17 @@ class Destination(models.Model):
 
     def field_specs(self) -> list[FieldSpec]:
         """Every vendor field of this destination, fixed ones included, labelled in plain
-        words (``field_labels``, else the vendor's humanised)."""
-        return specs_in_plain_words(
-            operation_field_specs(self.operation_spec, self.campaign), self.field_labels
-        )
+        words (``field_labels``, else the vendor's humanised). Labelling costs more than the
+        rest of a routed lead's required-fields check, so it is kept on this object while
+        what it is made from (operation, connection, campaign, labels) stays the same."""
+        key = (self.operation, self.connection_id, self.campaign_id, repr(self.field_labels))
+        kept = self.__dict__.get("_field_specs_kept")
+        if kept is None or kept[0] != key:
+            specs = specs_in_plain_words(
+                operation_field_specs(self.operation_spec, self.campaign), self.field_labels
+            )
+            kept = self.__dict__["_field_specs_kept"] = (key, specs)
+        return list(kept[1])
 
     def staff_field_specs(self) -> list[FieldSpec]:
         """The fields staff fill in: those without a fixed value."""
