@@ -80,6 +80,7 @@ def leads_ensure() -> None:
 
 def main() -> str:
     setup_django()
+    from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -87,13 +88,16 @@ def main() -> str:
     from leadhub.routing.models import Route, RouteStep
     from leadhub.routing.trial import TrialResult, route_trial_run
 
+    viewer, _ = get_user_model().objects.get_or_create(
+        username="bench-trial", defaults={"is_staff": True, "is_superuser": True}
+    )
     route = Route.objects.get(pk=route_ensure())
     leads_ensure()
     steps = list(RouteStep.objects.filter(route=route).order_by("position"))
     steps[0].filters = [*FILTERS[:-1], {"field": "extra.loan", "op": "lt", "value": 20000}]
 
     def trial() -> TrialResult:
-        return route_trial_run(route=route, steps=steps, leads=LEADS)
+        return route_trial_run(route=route, steps=steps, viewer=viewer, leads=LEADS)
 
     clauses = clauses_count(clauses_compile(FILTERS))
     trial()  # warm: the saved route compiled once, as after any route change

@@ -326,13 +326,20 @@ class Destination(models.Model):
 
     def field_specs(self) -> list[FieldSpec]:
         """Every vendor field of this destination, fixed ones included, labelled in plain
-        words (``field_labels``, else the vendor's humanised)."""
+        words (``field_labels``, else the vendor's humanised). Labelling costs more than the
+        rest of a routed lead's required-fields check, so it is kept on this object while
+        what it is made from (operation, connection, campaign, labels) stays the same."""
         frozen: tuple[FieldSpec, ...] | None = self.__dict__.get("_field_specs_frozen")
         if frozen is not None:
             return list(frozen)
-        return specs_in_plain_words(
-            operation_field_specs(self.operation_spec, self.campaign), self.field_labels
-        )
+        key = (self.operation, self.connection_id, self.campaign_id, repr(self.field_labels))
+        kept = self.__dict__.get("_field_specs_kept")
+        if kept is None or kept[0] != key:
+            specs = specs_in_plain_words(
+                operation_field_specs(self.operation_spec, self.campaign), self.field_labels
+            )
+            kept = self.__dict__["_field_specs_kept"] = (key, specs)
+        return list(kept[1])
 
     def field_specs_freeze(self) -> None:
         """Work the specs out once for an instance that is only read from now on (kept

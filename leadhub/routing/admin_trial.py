@@ -67,7 +67,7 @@ class RouteTrialMixin(admin.ModelAdmin):
                 for f in formset.forms
                 if f.cleaned_data and not f.cleaned_data.get("DELETE")
             ]
-            result = route_trial_run(route=form.instance, steps=steps)
+            result = route_trial_run(route=form.instance, steps=steps, viewer=request.user)
             context.update(
                 result=result,
                 shown=result.moved[::-1][:SHOWN_MOVES],

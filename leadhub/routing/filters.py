@@ -91,15 +91,33 @@ class Clause:
         return lead_values.get(self.field)
 
 
+def _date_read(text: str) -> date | None:
+    """A YYYY-MM-DD date, or None: also for a well-formed day that does not exist
+    (2026-02-30), which Django's parser refuses with a ValueError."""
+    try:
+        return parse_date(text)
+    except ValueError:
+        return None
+
+
+def _moment_read(text: str) -> datetime | date | None:
+    """A date and time, else a date, else None (2026-13-01 included)."""
+    try:
+        moment = parse_datetime(text)
+    except ValueError:
+        moment = None
+    return moment or _date_read(text)
+
+
 def _typed(kind: str, value: Any, where: str) -> Any:
     """The clause's value as the field's type; ClauseError naming the clause if it is not."""
     if kind == FieldKind.DATE:
-        parsed: Any = value if isinstance(value, date) else parse_date(str(value))
+        parsed: Any = value if isinstance(value, date) else _date_read(str(value))
         if parsed is None:
             raise ClauseError(f"{where}: {value!r} is not a date (YYYY-MM-DD).")
         return parsed
     if kind == FieldKind.DATETIME:
-        parsed = parse_datetime(str(value)) or parse_date(str(value))
+        parsed = _moment_read(str(value))
         if parsed is None:
             raise ClauseError(f"{where}: {value!r} is not a date and time.")
         # A time without a zone is the site's (TIME_ZONE): leads' times carry one.
@@ -120,12 +138,13 @@ def _aware(value: Any) -> Any:
 def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
     """Both sides of an ordered comparison as one type (extra values are untyped)."""
     if isinstance(right, (date, datetime)):
+        given = left
         if isinstance(left, str):
-            left = parse_datetime(left) or parse_date(left)
+            left = _moment_read(left)
         if isinstance(left, datetime) and not isinstance(right, datetime):
             left = left.date()
         if not isinstance(left, date):
-            raise RuntimeClauseError(f"{left!r} is not a date")
+            raise RuntimeClauseError(f"{given!r} is not a date")
         if isinstance(right, datetime) and not isinstance(left, datetime):
             return left, right.date()
         if isinstance(left, datetime) and isinstance(right, datetime):
@@ -184,7 +203,7 @@ def clause_compile(clause: Any, number: int) -> Clause:
             raise ClauseError(f"{where}: give a number or a date to compare with.")
         right = _typed(kind, value, where)
         if kind == FieldKind.ANY and isinstance(right, str):
-            right = parse_datetime(right) or parse_date(right) or right
+            right = _moment_read(right) or right
             if isinstance(right, str):
                 try:
                     right = float(right)

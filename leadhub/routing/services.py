@@ -29,7 +29,7 @@ from leadhub.routing.models import (
     RoutingDecision,
     route_touch,
 )
-from leadhub.routing.readiness import destination_missing, missing_words
+from leadhub.routing.readiness import destination_missing, destinations_load, missing_words
 from leadhub.services.leads import destination_payload_build, lead_contact
 from leadhub.statuses import NOT_TAKEN
 from leadhub.statuses import SubmissionStatus as S
@@ -115,11 +115,7 @@ def route_steps(
     decision = route_decide(
         lead, route_plan(route_id), now, source=source, exclude=tried, rng=random.Random()
     )
-    # Campaign fields prefetched: the required-fields check reads every one's (readiness).
-    chosen = Destination.objects.select_related("connection", "campaign")
-    destinations = chosen.prefetch_related("campaign__fields").in_bulk(
-        [s.destination_id for s in decision.order]
-    )
+    destinations = destinations_load([s.destination_id for s in decision.order])
     found = _duplicates(lead, decision, destinations, now) if guard else {}
     order = [s for s in decision.order if s.destination_id not in found]
     return decision, destinations, order, found

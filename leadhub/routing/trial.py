@@ -36,7 +36,11 @@ from leadhub.routing.decide import (
 )
 from leadhub.routing.filters import FIELDS, clauses_compile
 from leadhub.routing.models import Cap, Route, RouteMethod, RouteStep
+from leadhub.routing.readiness import destinations_load
+from leadhub.routing.services import step_ready
 from leadhub.routing.windows import schedule_compile, window_bounds, zone
+from leadhub.selectors import sees_everything, visible_leads
+from leadhub.services.leads import CONSENT_FIELDS, CONTACT_FIELDS, lead_contact
 from vendors.models import Destination
 
 HELD = "held (no destination could take it)"
@@ -87,6 +91,7 @@ class TrialResult:
     held_before: int = 0
     held_after: int = 0
     cpu_seconds: float = 0.0
+    own_leads_only: bool = False  # the viewer sees only their own leads: only those tried
 
 
 def trial_plan(route: Route, steps: Sequence[RouteStep]) -> RoutePlan:
@@ -148,7 +153,7 @@ def _off(destination_ids: Iterable[int]) -> dict[int, str]:
 class _Run:
     """One plan run over the leads, oldest first, its caps counted in memory."""
 
-    def __init__(self, plan: RoutePlan) -> None:
+    def __init__(self, plan: RoutePlan, destinations: Mapping[int, Destination]) -> None:
         # Round robin's turns start afresh for both runs and move as each run sends.
         self.plan = plan
         self.last_chosen: dict[int, datetime | None] = {}
@@ -160,6 +165,7 @@ class _Run:
         self.sent: Counter[str] = Counter()
         self.held = 0
         self.at_most = plan.max_destinations if plan.method == RouteMethod.ALL else 1
+        self.destinations = destinations  # with what the required-fields check reads
 
     def decide(self, lead: Any, source: str) -> tuple[list[StepPlan], list[str]]:
         at = lead.created_at
@@ -174,7 +180,16 @@ class _Run:
                 step = next(s for s in self.plan.steps if s.slug == entry["destination"])
                 cap = next(c for c in step.caps if c.period == failing["period"])
                 self.kept_out[cap.pk] += 1
-        chosen = decision.order[: self.at_most]
+        # As routing sends: each destination, in order, only if the lead carries what it
+        # requires (the same check), until enough are chosen.
+        chosen: list[StepPlan] = []
+        contact = lead_contact(lead)
+        for step in decision.order:
+            if self.at_most is not None and len(chosen) >= self.at_most:
+                break
+            destination = self.destinations[step.destination_id]
+            if step_ready(contact, step, destination, decision, at):
+                chosen.append(step)
         for step in chosen:
             for cap in step.caps:
                 self.counts[(cap.pk, starts[cap.period])] += 1
@@ -188,10 +203,13 @@ class _Run:
         return max((n for (pk, _), n in self.counts.items() if pk == cap_id), default=0)
 
 
-def _recent_leads(count: int) -> list[Lead]:
-    fields = [name for name in FIELDS if name != "source"]
+def _recent_leads(count: int, viewer: Any) -> list[Lead]:
+    """The last ``count`` leads ``viewer`` may see (the lead list's rule): the trial's
+    reasons quote the leads' values."""
+    fields = {name for name in (*FIELDS, *CONTACT_FIELDS, *CONSENT_FIELDS) if name != "source"}
     leads = (
-        Lead.objects.filter(erased_at__isnull=True)
+        visible_leads(viewer)
+        .filter(erased_at__isnull=True)
         .only("pk", "extra", *fields)
         .annotate(source_kind=Coalesce(F("source__kind"), Value("")))
         .order_by("-created_at", "-pk")[:count]
@@ -204,17 +222,21 @@ def _names(steps: Iterable[StepPlan]) -> str:
 
 
 def route_trial_run(
-    *, route: Route, steps: Sequence[RouteStep], leads: int | None = None
+    *, route: Route, steps: Sequence[RouteStep], viewer: Any, leads: int | None = None
 ) -> TrialResult:
     """The edited ``route`` and ``steps`` (unsaved) against the saved route (none for a new
-    one) over the last ``leads`` leads (default ``ROUTING_TRIAL_LEADS``): what would change.
-    Nothing is written."""
+    one) over the last ``leads`` leads ``viewer`` may see (default ``ROUTING_TRIAL_LEADS``):
+    what would change. Nothing is written."""
     started = time.process_time()
-    after = _Run(trial_plan(route, steps))
+    edited = trial_plan(route, steps)
     saved = Route.objects.filter(pk=route.pk).exists() if route.pk else False
-    before = _Run(route_plan(route.pk)) if saved else None
-    recent = _recent_leads(leads if leads is not None else trial_lead_count())
-    result = TrialResult(leads=len(recent))
+    stored = route_plan(route.pk) if saved else None
+    plans = [edited] if stored is None else [edited, stored]
+    destinations = destinations_load([s.destination_id for p in plans for s in p.steps])
+    after = _Run(edited, destinations)
+    before = _Run(stored, destinations) if stored else None
+    recent = _recent_leads(leads if leads is not None else trial_lead_count(), viewer)
+    result = TrialResult(leads=len(recent), own_leads_only=not sees_everything(viewer))
     for lead in recent:
         source = lead.source_kind  # type: ignore[attr-defined]
         new, reasons = after.decide(lead, source)

@@ -1,7 +1,11 @@
 /* A route step's filters edited as a form: condition rows (field, operator, value) in
    groups matching all (AND) or any (OR) of their rows, groups nested in groups. The JSON
-   the server checks stays in the step's textarea (class filter-json), hidden and rewritten
-   on every change; nobody types it. Clauses are numbered as the server numbers them in its
+   the server checks stays in the step's textarea (class filter-json), hidden; nobody types
+   it. It is rewritten only when someone changes a row, and then a clause nobody touched is
+   written back exactly as it was stored (1.0 stays 1.0, true stays true, a value keeps its
+   spaces), as is each part of a touched clause nobody changed: opening a route and saving
+   it never changes its routing. An "is one of" list is edited one value a line, so a value
+   may hold a comma ("Acme, Inc"). Clauses are numbered as the server numbers them in its
    messages ("Clause 2 …"). A static file, so the strict Content-Security-Policy allows it;
    no inline styles (the hidden attribute shows and hides). */
 (function () {
@@ -37,6 +41,77 @@
     return node;
   }
 
+  // A number as it was written ("1.0"): JSON.parse would make it 1, which the server,
+  // comparing text, reads as "1". Numbers are read as Raw and written back as they came.
+  function Raw(text) {
+    this.text = text;
+  }
+  var MARK = "\u0000number";
+  var NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/;
+
+  function numbersMarked(text) {
+    var out = "";
+    var i = 0;
+    while (i < text.length) {
+      var c = text.charAt(i);
+      if (c === "\"") {
+        var j = i + 1;
+        while (j < text.length && text.charAt(j) !== "\"") {
+          j += text.charAt(j) === "\\" ? 2 : 1;
+        }
+        out += text.slice(i, j + 1);
+        i = j + 1;
+      } else {
+        var found = c === "-" || (c >= "0" && c <= "9") ? NUMBER.exec(text.slice(i)) : null;
+        if (found) {
+          out += "{\"\\u0000number\":\"" + found[0] + "\"}";
+          i += found[0].length;
+        } else {
+          out += c;
+          i += 1;
+        }
+      }
+    }
+    return out;
+  }
+
+  function parse(text) {
+    return JSON.parse(numbersMarked(text), function (key, value) {
+      if (value && typeof value === "object" && !Array.isArray(value)) {
+        var keys = Object.keys(value);
+        if (keys.length === 1 && keys[0] === MARK) {
+          return new Raw(value[MARK]);
+        }
+      }
+      return value;
+    });
+  }
+
+  function dump(value) {
+    if (value instanceof Raw) {
+      return value.text;
+    }
+    if (Array.isArray(value)) {
+      return "[" + value.map(dump).join(", ") + "]";
+    }
+    if (value && typeof value === "object") {
+      return "{" + Object.keys(value).map(function (key) {
+        return JSON.stringify(key) + ": " + dump(value[key]);
+      }).join(", ") + "}";
+    }
+    return value === undefined ? "null" : JSON.stringify(value);
+  }
+
+  function shown(value) {
+    if (value === undefined || value === null) {
+      return "";
+    }
+    if (typeof value === "string") {
+      return value;
+    }
+    return value instanceof Raw ? value.text : dump(value);
+  }
+
   function isGroup(item) {
     if (!item || typeof item !== "object" || Array.isArray(item) || "field" in item) {
       return false;
@@ -59,7 +134,7 @@
   function Editor(textarea) {
     var value;
     try {
-      value = JSON.parse(textarea.value.trim() || "[]");
+      value = parse(textarea.value.trim() || "[]");
     } catch (error) {
       return; // not JSON: the textarea stays, to be mended by hand
     }
@@ -71,7 +146,7 @@
     textarea.hidden = true;
     textarea.setAttribute("data-editor", "on");
     textarea.parentNode.insertBefore(this.root, textarea.nextSibling);
-    this.changed();
+    this.refresh(); // shown as stored; nothing written until someone changes a row
   }
 
   Editor.prototype.operator = function (name) {
@@ -102,16 +177,20 @@
     var empty = el("p", "filter-empty help", "No conditions: every lead fits.");
     box.appendChild(empty);
     (data.items || []).forEach(function (item) {
-      items.appendChild(isGroup(item) ? self.nested(asGroup(item)) : self.clause(item));
+      items.appendChild(isGroup(item) ? self.nested(asGroup(item)) : self.clause(item, false));
     });
     var actions = el("div", "filter-actions");
     actions.appendChild(button("Add a condition", "filter-add", function () {
-      items.appendChild(self.clause({ field: "email", op: "eq", value: "" }));
+      items.appendChild(self.clause({ field: "email", op: "eq", value: "" }, true));
       self.changed();
       items.lastChild.querySelector("select").focus();
     }));
     actions.appendChild(button("Add a group", "filter-add-group", function () {
-      items.appendChild(self.nested({ match: "any", items: [{ field: "email", op: "eq", value: "" }] }));
+      var fresh = self.nested({ match: "any", items: [] });
+      fresh.querySelector(".filter-items").appendChild(
+        self.clause({ field: "email", op: "eq", value: "" }, true)
+      );
+      items.appendChild(fresh);
       self.changed();
     }));
     box.appendChild(actions);
@@ -132,9 +211,13 @@
     return item;
   };
 
-  Editor.prototype.clause = function (data) {
+  // ``fresh``: added on the page, so read wholly from its controls.
+  Editor.prototype.clause = function (data, fresh) {
     var self = this;
     var row = el("li", "filter-clause");
+    // What was stored, and which parts someone has changed since (see clauseValue).
+    row.filterStored = data;
+    row.filterTouched = fresh ? { field: true, op: true, one: true, list: true } : {};
     row.appendChild(el("span", "filter-number"));
     var field = el("select", "filter-field");
     field.setAttribute("aria-label", "Field");
@@ -153,14 +236,22 @@
     this.operators.forEach(function (o) {
       op.appendChild(option(o.name, o.label, o.name === data.op));
     });
+    var given = data && typeof data === "object" ? data.value : undefined;
     var value = el("input", "filter-value");
     value.type = "text";
     value.setAttribute("aria-label", "Value");
-    var given = data.value;
-    value.value = Array.isArray(given) ? given.join(", ") : given === undefined || given === null ? "" : String(given);
-    [field, extraName, op, value].forEach(function (control) {
+    value.value = Array.isArray(given) ? "" : shown(given);
+    var list = el("textarea", "filter-list");
+    list.rows = 3;
+    list.setAttribute("aria-label", "Values, one a line");
+    list.placeholder = "one value a line";
+    list.value = Array.isArray(given) ? given.map(shown).join("\n") : "";
+    var parts = [[field, "field"], [extraName, "field"], [op, "op"], [value, "one"], [list, "list"]];
+    parts.forEach(function (pair) {
+      var control = pair[0];
       row.appendChild(control);
       control.addEventListener(control.tagName === "SELECT" ? "change" : "input", function () {
+        row.filterTouched[pair[1]] = true;
         self.changed();
       });
     });
@@ -171,20 +262,33 @@
     return row;
   };
 
+  // A clause as it is to be stored: as it was stored if nobody touched it; else each part
+  // nobody changed as stored, each changed part as its control now says.
   Editor.prototype.clauseValue = function (row) {
+    var stored = row.filterStored;
+    var touched = row.filterTouched;
+    if (!touched.field && !touched.op && !touched.one && !touched.list) {
+      return stored;
+    }
+    var old = stored && typeof stored === "object" && !Array.isArray(stored) ? stored : {};
     var field = row.querySelector(".filter-field").value;
     if (field === "extra.") {
       field += row.querySelector(".filter-extra").value.trim();
     }
-    var op = row.querySelector(".filter-op").value;
+    if (!touched.field && typeof old.field === "string") {
+      field = old.field;
+    }
+    var op = touched.op || typeof old.op !== "string" ? row.querySelector(".filter-op").value : old.op;
     var kind = this.operator(op).value;
-    var text = row.querySelector(".filter-value").value;
     var clause = { field: field, op: op };
     if (kind === "list") {
-      clause.value = text.split(",").map(function (part) { return part.trim(); })
-        .filter(function (part) { return part !== ""; });
+      clause.value = !touched.list && Array.isArray(old.value) ? old.value
+        : row.querySelector(".filter-list").value.split("\n")
+          .map(function (part) { return part.trim(); })
+          .filter(function (part) { return part !== ""; });
     } else if (kind === "one") {
-      clause.value = text.trim();
+      clause.value = !touched.one && "value" in old && !Array.isArray(old.value) ? old.value
+        : row.querySelector(".filter-value").value.trim();
     }
     return clause;
   };
@@ -206,6 +310,14 @@
   };
 
   Editor.prototype.changed = function () {
+    this.refresh();
+    var top = this.groupValue(this.root.querySelector(".filter-group"));
+    var stored = top.match === "all" ? top.items : { any: top.items };
+    this.textarea.value = dump(stored);
+  };
+
+  // The rows as their operator and field need them; the stored JSON is not touched.
+  Editor.prototype.refresh = function () {
     var self = this;
     // Rows show what their operator and field need.
     Array.prototype.forEach.call(this.root.querySelectorAll(".filter-clause"), function (row, i) {
@@ -214,9 +326,10 @@
       row.querySelector(".filter-extra").hidden = field.value !== "extra.";
       var kind = self.operator(row.querySelector(".filter-op").value).value;
       var value = row.querySelector(".filter-value");
-      value.hidden = kind === "none";
+      value.hidden = kind !== "one";
+      row.querySelector(".filter-list").hidden = kind !== "list";
       var chosen = self.fields.filter(function (f) { return f.name === field.value; })[0];
-      value.placeholder = kind === "list" ? "values, separated by commas" : (chosen && chosen.hint) || "value";
+      value.placeholder = (chosen && chosen.hint) || "value";
     });
     Array.prototype.forEach.call(this.root.querySelectorAll(".filter-group"), function (box, i) {
       if (i > 0) {
@@ -225,9 +338,6 @@
       box.querySelector(".filter-empty").hidden =
         box.querySelector(".filter-items").children.length > 0 || i > 0;
     });
-    var top = this.groupValue(this.root.querySelector(".filter-group"));
-    var stored = top.match === "all" ? top.items : { any: top.items };
-    this.textarea.value = JSON.stringify(stored);
   };
 
   function start(scope) {

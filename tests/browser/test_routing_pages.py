@@ -148,12 +148,64 @@ def test_a_step_added_on_the_page_gets_the_filter_form_too(
     clause = added.locator(".filter-clause").first
     clause.get_by_label("Field", exact=True).select_option("source")
     clause.get_by_label("Operator").select_option(label="is one of")
-    clause.get_by_label("Value", exact=True).fill("api, web_form")
+    clause.get_by_label("Values, one a line").fill("api\nweb_form")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     step = RouteStep.objects.get(route=route, position=1)
     assert step.filters == [{"field": "source", "op": "in", "value": ["api", "web_form"]}]
     assert console.csp_violations == []
+    assert console.page_errors == []
+
+
+def test_a_route_opened_and_saved_without_edits_keeps_its_filters_exactly(
+    page: Page, console, live_server, superuser
+) -> None:
+    filters = [
+        {"field": "company", "op": "in", "value": ["Acme, Inc", " Initech "]},
+        {"field": "extra.vip", "op": "eq", "value": True},
+        {"any": [{"field": "extra.score", "op": "gt", "value": 1.0}]},
+        {"field": "notes", "op": "eq", "value": " padded "},
+    ]
+    route = RouteFactory(name="Website leads")
+    step = RouteStep.objects.create(
+        route=route, destination=held_destination("Acme"), position=0, filters=filters
+    )
+    log_in(page, live_server.url, "root", f"/admin/leadhub_routing/route/{route.pk}/change/")
+    company = page.locator(".filter-top .filter-clause").first
+    expect(company.get_by_label("Values, one a line")).to_have_value("Acme, Inc\n Initech ")
+    page.locator("#id_name").fill("Website leads (renamed)")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    step.refresh_from_db()
+    assert step.filters == filters
+    assert isinstance(step.filters[2]["any"][0]["value"], float)
+    assert step.filters[1]["value"] is True
+    assert console.csp_violations == []
+    assert console.page_errors == []
+
+
+def test_a_comma_in_a_listed_value_is_kept_when_a_row_is_edited(
+    page: Page, console, live_server, superuser
+) -> None:
+    kept = {"field": "extra.score", "op": "gt", "value": 1.0}
+    route = RouteFactory(name="Website leads")
+    step = RouteStep.objects.create(
+        route=route,
+        destination=held_destination("Acme"),
+        position=0,
+        filters=[{"field": "company", "op": "in", "value": ["Acme, Inc"]}, kept],
+    )
+    log_in(page, live_server.url, "root", f"/admin/leadhub_routing/route/{route.pk}/change/")
+    company = page.locator(".filter-top .filter-clause").first
+    company.get_by_label("Values, one a line").fill("Acme, Inc\nUmbrella, Ltd\n")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    step.refresh_from_db()
+    assert step.filters == [
+        {"field": "company", "op": "in", "value": ["Acme, Inc", "Umbrella, Ltd"]},
+        kept,
+    ]
+    assert isinstance(step.filters[1]["value"], float)
     assert console.page_errors == []
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django import forms
 
 from tests.factories import DestinationFactory
+from vendors import models as models_module
 from vendors.field_labels import choice_label, plain_choices, plain_label, spec_in_plain_words
 from vendors.fieldspec import FieldSpec, FieldType
 from vendors.form_fields import field_help, form_field
@@ -77,6 +80,26 @@ def test_a_destination_labels_its_fields(leadbyte_destination) -> None:
     assert labels["data13"] == "Make of car"
     assert labels["data14"] == "Kind of mortgage"
     assert labels["dob"] == "Date of birth"
+
+
+def test_a_destination_labels_its_fields_once_until_its_labels_change(
+    leadbyte_destination, monkeypatch
+) -> None:
+    """Routing checks a destination's required fields for lead after lead: labelling is
+    the dear part, so it is done once per object, and again when the labels change."""
+    labelled: list[int] = []
+    real = models_module.specs_in_plain_words
+
+    def counted(*args: Any) -> Any:
+        labelled.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(models_module, "specs_in_plain_words", counted)
+    first = leadbyte_destination.field_specs()
+    assert leadbyte_destination.field_specs() == first and len(labelled) == 1
+    leadbyte_destination.field_labels = {"data14": "Kind of mortgage"}
+    labels = {s.name: s.label for s in leadbyte_destination.field_specs()}
+    assert labels["data14"] == "Kind of mortgage" and len(labelled) == 2
 
 
 @pytest.mark.django_db

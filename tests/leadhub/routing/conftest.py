@@ -15,6 +15,8 @@ from leadhub.models import Lead, Submission
 from leadhub.routing.models import Route
 from leadhub.statuses import SubmissionStatus as S
 from tests.factories import (
+    CampaignFactory,
+    CampaignFieldFactory,
     ConnectionFactory,
     DestinationFactory,
     LeadFactory,
@@ -62,3 +64,14 @@ def person(**fields: Any) -> Lead:
     fields.setdefault("phone", f"07700 9{n:05d}")
     fields.setdefault("email", f"person{n}@example.com")
     return LeadFactory(**fields)
+
+
+def wants_loan_amount(name: str) -> Destination:
+    """A LeadByte destination whose campaign requires a field no contact detail fills."""
+    destination = held_destination(name)
+    campaign = CampaignFactory(connection=destination.connection)
+    CampaignFieldFactory(campaign=campaign, name="email", label="Email", required=True)
+    CampaignFieldFactory(campaign=campaign, name="loan", label="Loan amount", required=True)
+    destination.campaign = campaign
+    destination.save()
+    return destination

@@ -119,3 +119,18 @@ def test_someone_who_may_only_view_the_route_may_not_try_it(client, make_route) 
     viewer.user_permissions.add(Permission.objects.get(codename="view_route"))
     client.force_login(viewer)
     assert client.post(try_url(route), posted(route)).status_code == 403
+
+
+def test_a_route_editor_who_sees_only_their_own_leads_is_shown_none_of_others(
+    client, make_route
+) -> None:
+    route = make_route({"filters": [ACME]}, {}, name="R")
+    other = LeadFactory(email="secret@example.com", first_name="Confidential")
+    editor = get_user_model().objects.create_user("editor", password="x", is_staff=True)
+    editor.user_permissions.add(*Permission.objects.filter(codename__in=["change_route"]))
+    client.force_login(editor)
+    answer = client.post(try_url(route), posted(route, step0=[]), HTTP_X_REQUESTED_WITH="fetch")
+    content = answer.content.decode()
+    assert answer.status_code == 200
+    assert "Tried on the last 0 leads of yours" in content
+    assert f"Lead #{other.pk}" not in content and "secret@example.com" not in content

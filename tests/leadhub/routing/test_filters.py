@@ -67,6 +67,11 @@ def test_each_operator(field: str, op: str, value: Any, expected: bool) -> None:
         ({"field": "source", "op": "in", "value": "api"}, "give a list"),
         ({"field": "consent_date", "op": "regex", "value": "2026"}, "matches text only"),
         ({"field": "extra.", "op": "eq", "value": "9"}, "name the extra value"),
+        ({"field": "consent_date", "op": "gt", "value": "2026-02-30"}, "is not a date"),
+        ({"field": "consent_date", "op": "in", "value": ["2026-13-01"]}, "is not a date"),
+        ({"field": "created_at", "op": "lt", "value": "2026-13-01"}, "not a date and time"),
+        ({"field": "created_at", "op": "gt", "value": "2026-02-30T10:00"}, "not a date and"),
+        ({"field": "extra.due", "op": "gt", "value": "2026-02-30"}, "give a number or a date"),
     ],
 )
 def test_a_clause_that_cannot_be_used_is_refused_with_its_number_and_words(
@@ -97,6 +102,13 @@ def test_an_extra_value_that_cannot_be_compared_fails_with_the_reason() -> None:
     result = clauses_check(clauses, {**LEAD, "extra": {"loan": "lots"}})
     assert not result.ok
     assert "'lots' is not a number" in result.error
+
+
+def test_an_extra_value_on_a_day_that_does_not_exist_fails_with_the_reason() -> None:
+    clauses = clauses_compile([{"field": "extra.due", "op": "gt", "value": "2026-02-01"}])
+    result = clauses_check(clauses, {**LEAD, "extra": {"due": "2026-02-30"}})
+    assert not result.ok
+    assert "'2026-02-30' is not a date" in result.error
 
 
 # AND/OR groups: a stored list is AND (as before); {"all": [...]} and {"any": [...]} nest.

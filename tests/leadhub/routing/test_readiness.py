@@ -13,21 +13,9 @@ from leadhub.routing.preview import route_preview
 from leadhub.routing.readiness import destination_missing
 from leadhub.routing.services import route_apply
 from leadhub.services.leads import lead_contact
-from tests.factories import CampaignFactory, CampaignFieldFactory
-from tests.leadhub.routing.conftest import held_destination, person
+from tests.leadhub.routing.conftest import person, wants_loan_amount
 
 pytestmark = pytest.mark.django_db
-
-
-def wants_loan_amount(name: str):
-    """A LeadByte destination whose campaign requires a field no contact detail fills."""
-    destination = held_destination(name)
-    campaign = CampaignFactory(connection=destination.connection)
-    CampaignFieldFactory(campaign=campaign, name="email", label="Email", required=True)
-    CampaignFieldFactory(campaign=campaign, name="loan", label="Loan amount", required=True)
-    destination.campaign = campaign
-    destination.save()
-    return destination
 
 
 def test_a_destination_says_which_required_fields_a_lead_lacks() -> None:
