@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from leadhub.api.intake import LeadChecker
@@ -90,16 +91,23 @@ def keys_forget(**_: Any) -> None:
         _entries.clear()
 
 
+def _change_seen(*, using: str = DEFAULT_DB_ALIAS, **_: Any) -> None:
+    """Forget at once, and again when the change commits: a request in another thread
+    that read the old row between the two would otherwise keep it for the whole bound."""
+    keys_forget()
+    transaction.on_commit(keys_forget, using=using)
+
+
 _WATCHED: tuple[type[Any], ...] = (ApiKey, Destination, Connection, Campaign, Route)
 
 
 def key_cache_connect() -> None:
     """Forget the cache on every change to what it holds (AppConfig.ready)."""
     for model in (*_WATCHED, get_user_model()):
-        post_save.connect(keys_forget, sender=model, dispatch_uid=f"api-keys-{model.__name__}")
+        post_save.connect(_change_seen, sender=model, dispatch_uid=f"api-keys-{model.__name__}")
         post_delete.connect(
-            keys_forget, sender=model, dispatch_uid=f"api-keys-del-{model.__name__}"
+            _change_seen, sender=model, dispatch_uid=f"api-keys-del-{model.__name__}"
         )
     m2m_changed.connect(
-        keys_forget, sender=ApiKey.destinations.through, dispatch_uid="api-keys-scope"
+        _change_seen, sender=ApiKey.destinations.through, dispatch_uid="api-keys-scope"
     )

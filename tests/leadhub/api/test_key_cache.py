@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -61,6 +61,15 @@ def test_a_revocation_elsewhere_bites_within_the_bound(
     assert api.get("/destinations").status_code == 200
     now[0] += 0.2
     assert api.get("/destinations").status_code == 401
+
+
+def test_a_change_forgets_again_when_it_commits(make_key, destination) -> None:
+    new = make_key(destination)
+    with transaction.atomic():
+        api_key_revoke(key=ApiKey.objects.get(pk=new.key.pk))
+        # What a request in another thread kept after reading the row before the commit.
+        key_cache._entries["read-before-the-commit"] = object()  # type: ignore[assignment]
+    assert "read-before-the-commit" not in key_cache._entries
 
 
 def test_a_scope_change_is_seen_at_once(make_key, api_client, destination) -> None:
