@@ -16,6 +16,7 @@ install, and the harness runs inside a pytest against pytest-django's live serve
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
@@ -87,10 +88,16 @@ class Flow:
 
     base_url: str
     destinations: Sequence[str]  # destination labels as the chooser shows them
-    tag: str  # makes every lead's email unique to this run
+    tag: str  # makes every lead's email and phone unique to this run
     polls: int = 3
     poll_interval: float = 2.0
     timeout: float = 60.0
+
+
+def run_digits(tag: str) -> str:
+    """Two digits of the run's tag for its phone numbers: the duplicate guard (a phone sent
+    to the same destination within 30 days) must not take one run's lead for another's."""
+    return f"{int(hashlib.sha256(tag.encode()).hexdigest(), 16) % 100:02d}"
 
 
 class StaffSession:
@@ -171,7 +178,7 @@ class StaffSession:
             "first_name": "Ada",
             "last_name": f"Staff {letters(self.number)}-{letters(self.sent)}",
             "email": email,
-            "phone": f"0791{(self.number * 100000 + self.sent) % 10_000_000:07d}",
+            "phone": f"0791{run_digits(flow.tag)}{(self.number * 1000 + self.sent) % 100_000:05d}",
         }
         path = f"/admin/leadhub/lead/add/?{query}"
         preview = self.request("preview", "POST", path, data=entry_form_data(form, contact))
