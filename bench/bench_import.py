@@ -166,6 +166,9 @@ def clean_up(job_id: int, last_lead: int) -> None:
     from leadhub.imports.models import ImportJob
 
     with connection.cursor() as cursor:
+        # Each imported lead has its source (attribution) and may have a routing decision.
+        for table in ("leadhub_attribution_leadsource", "leadhub_routing_routingdecision"):
+            cursor.execute(f"DELETE FROM {table} WHERE lead_id > %s", [last_lead])  # noqa: S608
         cursor.execute("DELETE FROM leadhub_submission WHERE lead_id > %s", [last_lead])
         cursor.execute("DELETE FROM leadhub_lead WHERE id > %s", [last_lead])
         cursor.execute("DELETE FROM django_q_ormq WHERE key = %s", ["leadhub"])
