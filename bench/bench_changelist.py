@@ -106,11 +106,13 @@ def generate() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            INSERT INTO leadhub_lead (first_name, last_name, email, phone, phone_e164, company,
-                                      notes, extra, created_at, updated_at)
+            INSERT INTO leadhub_lead (first_name, last_name, email, email_normalised, phone,
+                                      phone_e164, company, notes, extra, consent_url,
+                                      consent_wording, created_at, updated_at)
             SELECT 'Ada' || i, 'Lovelace' || i, 'lead' || i || '@example.com',
+                   'lead' || i || '@example.com',
                    '07911 ' || lpad(i::text, 6, '0'), '+447911' || lpad(i::text, 6, '0'),
-                   'Company ' || (i %% 5000), '', '{}',
+                   'Company ' || (i %% 5000), '', '{}', '', '',
                    now() - make_interval(secs => (%s - i) * 60), now()
             FROM generate_series(1, %s) AS i
             """,

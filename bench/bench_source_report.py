@@ -1,6 +1,7 @@
 """The dashboard's report by source and destination on PostgreSQL.
 
-Fills the database named by DATABASE_URL (PostgreSQL only; a scratch database) with
+Fills a scratch PostgreSQL database (BENCH_SOURCE_REPORT_DATABASE_URL, default
+leadhub_bench_source_report) with
 BENCH_SOURCE_LEADS leads over 40 days, each with an API source and a submission to each of
 two destinations, then times ``source_report`` for each period and, as the baseline measured
 in the same run, the dashboard's existing per-vendor counts (``submission_counts``).
@@ -14,20 +15,25 @@ import statistics
 import time
 from datetime import timedelta
 
+from bench.common import database_ensure
+
 LEADS = int(os.environ.get("BENCH_SOURCE_LEADS", "50000"))
 RUNS = 5
 CHUNK = 5000
 
 
 def _setup() -> None:
+    # A scratch database of its own (its rows are replaced), created if missing.
+    url = os.environ.get(
+        "BENCH_SOURCE_REPORT_DATABASE_URL",
+        "postgres://postgres@127.0.0.1:5432/leadhub_bench_source_report",
+    )
+    database_ensure(url)
+    os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadhub.settings")
     import django
 
     django.setup()
-    from django.conf import settings
-
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        raise SystemExit("bench_source_report needs DATABASE_URL at a scratch PostgreSQL")
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
