@@ -68,12 +68,12 @@ def _fill() -> None:
             INSERT INTO leadhub_submission
               (lead_id, connection_id, operation, payload, status, vendor_reference,
                vendor_code, vendor_message, links, field_errors, response_data, attempt_count,
-               created_at, updated_at)
+               check_count, vendor_outcome, created_at, updated_at)
             SELECT (%(leads)s::bigint[])[1 + i %% cardinality(%(leads)s::bigint[])],
                    (%(conns)s::bigint[])[1 + i %% cardinality(%(conns)s::bigint[])],
                    'create_lead', '{}'::jsonb,
                    (%(statuses)s::text[])[1 + (i * 7) %% cardinality(%(statuses)s::text[])],
-                   '', '', 'Bench message', '{}'::jsonb, '{}'::jsonb, '{}'::jsonb, 1,
+                   '', '', 'Bench message', '{}'::jsonb, '{}'::jsonb, '{}'::jsonb, 1, 0, '',
                    now() - (i::float / %(rows)s) * interval '365 days',
                    now() - (i::float / %(rows)s) * interval '365 days'
             FROM generate_series(1, %(rows)s) AS i
