@@ -32,7 +32,7 @@ from vendors.models import Destination
 FILTERS_HELP = (
     "Conditions a lead must meet to go to this destination: a field, how it compares and "
     "a value, in groups that match all (AND) or any (OR) of their conditions. “is one "
-    "of” takes values separated by commas; “is greater/less than” compares dates "
+    "of” takes one value per line; “is greater/less than” compares dates "
     "(YYYY-MM-DD) and numbers (extra values); “matches” takes a regular expression."
 )
 SCHEDULE_HELP = (
