@@ -298,7 +298,8 @@ def demo_api_keys_ensure(say: Callable[[str], None]) -> None:
 
 
 # The demo's route (docs/routing.md): LeadByte's example campaign first, in business hours
-# and up to a daily cap; Getlead when LeadByte refuses, is closed or is full.
+# and up to a daily cap; Getlead when LeadByte refuses, is closed or is full. Used by the
+# demo API key, by staff's "Route automatically" and by imports with no destination ticked.
 DEMO_ROUTE = "Demo waterfall"
 DEMO_ROUTE_STEPS = ("LeadByte · Example Campaign A", "Getlead · Website enquiry")
 DEMO_HOURS = {day: ["09:00", "17:30"] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -313,8 +314,13 @@ def demo_route_ensure() -> Route | None:
     by_name = {d.name: d for d in Destination.objects.filter(name__in=DEMO_ROUTE_STEPS)}
     if len(by_name) < len(DEMO_ROUTE_STEPS):
         return None
+    # Offered to staff ("Route automatically") and to imports too, so make run shows both.
     route = Route.objects.create(
-        name=DEMO_ROUTE, method=RouteMethod.WATERFALL, time_zone="Europe/London"
+        name=DEMO_ROUTE,
+        method=RouteMethod.WATERFALL,
+        time_zone="Europe/London",
+        for_staff=True,
+        for_imports=True,
     )
     first = RouteStep.objects.create(
         route=route,
