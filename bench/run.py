@@ -1,7 +1,9 @@
 """`make bench`: run every benchmark module in this folder (bench_*.py), or the ones named.
 
 Each module has ``main() -> str``: it measures, prints its figures beside a baseline measured
-in the same run, and returns a Markdown section that is written to docs/benchmarks.md.
+in the same run, and returns a Markdown section that is written to docs/benchmarks.md as soon
+as the module finishes, so a failing module keeps the sections measured before it. Sections
+whose name does not start with ``bench_`` (a summary written by hand) are kept, first.
 """
 
 from __future__ import annotations
@@ -29,7 +31,19 @@ def machine() -> str:
     return f"{platform.system()} {platform.machine()}, {cpus} CPU{memory}, Python {python}"
 
 
-SECTION = re.compile(r"<!-- (bench_\w+) -->\n(.*?)\n<!-- /\1 -->", re.S)
+SECTION = re.compile(r"<!-- (\w+) -->\n(.*?)\n<!-- /\1 -->", re.S)
+
+
+def write(sections: dict[str, str]) -> None:
+    # Hand-written sections (a summary) first, then the benchmarks in name order.
+    order = sorted(sections, key=lambda name: (name.startswith("bench_"), name))
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text(
+        "# Benchmarks\n\nProduced by `make bench` (`make bench BENCH=<module>` runs one); "
+        "each section says when and where it was measured.\n\n"
+        + "\n\n".join(f"<!-- {n} -->\n{sections[n]}\n<!-- /{n} -->" for n in order)
+        + "\n"
+    )
 
 
 def main(names: list[str]) -> None:
@@ -37,19 +51,13 @@ def main(names: list[str]) -> None:
     modules = names or sorted(p.stem for p in Path(__file__).parent.glob("bench_*.py"))
     # Running some benchmarks replaces their sections and keeps the others' last figures.
     sections = dict(SECTION.findall(REPORT.read_text())) if REPORT.exists() else {}
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     for name in modules:
         module = importlib.import_module(f"bench.{name}")
         print(f"\n=== {name}")
         body = module.main()
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         sections[name] = f"{body.rstrip()}\n\n_Measured {stamp} on {machine()}._"
-    REPORT.parent.mkdir(exist_ok=True)
-    REPORT.write_text(
-        "# Benchmarks\n\nProduced by `make bench` (`make bench BENCH=<module>` runs one); "
-        "each section says when and where it was measured.\n\n"
-        + "\n\n".join(f"<!-- {n} -->\n{t}\n<!-- /{n} -->" for n, t in sorted(sections.items()))
-        + "\n"
-    )
+        write(sections)
     print(f"\nWritten to {REPORT.relative_to(ROOT)}")
 
 
