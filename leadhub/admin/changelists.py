@@ -3,6 +3,7 @@ and a streaming CSV export of exactly what the list shows (filters and search in
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -19,7 +20,7 @@ from django.http import HttpRequest, HttpResponseBadRequest, StreamingHttpRespon
 from django.urls import path
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 
 from leadhub.attribution.selectors import SOURCE_EXPORT_COLUMNS
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 ESTIMATE_ABOVE = 10_000
 # Set on an export's request: its changelist builds the queryset and reads no page of rows.
 EXPORTING = "leadhub_exporting"
+CHECKBOX_NAME = conditional_escape(helpers.ACTION_CHECKBOX_NAME)
 PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
 
 
@@ -292,12 +294,13 @@ class FastRowsMixin:
     widget templates, a fifth of a 50-row page's time. Same markup, same behaviour."""
 
     def action_checkbox(self, obj: Any) -> SafeString:
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" '
-            'aria-label="Select this object for an action - {}">',
-            helpers.ACTION_CHECKBOX_NAME,
-            obj.pk,
-            obj,
+        # format_html's markup, its arguments escaped directly (a call each row, not five).
+        pk = obj.pk
+        value = str(pk) if type(pk) is int else conditional_escape(pk)
+        return SafeString(
+            f'<input type="checkbox" name="{CHECKBOX_NAME}" value="{value}" '
+            f'class="action-select" aria-label="Select this object for an action - '
+            f'{html.escape(str(obj))}">'
         )
 
 
