@@ -16,16 +16,12 @@ from typing import Any
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
 from django.http import HttpRequest
-from django.template.defaultfilters import urlencode
-from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import translation
-from django.utils.safestring import SafeString
 
 MENUS_KEPT = 512
 
 _menus: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-_sidebars: dict[tuple[Any, ...], SafeString] = {}
 _lock = threading.Lock()
 
 
@@ -55,35 +51,6 @@ class LeadHubAdminSite(AdminSite):
                 _menus[key] = menu
         # Copies: a page may add to what it is given without changing the next page's menu.
         return [{**app, "models": [dict(m) for m in app["models"]]} for app in menu]
-
-
-def sidebar_menu(request: HttpRequest, apps: list[dict[str, Any]]) -> SafeString:
-    """The sidebar's menu (Django's ``admin/app_list.html``), drawn once per menu and per
-    entry the page's address marks as current: the same forty rows on every page."""
-    key = _menu_key(request)
-    path = urlencode(request.path)  # what the template compares the menu's links with
-    marks = tuple(
-        (
-            app["app_url"] in path,
-            *(_marked(m.get("admin_url"), path) for m in app["models"]),
-        )
-        for app in apps
-    )
-    found = _sidebars.get((key, marks)) if key is not None else None
-    if found is None:
-        context = {"app_list": apps, "show_changelinks": False, "request": request}
-        found = SafeString(render_to_string("admin/app_list.html", context))
-        if key is not None:
-            with _lock:
-                if len(_sidebars) >= MENUS_KEPT:
-                    _sidebars.clear()
-                _sidebars[(key, marks)] = found
-    return found
-
-
-def _marked(url: str | None, path: str) -> bool:
-    # The template's ``in`` is False where Django gives a model no link (None).
-    return url is not None and url in path
 
 
 class LeadHubAdminConfig(AdminConfig):

@@ -9,10 +9,8 @@ from django.contrib.admin.templatetags.admin_list import result_headers, result_
 from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.contrib.admin.views.main import ChangeList
 from django.template.base import Parser, Token
-from django.utils.safestring import SafeString
 
 from leadhub.admin.result_rows import cells
-from leadhub.admin_site import sidebar_menu
 from leadhub.services.attention import Attention, needs_attention_summary
 
 register = template.Library()
@@ -47,9 +45,3 @@ def planned_result_list_tag(parser: Parser, token: Token) -> InclusionAdminNode:
 def needs_attention(context: template.Context) -> Attention:
     """The data behind the "needs attention" banner, for the user reading the page."""
     return needs_attention_summary(user=context["request"].user)
-
-
-@register.simple_tag(takes_context=True)
-def nav_sidebar_menu(context: template.Context) -> SafeString:
-    """The sidebar's menu of apps, kept once drawn (``admin_site.sidebar_menu``)."""
-    return sidebar_menu(context["request"], context.get("available_apps") or [])
