@@ -3,6 +3,7 @@ and a streaming CSV export of exactly what the list shows (filters and search in
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -19,12 +20,12 @@ from django.http import HttpRequest, HttpResponseBadRequest, StreamingHttpRespon
 from django.urls import path
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 
 from leadhub.attribution.selectors import SOURCE_EXPORT_COLUMNS
 from leadhub.audit.services import AuditAction, audit_record
-from leadhub.csvfiles import csv_lines
+from leadhub.csvfiles import FORMULA_START, csv_chunks, escape_cell
 from vendors.phones import parse_phone
 
 if TYPE_CHECKING:
@@ -33,6 +34,9 @@ if TYPE_CHECKING:
 
 # Below this many rows an exact count is cheap and an estimate would only look odd.
 ESTIMATE_ABOVE = 10_000
+# Set on an export's request: its changelist builds the queryset and reads no page of rows.
+EXPORTING = "leadhub_exporting"
+CHECKBOX_NAME = conditional_escape(helpers.ACTION_CHECKBOX_NAME)
 PHONE_LIKE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
 
 
@@ -157,7 +161,13 @@ class LeanChangeList(ChangeList):
     def get_results(self, request: HttpRequest) -> None:
         """The page's rows read with the model admin's ``list_only`` columns alone: each row
         and its related rows then cost a fraction of the columns to read and convert. Only
-        the shown page: counts, actions and the export keep their own querysets."""
+        the shown page: counts, actions and the export keep their own querysets.
+
+        The export wants the filtered queryset only: no page, no counts (a fifth of it)."""
+        if getattr(request, EXPORTING, False):
+            self.result_count = self.full_result_count = 0
+            self.result_list, self.can_show_all, self.multi_page = [], False, False
+            return
         only = cast("LeanListMixin", self.model_admin).list_only
         if not only:
             super().get_results(request)
@@ -235,6 +245,7 @@ class CsvExportMixin:
     def export_view(self, request: HttpRequest) -> StreamingHttpResponse | HttpResponseBadRequest:
         if not self.has_view_permission(request):  # type: ignore[attr-defined]
             raise PermissionDenied
+        setattr(request, EXPORTING, True)  # a flag of our own on the request
         try:
             changelist = self.get_changelist_instance(request)  # type: ignore[attr-defined]
         except IncorrectLookupParameters:
@@ -247,7 +258,7 @@ class CsvExportMixin:
         paths = [value for _, value in self.export_columns]
         rows = queryset.values_list(*paths).iterator(chunk_size=2000)
         response = StreamingHttpResponse(
-            csv_lines([header for header, _ in self.export_columns], _formatted(rows)),
+            csv_chunks([header for header, _ in self.export_columns], _formatted(rows)),
             content_type="text/csv; charset=utf-8",
         )
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
@@ -256,8 +267,18 @@ class CsvExportMixin:
 
 
 def _formatted(rows: Iterator[tuple]) -> Iterator[list[object]]:
+    # Most cells are empty, a count or text that starts with no formula character: kept
+    # inline, without two calls a cell (a large export has tens of thousands of cells).
     for row in rows:
-        yield [_text(value) for value in row]
+        yield [
+            ""
+            if value is None
+            else value
+            if (type(value) is str and not value.startswith(FORMULA_START))
+            or (type(value) is int and value >= 0)
+            else escape_cell(_text(value))
+            for value in row
+        ]
 
 
 def _text(value: object) -> object:
@@ -273,12 +294,13 @@ class FastRowsMixin:
     widget templates, a fifth of a 50-row page's time. Same markup, same behaviour."""
 
     def action_checkbox(self, obj: Any) -> SafeString:
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" '
-            'aria-label="Select this object for an action - {}">',
-            helpers.ACTION_CHECKBOX_NAME,
-            obj.pk,
-            obj,
+        # format_html's markup, its arguments escaped directly (a call each row, not five).
+        pk = obj.pk
+        value = str(pk) if type(pk) is int else conditional_escape(pk)
+        return SafeString(
+            f'<input type="checkbox" name="{CHECKBOX_NAME}" value="{value}" '
+            f'class="action-select" aria-label="Select this object for an action - '
+            f'{html.escape(str(obj))}">'
         )
 
 

@@ -12,6 +12,7 @@ editable lists and columns of a kind the plan does not know keep Django's render
 from __future__ import annotations
 
 import datetime
+import html
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -79,7 +80,8 @@ def _row_cells(
             shown, dated = empty, False
         if dated:
             classes = f"{classes} nowrap"
-        text = conditional_escape(shown)
+        # conditional_escape's result without its lazy-text wrapper: a call a cell.
+        text = html.escape(shown) if type(shown) is str else conditional_escape(shown)
         if column.link:
             tag = "th" if first else "td"
             first = False
@@ -142,7 +144,14 @@ def _link_opener(cl: ChangeList) -> Callable[[Any], str] | None:
         return None
     before, after = f'<a href="{path}', f'{rest}">'
     pk_attname = cl.pk_attname
-    return lambda result: f"{before}{escape(quote(getattr(result, pk_attname)))}{after}"
+
+    def opener(result: Any) -> str:
+        pk = getattr(result, pk_attname)
+        # A whole-number key is its digits once quoted and escaped.
+        shown = str(pk) if type(pk) is int else escape(quote(pk))
+        return f"{before}{shown}{after}"
+
+    return opener
 
 
 def _shower(
@@ -179,6 +188,7 @@ def _value_shower(value_of: Callable[[Any], Any], attr: Any, default_empty: str)
     """A value computed by a function, shown as Django's ``display_for_value`` does."""
     empty = getattr(attr, "empty_value_display", default_empty)
     boolean = getattr(attr, "boolean", False)
+    moment = datetime_shower()
 
     def show(result: Any) -> tuple[Any, bool]:
         value = value_of(result)
@@ -190,7 +200,7 @@ def _value_shower(value_of: Callable[[Any], Any], attr: Any, default_empty: str)
         if type(value) is int and not boolean and not settings.USE_THOUSAND_SEPARATOR:
             return str(value), False
         if type(value) is datetime.datetime and not boolean:
-            return shown_datetime(value), True
+            return moment(value), True
         shown = display_for_value(value, empty, boolean)
         return shown, isinstance(value, datetime.date | datetime.time)
 
@@ -235,14 +245,14 @@ def _field_shower(field: models.Field, empty: str, is_link: bool) -> tuple[Show,
         field, models.URLField
     )
     plain_int = isinstance(field, models.IntegerField) and not settings.USE_THOUSAND_SEPARATOR
-    moment = isinstance(field, models.DateTimeField)
+    moment = datetime_shower() if isinstance(field, models.DateTimeField) else None
 
     def show(result: Any) -> tuple[Any, bool]:
         value = _blank_to_empty(getattr(result, attname))
         if (plain and isinstance(value, str) and value) or (plain_int and type(value) is int):
             return str(value), False
-        if moment and type(value) is datetime.datetime:
-            return shown_datetime(value), False
+        if moment is not None and type(value) is datetime.datetime:
+            return moment(value), False
         return display_for_field(value, field, empty, avoid_link=is_link), False
 
     return show, nowrap
@@ -262,6 +272,25 @@ def shown_datetime(value: datetime.datetime) -> str:
         return str(formats.localize(local))
     minute = local.replace(second=0, microsecond=0)
     return _minute_shown(minute, timezone.get_current_timezone_name(), get_language())
+
+
+def datetime_shower() -> Callable[[datetime.datetime], str]:
+    """``shown_datetime`` with the request's zone, language and format read once: a plan is
+    made per page, and reading them is most of a cached date's cost."""
+    if not settings.USE_TZ or SUB_MINUTE & set(str(formats.get_format("DATETIME_FORMAT"))):
+        return shown_datetime
+    zone = timezone.get_current_timezone()
+    zone_name = timezone.get_current_timezone_name()
+    language = get_language()
+
+    def show(value: datetime.datetime) -> str:
+        if value.tzinfo is None or not getattr(value, "convert_to_local_time", True):
+            return shown_datetime(value)
+        # template_localtime's conversion, to the zone read above.
+        minute = value.astimezone(zone).replace(second=0, microsecond=0)
+        return _minute_shown(minute, zone_name, language)
+
+    return show
 
 
 @lru_cache(maxsize=4096)

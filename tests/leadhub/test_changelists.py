@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib import admin
@@ -13,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from leadhub.admin import changelists
-from leadhub.admin.changelists import EstimatedCountPaginator, phone_query
+from leadhub.admin.changelists import EstimatedCountPaginator, _formatted, phone_query
 from leadhub.models import Attempt, Lead, Submission
 from leadhub.statuses import SubmissionStatus
 from tests.factories import DestinationFactory, LeadFactory, SubmissionFactory
@@ -258,3 +259,13 @@ def test_the_vendor_filter_keeps_to_that_vendors_connections(admin_client) -> No
     assert list(response.context["cl"].result_list) == [getlead]
     response = admin_client.get(SUBMISSIONS, {"connection__kind": "crmcom"})
     assert list(response.context["cl"].result_list) == []
+
+
+def test_export_cells_are_those_of_escape_cell() -> None:
+    """The export's inline shortcuts give each cell what escape_cell gives its text."""
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    row = (None, "", "Ada", "=cmd", "+44 7911 123456", 42, -3, when, {"b": 1}, ["=x"], True)
+    (cells,) = _formatted(iter([row]))
+    expected = ["", "", "Ada", "'=cmd", "+44 7911 123456", "42", "'-3", when.isoformat()]
+    expected += ['{"b": 1}', '["=x"]', "True"]
+    assert [str(cell) for cell in cells] == expected

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leadhub.csvfiles import escape_cell
+from leadhub.csvfiles import csv_chunks, csv_lines, escape_cell
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,12 @@ def test_plain_values_are_left_alone() -> None:
     assert escape_cell("Ada") == "Ada"
     assert escape_cell(None) == ""
     assert escape_cell(42) == "42"
+
+
+def test_csv_chunks_write_the_same_text_as_csv_lines() -> None:
+    rows = [[str(n), 'Ada, "Lovelace"', "'=SUM(A1)", 7] for n in range(7)]
+    lines = "".join(csv_lines(["ID", "=Name", "Formula", "Count"], rows))
+    for per_chunk in (1, 3, 7, 500):
+        chunks = list(csv_chunks(["ID", "=Name", "Formula", "Count"], rows, per_chunk))
+        assert "".join(chunks) == lines
+        assert len(chunks) == len(rows) // per_chunk + 1

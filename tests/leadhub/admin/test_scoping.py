@@ -193,3 +193,21 @@ def test_the_lead_admin_shows_each_lead_only_to_who_sees_it(world: World, role: 
     request = world.request(role)
     for owner, lead in world.leads.items():
         assert model_admin.has_view_permission(request, lead) is (owner in SEES[role]), owner
+
+
+def test_a_page_view_reads_its_object_once_and_a_post_afresh(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    model_admin = admin.site._registry[Lead]
+    lead = world.leads["sales"]
+    request = world.request("superuser")
+    with django_assert_num_queries(1):
+        first = model_admin.get_object(request, str(lead.pk))
+        assert model_admin.get_object(request, str(lead.pk)) is first
+    post = RequestFactory().post("/admin/")
+    post.user = world.users["superuser"]
+    with django_assert_num_queries(2):
+        model_admin.get_object(post, str(lead.pk))
+        model_admin.get_object(post, str(lead.pk))
+    # Another user's request reads for itself, and sees only what its user may.
+    assert model_admin.get_object(world.request("other_sales"), str(lead.pk)) is None
