@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from leadhub.delivery.outbox import submission_create
@@ -249,10 +250,17 @@ def routing_submission_ended(*, submission_id: int) -> None:
     Every path locks in one order, the submission, then its decision, then cap counters:
     the worker settling a send holds the submission when this runs, and the sweep takes the
     submission first too, so the two never wait on each other (no deadlock to roll back
-    halfway and send the lead twice). The status is read under the lock, never passed in."""
-    submission = _submission_locked(submission_id)
-    if submission is None:
+    halfway and send the lead twice). The status is read under the lock, never passed in.
+
+    A lead with no decision (sent by the API or an import to destinations named) has no
+    waterfall and no caps: the lock's one statement says so and nothing more is read. Its
+    decision, if any, is written in the transaction that wrote its submissions."""
+    rows = Submission.objects.select_for_update().filter(pk=submission_id)
+    routed = RoutingDecision.objects.filter(lead=OuterRef("lead_id"))
+    found = list(rows.annotate(routed=Exists(routed)).order_by()[:1])
+    if not found or not found[0].routed:
         return
+    submission = found[0]
     status = submission.status
     row = _locked(current_id=submission_id, state=DecisionState.WAITING)
     now = timezone.now()
