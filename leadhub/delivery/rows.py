@@ -98,7 +98,7 @@ def submission_claim(submission_id: int) -> Submission | None:
         return None
     connection = submission.connection
     if connection_unbounded(connection, now=now):
-        taken = _claim_update(submission, now).update(**_claim_fields(submission, now))
+        taken = _claim_unbounded(submission, now)
     else:
         with transaction.atomic():
             slots = connection_slots_hold(connection)
@@ -152,6 +152,41 @@ def _claim_update(submission: Submission, now: datetime) -> QuerySet[Submission]
         updated_at=submission.updated_at,
         connection_id__in=_running_connections(),
     ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+
+
+# ``_claim_update(...).update(**_claim_fields(...))`` of a connection with no slots to
+# count, written once: the ORM built and compiled it again for every push, a seventh of a
+# push's CPU. The same conditions; tests check that both take and leave the same rows.
+_CLAIM_SQL = (
+    "UPDATE {submission} SET status = %s, attempt_count = attempt_count + 1, sent_at = %s,"
+    " next_attempt_at = NULL, updated_at = %s"
+    " WHERE id = %s AND status = %s AND attempt_count = %s AND updated_at = %s"
+    " AND connection_id IN (SELECT id FROM {connection} WHERE paused_at IS NULL)"
+    " AND (next_attempt_at IS NULL OR next_attempt_at <= %s)"
+)
+
+
+def _claim_unbounded(submission: Submission, now: datetime) -> int:
+    """Take the row if it is still as read, due and its connection running: 1, else 0."""
+    check_transition(submission.status, S.SENDING)
+    quote = db_connection.ops.quote_name
+    sql = _CLAIM_SQL.format(
+        submission=quote(Submission._meta.db_table), connection=quote(Connection._meta.db_table)
+    )
+    when = db_connection.ops.adapt_datetimefield_value
+    params = [
+        str(S.SENDING),
+        when(now),
+        when(now),
+        submission.pk,
+        str(submission.status),
+        submission.attempt_count,
+        when(submission.updated_at),
+        when(now),
+    ]
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
 
 
 @functools.cache
