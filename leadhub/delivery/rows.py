@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, Field, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -59,15 +59,49 @@ def submission_settle(submission: Submission, new_status: str, **fields: Any) ->
     check_transition(S.SENDING, new_status)
     now = timezone.now()
     changed = {"status": new_status, "updated_at": now, **fields}
-    settled = Submission.objects.filter(
-        pk=submission.pk, status=S.SENDING, attempt_count=submission.attempt_count
-    ).update(**changed)
-    if not settled:
+    if not _settle_update(submission, changed):
         return False
     for name, value in changed.items():
         setattr(submission, name, value)
     submission_status_announce(submission_id=submission.pk, status=new_status)
     return True
+
+
+_SETTLE_SQL = "UPDATE {table} SET {assignments} WHERE {pk} = %s AND {status} = %s AND {count} = %s"
+
+
+def _settle_update(submission: Submission, changed: dict[str, Any]) -> bool:
+    """``Submission.objects.filter(pk=..., status=SENDING, attempt_count=...).update(...)``
+    without the ORM's query machinery (a tenth of a push's CPU): each value goes to the
+    database through its field's own conversion, as the ORM's UPDATE sends it."""
+    quote = db_connection.ops.quote_name
+    assignments, params = [], []
+    for name, value in changed.items():
+        field = _field(name)
+        assignments.append(f"{quote(_column(name))} = %s")
+        params.append(field.get_db_prep_save(value, db_connection))
+    sql = _SETTLE_SQL.format(
+        table=quote(Submission._meta.db_table),
+        assignments=", ".join(assignments),
+        pk=quote(_column("id")),
+        status=quote(_column("status")),
+        count=quote(_column("attempt_count")),
+    )
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, [*params, submission.pk, str(S.SENDING), submission.attempt_count])
+        return bool(cursor.rowcount)
+
+
+def _field(name: str) -> Field[Any, Any]:
+    field = Submission._meta.get_field(name)
+    assert isinstance(field, Field)  # a column of the row, not a reverse relation
+    return field
+
+
+def _column(name: str) -> str:
+    column = _field(name).column
+    assert column is not None
+    return column
 
 
 def locked_rows(queryset: QuerySet[Submission], *, skip_locked: bool) -> QuerySet[Submission]:

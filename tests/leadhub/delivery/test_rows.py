@@ -20,6 +20,7 @@ from leadhub.delivery.rows import (
     attempts_for,
     next_attempt_number,
     submission_claim,
+    submission_settle,
     submission_transition,
 )
 from leadhub.models import AttemptKind, Submission
@@ -211,6 +212,31 @@ def test_the_unbounded_claims_statement_takes_what_the_orms_takes(
         taken.append((fresh.status, fresh.attempt_count))
     assert taken[:2] == taken[2:]
     assert taken[0] == takes
+
+
+def test_a_settled_row_keeps_every_field_as_its_column_stores_it() -> None:
+    claimed = submission_claim(SubmissionFactory().pk)
+    assert claimed is not None
+    now = timezone.now()
+    answer = {
+        "vendor_message": "Rejected: “email” is taken",
+        "vendor_code": "409",
+        "field_errors": {"email": ["taken"]},
+        "response_data": {"queue_status": "x", "nested": [1, None]},
+        "links": [{"label": "Lead", "url": "https://example.com/1"}],
+        "completed_at": now,
+    }
+    assert submission_settle(claimed, S.REJECTED, **answer)
+    fresh = Submission.objects.values(*answer, "status").get(pk=claimed.pk)
+    assert fresh == {**answer, "status": S.REJECTED}
+
+
+def test_a_row_whose_lease_ran_out_is_not_settled() -> None:
+    claimed = submission_claim(SubmissionFactory().pk)
+    assert claimed is not None
+    Submission.objects.filter(pk=claimed.pk).update(attempt_count=2)  # claimed again since
+    assert not submission_settle(claimed, S.ACCEPTED, completed_at=timezone.now())
+    assert Submission.objects.get(pk=claimed.pk).status == S.SENDING
 
 
 @pytest.mark.django_db(transaction=True)
