@@ -223,7 +223,9 @@ Q_CLUSTER = q_cluster_config(
     queue_limit=env.int("Q_QUEUE_LIMIT", default=Q_WORKERS * 4),
     bulk=env.int("Q_BULK", default=Q_WORKERS * 2),
     save_limit=env.int("Q_SAVE_LIMIT", default=-1),
-    poll=env.float("Q_POLL", default=0.2),
+    # An idle ORM broker waits this long between looks for tasks: half of it on average
+    # before a lead's first send. 0.1 s costs each idle cluster 10 small SELECTs a second.
+    poll=env.float("Q_POLL", default=0.1),
     broker=Q_BROKER,
     redis_url=REDIS_URL,
     sync=env.bool("Q_SYNC", default=False),

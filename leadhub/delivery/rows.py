@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, Field, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -59,15 +59,49 @@ def submission_settle(submission: Submission, new_status: str, **fields: Any) ->
     check_transition(S.SENDING, new_status)
     now = timezone.now()
     changed = {"status": new_status, "updated_at": now, **fields}
-    settled = Submission.objects.filter(
-        pk=submission.pk, status=S.SENDING, attempt_count=submission.attempt_count
-    ).update(**changed)
-    if not settled:
+    if not _settle_update(submission, changed):
         return False
     for name, value in changed.items():
         setattr(submission, name, value)
     submission_status_announce(submission_id=submission.pk, status=new_status)
     return True
+
+
+_SETTLE_SQL = "UPDATE {table} SET {assignments} WHERE {pk} = %s AND {status} = %s AND {count} = %s"
+
+
+def _settle_update(submission: Submission, changed: dict[str, Any]) -> bool:
+    """``Submission.objects.filter(pk=..., status=SENDING, attempt_count=...).update(...)``
+    without the ORM's query machinery (a tenth of a push's CPU): each value goes to the
+    database through its field's own conversion, as the ORM's UPDATE sends it."""
+    quote = db_connection.ops.quote_name
+    assignments, params = [], []
+    for name, value in changed.items():
+        field = _field(name)
+        assignments.append(f"{quote(_column(name))} = %s")
+        params.append(field.get_db_prep_save(value, db_connection))
+    sql = _SETTLE_SQL.format(
+        table=quote(Submission._meta.db_table),
+        assignments=", ".join(assignments),
+        pk=quote(_column("id")),
+        status=quote(_column("status")),
+        count=quote(_column("attempt_count")),
+    )
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, [*params, submission.pk, str(S.SENDING), submission.attempt_count])
+        return bool(cursor.rowcount)
+
+
+def _field(name: str) -> Field[Any, Any]:
+    field = Submission._meta.get_field(name)
+    assert isinstance(field, Field)  # a column of the row, not a reverse relation
+    return field
+
+
+def _column(name: str) -> str:
+    column = _field(name).column
+    assert column is not None
+    return column
 
 
 def locked_rows(queryset: QuerySet[Submission], *, skip_locked: bool) -> QuerySet[Submission]:
@@ -98,7 +132,7 @@ def submission_claim(submission_id: int) -> Submission | None:
         return None
     connection = submission.connection
     if connection_unbounded(connection, now=now):
-        taken = _claim_update(submission, now).update(**_claim_fields(submission, now))
+        taken = _claim_unbounded(submission, now)
     else:
         with transaction.atomic():
             slots = connection_slots_hold(connection)
@@ -152,6 +186,41 @@ def _claim_update(submission: Submission, now: datetime) -> QuerySet[Submission]
         updated_at=submission.updated_at,
         connection_id__in=_running_connections(),
     ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+
+
+# ``_claim_update(...).update(**_claim_fields(...))`` of a connection with no slots to
+# count, written once: the ORM built and compiled it again for every push, a seventh of a
+# push's CPU. The same conditions; tests check that both take and leave the same rows.
+_CLAIM_SQL = (
+    "UPDATE {submission} SET status = %s, attempt_count = attempt_count + 1, sent_at = %s,"
+    " next_attempt_at = NULL, updated_at = %s"
+    " WHERE id = %s AND status = %s AND attempt_count = %s AND updated_at = %s"
+    " AND connection_id IN (SELECT id FROM {connection} WHERE paused_at IS NULL)"
+    " AND (next_attempt_at IS NULL OR next_attempt_at <= %s)"
+)
+
+
+def _claim_unbounded(submission: Submission, now: datetime) -> int:
+    """Take the row if it is still as read, due and its connection running: 1, else 0."""
+    check_transition(submission.status, S.SENDING)
+    quote = db_connection.ops.quote_name
+    sql = _CLAIM_SQL.format(
+        submission=quote(Submission._meta.db_table), connection=quote(Connection._meta.db_table)
+    )
+    when = db_connection.ops.adapt_datetimefield_value
+    params = [
+        str(S.SENDING),
+        when(now),
+        when(now),
+        submission.pk,
+        str(submission.status),
+        submission.attempt_count,
+        when(submission.updated_at),
+        when(now),
+    ]
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
 
 
 @functools.cache

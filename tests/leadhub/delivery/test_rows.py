@@ -14,9 +14,13 @@ from django.utils import timezone
 from leadhub.delivery.push import submission_push
 from leadhub.delivery.rows import (
     CLAIMABLE,
+    _claim_fields,
+    _claim_unbounded,
+    _claim_update,
     attempts_for,
     next_attempt_number,
     submission_claim,
+    submission_settle,
     submission_transition,
 )
 from leadhub.models import AttemptKind, Submission
@@ -142,6 +146,97 @@ def test_a_connection_cooled_down_after_failures_lets_exactly_one_probe_through(
     assert Submission.objects.get(pk=other.pk).status == S.QUEUED
     connection.refresh_from_db()
     assert connection.probing_since is not None
+
+
+def flowing() -> Connection:
+    """A connection with no limit of its own that answered just now: unbounded."""
+    return ConnectionFactory(last_success_at=timezone.now())
+
+
+def test_a_row_of_an_unbounded_connection_is_claimed_once() -> None:
+    submission = on_connection(flowing())
+    claimed = submission_claim(submission.pk)
+    assert claimed is not None and (claimed.status, claimed.attempt_count) == (S.SENDING, 1)
+    assert submission_claim(submission.pk) is None
+    fresh = Submission.objects.get(pk=submission.pk)
+    assert (fresh.status, fresh.attempt_count, fresh.next_attempt_at) == (S.SENDING, 1, None)
+    assert fresh.sent_at == claimed.sent_at and fresh.updated_at == claimed.updated_at
+
+
+# Each case: the row's fields, what changed between the claim's read and its UPDATE, and
+# whether the claim takes it.
+RETRY = {"status": S.RETRY_WAIT, "attempt_count": 1}
+CLAIM_CASES = {
+    "due": ({}, {}, 1),
+    "retry-due": (RETRY, {}, 1),
+    "retry-not-due": (RETRY, {"next_attempt_at": timedelta(minutes=1)}, 0),
+    "retry-due-now": (RETRY, {"next_attempt_at": -timedelta(seconds=1)}, 1),
+    "taken-meanwhile": ({}, {"status": S.SENDING}, 0),
+    "counted-meanwhile": ({}, {"attempt_count": 1}, 0),
+    "changed-meanwhile": ({}, {"updated_at": timedelta(microseconds=1)}, 0),
+    "paused-meanwhile": ({}, {"paused": True}, 0),
+}
+
+
+@pytest.mark.parametrize(
+    ("fields", "meanwhile", "takes"), CLAIM_CASES.values(), ids=CLAIM_CASES.keys()
+)
+def test_the_unbounded_claims_statement_takes_what_the_orms_takes(
+    fields: dict[str, object], meanwhile: dict[str, object], takes: int
+) -> None:
+    """The hand-written UPDATE and the ORM's one (the bounded path's) agree row for row."""
+    now = timezone.now()
+    taken = []
+    for claim in (
+        lambda row: _claim_unbounded(row, now),
+        lambda row: _claim_update(row, now).update(**_claim_fields(row, now)),
+    ):
+        row = on_connection(flowing(), **fields)
+        changes = {
+            name: (
+                getattr(row, name) + value
+                if name == "updated_at"
+                else now + value
+                if isinstance(value, timedelta)
+                else value
+            )
+            for name, value in meanwhile.items()
+            if name != "paused"
+        }
+        if changes:
+            Submission.objects.filter(pk=row.pk).update(**changes)
+        if meanwhile.get("paused"):
+            Connection.objects.filter(pk=row.connection_id).update(paused_at=now)
+        taken.append(claim(row))
+        fresh = Submission.objects.get(pk=row.pk)
+        taken.append((fresh.status, fresh.attempt_count))
+    assert taken[:2] == taken[2:]
+    assert taken[0] == takes
+
+
+def test_a_settled_row_keeps_every_field_as_its_column_stores_it() -> None:
+    claimed = submission_claim(SubmissionFactory().pk)
+    assert claimed is not None
+    now = timezone.now()
+    answer = {
+        "vendor_message": "Rejected: “email” is taken",
+        "vendor_code": "409",
+        "field_errors": {"email": ["taken"]},
+        "response_data": {"queue_status": "x", "nested": [1, None]},
+        "links": [{"label": "Lead", "url": "https://example.com/1"}],
+        "completed_at": now,
+    }
+    assert submission_settle(claimed, S.REJECTED, **answer)
+    fresh = Submission.objects.values(*answer, "status").get(pk=claimed.pk)
+    assert fresh == {**answer, "status": S.REJECTED}
+
+
+def test_a_row_whose_lease_ran_out_is_not_settled() -> None:
+    claimed = submission_claim(SubmissionFactory().pk)
+    assert claimed is not None
+    Submission.objects.filter(pk=claimed.pk).update(attempt_count=2)  # claimed again since
+    assert not submission_settle(claimed, S.ACCEPTED, completed_at=timezone.now())
+    assert Submission.objects.get(pk=claimed.pk).status == S.SENDING
 
 
 @pytest.mark.django_db(transaction=True)
