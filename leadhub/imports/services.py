@@ -31,7 +31,7 @@ from leadhub.delivery.outbox import submissions_enqueue_batches
 from leadhub.imports.models import ImportJob, ImportMapping, ImportRowError
 from leadhub.imports.rows import RowChecker, Target, destinations_for_import, guess_mapping
 from leadhub.imports.saving import ReadyRow, row_error, rows_route, rows_save
-from leadhub.privacy.duplicates import duplicate_reasons
+from leadhub.privacy.duplicates import duplicate_reasons_by_keys
 from leadhub.routing.models import Route
 from leadhub.services.leads import LEAD_FIELDS, lead_fields
 from vendors.models import Destination
@@ -228,6 +228,10 @@ class _Chunk:
 
 
 _lead_columns = operator.itemgetter(*LEAD_FIELDS)
+# A lead's (email_normalised, phone_e164): contact_keys() of its contact, as stored.
+_duplicate_keys = operator.itemgetter(
+    LEAD_FIELDS.index("email_normalised"), LEAD_FIELDS.index("phone_e164")
+)
 
 
 def _check_chunk(
@@ -266,9 +270,10 @@ def _check_chunk(
 def _leave_out_duplicates(
     job: ImportJob, destinations: Sequence[Destination], chunk: _Chunk
 ) -> None:
-    """Rows whose person went to a destination lately: left out, saying why (one query)."""
-    contacts = [dict(zip(LEAD_FIELDS, row.lead, strict=True)) for row in chunk.valid]
-    reasons = duplicate_reasons(contacts, destinations)
+    """Rows whose person went to a destination lately: left out, saying why (one query on
+    the keys each row already has for its lead's columns)."""
+    keys = [_duplicate_keys(row.lead) for row in chunk.valid]
+    reasons = duplicate_reasons_by_keys(keys, destinations)
     kept = []
     for row, reason in zip(chunk.valid, reasons, strict=True):
         if reason:
