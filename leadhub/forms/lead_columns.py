@@ -23,6 +23,7 @@ from typing import Any
 from django import forms
 from django.utils.datastructures import MultiValueDict
 
+from leadhub.forms.field_checks import Validated, field_clean, passes
 from leadhub.forms.lead_entry import LeadEntryCleaner, LeadEntryForm
 from leadhub.models import email_normalise
 from leadhub.services.leads import CONSENT_FIELDS, CONTACT_FIELDS, LEAD_FIELDS, iso_date
@@ -107,52 +108,6 @@ def _overrides(vendor: type[VendorAdapter], name: str) -> bool:
     return getattr(vendor, name).__func__ is not getattr(VendorAdapter, name).__func__
 
 
-Validated = dict[int, dict[Hashable, bool]]  # validator's id → value → whether it passes
-
-
-def _field_clean(field: forms.Field, validated: Validated) -> Callable[[Any], Any]:
-    """field.clean, step by step as Field.clean takes them, with each validator's verdict on
-    a value shared by every field that has the same validator (Django's validate_email is
-    one object behind every e-mail field: the contact e-mail and a vendor's e-mail field).
-    Raises ValidationError (without the form's message: the form gives that)."""
-    kind = type(field)
-    if kind.clean is not forms.Field.clean or kind.run_validators is not forms.Field.run_validators:
-        return field.clean
-    to_python, validate, empty = field.to_python, field.validate, field.empty_values
-    # Each validator is held here, so its id is not reused while the import runs; what is
-    # remembered of it is bounded as a column's values are (ColumnCleaner.clean clears it).
-    checks = [(v, _passes(v), validated.setdefault(id(v), {})) for v in field.validators]
-
-    def clean(value: Any) -> Any:
-        value = to_python(value)
-        validate(value)
-        if value in empty:
-            return value
-        for _, passes, known in checks:
-            try:
-                ok = known.get(value)
-            except TypeError:  # a value that cannot be remembered (a list of e-mails)
-                ok = passes(value)
-            if ok is None:
-                ok = known[value] = passes(value)
-            if not ok:
-                raise forms.ValidationError("")
-        return value
-
-    return clean
-
-
-def _passes(check: Callable[[Any], Any]) -> Callable[[Any], bool]:
-    def passes(value: Any) -> bool:
-        try:
-            check(value)
-        except forms.ValidationError:
-            return False
-        return True
-
-    return passes
-
-
 def _phone_values(raw: str) -> tuple[str, str | None, str | None, str]:
     """What contact_values and lead_fields make of a cleaned phone: the phone vendors get,
     its country code and national number (None when not valid), and the E.164 column."""
@@ -194,7 +149,7 @@ class ColumnCleaner:
         self._validated: Validated = {}
         self._fields = {name: Memo(self._field_cleaner(name, f)) for name, f in form.fields.items()}
         self._contact_checks = [
-            (spec.contact, Memo(_passes(_field_clean(form_field(spec), self._validated))))
+            (spec.contact, Memo(passes(field_clean(form_field(spec), self._validated))))
             for destination in form.destinations
             for spec in destination.staff_field_specs()
             if spec.contact
@@ -204,7 +159,7 @@ class ColumnCleaner:
 
     def _field_cleaner(self, name: str, field: forms.Field) -> Callable[[Any], Any]:
         value_from, files = field.widget.value_from_datadict, self._files
-        clean = _field_clean(field, self._validated)
+        clean = field_clean(field, self._validated)
         hook = getattr(self._form, f"clean_{name}", None)
         form = self._form
 

@@ -31,7 +31,8 @@ from leadhub.delivery.outbox import submissions_enqueue_batches
 from leadhub.imports.models import ImportJob, ImportMapping, ImportRowError
 from leadhub.imports.rows import RowChecker, Target, destinations_for_import, guess_mapping
 from leadhub.imports.saving import ReadyRow, row_error, rows_route, rows_save
-from leadhub.privacy.duplicates import duplicate_reasons
+from leadhub.imports.writer import ChunkWriter, overlap_possible
+from leadhub.privacy.duplicates import duplicate_reasons_by_keys
 from leadhub.routing.models import Route
 from leadhub.services.leads import LEAD_FIELDS, lead_fields
 from vendors.models import Destination
@@ -211,13 +212,25 @@ def _import_rows(job: ImportJob, time_budget: float | None) -> bool:
     for _ in itertools.islice(numbered, offset):
         pass  # already imported by an earlier task
     chunk_size = max(1, settings.IMPORT_CHUNK_ROWS)
-    while (chunk := _check_chunk(job, checker, destinations, numbered, chunk_size)).rows:
-        if not _import_chunk(job, destinations, chunk, offset):
-            return False  # another task has this job
-        offset += chunk.rows
-        if deadline is not None and time.monotonic() > deadline:
-            return False
-    return True
+    # A plain import commits a chunk while the next is checked; a routed one row by row.
+    writer = ChunkWriter(threaded=job.route_id is None and overlap_possible())
+    try:
+        written = 0
+        while True:
+            chunk = _check_chunk(job, checker, destinations, numbered, chunk_size)
+            if not writer.wait():
+                return False  # another task has this job
+            offset += written
+            if written and deadline is not None and time.monotonic() > deadline:
+                return False  # the chunk just checked is the next task's to import
+            if not chunk.rows:
+                return True
+            if not job.send_duplicates and chunk.valid:
+                _leave_out_duplicates(job, destinations, chunk)
+            writer.submit(_import_chunk, job, destinations, chunk, offset)
+            written = chunk.rows
+    finally:
+        writer.close()
 
 
 @dataclass
@@ -228,6 +241,10 @@ class _Chunk:
 
 
 _lead_columns = operator.itemgetter(*LEAD_FIELDS)
+# A lead's (email_normalised, phone_e164): contact_keys() of its contact, as stored.
+_duplicate_keys = operator.itemgetter(
+    LEAD_FIELDS.index("email_normalised"), LEAD_FIELDS.index("phone_e164")
+)
 
 
 def _check_chunk(
@@ -238,7 +255,8 @@ def _check_chunk(
     size: int,
 ) -> _Chunk:
     """The next ``size`` rows of the file, each checked and made ready to store: a column at
-    a time, and a row the columns do not accept through the form, which says why."""
+    a time, and a row the columns do not accept through the form, which says why. The
+    duplicate guard is asked later, once the chunk before has been committed."""
     chunk = _Chunk()
     rows = list(itertools.islice(numbered, size))
     chunk.rows = len(rows)
@@ -258,17 +276,16 @@ def _check_chunk(
             continue
         lead_columns = _lead_columns(lead_fields(lead.contact))
         chunk.valid.append(ReadyRow(line, tuple(cells), lead_columns, payloads))
-    if not job.send_duplicates and chunk.valid:
-        _leave_out_duplicates(job, destinations, chunk)
     return chunk
 
 
 def _leave_out_duplicates(
     job: ImportJob, destinations: Sequence[Destination], chunk: _Chunk
 ) -> None:
-    """Rows whose person went to a destination lately: left out, saying why (one query)."""
-    contacts = [dict(zip(LEAD_FIELDS, row.lead, strict=True)) for row in chunk.valid]
-    reasons = duplicate_reasons(contacts, destinations)
+    """Rows whose person went to a destination lately: left out, saying why (one query on
+    the keys each row already has for its lead's columns)."""
+    keys = [_duplicate_keys(row.lead) for row in chunk.valid]
+    reasons = duplicate_reasons_by_keys(keys, destinations)
     kept = []
     for row, reason in zip(chunk.valid, reasons, strict=True):
         if reason:

@@ -18,6 +18,7 @@ from leadhub.privacy.duplicates import (
     _find_statement,
     contact_keys,
     duplicates_find,
+    duplicates_find_by_keys,
     duplicates_find_many,
 )
 from tests.factories import DestinationFactory, LeadFactory, SubmissionFactory
@@ -70,6 +71,26 @@ def test_one_query_for_any_number_of_destinations_and_leads() -> None:
         found = duplicates_find_many([{"email": f"p{n}@x.org"} for n in range(8)], destinations)
     assert len(one) == 1 and len(many) == 1
     assert [bool(f) for f in found] == [True] * 5 + [False] * 3
+
+
+def test_known_keys_find_what_the_contacts_find_old_entries_and_empty_keys_aside() -> None:
+    destination, other = DestinationFactory(), DestinationFactory()
+    SubmissionFactory(lead=LeadFactory(email="ada@example.com", phone=""), destination=destination)
+    SubmissionFactory(lead=LeadFactory(email="", phone="07911 123456"), destination=other)
+    old = SubmissionFactory(lead=LeadFactory(email="old@example.com"), destination=destination)
+    Submission.objects.filter(pk=old.pk).update(created_at=timezone.now() - 400 * DAY)
+    contacts = [
+        {"email": "ADA@example.com "},
+        {"phone": "+44 7911 123456"},
+        {"email": "old@example.com"},
+        {"email": "", "phone": ""},
+        {"email": "new@example.com", "phone": "07911 654321"},
+    ]
+    keys = [contact_keys(contact) for contact in contacts]
+    by_keys = duplicates_find_by_keys(keys, [destination, other])
+    assert by_keys == duplicates_find_many(contacts, [destination, other])
+    assert [sorted(found) for found in by_keys] == [[destination.pk], [other.pk], [], [], []]
+    assert by_keys[1][other.pk].matched_on == "phone"
 
 
 def test_the_preview_warns_and_sending_needs_the_tick(
