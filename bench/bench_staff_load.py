@@ -68,9 +68,10 @@ DATABASE = os.environ.get(
 DESTINATIONS = os.environ.get("BENCH_STAFF_DESTINATIONS", "LeadByte · Example Campaign A")
 DRAIN_SECONDS = float(os.environ.get("BENCH_STAFF_DRAIN", "300"))
 PORT = int(os.environ.get("BENCH_STAFF_PORT", "0"))
-# docs/deploy.md's web process.
+# docs/deploy.md's web process: workers = cores, 4 threads each.
 GUNICORN = (
-    *("--workers", "3", "--timeout", "30", "--graceful-timeout", "30"),
+    *("--workers", "2", "--threads", "4", "--worker-class", "gthread", "--keep-alive", "5"),
+    *("--timeout", "30", "--graceful-timeout", "30"),
     *("--max-requests", "1000", "--max-requests-jitter", "100", "--log-level", "warning"),
 )
 GUNICORN_OPTIONS = tuple(os.environ.get("BENCH_STAFF_GUNICORN", "").split()) or GUNICORN
