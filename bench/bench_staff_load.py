@@ -68,9 +68,9 @@ DATABASE = os.environ.get(
 DESTINATIONS = os.environ.get("BENCH_STAFF_DESTINATIONS", "LeadByte · Example Campaign A")
 DRAIN_SECONDS = float(os.environ.get("BENCH_STAFF_DRAIN", "300"))
 PORT = int(os.environ.get("BENCH_STAFF_PORT", "0"))
-# docs/deploy.md's web process: workers = cores, 4 threads each.
+# docs/deploy.md's web process: workers = cores, 8 threads each.
 GUNICORN = (
-    *("--workers", "2", "--threads", "4", "--worker-class", "gthread", "--keep-alive", "5"),
+    *("--workers", "2", "--threads", "8", "--worker-class", "gthread", "--keep-alive", "5"),
     *("--timeout", "30", "--graceful-timeout", "30"),
     *("--max-requests", "1000", "--max-requests-jitter", "100", "--log-level", "warning"),
 )
