@@ -17,11 +17,12 @@ install, and the harness runs inside a pytest against pytest-django's live serve
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -92,6 +93,10 @@ class Flow:
     polls: int = 3
     poll_interval: float = 2.0
     timeout: float = 60.0
+    # Mean seconds a person spends on a page before the next click (0: none, as fast as the
+    # server answers). Each pause is drawn between half and one and a half times it, so the
+    # sessions do not click in step. The status poll is the page's own, never paused.
+    think: float = 0.0
 
 
 def run_digits(tag: str) -> str:
@@ -106,12 +111,16 @@ class StaffSession:
         self.http = requests.Session()
         self.tally = Tally()
         self.sent = 0
+        self.random = random.Random(number)
 
     def url(self, path: str) -> str:
         return f"{self.flow.base_url.rstrip('/')}{path}"
 
     def request(self, page: str, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """One timed request; an error answer or a failed request is recorded and raised."""
+        """One timed request (after the person's pause, untimed); an error answer or a failed
+        request is recorded and raised."""
+        if self.flow.think and page != "status":
+            time.sleep(self.random.uniform(0.5, 1.5) * self.flow.think)
         started = time.perf_counter()
         try:
             response = self.http.request(
@@ -230,14 +239,21 @@ class RunResult:
         return self.tally.requests / self.seconds if self.seconds else 0.0
 
 
-def sessions_run(flow: Flow, logins: Sequence[tuple[str, str]], duration: float) -> RunResult:
-    """Every login a session in its own thread; the clock starts once all have logged in,
-    and no session starts a new step after ``duration`` seconds."""
+def sessions_run(
+    flow: Flow,
+    logins: Sequence[tuple[str, str]],
+    duration: float,
+    on_start: Callable[[], None] = lambda: None,
+) -> RunResult:
+    """Every login a session in its own thread; the clock starts once all have logged in
+    (``on_start`` is called then: the logins' password hashing is no page's cost), and no
+    session starts a new step after ``duration`` seconds."""
     sessions = [StaffSession(flow, u, p, n) for n, (u, p) in enumerate(logins, start=1)]
     deadline = [0.0]
     started = [0.0]
 
     def go() -> None:
+        on_start()
         started[0] = time.monotonic()
         deadline[0] = started[0] + duration
 

@@ -126,3 +126,21 @@ def test_a_page_that_fails_is_counted_as_an_error(
 
 def test_numbers_in_letters() -> None:
     assert [letters(n) for n in (0, 1, 25, 26, 27)] == ["a", "b", "z", "ba", "bb"]
+
+
+def test_a_person_pauses_before_each_page_they_click_but_not_before_a_status_poll(
+    serial_server, campaign_destination, logins, held_pushes, monkeypatch
+) -> None:
+    pauses: list[float] = []
+    monkeypatch.setattr("bench.staff_sessions.time.sleep", pauses.append)
+    started: list[int] = []
+    paced = flow(serial_server, campaign_destination)
+    paced.think = 1.0
+    result = sessions_run(paced, logins[:1], duration=2, on_start=lambda: started.append(1))
+    tally = result.tally
+    assert tally.errors == {} and tally.confirmed
+    assert started == [1]  # once, when every session had logged in
+    clicked = tally.requests - len(tally.timings["status"])
+    thinking = [p for p in pauses if p != paced.poll_interval]
+    assert len(thinking) == clicked
+    assert all(0.5 <= p <= 1.5 for p in thinking)
