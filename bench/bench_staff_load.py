@@ -3,7 +3,8 @@
 For each database, the whole app is started the real way on a fresh database, then
 ``BENCH_STAFF_SESSIONS`` (default 10,25,50) sessions, each its own sales user, loop the lead
 flow (bench/staff_sessions.py) for ``BENCH_STAFF_SECONDS`` (default 60) each, once for each
-think time in ``BENCH_STAFF_THINK_SECONDS`` (default 0.6,0):
+think time in ``BENCH_STAFF_THINK_SECONDS`` (default 0.6; ``0.6,0`` adds the no-pauses
+mode):
 
 - SQLite, the embedded default: ``manage.py serve`` (what ``make run`` starts: gunicorn, a
   django-q2 cluster and the retry clock, DEBUG off) on a temporary SQLite file, the vendor
@@ -59,7 +60,7 @@ from tests.processes import Processes, child_env, free_port, wait_for_http
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSIONS = [int(n) for n in os.environ.get("BENCH_STAFF_SESSIONS", "10,25,50").split(",")]
-THINKS = [float(t) for t in os.environ.get("BENCH_STAFF_THINK_SECONDS", "0.6,0").split(",")]
+THINKS = [float(t) for t in os.environ.get("BENCH_STAFF_THINK_SECONDS", "0.6").split(",")]
 SECONDS = float(os.environ.get("BENCH_STAFF_SECONDS", "60"))
 BACKENDS = os.environ.get("BENCH_STAFF_BACKENDS", "sqlite,postgresql").split(",")
 DATABASE = os.environ.get(
