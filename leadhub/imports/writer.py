@@ -14,11 +14,14 @@ enclosing transaction has not committed (and SQLite would lock it out).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.db import connection
+
+logger = logging.getLogger(__name__)
 
 
 def overlap_possible() -> bool:
@@ -56,7 +59,9 @@ class ChunkWriter:
             return
         try:
             if self._pending is not None:
-                self._pending.exception()
+                # The caller's own error is what propagates; the commit's is logged, not lost.
+                if (error := self._pending.exception()) is not None:
+                    logger.error("An import chunk's commit failed", exc_info=error)
                 self._pending = None
         finally:
             self._pool.submit(_connection_close).result()
