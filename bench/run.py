@@ -13,6 +13,7 @@ import os
 import platform
 import re
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +30,18 @@ def machine() -> str:
         memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
     python = platform.python_version()
     return f"{platform.system()} {platform.machine()}, {cpus} CPU{memory}, Python {python}"
+
+
+# A benchmark after a heavy one (the staff load) would otherwise start in its tail: each
+# waits, up to SETTLE_SECONDS, for the one-minute load average to fall below SETTLE_LOAD.
+SETTLE_LOAD = float(os.environ.get("BENCH_SETTLE_LOAD", "1.5"))
+SETTLE_SECONDS = float(os.environ.get("BENCH_SETTLE_SECONDS", "120"))
+
+
+def settle() -> None:
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while os.getloadavg()[0] > SETTLE_LOAD and time.monotonic() < deadline:
+        time.sleep(5)
 
 
 SECTION = re.compile(r"<!-- (\w+) -->\n(.*?)\n<!-- /\1 -->", re.S)
@@ -53,7 +66,8 @@ def main(names: list[str]) -> None:
     sections = dict(SECTION.findall(REPORT.read_text())) if REPORT.exists() else {}
     for name in modules:
         module = importlib.import_module(f"bench.{name}")
-        print(f"\n=== {name}")
+        settle()
+        print(f"\n=== {name} (load average {os.getloadavg()[0]:.1f})")
         body = module.main()
         stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         sections[name] = f"{body.rstrip()}\n\n_Measured {stamp} on {machine()}._"
