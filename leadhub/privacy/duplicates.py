@@ -79,18 +79,30 @@ def duplicates_find(
     return found
 
 
+def _same_person(email: Any, phone: Any, lookup: str) -> Q:
+    """Leads with the email or the phone (``exact``: one of each; ``in``: sets of them)."""
+    same = Q()
+    if email:
+        same |= Q(**{f"lead__email_normalised__{lookup}": email})
+    if phone:
+        same |= Q(**{f"lead__phone_e164__{lookup}": phone})
+    return same
+
+
+def _recent_submissions(
+    destination_ids: Sequence[int], since: datetime, same_person: Q
+) -> QuerySet[Submission, Any]:
+    return Submission.objects.filter(destination__in=destination_ids, created_at__gte=since).filter(
+        same_person
+    )
+
+
 def _find_rows(
     destination_ids: Sequence[int], since: datetime, email: str, phone: str
 ) -> QuerySet[Submission, Any]:
     """duplicates_find's query, as the ORM writes it."""
-    same = Q()
-    if email:
-        same |= Q(lead__email_normalised=email)
-    if phone:
-        same |= Q(lead__phone_e164=phone)
     return (
-        Submission.objects.filter(destination__in=destination_ids, created_at__gte=since)
-        .filter(same)
+        _recent_submissions(destination_ids, since, _same_person(email, phone, "exact"))
         .order_by("destination_id", "-created_at", "-pk")
         .values_list("destination_id", "lead_id", "pk", "created_at", "lead__email_normalised")
     )
@@ -193,14 +205,8 @@ def _matching_rows(
         with db_connection.cursor() as cursor:
             cursor.execute(sql, [destination_ids, since, sorted(emails), sorted(phones)])
             return cursor.fetchall()
-    same = Q()
-    if emails:
-        same |= Q(lead__email_normalised__in=emails)
-    if phones:
-        same |= Q(lead__phone_e164__in=phones)
     return (
-        Submission.objects.filter(destination__in=destination_ids, created_at__gte=since)
-        .filter(same)
+        _recent_submissions(destination_ids, since, _same_person(emails, phones, "in"))
         .order_by("-created_at", "-pk")
         .values_list(
             "destination_id",
